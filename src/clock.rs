@@ -1,0 +1,115 @@
+//! The one place that reads the wall clock.
+//!
+//! Everything else receives `now` as a parameter or holds an `Arc<dyn Clock>`. `clippy.toml`
+//! forbids `jiff::Timestamp::now` and `std::time::SystemTime::now` outside this file, so a test or a
+//! demo (`dutybell run --now 2027-02-20T08:00`) can run the real daemon at any instant.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use jiff::{SignedDuration, Timestamp};
+
+/// A source of the current instant.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// The current instant.
+    fn now(&self) -> Timestamp;
+}
+
+/// Shared handle to a clock.
+pub type SharedClock = Arc<dyn Clock>;
+
+/// The real wall clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)] // the one sanctioned wall-clock read
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}
+
+/// A clock that starts at a fixed instant and then advances with real (monotonic) time.
+///
+/// This is what `--now` / `DUTYBELL_NOW` gives the daemon: it behaves exactly like production,
+/// only shifted to another date.
+#[derive(Debug, Clone)]
+pub struct OffsetClock {
+    start: Timestamp,
+    started: Instant,
+}
+
+impl OffsetClock {
+    /// A clock that reads `start` now and moves forward in real time from here.
+    pub fn starting_at(start: Timestamp) -> Self {
+        Self {
+            start,
+            started: Instant::now(),
+        }
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> Timestamp {
+        let elapsed =
+            SignedDuration::try_from(self.started.elapsed()).unwrap_or(SignedDuration::MAX);
+        self.start.saturating_add(elapsed).unwrap_or(self.start)
+    }
+}
+
+/// A clock that only moves when told to: tests and `dutybell simulate`.
+#[derive(Debug, Clone)]
+pub struct ManualClock {
+    now: Arc<Mutex<Timestamp>>,
+}
+
+impl ManualClock {
+    /// A manual clock reading `start`.
+    pub fn new(start: Timestamp) -> Self {
+        Self {
+            now: Arc::new(Mutex::new(start)),
+        }
+    }
+
+    /// Set the current instant (may go backwards; callers decide whether that is meaningful).
+    pub fn set(&self, t: Timestamp) {
+        *self.now.lock().unwrap_or_else(|e| e.into_inner()) = t;
+    }
+
+    /// Move the clock forward by `d`.
+    pub fn advance(&self, d: SignedDuration) {
+        let mut g = self.now.lock().unwrap_or_else(|e| e.into_inner());
+        *g = g.saturating_add(d).unwrap_or(*g);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        *self.now.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manual_clock_moves_only_when_told() {
+        let t0: Timestamp = "2027-02-20T00:00:00Z".parse().unwrap();
+        let c = ManualClock::new(t0);
+        assert_eq!(c.now(), t0);
+        c.advance(SignedDuration::from_hours(2));
+        assert_eq!(
+            c.now(),
+            "2027-02-20T02:00:00Z".parse::<Timestamp>().unwrap()
+        );
+    }
+
+    #[test]
+    fn offset_clock_starts_at_given_instant() {
+        let t0: Timestamp = "2027-02-20T00:00:00Z".parse().unwrap();
+        let c = OffsetClock::starting_at(t0);
+        let d = c.now().duration_since(t0);
+        assert!(d >= SignedDuration::ZERO && d < SignedDuration::from_secs(5));
+    }
+}

@@ -1,0 +1,18 @@
+//! dutybell (督办提醒): turns a government work plan into timely reminders.
+//!
+//! The pipeline is the module tree (see `docs/ARCHITECTURE.md`):
+//!
+//! - [`clock`]: the only wall-clock read; everything else takes `now` as a parameter.
+//! - [`config`]: reads the YAML files (the YAML crate is used only here) into raw structs with locations.
+//! - [`catalog`]: validates raw config into the [`catalog::Catalog`] (units, groups, channels, tasks, rules).
+//! - [`calendar`]: the Chinese working-day calendar (statutory holidays, 调休, regional overlay).
+//! - [`store`]: the SQLite state: occurrences, outbox, deliveries, progress.
+//! - [`notify`]: channels (file, email, webhooks) that send one rendered notification.
+//! - `cli` (binary side): argument parsing and printing.
+
+pub mod calendar;
+pub mod catalog;
+pub mod clock;
+pub mod config;
+pub mod notify;
+pub mod store;

@@ -1,0 +1,3 @@
+//! The `dutybell` binary: parses arguments, runs one command, maps errors to exit codes.
+
+fn main() {}
