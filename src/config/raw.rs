@@ -134,7 +134,7 @@ pub struct RawDigest {
     /// Cron expression (tokio-cron-scheduler syntax, seconds first).
     pub cron: LStr,
     /// `section_heads` (default) or a list of unit/group ids.
-    pub to: Option<Vec<LStr>>,
+    pub to: Option<Located<OneOrMany>>,
     /// Chat channels that get a summary.
     #[serde(default)]
     pub chat: Vec<LStr>,
@@ -471,6 +471,38 @@ impl<'de> Deserialize<'de> for OffsetValue {
             }
             fn visit_str<E>(self, v: &str) -> Result<OffsetValue, E> {
                 Ok(OffsetValue::Text(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A single string or a list of strings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OneOrMany {
+    /// `to: section_heads`.
+    One(String),
+    /// `to: [food, catering]`.
+    Many(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = OneOrMany;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<OneOrMany, E> {
+                Ok(OneOrMany::One(v.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<OneOrMany, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = a.next_element::<String>()? {
+                    v.push(x);
+                }
+                Ok(OneOrMany::Many(v))
             }
         }
         d.deserialize_any(V)

@@ -1,0 +1,499 @@
+//! The validated plan: units, groups, channels, events, tasks and rules, ready for scheduling.
+//!
+//! Plain data, built only by [`super::build`]. Every reference in here has been checked.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use jiff::civil::{Date, Time, Weekday};
+use serde::Serialize;
+
+use crate::calendar::{Offset, Shift};
+use crate::config::raw::RawSecret;
+
+/// What kind of organisation a unit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitKind {
+    /// 室 of the bureau.
+    Section,
+    /// 队.
+    Team,
+    /// 市场监管所.
+    Office,
+    /// 乡镇.
+    Township,
+    /// Another county bureau.
+    CountyBureau,
+    /// Anything else (e.g. 站, leadership).
+    Other,
+}
+
+/// A unit head.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Head {
+    /// Name.
+    pub name: String,
+    /// Email.
+    pub email: Option<String>,
+    /// Mobile.
+    pub mobile: Option<String>,
+}
+
+/// A responsible unit (责任单位).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unit {
+    /// Id.
+    pub id: String,
+    /// Chinese name.
+    pub name: String,
+    /// Kind.
+    pub kind: UnitKind,
+    /// Head.
+    pub head: Option<Head>,
+    /// Unit mailboxes.
+    pub email: Vec<String>,
+    /// Chat channel ids.
+    pub channels: Vec<String>,
+    /// Other spellings.
+    pub aliases: Vec<String>,
+}
+
+/// A named group that expands to units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Group {
+    /// Id.
+    pub id: String,
+    /// Chinese name.
+    pub name: String,
+    /// Direct members (unit or group ids).
+    pub members: Vec<String>,
+}
+
+/// Where a secret comes from (never the secret itself).
+pub type SecretRef = RawSecret;
+
+/// TLS mode of an SMTP relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpTls {
+    /// TLS from the first byte (465).
+    Implicit,
+    /// STARTTLS, required.
+    Starttls,
+    /// Plain, loopback only.
+    None,
+}
+
+/// Kind-specific channel settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChannelKind {
+    /// Files in a directory.
+    File {
+        /// Output directory (absolute).
+        dir: PathBuf,
+    },
+    /// SMTP relay.
+    Smtp {
+        /// Host.
+        host: String,
+        /// Port.
+        port: u16,
+        /// TLS mode.
+        tls: SmtpTls,
+        /// User name.
+        username: Option<String>,
+        /// Password reference.
+        password: Option<SecretRef>,
+        /// Extra root CA.
+        ca_file: Option<PathBuf>,
+        /// Sender display name.
+        from_name: String,
+        /// Sender address.
+        from_email: String,
+    },
+    /// A chat webhook.
+    Webhook {
+        /// Vendor.
+        flavour: Flavour,
+        /// The main credential: WeCom key, DingTalk token, Feishu hook id, generic URL.
+        endpoint: SecretRef,
+        /// Signing secret.
+        secret: Option<SecretRef>,
+        /// Keyword security.
+        keyword: Option<String>,
+        /// @-mention heads by mobile.
+        mention_heads: bool,
+        /// Endpoint base override.
+        base_url: Option<String>,
+    },
+}
+
+/// Chat vendor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flavour {
+    /// 企业微信.
+    Wecom,
+    /// 钉钉.
+    Dingtalk,
+    /// 飞书.
+    Feishu,
+    /// Generic JSON (Standard Webhooks).
+    Generic,
+}
+
+/// A configured channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelSpec {
+    /// Id.
+    pub id: String,
+    /// Enabled.
+    pub enabled: bool,
+    /// Max in flight.
+    pub concurrency: usize,
+    /// Kind-specific settings.
+    pub kind: ChannelKind,
+}
+
+impl ChannelSpec {
+    /// `file`, `smtp`, `wecom`, …
+    pub fn kind_name(&self) -> &'static str {
+        match &self.kind {
+            ChannelKind::File { .. } => "file",
+            ChannelKind::Smtp { .. } => "smtp",
+            ChannelKind::Webhook { flavour, .. } => match flavour {
+                Flavour::Wecom => "wecom",
+                Flavour::Dingtalk => "dingtalk",
+                Flavour::Feishu => "feishu",
+                Flavour::Generic => "generic",
+            },
+        }
+    }
+}
+
+/// A named yearly event whose date is data (term starts, the publicity week).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NamedEvent {
+    /// Id.
+    pub id: String,
+    /// Chinese name.
+    pub name: String,
+    /// Month and day for years without an explicit date.
+    pub default: Option<(i8, i8)>,
+    /// Explicit dates by year.
+    pub dates: BTreeMap<i16, Date>,
+}
+
+impl NamedEvent {
+    /// The event's date in `year`, and whether it came from the default.
+    pub fn date_in(&self, year: i16) -> Option<(Date, bool)> {
+        if let Some(d) = self.dates.get(&year) {
+            return Some((*d, false));
+        }
+        let (m, d) = self.default?;
+        Date::new(year, m, d).ok().map(|x| (x, true))
+    }
+}
+
+/// Who escalation adds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalateTo {
+    /// The unit's head.
+    Head,
+    /// A group (or unit) by id.
+    Group(String),
+}
+
+/// What cooperating units receive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cooperating {
+    /// The same reminders, marked as supporting.
+    Inform,
+    /// Only in digests.
+    DigestOnly,
+}
+
+/// A reminder ladder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ladder {
+    /// Time of day.
+    pub time: Time,
+    /// Lead offsets before the date.
+    pub before: Vec<Offset>,
+    /// Repeat while overdue.
+    pub overdue_every: Option<Offset>,
+    /// Escalate after.
+    pub escalate_after: Option<Offset>,
+    /// Escalation recipients.
+    pub escalate_to: Vec<EscalateTo>,
+    /// Allow sends on non-working days.
+    pub on_non_working_days: bool,
+    /// Cooperating policy.
+    pub cooperating: Cooperating,
+    /// False: tracked, shown in digests, never pushed (`reminders: none`).
+    pub push: bool,
+}
+
+/// Check-in cadence for ongoing tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Checkin {
+    /// Monthly.
+    Monthly,
+    /// Quarterly (default).
+    Quarterly,
+    /// Twice a year.
+    HalfYearly,
+    /// Yearly.
+    Yearly,
+    /// No check-in.
+    None,
+}
+
+/// A task's deadline (完成时限).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Deadline {
+    /// 长期坚持.
+    Ongoing,
+    /// A date.
+    Date(Date),
+}
+
+/// Day of month for monthly rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MonthDay {
+    /// 1–31 (clamped to the month's last day for short months; see docs).
+    Day(i8),
+    /// The last calendar day.
+    LastDay,
+    /// The last working day.
+    LastWorkday,
+}
+
+/// Quarterly due position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuarterDue {
+    /// Nth working day after the quarter's end.
+    WorkdaysAfterEnd(u32),
+    /// Day of the first month after the quarter.
+    Day(i8),
+}
+
+/// The form of a recurrence rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleForm {
+    /// A one-off date.
+    Once {
+        /// The date.
+        date: Date,
+    },
+    /// Every year on a month-day.
+    YearlyDate {
+        /// Month.
+        month: i8,
+        /// Day.
+        day: i8,
+    },
+    /// Every year relative to a named event.
+    YearlyEvent {
+        /// Event id.
+        event: String,
+        /// Offset from the event.
+        offset: Offset,
+    },
+    /// A yearly window around a named event.
+    CampaignEvent {
+        /// Event id.
+        event: String,
+        /// Opening offset.
+        opens: Offset,
+        /// Closing offset.
+        closes: Offset,
+    },
+    /// A fixed yearly window.
+    CampaignFixed {
+        /// Opening month-day.
+        from: (i8, i8),
+        /// Closing month-day.
+        to: (i8, i8),
+    },
+    /// Every N years, at least `times` per period.
+    EveryNYears {
+        /// Period length.
+        years: u32,
+        /// First year of a period.
+        anchor: i16,
+        /// Due month-day in the period's last year.
+        due: (i8, i8),
+        /// Minimum completions per period.
+        times: u32,
+    },
+    /// Twice a year.
+    HalfYearly {
+        /// Month-day in the first half.
+        due: (i8, i8),
+    },
+    /// Quarterly.
+    Quarterly {
+        /// Due position.
+        due: QuarterDue,
+    },
+    /// Monthly.
+    Monthly {
+        /// Day.
+        day: MonthDay,
+    },
+    /// Weekly.
+    Weekly {
+        /// Weekday.
+        #[serde(serialize_with = "ser_weekday")]
+        weekday: Weekday,
+    },
+    /// Daily.
+    Daily {
+        /// Only working days.
+        workdays_only: bool,
+    },
+    /// Cron expression (seconds first).
+    Cron {
+        /// Expression.
+        expr: String,
+    },
+}
+
+fn ser_weekday<S: serde::Serializer>(w: &Weekday, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{w:?}").to_lowercase())
+}
+
+/// A validated recurrence rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rule {
+    /// The form.
+    pub form: RuleForm,
+    /// Chinese label.
+    pub label: Option<String>,
+    /// Non-working-day shift.
+    pub shift: Shift,
+    /// Effective ladder (settings ← task ← rule).
+    pub ladder: Ladder,
+}
+
+/// A task of the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Task {
+    /// Id, e.g. `4.2`.
+    pub id: String,
+    /// Area number.
+    pub area: u32,
+    /// 具体任务.
+    pub title: String,
+    /// 落实措施.
+    pub measures: String,
+    /// Lead unit or group id.
+    pub lead: String,
+    /// Cooperating unit or group ids.
+    pub cooperating: Vec<String>,
+    /// 完成时限.
+    pub deadline: Deadline,
+    /// Effective check-in for ongoing tasks.
+    pub checkin: Checkin,
+    /// Rules.
+    pub rules: Vec<Rule>,
+    /// Effective task-level ladder.
+    pub ladder: Ladder,
+    /// Notes.
+    pub notes: Option<String>,
+    /// Source file and line.
+    pub source: String,
+}
+
+/// An area (项目) of the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Area {
+    /// Number.
+    pub number: u32,
+    /// Title.
+    pub title: String,
+}
+
+/// Downtime catch-up policy for one kind of message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CatchUp {
+    /// Send once, marked late (older than grace: skip).
+    Late,
+    /// Skip whatever fell due while down.
+    Skip,
+    /// Send everything.
+    All,
+}
+
+/// A digest schedule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DigestSpec {
+    /// Id.
+    pub id: String,
+    /// Cron expression.
+    pub cron: String,
+    /// None = section heads; else units/groups.
+    pub to: Option<Vec<String>>,
+    /// Chat channels for a summary.
+    pub chat: Vec<String>,
+    /// Send an all-clear when empty.
+    pub send_empty: bool,
+}
+
+/// Global settings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Settings {
+    /// Time zone name.
+    pub timezone: String,
+    /// State directory.
+    pub state_dir: PathBuf,
+    /// Database path.
+    pub database: PathBuf,
+    /// Calendar files/dirs.
+    pub calendar: Vec<PathBuf>,
+    /// Fallback channel id.
+    pub fallback_channel: String,
+    /// Operator channel id.
+    pub operator_channel: String,
+    /// Leadership group id.
+    pub leadership_group: Option<String>,
+    /// Horizon in days.
+    pub horizon_days: u32,
+    /// Downtime policy: default, grace, per kind.
+    pub downtime_default: CatchUp,
+    /// Grace for `late`/`skip`.
+    pub downtime_grace: Offset,
+    /// Per message-kind overrides.
+    pub downtime_per_kind: BTreeMap<String, CatchUp>,
+    /// Default ladder.
+    pub ladder: Ladder,
+    /// Default check-in.
+    pub checkin: Checkin,
+    /// Digests.
+    pub digests: Vec<DigestSpec>,
+    /// Template override directory.
+    pub templates: Option<PathBuf>,
+    /// Link for reporting progress.
+    pub progress_url: Option<String>,
+}
+
+/// A local calendar override from the config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarOverride {
+    /// Date.
+    pub date: Date,
+    /// Day off?
+    pub off: bool,
+    /// Why.
+    pub name: String,
+}

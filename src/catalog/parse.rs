@@ -1,0 +1,111 @@
+//! Small value parsers shared by the validators: dates, month-days, times, emails, offsets.
+//!
+//! Pure; each returns a message that the caller locates.
+
+use jiff::civil::{Date, Time, Weekday};
+
+use crate::calendar::Offset;
+use crate::config::raw::OffsetValue;
+
+/// `2027-06-30`.
+pub fn date(s: &str) -> Result<Date, String> {
+    s.parse::<Date>().map_err(|_| format!("`{s}` is not a valid date; expected YYYY-MM-DD, e.g. 2027-06-30"))
+}
+
+/// `"03-01"` → (3, 1); Feb 30 and the like are refused since they never occur.
+pub fn month_day(s: &str) -> Result<(i8, i8), String> {
+    let bad = || format!("`{s}` is not a month-day; expected \"MM-DD\" in quotes, e.g. \"03-01\"");
+    let (m, d) = s.split_once('-').ok_or_else(bad)?;
+    let (m, d): (i8, i8) = (m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);
+    // 2024 is a leap year, so Feb 29 is accepted here (it then only occurs in leap years).
+    Date::new(2024, m, d).map_err(|_| format!("`{s}` never occurs (month {m} has no day {d})"))?;
+    Ok((m, d))
+}
+
+/// `"09:00"`.
+pub fn time(s: &str) -> Result<Time, String> {
+    let t: Time = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a time of day; expected \"HH:MM\" in quotes, e.g. \"09:00\""))?;
+    Ok(t)
+}
+
+/// A plausible email address (what lettre will accept).
+pub fn email(s: &str) -> Result<String, String> {
+    match s.parse::<lettre::Address>() {
+        Ok(a) if a.domain().contains('.') => Ok(s.to_string()),
+        _ => Err(format!("`{s}` is not a valid email address")),
+    }
+}
+
+/// `14d`, `3wd`, `2w`.
+pub fn offset(s: &str) -> Result<Offset, String> {
+    s.parse::<Offset>().map_err(|e| format!("{e}"))
+}
+
+/// An integer (calendar days) or an offset string.
+pub fn offset_value(v: &OffsetValue) -> Result<Offset, String> {
+    match v {
+        OffsetValue::Int(i) => i32::try_from(*i).map(Offset::Days).map_err(|_| format!("{i} is out of range")),
+        OffsetValue::Text(s) => offset(s),
+    }
+}
+
+/// `mon` … `sun`.
+pub fn weekday(s: &str) -> Result<Weekday, String> {
+    Ok(match s.to_ascii_lowercase().as_str() {
+        "mon" | "monday" => Weekday::Monday,
+        "tue" | "tuesday" => Weekday::Tuesday,
+        "wed" | "wednesday" => Weekday::Wednesday,
+        "thu" | "thursday" => Weekday::Thursday,
+        "fri" | "friday" => Weekday::Friday,
+        "sat" | "saturday" => Weekday::Saturday,
+        "sun" | "sunday" => Weekday::Sunday,
+        _ => return Err(format!("`{s}` is not a weekday; expected mon, tue, wed, thu, fri, sat or sun")),
+    })
+}
+
+/// An id: lowercase ASCII letters, digits, `_` and `-`.
+pub fn id(s: &str) -> Result<(), String> {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-') {
+        Ok(())
+    } else {
+        Err(format!("`{s}` is not a valid id; use lowercase letters, digits, `_` and `-`"))
+    }
+}
+
+/// Validate a cron expression exactly as tokio-cron-scheduler will parse it (seconds first).
+pub fn cron(expr: &str) -> Result<(), String> {
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .dom_and_dow(true)
+        .build()
+        .parse(expr)
+        .map(|_| ())
+        .map_err(|e| format!("`{expr}` is not a valid cron expression (sec min hour day month weekday): {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn month_days() {
+        assert_eq!(month_day("03-01"), Ok((3, 1)));
+        assert_eq!(month_day("02-29"), Ok((2, 29)));
+        assert!(month_day("02-30").unwrap_err().contains("never occurs"));
+        assert!(month_day("13-01").is_err());
+        assert!(month_day("0301").is_err());
+    }
+
+    #[test]
+    fn emails_and_times_and_cron() {
+        assert!(email("food@example.org").is_ok());
+        assert!(email("food@@example").is_err());
+        assert!(email("food").is_err());
+        assert!(time("09:00").is_ok());
+        assert!(time("25:00").is_err());
+        assert!(cron("0 30 8 * * Mon").is_ok());
+        assert!(cron("30 8 * * Mon").is_err());
+    }
+}

@@ -1,0 +1,268 @@
+//! The plan: areas, tasks (ids unique across files), responsible units, deadlines, rules.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::build::{Ctx, checkin, ladder};
+use super::model::*;
+use super::parse;
+use crate::calendar::{Offset, Shift};
+use crate::config::diag::Diagnostics;
+use crate::config::raw::*;
+use crate::config::{Located, RawConfig};
+
+pub(super) fn plan(
+    diags: &mut Diagnostics,
+    raw: &RawConfig,
+    settings: &Settings,
+    ids: &BTreeSet<String>,
+    events: &BTreeMap<String, NamedEvent>,
+) -> (Vec<Area>, Vec<Task>) {
+    let mut areas: Vec<Area> = Vec::new();
+    let mut tasks = Vec::new();
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for p in &raw.plans {
+        let mut ctx = Ctx { file: p.file.clone(), diags };
+        let Some(area) = &p.area else { continue };
+        if areas.iter().any(|a| a.number == area.number.value) {
+            ctx.error(&area.number, format!("area {} is defined in more than one plan file", area.number.value));
+        }
+        areas.push(Area { number: area.number.value, title: area.title.clone() });
+        for t in &p.tasks {
+            let here = format!("{}:{}", p.file.display(), t.id.pos.line);
+            if let Some(first) = seen.insert(t.id.value.clone(), here) {
+                ctx.error(&t.id, format!("duplicate task id `{}` (first defined at {first})", t.id.value));
+            }
+            if let Some(task) = task(&mut ctx, t, area.number.value, settings, ids, events) {
+                tasks.push(task);
+            }
+        }
+    }
+    if raw.plans.is_empty() {
+        diags.push(crate::config::Diagnostic::error(&raw.main_file, crate::config::Pos { line: 1, col: 1 }, "settings.plan", "no plan files: set settings.plan to the plan directory"));
+    }
+    areas.sort_by_key(|a| a.number);
+    (areas, tasks)
+}
+
+fn task(
+    ctx: &mut Ctx,
+    t: &RawTask,
+    area: u32,
+    settings: &Settings,
+    ids: &BTreeSet<String>,
+    events: &BTreeMap<String, NamedEvent>,
+) -> Option<Task> {
+    let id_ok = t.id.value.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    if !id_ok {
+        ctx.error(&t.id, format!("task id `{}` must look like `4.2` (quote it in YAML)", t.id.value));
+    }
+    ctx.reference(&t.lead, ids, "unit or group");
+    for c in &t.cooperating {
+        ctx.reference(c, ids, "unit or group");
+        if c.value == t.lead.value {
+            ctx.warning(c, format!("`{}` is already the lead", c.value));
+        }
+    }
+    let deadline = match t.deadline.value.as_str() {
+        "ongoing" | "长期坚持" => Deadline::Ongoing,
+        s => Deadline::Date(ctx.check(&t.deadline, parse::date(s).map_err(|e| format!("{e}, or `ongoing`")))?),
+    };
+    let checkin = match &t.checkin {
+        Some(c) => ctx.check(c, checkin(&c.value)).unwrap_or(settings.checkin),
+        None => settings.checkin,
+    };
+    let (task_ladder, _) = ladder_override(ctx, t.reminders.as_ref(), &settings.ladder, ids);
+    let rules = t.rules.iter().filter_map(|r| rule(ctx, r, &task_ladder, ids, events)).collect();
+    Some(Task {
+        id: t.id.value.clone(),
+        area,
+        title: t.title.trim().to_string(),
+        measures: t.measures.trim().to_string(),
+        lead: t.lead.value.clone(),
+        cooperating: t.cooperating.iter().map(|c| c.value.clone()).collect(),
+        deadline,
+        checkin,
+        rules,
+        ladder: task_ladder,
+        notes: t.notes.clone(),
+        source: format!("{}:{}", ctx.file.display(), t.id.pos.line),
+    })
+}
+
+/// Apply a `reminders:` override (or `none`) on top of `base`.
+fn ladder_override(ctx: &mut Ctx, r: Option<&Located<RawLadderOrNone>>, base: &Ladder, ids: &BTreeSet<String>) -> (Ladder, bool) {
+    match r.map(|r| &r.value) {
+        None => (base.clone(), false),
+        Some(RawLadderOrNone::None) => (Ladder { push: false, ..base.clone() }, true),
+        Some(RawLadderOrNone::Ladder(l)) => (ladder(ctx, l, Some(base), ids), true),
+    }
+}
+
+fn shift(ctx: &mut Ctx, s: &Option<Located<String>>) -> Shift {
+    match s.as_ref().map(|s| s.value.as_str()) {
+        None | Some("previous") => Shift::Previous,
+        Some("next") => Shift::Next,
+        Some("none") => Shift::None,
+        Some(other) => {
+            if let Some(at) = s {
+                ctx.error(at, format!("`{other}` is not a shift; expected none, previous or next"));
+            }
+            Shift::Previous
+        }
+    }
+}
+
+fn md(ctx: &mut Ctx, s: &Located<String>) -> Option<(i8, i8)> {
+    ctx.check(s, parse::month_day(&s.value))
+}
+
+fn rule(ctx: &mut Ctx, r: &Located<RawRule>, base: &Ladder, ids: &BTreeSet<String>, events: &BTreeMap<String, NamedEvent>) -> Option<Rule> {
+    macro_rules! common {
+        ($x:expr) => {{
+            let (ladder, _) = ladder_override(ctx, $x.reminders.as_ref(), base, ids);
+            (ladder, $x.label.clone(), shift(ctx, &$x.shift))
+        }};
+    }
+    let mut event_ref = |ctx: &mut Ctx, e: &Located<String>| -> bool {
+        let known: BTreeSet<String> = events.keys().cloned().collect();
+        ctx.reference(e, &known, "event")
+    };
+    let (form, (ladder, label, shift)) = match &r.value {
+        RawRule::Once(x) => (RuleForm::Once { date: ctx.check(&x.date, parse::date(&x.date.value))? }, common!(x)),
+        RawRule::Yearly(x) => {
+            let form = match (&x.date, &x.event) {
+                (Some(d), None) => {
+                    let (month, day) = md(ctx, d)?;
+                    RuleForm::YearlyDate { month, day }
+                }
+                (None, Some(e)) => {
+                    event_ref(ctx, e);
+                    let offset = match &x.offset {
+                        Some(o) => ctx.check(o, parse::offset_value(&o.value))?,
+                        None => Offset::Days(0),
+                    };
+                    RuleForm::YearlyEvent { event: e.value.clone(), offset }
+                }
+                _ => {
+                    ctx.error(r, "yearly needs exactly one of `date` or `event`");
+                    return None;
+                }
+            };
+            (form, common!(x))
+        }
+        RawRule::Campaign(x) => (campaign(ctx, r, x, &mut event_ref)?, common!(x)),
+        RawRule::EveryNYears(x) => {
+            if x.years.value == 0 || x.years.value > 10 {
+                ctx.error(&x.years, "years must be between 1 and 10");
+            }
+            let times = x.times.as_ref().map(|t| t.value).unwrap_or(1);
+            if times == 0 {
+                ctx.error(x.times.as_ref()?, "times must be at least 1");
+            }
+            let anchor = i16::try_from(x.anchor.value).ok().filter(|y| (2000..=2100).contains(y));
+            let Some(anchor) = anchor else {
+                ctx.error(&x.anchor, "anchor must be a year between 2000 and 2100");
+                return None;
+            };
+            (RuleForm::EveryNYears { years: x.years.value.max(1), anchor, due: md(ctx, &x.due)?, times: times.max(1) }, common!(x))
+        }
+        RawRule::HalfYearly(x) => {
+            let due = md(ctx, &x.due)?;
+            if due.0 > 6 {
+                ctx.error(&x.due, "half_yearly `due` is the first half's date (January–June); the second is six months later");
+            }
+            (RuleForm::HalfYearly { due }, common!(x))
+        }
+        RawRule::Quarterly(x) => {
+            let due = match (&x.workdays_after_end, &x.day) {
+                (Some(n), None) if (1..=60).contains(&n.value) => QuarterDue::WorkdaysAfterEnd(n.value),
+                (None, Some(d)) if (1..=28).contains(&d.value) => QuarterDue::Day(d.value as i8),
+                (Some(n), None) => {
+                    ctx.error(n, "workdays_after_end must be between 1 and 60");
+                    return None;
+                }
+                (None, Some(d)) => {
+                    ctx.error(d, "day must be between 1 and 28 (it must exist in every month)");
+                    return None;
+                }
+                _ => {
+                    ctx.error(r, "quarterly needs exactly one of `workdays_after_end` or `day`");
+                    return None;
+                }
+            };
+            (RuleForm::Quarterly { due }, common!(x))
+        }
+        RawRule::Monthly(x) => {
+            let day = match &x.day.value {
+                OffsetValue::Int(-1) => MonthDay::LastDay,
+                OffsetValue::Int(d) if (1..=31).contains(d) => MonthDay::Day(*d as i8),
+                OffsetValue::Text(s) if s == "last_workday" => MonthDay::LastWorkday,
+                OffsetValue::Text(s) if s == "last_day" => MonthDay::LastDay,
+                _ => {
+                    ctx.error(&x.day, "day must be 1–31, -1 (last day), last_day or last_workday");
+                    return None;
+                }
+            };
+            if let MonthDay::Day(d) = day
+                && d > 28
+            {
+                ctx.warning(&x.day, format!("day {d} does not exist in every month; shorter months use their last day"));
+            }
+            (RuleForm::Monthly { day }, common!(x))
+        }
+        RawRule::Weekly(x) => (RuleForm::Weekly { weekday: ctx.check(&x.weekday, parse::weekday(&x.weekday.value))? }, common!(x)),
+        RawRule::Daily(x) => (RuleForm::Daily { workdays_only: x.workdays_only.unwrap_or(true) }, common!(x)),
+        RawRule::Cron(x) => {
+            ctx.check(&x.expr, parse::cron(&x.expr.value))?;
+            (RuleForm::Cron { expr: x.expr.value.clone() }, common!(x))
+        }
+    };
+    Some(Rule { form, label, shift, ladder })
+}
+
+fn campaign(
+    ctx: &mut Ctx,
+    r: &Located<RawRule>,
+    x: &RawCampaign,
+    event_ref: &mut impl FnMut(&mut Ctx, &Located<String>) -> bool,
+) -> Option<RuleForm> {
+    match (&x.event, &x.from, &x.to) {
+        (Some(e), None, None) => {
+            event_ref(ctx, e);
+            let (Some(o), Some(c)) = (&x.opens, &x.closes) else {
+                ctx.error(r, "a campaign around an event needs `opens` and `closes` (days relative to the event)");
+                return None;
+            };
+            let opens = ctx.check(o, parse::offset_value(&o.value))?;
+            let closes = ctx.check(c, parse::offset_value(&c.value))?;
+            if same_unit_not_after(opens, closes) {
+                ctx.error(c, format!("empty window: closes ({closes}) must be after opens ({opens})"));
+                return None;
+            }
+            Some(RuleForm::CampaignEvent { event: e.value.clone(), opens, closes })
+        }
+        (None, Some(f), Some(t)) => {
+            if x.opens.is_some() || x.closes.is_some() {
+                ctx.error(r, "a fixed campaign takes `from` and `to`, not `opens`/`closes`");
+            }
+            let (from, to) = (md(ctx, f)?, md(ctx, t)?);
+            if to <= from {
+                ctx.error(t, format!("empty window: `to` ({}) must be after `from` ({}) in the same year", t.value, f.value));
+                return None;
+            }
+            Some(RuleForm::CampaignFixed { from, to })
+        }
+        _ => {
+            ctx.error(r, "campaign needs either `event` with `opens`/`closes`, or `from` and `to`");
+            None
+        }
+    }
+}
+
+/// True when both offsets use the same unit and `closes` is not after `opens`.
+fn same_unit_not_after(opens: Offset, closes: Offset) -> bool {
+    match (opens, closes) {
+        (Offset::Days(a), Offset::Days(b)) | (Offset::Workdays(a), Offset::Workdays(b)) => b <= a,
+        _ => false,
+    }
+}

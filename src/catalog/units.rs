@@ -1,0 +1,133 @@
+//! Units and groups: ids, names, heads, emails, channel references, group members and cycles.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::build::Ctx;
+use super::model::{Group, Head, Unit, UnitKind};
+use super::{Catalog, parse};
+use crate::config::raw::{RawGroup, RawUnit};
+
+/// Guard against pathological nesting even though cycles are rejected at build time.
+const MAX_GROUP_DEPTH: usize = 32;
+
+pub(super) fn expand_into(cat: &Catalog, id: &str, out: &mut Vec<String>, depth: usize) {
+    if depth > MAX_GROUP_DEPTH {
+        return;
+    }
+    if cat.unit(id).is_some() {
+        if !out.iter().any(|u| u == id) {
+            out.push(id.to_string());
+        }
+    } else if let Some(g) = cat.group(id) {
+        for m in &g.members {
+            expand_into(cat, m, out, depth + 1);
+        }
+    }
+}
+
+fn kind(s: &str) -> Result<UnitKind, String> {
+    Ok(match s {
+        "section" => UnitKind::Section,
+        "team" => UnitKind::Team,
+        "office" => UnitKind::Office,
+        "township" => UnitKind::Township,
+        "county_bureau" => UnitKind::CountyBureau,
+        "other" => UnitKind::Other,
+        _ => {
+            const K: &[&str] = &["section", "team", "office", "township", "county_bureau", "other"];
+            return Err(format!(
+                "unknown unit kind `{s}`{}; expected one of: {}",
+                crate::config::diag::hint(s, K.iter().copied()),
+                K.join(", ")
+            ));
+        }
+    })
+}
+
+pub(super) fn units(ctx: &mut Ctx, raw: &[RawUnit], ids: &mut BTreeSet<String>) -> Vec<Unit> {
+    let mut out = Vec::new();
+    for u in raw {
+        ctx.check(&u.id, parse::id(&u.id.value));
+        if !ids.insert(u.id.value.clone()) {
+            ctx.error(&u.id, format!("duplicate id `{}` (unit and group ids share one namespace)", u.id.value));
+        }
+        let kind = ctx.check(&u.kind, kind(&u.kind.value)).unwrap_or(UnitKind::Other);
+        for e in &u.email {
+            ctx.check(e, parse::email(&e.value));
+        }
+        let head = u.head.as_ref().map(|h| {
+            if let Some(e) = &h.email {
+                ctx.check(e, parse::email(&e.value));
+            }
+            if let Some(m) = &h.mobile
+                && !(m.value.len() >= 5 && m.value.bytes().all(|b| b.is_ascii_digit() || b == b'+' || b == b'-'))
+            {
+                ctx.error(m, format!("`{}` is not a mobile number (digits only, quoted)", m.value));
+            }
+            Head {
+                name: h.name.clone(),
+                email: h.email.as_ref().map(|e| e.value.clone()),
+                mobile: h.mobile.as_ref().map(|m| m.value.clone()),
+            }
+        });
+        out.push(Unit {
+            id: u.id.value.clone(),
+            name: u.name.value.clone(),
+            kind,
+            head,
+            email: u.email.iter().map(|e| e.value.clone()).collect(),
+            channels: u.channels.iter().map(|c| c.value.clone()).collect(),
+            aliases: u.aliases.clone(),
+        });
+    }
+    out
+}
+
+pub(super) fn groups(ctx: &mut Ctx, raw: &[RawGroup], ids: &mut BTreeSet<String>) -> Vec<Group> {
+    for g in raw {
+        ctx.check(&g.id, parse::id(&g.id.value));
+        if !ids.insert(g.id.value.clone()) {
+            ctx.error(&g.id, format!("duplicate id `{}` (unit and group ids share one namespace)", g.id.value));
+        }
+    }
+    for g in raw {
+        for m in &g.members {
+            ctx.reference(m, ids, "unit or group");
+        }
+    }
+    report_cycles(ctx, raw);
+    raw.iter()
+        .map(|g| Group {
+            id: g.id.value.clone(),
+            name: g.name.value.clone(),
+            members: g.members.iter().map(|m| m.value.clone()).collect(),
+        })
+        .collect()
+}
+
+/// Report each group that can reach itself through members.
+fn report_cycles(ctx: &mut Ctx, raw: &[RawGroup]) {
+    let edges: BTreeMap<&str, Vec<&str>> =
+        raw.iter().map(|g| (g.id.value.as_str(), g.members.iter().map(|m| m.value.as_str()).collect())).collect();
+    for g in raw {
+        let start = g.id.value.as_str();
+        let mut stack: Vec<(&str, Vec<&str>)> = vec![(start, vec![start])];
+        let mut seen = BTreeSet::new();
+        while let Some((node, path)) = stack.pop() {
+            for next in edges.get(node).into_iter().flatten() {
+                if *next == start {
+                    let mut cycle = path.clone();
+                    cycle.push(start);
+                    ctx.error(&g.id, format!("group cycle: {}", cycle.join(" → ")));
+                    stack.clear();
+                    break;
+                }
+                if edges.contains_key(next) && seen.insert(*next) {
+                    let mut p = path.clone();
+                    p.push(next);
+                    stack.push((next, p));
+                }
+            }
+        }
+    }
+}

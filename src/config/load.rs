@@ -1,0 +1,206 @@
+//! Loading files: the main config and every plan file, each item deserialized on its own so
+//! that all type problems are reported together.
+//!
+//! May touch: the config file and the plan files/directories it names.
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use super::de::{Located, from_node};
+use super::diag::{Diagnostic, Diagnostics, Pos, hint};
+use super::raw::{
+    RawArea, RawCalendarOverride, RawChannel, RawEvent, RawGroup, RawSettings, RawTask, RawUnit,
+};
+use super::tree::Node;
+use super::yaml;
+
+/// Top-level keys of the main config.
+pub const MAIN_KEYS: &[&str] = &["settings", "units", "groups", "channels", "events", "calendar_overrides"];
+/// Top-level keys of a plan file.
+pub const PLAN_KEYS: &[&str] = &["area", "tasks"];
+
+/// One plan file's contents.
+#[derive(Debug, Clone)]
+pub struct RawPlan {
+    /// The file.
+    pub file: PathBuf,
+    /// Its area (None when it failed to parse; the error is already reported).
+    pub area: Option<RawArea>,
+    /// Its tasks that parsed.
+    pub tasks: Vec<RawTask>,
+}
+
+/// Everything read from disk, before semantic validation.
+#[derive(Debug, Clone, Default)]
+pub struct RawConfig {
+    /// The main config file.
+    pub main_file: PathBuf,
+    /// Directory of the main config file (relative paths start here).
+    pub base_dir: PathBuf,
+    /// `settings:`.
+    pub settings: RawSettings,
+    /// `units:`.
+    pub units: Vec<RawUnit>,
+    /// `groups:`.
+    pub groups: Vec<RawGroup>,
+    /// `channels:`.
+    pub channels: Vec<RawChannel>,
+    /// `events:` in file order.
+    pub events: Vec<(Located<String>, RawEvent)>,
+    /// `calendar_overrides:`.
+    pub calendar_overrides: Vec<RawCalendarOverride>,
+    /// Plan files in load order.
+    pub plans: Vec<RawPlan>,
+}
+
+/// Read the main config at `path` and the plan files it names. Problems go into `diags`; the
+/// returned value holds whatever parsed.
+pub fn load(path: &Path, diags: &mut Diagnostics) -> RawConfig {
+    let mut raw = RawConfig {
+        main_file: path.to_path_buf(),
+        base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        ..RawConfig::default()
+    };
+    let Some(root) = read_tree(path, diags) else { return raw };
+    let Some(entries) = expect_map(path, &root, "", diags) else { return raw };
+    for (k, v) in entries {
+        match k.name.as_str() {
+            "settings" => raw.settings = item(path, v, "settings", diags).unwrap_or_default(),
+            "units" => raw.units = items(path, v, "units", diags),
+            "groups" => raw.groups = items(path, v, "groups", diags),
+            "channels" => raw.channels = items(path, v, "channels", diags),
+            "calendar_overrides" => raw.calendar_overrides = items(path, v, "calendar_overrides", diags),
+            "events" => raw.events = events(path, v, diags),
+            other => diags.push(Diagnostic::error(
+                path,
+                k.pos,
+                other,
+                format!("unknown top-level key `{other}`{}; expected one of: {}", hint(other, MAIN_KEYS.iter().copied()), MAIN_KEYS.join(", ")),
+            )),
+        }
+    }
+    for file in plan_files(&raw, diags) {
+        raw.plans.push(load_plan(&file, diags));
+    }
+    raw
+}
+
+/// Resolve `settings.plan` into a sorted list of files.
+fn plan_files(raw: &RawConfig, diags: &mut Diagnostics) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in &raw.settings.plan {
+        let p = raw.base_dir.join(&entry.value);
+        if p.is_dir() {
+            match std::fs::read_dir(&p) {
+                Ok(rd) => {
+                    let mut found: Vec<PathBuf> = rd
+                        .filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|f| f.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                        .collect();
+                    found.sort();
+                    files.extend(found);
+                }
+                Err(e) => diags.push(Diagnostic::error(&raw.main_file, entry.pos, &entry.path, format!("cannot read directory {}: {e}", p.display()))),
+            }
+        } else if p.is_file() {
+            files.push(p);
+        } else {
+            diags.push(Diagnostic::error(&raw.main_file, entry.pos, &entry.path, format!("plan path {} does not exist", p.display())));
+        }
+    }
+    files
+}
+
+/// Load one plan file.
+pub fn load_plan(file: &Path, diags: &mut Diagnostics) -> RawPlan {
+    let mut plan = RawPlan { file: file.to_path_buf(), area: None, tasks: Vec::new() };
+    let Some(root) = read_tree(file, diags) else { return plan };
+    let Some(entries) = expect_map(file, &root, "", diags) else { return plan };
+    for (k, v) in entries {
+        match k.name.as_str() {
+            "area" => plan.area = item(file, v, "area", diags),
+            "tasks" => plan.tasks = items(file, v, "tasks", diags),
+            other => diags.push(Diagnostic::error(
+                file,
+                k.pos,
+                other,
+                format!("unknown top-level key `{other}`{}; expected one of: area, tasks", hint(other, PLAN_KEYS.iter().copied())),
+            )),
+        }
+    }
+    if plan.area.is_none() && root.get("area").is_none() {
+        diags.push(Diagnostic::error(file, root.pos, "area", "missing required key `area`"));
+    }
+    plan
+}
+
+fn read_tree(file: &Path, diags: &mut Diagnostics) -> Option<Node> {
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(Diagnostic::error(file, Pos::default(), "", format!("cannot read file: {e}")));
+            return None;
+        }
+    };
+    match yaml::parse(file, &bytes) {
+        Ok((node, traps)) => {
+            diags.0.extend(traps);
+            Some(node)
+        }
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    }
+}
+
+fn expect_map<'n>(file: &Path, node: &'n Node, path: &str, diags: &mut Diagnostics) -> Option<&'n [(super::tree::Key, Node)]> {
+    match node.as_map() {
+        Some(m) => Some(m),
+        None if matches!(node.value, super::tree::Value::Null) => Some(&[]),
+        None => {
+            diags.push(Diagnostic::error(file, node.pos, path, format!("expected a mapping, found {}", node.type_name())));
+            None
+        }
+    }
+}
+
+/// Deserialize one node, reporting a failure.
+fn item<T: DeserializeOwned>(file: &Path, node: &Node, path: &str, diags: &mut Diagnostics) -> Option<T> {
+    match from_node(node, path) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            diags.push(Diagnostic::error(file, e.pos.unwrap_or(node.pos), e.path.unwrap_or_else(|| path.to_string()), e.message));
+            None
+        }
+    }
+}
+
+/// Deserialize each element of a list separately, so one bad item does not hide the others.
+fn items<T: DeserializeOwned>(file: &Path, node: &Node, path: &str, diags: &mut Diagnostics) -> Vec<T> {
+    match node.as_seq() {
+        Some(seq) => seq
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| item(file, n, &format!("{path}[{i}]"), diags))
+            .collect(),
+        None if matches!(node.value, super::tree::Value::Null) => Vec::new(),
+        None => {
+            diags.push(Diagnostic::error(file, node.pos, path, format!("expected a list, found {}", node.type_name())));
+            Vec::new()
+        }
+    }
+}
+
+fn events(file: &Path, node: &Node, diags: &mut Diagnostics) -> Vec<(Located<String>, RawEvent)> {
+    let Some(entries) = expect_map(file, node, "events", diags) else { return Vec::new() };
+    entries
+        .iter()
+        .filter_map(|(k, v)| {
+            let path = format!("events.{}", k.name);
+            let ev: RawEvent = item(file, v, &path, diags)?;
+            Some((Located { value: k.name.clone(), pos: k.pos, path }, ev))
+        })
+        .collect()
+}
