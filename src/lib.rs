@@ -8,11 +8,14 @@
 //! - [`calendar`]: the Chinese working-day calendar (statutory holidays, 调休, regional overlay).
 //! - [`store`]: the SQLite state: occurrences, outbox, deliveries, progress.
 //! - [`notify`]: channels (file, email, webhooks) that send one rendered notification.
-//! - `cli` (binary side): argument parsing and printing.
+//! - [`loader`]: loads config + plan + calendar for a command, all or nothing.
+//! - [`cli`]: argument parsing, one library call per command, printing, exit codes.
 
 pub mod calendar;
 pub mod catalog;
+pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod loader;
 pub mod notify;
 pub mod store;

@@ -12,7 +12,7 @@ use super::WorkCalendar;
 use super::offset::Offset;
 
 /// What to do with a date that is not a working day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Shift {
     /// Keep the date as it is.
@@ -26,7 +26,11 @@ pub enum Shift {
 
 /// One day forward or backward, or `None` at the end of jiff's range.
 fn step(d: Date, forward: bool) -> Option<Date> {
-    if forward { d.tomorrow().ok() } else { d.yesterday().ok() }
+    if forward {
+        d.tomorrow().ok()
+    } else {
+        d.yesterday().ok()
+    }
 }
 
 /// `d` plus `n` calendar days, saturating at the ends of jiff's range.

@@ -18,11 +18,13 @@ pub(super) struct Ctx<'a> {
 
 impl Ctx<'_> {
     pub fn error<T>(&mut self, at: &Located<T>, msg: impl Into<String>) {
-        self.diags.push(Diagnostic::error(&self.file, at.pos, &at.path, msg));
+        self.diags
+            .push(Diagnostic::error(&self.file, at.pos, &at.path, msg));
     }
 
     pub fn warning<T>(&mut self, at: &Located<T>, msg: impl Into<String>) {
-        self.diags.push(Diagnostic::warning(&self.file, at.pos, &at.path, msg));
+        self.diags
+            .push(Diagnostic::warning(&self.file, at.pos, &at.path, msg));
     }
 
     /// Report `r`'s error at `at`; pass its value on.
@@ -31,7 +33,12 @@ impl Ctx<'_> {
     }
 
     /// Report an unknown reference with a did-you-mean.
-    pub fn reference(&mut self, at: &Located<String>, known: &BTreeSet<String>, what: &str) -> bool {
+    pub fn reference(
+        &mut self,
+        at: &Located<String>,
+        known: &BTreeSet<String>,
+        what: &str,
+    ) -> bool {
         if known.contains(&at.value) {
             return true;
         }
@@ -47,7 +54,10 @@ impl Ctx<'_> {
 /// All problems found, located; warnings ride along in the `Ok` value too.
 pub fn build(raw: &RawConfig) -> Result<(Catalog, Diagnostics), Diagnostics> {
     let mut diags = Diagnostics::default();
-    let mut ctx = Ctx { file: raw.main_file.clone(), diags: &mut diags };
+    let mut ctx = Ctx {
+        file: raw.main_file.clone(),
+        diags: &mut diags,
+    };
     let mut ids = BTreeSet::new();
     let units = units::units(&mut ctx, &raw.units, &mut ids);
     let groups = units::groups(&mut ctx, &raw.groups, &mut ids);
@@ -65,34 +75,78 @@ pub fn build(raw: &RawConfig) -> Result<(Catalog, Diagnostics), Diagnostics> {
         .iter()
         .filter_map(|o| {
             let date = ctx.check(&o.date, parse::date(&o.date.value))?;
-            Some(CalendarOverride { date, off: o.off, name: o.name.clone() })
+            Some(CalendarOverride {
+                date,
+                off: o.off,
+                name: o.name.clone(),
+            })
         })
         .collect();
     let (areas, tasks) = tasks::plan(&mut diags, raw, &settings, &ids, &events);
-    let cat = Catalog { settings, units, groups, channels, events, areas, tasks, calendar_overrides };
+    let cat = Catalog {
+        settings,
+        units,
+        groups,
+        channels,
+        events,
+        areas,
+        tasks,
+        calendar_overrides,
+    };
     diags.sort();
-    if diags.has_errors() { Err(diags) } else { Ok((cat, diags)) }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok((cat, diags))
+    }
 }
 
 fn resolve(base: &Path, p: &str) -> PathBuf {
     let p = Path::new(p);
-    if p.is_absolute() { p.to_path_buf() } else { base.join(p) }
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
 }
 
-fn settings(ctx: &mut Ctx, raw: &RawConfig, ids: &BTreeSet<String>, channel_ids: &BTreeSet<String>) -> Settings {
+fn settings(
+    ctx: &mut Ctx,
+    raw: &RawConfig,
+    ids: &BTreeSet<String>,
+    channel_ids: &BTreeSet<String>,
+) -> Settings {
     let s: &RawSettings = &raw.settings;
-    let timezone = s.timezone.as_ref().map(|t| t.value.clone()).unwrap_or_else(|| "Asia/Shanghai".into());
+    let timezone = s
+        .timezone
+        .as_ref()
+        .map(|t| t.value.clone())
+        .unwrap_or_else(|| "Asia/Shanghai".into());
     if let Some(t) = &s.timezone
         && jiff::tz::TimeZone::get(&t.value).is_err()
     {
-        ctx.error(t, format!("unknown time zone `{}`; expected an IANA name such as Asia/Shanghai", t.value));
+        ctx.error(
+            t,
+            format!(
+                "unknown time zone `{}`; expected an IANA name such as Asia/Shanghai",
+                t.value
+            ),
+        );
     }
     let state_dir = match &s.state_dir {
         Some(d) => resolve(&raw.base_dir, &d.value),
-        None => std::env::var_os("STATE_DIRECTORY").map(PathBuf::from).unwrap_or_else(|| raw.base_dir.join("state")),
+        None => std::env::var_os("STATE_DIRECTORY")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| raw.base_dir.join("state")),
     };
-    let database = resolve(&state_dir, s.database.as_ref().map(|d| d.value.as_str()).unwrap_or("dutybell.db"));
-    let mut channel_ref = |name: &Option<Located<String>>, ctx: &mut Ctx| -> String {
+    let database = resolve(
+        &state_dir,
+        s.database
+            .as_ref()
+            .map(|d| d.value.as_str())
+            .unwrap_or("dutybell.db"),
+    );
+    let channel_ref = |name: &Option<Located<String>>, ctx: &mut Ctx| -> String {
         match name {
             Some(c) => {
                 ctx.reference(c, channel_ids, "channel");
@@ -106,14 +160,27 @@ fn settings(ctx: &mut Ctx, raw: &RawConfig, ids: &BTreeSet<String>, channel_ids:
     if let Some(g) = &s.leadership_group {
         ctx.reference(g, ids, "unit or group");
     }
-    let ladder = ladder(ctx, s.reminders.as_ref().unwrap_or(&RawLadder::default()), None, ids);
+    let ladder = ladder(
+        ctx,
+        s.reminders.as_ref().unwrap_or(&RawLadder::default()),
+        None,
+        ids,
+    );
     let (downtime_default, downtime_grace, downtime_per_kind) = downtime(ctx, s.downtime.as_ref());
-    let digests = s.digest.iter().filter_map(|d| digest(ctx, d, ids, channel_ids)).collect();
+    let digests = s
+        .digest
+        .iter()
+        .filter_map(|d| digest(ctx, d, ids, channel_ids))
+        .collect();
     Settings {
         timezone,
         state_dir,
         database,
-        calendar: s.calendar.iter().map(|c| resolve(&raw.base_dir, &c.value)).collect(),
+        calendar: s
+            .calendar
+            .iter()
+            .map(|c| resolve(&raw.base_dir, &c.value))
+            .collect(),
         fallback_channel,
         operator_channel,
         leadership_group: s.leadership_group.as_ref().map(|g| g.value.clone()),
@@ -122,9 +189,16 @@ fn settings(ctx: &mut Ctx, raw: &RawConfig, ids: &BTreeSet<String>, channel_ids:
         downtime_grace,
         downtime_per_kind,
         ladder,
-        checkin: s.checkin.as_ref().and_then(|c| ctx.check(c, checkin(&c.value))).unwrap_or(Checkin::Quarterly),
+        checkin: s
+            .checkin
+            .as_ref()
+            .and_then(|c| ctx.check(c, checkin(&c.value)))
+            .unwrap_or(Checkin::Quarterly),
         digests,
-        templates: s.templates.as_ref().map(|t| resolve(&raw.base_dir, &t.value)),
+        templates: s
+            .templates
+            .as_ref()
+            .map(|t| resolve(&raw.base_dir, &t.value)),
         progress_url: s.progress_url.as_ref().map(|u| u.value.clone()),
     }
 }
@@ -136,7 +210,11 @@ pub(super) fn checkin(s: &str) -> Result<Checkin, String> {
         "half_yearly" => Checkin::HalfYearly,
         "yearly" => Checkin::Yearly,
         "none" => Checkin::None,
-        _ => return Err(format!("`{s}` is not a check-in cadence; expected monthly, quarterly, half_yearly, yearly or none")),
+        _ => {
+            return Err(format!(
+                "`{s}` is not a check-in cadence; expected monthly, quarterly, half_yearly, yearly or none"
+            ));
+        }
     })
 }
 
@@ -145,19 +223,52 @@ fn catch_up(s: &str) -> Result<CatchUp, String> {
         "late" => CatchUp::Late,
         "skip" => CatchUp::Skip,
         "all" => CatchUp::All,
-        _ => return Err(format!("`{s}` is not a downtime policy; expected late, skip or all")),
+        _ => {
+            return Err(format!(
+                "`{s}` is not a downtime policy; expected late, skip or all"
+            ));
+        }
     })
 }
 
-fn downtime(ctx: &mut Ctx, d: Option<&RawDowntime>) -> (CatchUp, Offset, BTreeMap<String, CatchUp>) {
-    let Some(d) = d else { return (CatchUp::Late, Offset::Days(14), BTreeMap::new()) };
-    let def = d.default.as_ref().and_then(|p| ctx.check(p, catch_up(&p.value))).unwrap_or(CatchUp::Late);
-    let grace = d.grace.as_ref().and_then(|g| ctx.check(g, parse::offset(&g.value))).unwrap_or(Offset::Days(14));
-    const KINDS: &[&str] = &["campaign_opening", "lead", "due_today", "overdue", "escalation", "checkin", "digest"];
+fn downtime(
+    ctx: &mut Ctx,
+    d: Option<&RawDowntime>,
+) -> (CatchUp, Offset, BTreeMap<String, CatchUp>) {
+    let Some(d) = d else {
+        return (CatchUp::Late, Offset::Days(14), BTreeMap::new());
+    };
+    let def = d
+        .default
+        .as_ref()
+        .and_then(|p| ctx.check(p, catch_up(&p.value)))
+        .unwrap_or(CatchUp::Late);
+    let grace = d
+        .grace
+        .as_ref()
+        .and_then(|g| ctx.check(g, parse::offset(&g.value)))
+        .unwrap_or(Offset::Days(14));
+    const KINDS: &[&str] = &[
+        "campaign_opening",
+        "lead",
+        "due_today",
+        "overdue",
+        "escalation",
+        "checkin",
+        "digest",
+    ];
     let mut per = BTreeMap::new();
     for k in &d.per_kind {
         if !KINDS.contains(&k.kind.value.as_str()) {
-            ctx.error(&k.kind, format!("unknown message kind `{}`{}; expected one of: {}", k.kind.value, hint(&k.kind.value, KINDS.iter().copied()), KINDS.join(", ")));
+            ctx.error(
+                &k.kind,
+                format!(
+                    "unknown message kind `{}`{}; expected one of: {}",
+                    k.kind.value,
+                    hint(&k.kind.value, KINDS.iter().copied()),
+                    KINDS.join(", ")
+                ),
+            );
         }
         if let Some(p) = ctx.check(&k.policy, catch_up(&k.policy.value)) {
             per.insert(k.kind.value.clone(), p);
@@ -166,7 +277,12 @@ fn downtime(ctx: &mut Ctx, d: Option<&RawDowntime>) -> (CatchUp, Offset, BTreeMa
     (def, grace, per)
 }
 
-fn digest(ctx: &mut Ctx, d: &crate::config::raw::RawDigest, ids: &BTreeSet<String>, channels: &BTreeSet<String>) -> Option<DigestSpec> {
+fn digest(
+    ctx: &mut Ctx,
+    d: &crate::config::raw::RawDigest,
+    ids: &BTreeSet<String>,
+    channels: &BTreeSet<String>,
+) -> Option<DigestSpec> {
     use crate::config::raw::OneOrMany;
     ctx.check(&d.cron, parse::cron(&d.cron.value));
     for c in &d.chat {
@@ -180,7 +296,11 @@ fn digest(ctx: &mut Ctx, d: &crate::config::raw::RawDigest, ids: &BTreeSet<Strin
     };
     if let (Some(list), Some(at)) = (&to, &d.to) {
         for id in list {
-            let l = Located { value: id.clone(), pos: at.pos, path: at.path.clone() };
+            let l = Located {
+                value: id.clone(),
+                pos: at.pos,
+                path: at.path.clone(),
+            };
             ctx.reference(&l, ids, "unit or group");
         }
     }
@@ -188,15 +308,29 @@ fn digest(ctx: &mut Ctx, d: &crate::config::raw::RawDigest, ids: &BTreeSet<Strin
         None | Some("all_clear") => true,
         Some("skip") => false,
         Some(other) => {
-            ctx.error(d.empty.as_ref()?, format!("`{other}` is not valid; expected all_clear or skip"));
+            ctx.error(
+                d.empty.as_ref()?,
+                format!("`{other}` is not valid; expected all_clear or skip"),
+            );
             true
         }
     };
-    Some(DigestSpec { id: d.id.value.clone(), cron: d.cron.value.clone(), to, chat: d.chat.iter().map(|c| c.value.clone()).collect(), send_empty })
+    Some(DigestSpec {
+        id: d.id.value.clone(),
+        cron: d.cron.value.clone(),
+        to,
+        chat: d.chat.iter().map(|c| c.value.clone()).collect(),
+        send_empty,
+    })
 }
 
 /// Merge a raw ladder over `base` (or over built-in defaults), checking every key.
-pub(super) fn ladder(ctx: &mut Ctx, r: &RawLadder, base: Option<&Ladder>, ids: &BTreeSet<String>) -> Ladder {
+pub(super) fn ladder(
+    ctx: &mut Ctx,
+    r: &RawLadder,
+    base: Option<&Ladder>,
+    ids: &BTreeSet<String>,
+) -> Ladder {
     let default = Ladder {
         time: jiff::civil::time(9, 0, 0, 0),
         before: vec![Offset::Days(14), Offset::Workdays(3), Offset::Days(0)],
@@ -214,15 +348,20 @@ pub(super) fn ladder(ctx: &mut Ctx, r: &RawLadder, base: Option<&Ladder>, ids: &
         l.time = v;
     }
     if let Some(b) = &r.before {
-        l.before = b.iter().filter_map(|o| ctx.check(o, parse::offset(&o.value))).collect();
+        l.before = b
+            .iter()
+            .filter_map(|o| ctx.check(o, parse::offset(&o.value)))
+            .collect();
         for (o, v) in b.iter().zip(&l.before) {
-            if v.is_negative() {
+            if matches!(v, Offset::Days(n) | Offset::Workdays(n) if *n < 0) {
                 ctx.error(o, format!("`{}`: lead offsets count backwards already; write them without a minus sign", o.value));
             }
         }
     }
     if let Some(o) = &r.overdue_every {
-        l.overdue_every = ctx.check(o, parse::offset(&o.value)).filter(|v| !v.is_zero());
+        l.overdue_every = ctx
+            .check(o, parse::offset(&o.value))
+            .filter(|v| !v.is_zero());
     }
     if let Some(o) = &r.escalate_after {
         l.escalate_after = ctx.check(o, parse::offset(&o.value));
@@ -232,7 +371,9 @@ pub(super) fn ladder(ctx: &mut Ctx, r: &RawLadder, base: Option<&Ladder>, ids: &
             .iter()
             .filter_map(|e| match e.value.as_str() {
                 "head" => Some(EscalateTo::Head),
-                other => ctx.reference(e, ids, "group (or `head`)").then(|| EscalateTo::Group(other.to_string())),
+                other => ctx
+                    .reference(e, ids, "group (or `head`)")
+                    .then(|| EscalateTo::Group(other.to_string())),
             })
             .collect();
     }
@@ -244,7 +385,10 @@ pub(super) fn ladder(ctx: &mut Ctx, r: &RawLadder, base: Option<&Ladder>, ids: &
             "inform" => Cooperating::Inform,
             "digest_only" => Cooperating::DigestOnly,
             other => {
-                ctx.error(c, format!("`{other}` is not valid; expected inform or digest_only"));
+                ctx.error(
+                    c,
+                    format!("`{other}` is not valid; expected inform or digest_only"),
+                );
                 l.cooperating
             }
         };
@@ -256,10 +400,15 @@ fn events(ctx: &mut Ctx, raw: &RawConfig) -> BTreeMap<String, NamedEvent> {
     let mut out = BTreeMap::new();
     for (id, ev) in &raw.events {
         ctx.check(id, parse::id(&id.value));
-        let default = ev.default.as_ref().and_then(|d| ctx.check(d, parse::month_day(&d.value)));
+        let default = ev
+            .default
+            .as_ref()
+            .and_then(|d| ctx.check(d, parse::month_day(&d.value)));
         let mut dates = BTreeMap::new();
         for (year, d) in &ev.dates {
-            let Some(date) = ctx.check(d, parse::date(&d.value)) else { continue };
+            let Some(date) = ctx.check(d, parse::date(&d.value)) else {
+                continue;
+            };
             match year.parse::<i16>() {
                 Ok(y) if y == date.year() => {
                     dates.insert(y, date);
@@ -268,9 +417,23 @@ fn events(ctx: &mut Ctx, raw: &RawConfig) -> BTreeMap<String, NamedEvent> {
             }
         }
         if default.is_none() && dates.is_empty() {
-            ctx.error(id, format!("event `{}` has neither `default` nor any `dates`, so it never happens", id.value));
+            ctx.error(
+                id,
+                format!(
+                    "event `{}` has neither `default` nor any `dates`, so it never happens",
+                    id.value
+                ),
+            );
         }
-        out.insert(id.value.clone(), NamedEvent { id: id.value.clone(), name: ev.name.value.clone(), default, dates });
+        out.insert(
+            id.value.clone(),
+            NamedEvent {
+                id: id.value.clone(),
+                name: ev.name.value.clone(),
+                default,
+                dates,
+            },
+        );
     }
     out
 }

@@ -14,7 +14,9 @@ const KINDS: &[&str] = &["file", "smtp", "wecom", "dingtalk", "feishu", "generic
 fn allowed(kind: &str) -> &'static [&'static str] {
     match kind {
         "file" => &["dir"],
-        "smtp" => &["host", "port", "tls", "username", "password", "ca_file", "from"],
+        "smtp" => &[
+            "host", "port", "tls", "username", "password", "ca_file", "from",
+        ],
         "wecom" => &["key", "mention_heads", "base_url"],
         "dingtalk" => &["token", "secret", "keyword", "mention_heads", "base_url"],
         "feishu" => &["hook", "secret", "keyword", "base_url"],
@@ -48,7 +50,13 @@ fn secret(ctx: &mut Ctx, s: &Option<Located<RawSecret>>) -> Option<SecretRef> {
 
 fn required(ctx: &mut Ctx, c: &RawChannel, key: &str, v: Option<SecretRef>) -> SecretRef {
     v.unwrap_or_else(|| {
-        ctx.error(&c.id, format!("channel `{}` of kind {} needs `{key}`", c.id.value, c.kind.value));
+        ctx.error(
+            &c.id,
+            format!(
+                "channel `{}` of kind {} needs `{key}`",
+                c.id.value, c.kind.value
+            ),
+        );
         RawSecret::Env(String::new())
     })
 }
@@ -64,27 +72,53 @@ pub(super) fn channels(ctx: &mut Ctx, raw: &crate::config::RawConfig) -> Vec<Cha
         let kind = c.kind.value.as_str();
         if !KINDS.contains(&kind) {
             let h = crate::config::diag::hint(kind, KINDS.iter().copied());
-            ctx.error(&c.kind, format!("unknown channel kind `{kind}`{h}; expected one of: {}", KINDS.join(", ")));
+            ctx.error(
+                &c.kind,
+                format!(
+                    "unknown channel kind `{kind}`{h}; expected one of: {}",
+                    KINDS.join(", ")
+                ),
+            );
             continue;
         }
         for (key, pos, path) in present(c) {
             if !allowed(kind).contains(&key) {
-                let at = Located { value: (), pos, path };
-                ctx.error(&at, format!("`{key}` does not apply to a {kind} channel; it takes: {}", allowed(kind).join(", ")));
+                let at = Located {
+                    value: (),
+                    pos,
+                    path,
+                };
+                ctx.error(
+                    &at,
+                    format!(
+                        "`{key}` does not apply to a {kind} channel; it takes: {}",
+                        allowed(kind).join(", ")
+                    ),
+                );
             }
         }
-        let Some(k) = channel_kind(ctx, c, raw) else { continue };
+        let Some(k) = channel_kind(ctx, c, raw) else {
+            continue;
+        };
         out.push(ChannelSpec {
             id: c.id.value.clone(),
             enabled: c.enabled.unwrap_or(true),
-            concurrency: c.concurrency.as_ref().map(|n| n.value.max(1) as usize).unwrap_or(4),
+            concurrency: c
+                .concurrency
+                .as_ref()
+                .map(|n| n.value.max(1) as usize)
+                .unwrap_or(4),
             kind: k,
         });
     }
     out
 }
 
-fn channel_kind(ctx: &mut Ctx, c: &RawChannel, raw: &crate::config::RawConfig) -> Option<ChannelKind> {
+fn channel_kind(
+    ctx: &mut Ctx,
+    c: &RawChannel,
+    raw: &crate::config::RawConfig,
+) -> Option<ChannelKind> {
     let flavour = |f| {
         Some(ChannelKind::Webhook {
             flavour: f,
@@ -98,8 +132,15 @@ fn channel_kind(ctx: &mut Ctx, c: &RawChannel, raw: &crate::config::RawConfig) -
     let mut k = match c.kind.value.as_str() {
         "file" => {
             let dir = c.dir.as_ref().map(|d| d.value.as_str()).unwrap_or("outbox");
-            let state = raw.settings.state_dir.as_ref().map(|s| raw.base_dir.join(&s.value)).unwrap_or_else(|| raw.base_dir.join("state"));
-            return Some(ChannelKind::File { dir: state.join(dir) });
+            let state = raw
+                .settings
+                .state_dir
+                .as_ref()
+                .map(|s| raw.base_dir.join(&s.value))
+                .unwrap_or_else(|| raw.base_dir.join("state"));
+            return Some(ChannelKind::File {
+                dir: state.join(dir),
+            });
         }
         "smtp" => return smtp(ctx, c),
         "wecom" => flavour(Flavour::Wecom),
@@ -107,7 +148,13 @@ fn channel_kind(ctx: &mut Ctx, c: &RawChannel, raw: &crate::config::RawConfig) -
         "feishu" => flavour(Flavour::Feishu),
         _ => flavour(Flavour::Generic),
     }?;
-    if let ChannelKind::Webhook { flavour, endpoint, secret: sec, .. } = &mut k {
+    if let ChannelKind::Webhook {
+        flavour,
+        endpoint,
+        secret: sec,
+        ..
+    } = &mut k
+    {
         let (key, raw_ref) = match flavour {
             Flavour::Wecom => ("key", &c.key),
             Flavour::Dingtalk => ("token", &c.token),
@@ -131,7 +178,10 @@ fn smtp(ctx: &mut Ctx, c: &RawChannel) -> Option<ChannelKind> {
         Some("starttls") => SmtpTls::Starttls,
         Some("none") => SmtpTls::None,
         Some(other) => {
-            ctx.error(c.tls.as_ref()?, format!("`{other}` is not a TLS mode; expected implicit, starttls or none"));
+            ctx.error(
+                c.tls.as_ref()?,
+                format!("`{other}` is not a TLS mode; expected implicit, starttls or none"),
+            );
             SmtpTls::Implicit
         }
     };
@@ -146,10 +196,19 @@ fn smtp(ctx: &mut Ctx, c: &RawChannel) -> Option<ChannelKind> {
     let (from_name, from_email) = match &c.from {
         Some(f) => {
             ctx.check(&f.email, parse::email(&f.email.value));
-            (f.name.clone().unwrap_or_else(|| "督办提醒".into()), f.email.value.clone())
+            (
+                f.name.clone().unwrap_or_else(|| "督办提醒".into()),
+                f.email.value.clone(),
+            )
         }
         None => {
-            ctx.error(&c.id, format!("smtp channel `{}` needs `from: {{name, email}}`", c.id.value));
+            ctx.error(
+                &c.id,
+                format!(
+                    "smtp channel `{}` needs `from: {{name, email}}`",
+                    c.id.value
+                ),
+            );
             ("督办提醒".into(), String::new())
         }
     };
@@ -168,6 +227,11 @@ fn smtp(ctx: &mut Ctx, c: &RawChannel) -> Option<ChannelKind> {
 /// 127.0.0.0/8, ::1 or localhost.
 pub fn is_loopback(host: &str) -> bool {
     host == "localhost"
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
-        || host.trim_matches(['[', ']']).parse::<std::net::Ipv6Addr>().is_ok_and(|ip| ip.is_loopback())
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }

@@ -54,7 +54,9 @@ impl Catalog {
     ///
     /// # Errors
     /// Every problem found, located.
-    pub fn from_raw(raw: &RawConfig) -> Result<(Catalog, crate::config::Diagnostics), crate::config::Diagnostics> {
+    pub fn from_raw(
+        raw: &RawConfig,
+    ) -> Result<(Catalog, crate::config::Diagnostics), crate::config::Diagnostics> {
         build(raw)
     }
 
@@ -79,7 +81,7 @@ impl Catalog {
     }
 
     /// The Chinese name of a unit or group id.
-    pub fn name_of(&self, id: &str) -> &str {
+    pub fn name_of<'a>(&'a self, id: &'a str) -> &'a str {
         self.unit(id)
             .map(|u| u.name.as_str())
             .or_else(|| self.group(id).map(|g| g.name.as_str()))
@@ -125,12 +127,19 @@ impl Catalog {
 
     /// Tasks a unit leads or supports, with its role, in plan order.
     pub fn tasks_for_unit(&self, unit: &str) -> Vec<(&Task, Role)> {
-        self.tasks.iter().filter_map(|t| self.role_of(t, unit).map(|r| (t, r))).collect()
+        self.tasks
+            .iter()
+            .filter_map(|t| self.role_of(t, unit).map(|r| (t, r)))
+            .collect()
     }
 
     /// The area title for a number.
     pub fn area_title(&self, number: u32) -> &str {
-        self.areas.iter().find(|a| a.number == number).map(|a| a.title.as_str()).unwrap_or("")
+        self.areas
+            .iter()
+            .find(|a| a.number == number)
+            .map(|a| a.title.as_str())
+            .unwrap_or("")
     }
 
     /// Number of rules across all tasks.

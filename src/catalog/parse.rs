@@ -9,7 +9,8 @@ use crate::config::raw::OffsetValue;
 
 /// `2027-06-30`.
 pub fn date(s: &str) -> Result<Date, String> {
-    s.parse::<Date>().map_err(|_| format!("`{s}` is not a valid date; expected YYYY-MM-DD, e.g. 2027-06-30"))
+    s.parse::<Date>()
+        .map_err(|_| format!("`{s}` is not a valid date; expected YYYY-MM-DD, e.g. 2027-06-30"))
 }
 
 /// `"03-01"` → (3, 1); Feb 30 and the like are refused since they never occur.
@@ -24,9 +25,9 @@ pub fn month_day(s: &str) -> Result<(i8, i8), String> {
 
 /// `"09:00"`.
 pub fn time(s: &str) -> Result<Time, String> {
-    let t: Time = s
-        .parse()
-        .map_err(|_| format!("`{s}` is not a time of day; expected \"HH:MM\" in quotes, e.g. \"09:00\""))?;
+    let t: Time = s.parse().map_err(|_| {
+        format!("`{s}` is not a time of day; expected \"HH:MM\" in quotes, e.g. \"09:00\"")
+    })?;
     Ok(t)
 }
 
@@ -46,7 +47,9 @@ pub fn offset(s: &str) -> Result<Offset, String> {
 /// An integer (calendar days) or an offset string.
 pub fn offset_value(v: &OffsetValue) -> Result<Offset, String> {
     match v {
-        OffsetValue::Int(i) => i32::try_from(*i).map(Offset::Days).map_err(|_| format!("{i} is out of range")),
+        OffsetValue::Int(i) => i32::try_from(*i)
+            .map(Offset::Days)
+            .map_err(|_| format!("{i} is out of range")),
         OffsetValue::Text(s) => offset(s),
     }
 }
@@ -61,16 +64,25 @@ pub fn weekday(s: &str) -> Result<Weekday, String> {
         "fri" | "friday" => Weekday::Friday,
         "sat" | "saturday" => Weekday::Saturday,
         "sun" | "sunday" => Weekday::Sunday,
-        _ => return Err(format!("`{s}` is not a weekday; expected mon, tue, wed, thu, fri, sat or sun")),
+        _ => {
+            return Err(format!(
+                "`{s}` is not a weekday; expected mon, tue, wed, thu, fri, sat or sun"
+            ));
+        }
     })
 }
 
 /// An id: lowercase ASCII letters, digits, `_` and `-`.
 pub fn id(s: &str) -> Result<(), String> {
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-') {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    {
         Ok(())
     } else {
-        Err(format!("`{s}` is not a valid id; use lowercase letters, digits, `_` and `-`"))
+        Err(format!(
+            "`{s}` is not a valid id; use lowercase letters, digits, `_` and `-`"
+        ))
     }
 }
 
@@ -82,7 +94,9 @@ pub fn cron(expr: &str) -> Result<(), String> {
         .build()
         .parse(expr)
         .map(|_| ())
-        .map_err(|e| format!("`{expr}` is not a valid cron expression (sec min hour day month weekday): {e}"))
+        .map_err(|e| {
+            format!("`{expr}` is not a valid cron expression (sec min hour day month weekday): {e}")
+        })
 }
 
 #[cfg(test)]

@@ -21,16 +21,34 @@ pub(super) fn plan(
     let mut tasks = Vec::new();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     for p in &raw.plans {
-        let mut ctx = Ctx { file: p.file.clone(), diags };
+        let mut ctx = Ctx {
+            file: p.file.clone(),
+            diags,
+        };
         let Some(area) = &p.area else { continue };
         if areas.iter().any(|a| a.number == area.number.value) {
-            ctx.error(&area.number, format!("area {} is defined in more than one plan file", area.number.value));
+            ctx.error(
+                &area.number,
+                format!(
+                    "area {} is defined in more than one plan file",
+                    area.number.value
+                ),
+            );
         }
-        areas.push(Area { number: area.number.value, title: area.title.clone() });
+        areas.push(Area {
+            number: area.number.value,
+            title: area.title.clone(),
+        });
         for t in &p.tasks {
             let here = format!("{}:{}", p.file.display(), t.id.pos.line);
             if let Some(first) = seen.insert(t.id.value.clone(), here) {
-                ctx.error(&t.id, format!("duplicate task id `{}` (first defined at {first})", t.id.value));
+                ctx.error(
+                    &t.id,
+                    format!(
+                        "duplicate task id `{}` (first defined at {first})",
+                        t.id.value
+                    ),
+                );
             }
             if let Some(task) = task(&mut ctx, t, area.number.value, settings, ids, events) {
                 tasks.push(task);
@@ -38,7 +56,12 @@ pub(super) fn plan(
         }
     }
     if raw.plans.is_empty() {
-        diags.push(crate::config::Diagnostic::error(&raw.main_file, crate::config::Pos { line: 1, col: 1 }, "settings.plan", "no plan files: set settings.plan to the plan directory"));
+        diags.push(crate::config::Diagnostic::error(
+            &raw.main_file,
+            crate::config::Pos { line: 1, col: 1 },
+            "settings.plan",
+            "no plan files: set settings.plan to the plan directory",
+        ));
     }
     areas.sort_by_key(|a| a.number);
     (areas, tasks)
@@ -52,9 +75,18 @@ fn task(
     ids: &BTreeSet<String>,
     events: &BTreeMap<String, NamedEvent>,
 ) -> Option<Task> {
-    let id_ok = t.id.value.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let id_ok =
+        t.id.value
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
     if !id_ok {
-        ctx.error(&t.id, format!("task id `{}` must look like `4.2` (quote it in YAML)", t.id.value));
+        ctx.error(
+            &t.id,
+            format!(
+                "task id `{}` must look like `4.2` (quote it in YAML)",
+                t.id.value
+            ),
+        );
     }
     ctx.reference(&t.lead, ids, "unit or group");
     for c in &t.cooperating {
@@ -65,14 +97,21 @@ fn task(
     }
     let deadline = match t.deadline.value.as_str() {
         "ongoing" | "长期坚持" => Deadline::Ongoing,
-        s => Deadline::Date(ctx.check(&t.deadline, parse::date(s).map_err(|e| format!("{e}, or `ongoing`")))?),
+        s => Deadline::Date(ctx.check(
+            &t.deadline,
+            parse::date(s).map_err(|e| format!("{e}, or `ongoing`")),
+        )?),
     };
     let checkin = match &t.checkin {
         Some(c) => ctx.check(c, checkin(&c.value)).unwrap_or(settings.checkin),
         None => settings.checkin,
     };
     let (task_ladder, _) = ladder_override(ctx, t.reminders.as_ref(), &settings.ladder, ids);
-    let rules = t.rules.iter().filter_map(|r| rule(ctx, r, &task_ladder, ids, events)).collect();
+    let rules = t
+        .rules
+        .iter()
+        .filter_map(|r| rule(ctx, r, &task_ladder, ids, events))
+        .collect();
     Some(Task {
         id: t.id.value.clone(),
         area,
@@ -90,10 +129,21 @@ fn task(
 }
 
 /// Apply a `reminders:` override (or `none`) on top of `base`.
-fn ladder_override(ctx: &mut Ctx, r: Option<&Located<RawLadderOrNone>>, base: &Ladder, ids: &BTreeSet<String>) -> (Ladder, bool) {
+fn ladder_override(
+    ctx: &mut Ctx,
+    r: Option<&Located<RawLadderOrNone>>,
+    base: &Ladder,
+    ids: &BTreeSet<String>,
+) -> (Ladder, bool) {
     match r.map(|r| &r.value) {
         None => (base.clone(), false),
-        Some(RawLadderOrNone::None) => (Ladder { push: false, ..base.clone() }, true),
+        Some(RawLadderOrNone::None) => (
+            Ladder {
+                push: false,
+                ..base.clone()
+            },
+            true,
+        ),
         Some(RawLadderOrNone::Ladder(l)) => (ladder(ctx, l, Some(base), ids), true),
     }
 }
@@ -105,7 +155,10 @@ fn shift(ctx: &mut Ctx, s: &Option<Located<String>>) -> Shift {
         Some("none") => Shift::None,
         Some(other) => {
             if let Some(at) = s {
-                ctx.error(at, format!("`{other}` is not a shift; expected none, previous or next"));
+                ctx.error(
+                    at,
+                    format!("`{other}` is not a shift; expected none, previous or next"),
+                );
             }
             Shift::Previous
         }
@@ -116,7 +169,13 @@ fn md(ctx: &mut Ctx, s: &Located<String>) -> Option<(i8, i8)> {
     ctx.check(s, parse::month_day(&s.value))
 }
 
-fn rule(ctx: &mut Ctx, r: &Located<RawRule>, base: &Ladder, ids: &BTreeSet<String>, events: &BTreeMap<String, NamedEvent>) -> Option<Rule> {
+fn rule(
+    ctx: &mut Ctx,
+    r: &Located<RawRule>,
+    base: &Ladder,
+    ids: &BTreeSet<String>,
+    events: &BTreeMap<String, NamedEvent>,
+) -> Option<Rule> {
     macro_rules! common {
         ($x:expr) => {{
             let (ladder, _) = ladder_override(ctx, $x.reminders.as_ref(), base, ids);
@@ -128,7 +187,12 @@ fn rule(ctx: &mut Ctx, r: &Located<RawRule>, base: &Ladder, ids: &BTreeSet<Strin
         ctx.reference(e, &known, "event")
     };
     let (form, (ladder, label, shift)) = match &r.value {
-        RawRule::Once(x) => (RuleForm::Once { date: ctx.check(&x.date, parse::date(&x.date.value))? }, common!(x)),
+        RawRule::Once(x) => (
+            RuleForm::Once {
+                date: ctx.check(&x.date, parse::date(&x.date.value))?,
+            },
+            common!(x),
+        ),
         RawRule::Yearly(x) => {
             let form = match (&x.date, &x.event) {
                 (Some(d), None) => {
@@ -141,7 +205,10 @@ fn rule(ctx: &mut Ctx, r: &Located<RawRule>, base: &Ladder, ids: &BTreeSet<Strin
                         Some(o) => ctx.check(o, parse::offset_value(&o.value))?,
                         None => Offset::Days(0),
                     };
-                    RuleForm::YearlyEvent { event: e.value.clone(), offset }
+                    RuleForm::YearlyEvent {
+                        event: e.value.clone(),
+                        offset,
+                    }
                 }
                 _ => {
                     ctx.error(r, "yearly needs exactly one of `date` or `event`");
@@ -159,12 +226,22 @@ fn rule(ctx: &mut Ctx, r: &Located<RawRule>, base: &Ladder, ids: &BTreeSet<Strin
             if times == 0 {
                 ctx.error(x.times.as_ref()?, "times must be at least 1");
             }
-            let anchor = i16::try_from(x.anchor.value).ok().filter(|y| (2000..=2100).contains(y));
+            let anchor = i16::try_from(x.anchor.value)
+                .ok()
+                .filter(|y| (2000..=2100).contains(y));
             let Some(anchor) = anchor else {
                 ctx.error(&x.anchor, "anchor must be a year between 2000 and 2100");
                 return None;
             };
-            (RuleForm::EveryNYears { years: x.years.value.max(1), anchor, due: md(ctx, &x.due)?, times: times.max(1) }, common!(x))
+            (
+                RuleForm::EveryNYears {
+                    years: x.years.value.max(1),
+                    anchor,
+                    due: md(ctx, &x.due)?,
+                    times: times.max(1),
+                },
+                common!(x),
+            )
         }
         RawRule::HalfYearly(x) => {
             let due = md(ctx, &x.due)?;
@@ -175,18 +252,26 @@ fn rule(ctx: &mut Ctx, r: &Located<RawRule>, base: &Ladder, ids: &BTreeSet<Strin
         }
         RawRule::Quarterly(x) => {
             let due = match (&x.workdays_after_end, &x.day) {
-                (Some(n), None) if (1..=60).contains(&n.value) => QuarterDue::WorkdaysAfterEnd(n.value),
+                (Some(n), None) if (1..=60).contains(&n.value) => {
+                    QuarterDue::WorkdaysAfterEnd(n.value)
+                }
                 (None, Some(d)) if (1..=28).contains(&d.value) => QuarterDue::Day(d.value as i8),
                 (Some(n), None) => {
                     ctx.error(n, "workdays_after_end must be between 1 and 60");
                     return None;
                 }
                 (None, Some(d)) => {
-                    ctx.error(d, "day must be between 1 and 28 (it must exist in every month)");
+                    ctx.error(
+                        d,
+                        "day must be between 1 and 28 (it must exist in every month)",
+                    );
                     return None;
                 }
                 _ => {
-                    ctx.error(r, "quarterly needs exactly one of `workdays_after_end` or `day`");
+                    ctx.error(
+                        r,
+                        "quarterly needs exactly one of `workdays_after_end` or `day`",
+                    );
                     return None;
                 }
             };
@@ -199,25 +284,53 @@ fn rule(ctx: &mut Ctx, r: &Located<RawRule>, base: &Ladder, ids: &BTreeSet<Strin
                 OffsetValue::Text(s) if s == "last_workday" => MonthDay::LastWorkday,
                 OffsetValue::Text(s) if s == "last_day" => MonthDay::LastDay,
                 _ => {
-                    ctx.error(&x.day, "day must be 1–31, -1 (last day), last_day or last_workday");
+                    ctx.error(
+                        &x.day,
+                        "day must be 1–31, -1 (last day), last_day or last_workday",
+                    );
                     return None;
                 }
             };
             if let MonthDay::Day(d) = day
                 && d > 28
             {
-                ctx.warning(&x.day, format!("day {d} does not exist in every month; shorter months use their last day"));
+                ctx.warning(
+                    &x.day,
+                    format!(
+                        "day {d} does not exist in every month; shorter months use their last day"
+                    ),
+                );
             }
             (RuleForm::Monthly { day }, common!(x))
         }
-        RawRule::Weekly(x) => (RuleForm::Weekly { weekday: ctx.check(&x.weekday, parse::weekday(&x.weekday.value))? }, common!(x)),
-        RawRule::Daily(x) => (RuleForm::Daily { workdays_only: x.workdays_only.unwrap_or(true) }, common!(x)),
+        RawRule::Weekly(x) => (
+            RuleForm::Weekly {
+                weekday: ctx.check(&x.weekday, parse::weekday(&x.weekday.value))?,
+            },
+            common!(x),
+        ),
+        RawRule::Daily(x) => (
+            RuleForm::Daily {
+                workdays_only: x.workdays_only.unwrap_or(true),
+            },
+            common!(x),
+        ),
         RawRule::Cron(x) => {
             ctx.check(&x.expr, parse::cron(&x.expr.value))?;
-            (RuleForm::Cron { expr: x.expr.value.clone() }, common!(x))
+            (
+                RuleForm::Cron {
+                    expr: x.expr.value.clone(),
+                },
+                common!(x),
+            )
         }
     };
-    Some(Rule { form, label, shift, ladder })
+    Some(Rule {
+        form,
+        label,
+        shift,
+        ladder,
+    })
 }
 
 fn campaign(
@@ -236,24 +349,43 @@ fn campaign(
             let opens = ctx.check(o, parse::offset_value(&o.value))?;
             let closes = ctx.check(c, parse::offset_value(&c.value))?;
             if same_unit_not_after(opens, closes) {
-                ctx.error(c, format!("empty window: closes ({closes}) must be after opens ({opens})"));
+                ctx.error(
+                    c,
+                    format!("empty window: closes ({closes}) must be after opens ({opens})"),
+                );
                 return None;
             }
-            Some(RuleForm::CampaignEvent { event: e.value.clone(), opens, closes })
+            Some(RuleForm::CampaignEvent {
+                event: e.value.clone(),
+                opens,
+                closes,
+            })
         }
         (None, Some(f), Some(t)) => {
             if x.opens.is_some() || x.closes.is_some() {
-                ctx.error(r, "a fixed campaign takes `from` and `to`, not `opens`/`closes`");
+                ctx.error(
+                    r,
+                    "a fixed campaign takes `from` and `to`, not `opens`/`closes`",
+                );
             }
             let (from, to) = (md(ctx, f)?, md(ctx, t)?);
             if to <= from {
-                ctx.error(t, format!("empty window: `to` ({}) must be after `from` ({}) in the same year", t.value, f.value));
+                ctx.error(
+                    t,
+                    format!(
+                        "empty window: `to` ({}) must be after `from` ({}) in the same year",
+                        t.value, f.value
+                    ),
+                );
                 return None;
             }
             Some(RuleForm::CampaignFixed { from, to })
         }
         _ => {
-            ctx.error(r, "campaign needs either `event` with `opens`/`closes`, or `from` and `to`");
+            ctx.error(
+                r,
+                "campaign needs either `event` with `opens`/`closes`, or `from` and `to`",
+            );
             None
         }
     }

@@ -34,7 +34,14 @@ fn kind(s: &str) -> Result<UnitKind, String> {
         "county_bureau" => UnitKind::CountyBureau,
         "other" => UnitKind::Other,
         _ => {
-            const K: &[&str] = &["section", "team", "office", "township", "county_bureau", "other"];
+            const K: &[&str] = &[
+                "section",
+                "team",
+                "office",
+                "township",
+                "county_bureau",
+                "other",
+            ];
             return Err(format!(
                 "unknown unit kind `{s}`{}; expected one of: {}",
                 crate::config::diag::hint(s, K.iter().copied()),
@@ -49,9 +56,17 @@ pub(super) fn units(ctx: &mut Ctx, raw: &[RawUnit], ids: &mut BTreeSet<String>) 
     for u in raw {
         ctx.check(&u.id, parse::id(&u.id.value));
         if !ids.insert(u.id.value.clone()) {
-            ctx.error(&u.id, format!("duplicate id `{}` (unit and group ids share one namespace)", u.id.value));
+            ctx.error(
+                &u.id,
+                format!(
+                    "duplicate id `{}` (unit and group ids share one namespace)",
+                    u.id.value
+                ),
+            );
         }
-        let kind = ctx.check(&u.kind, kind(&u.kind.value)).unwrap_or(UnitKind::Other);
+        let kind = ctx
+            .check(&u.kind, kind(&u.kind.value))
+            .unwrap_or(UnitKind::Other);
         for e in &u.email {
             ctx.check(e, parse::email(&e.value));
         }
@@ -60,9 +75,15 @@ pub(super) fn units(ctx: &mut Ctx, raw: &[RawUnit], ids: &mut BTreeSet<String>) 
                 ctx.check(e, parse::email(&e.value));
             }
             if let Some(m) = &h.mobile
-                && !(m.value.len() >= 5 && m.value.bytes().all(|b| b.is_ascii_digit() || b == b'+' || b == b'-'))
+                && !(m.value.len() >= 5
+                    && m.value
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || b == b'+' || b == b'-'))
             {
-                ctx.error(m, format!("`{}` is not a mobile number (digits only, quoted)", m.value));
+                ctx.error(
+                    m,
+                    format!("`{}` is not a mobile number (digits only, quoted)", m.value),
+                );
             }
             Head {
                 name: h.name.clone(),
@@ -87,7 +108,13 @@ pub(super) fn groups(ctx: &mut Ctx, raw: &[RawGroup], ids: &mut BTreeSet<String>
     for g in raw {
         ctx.check(&g.id, parse::id(&g.id.value));
         if !ids.insert(g.id.value.clone()) {
-            ctx.error(&g.id, format!("duplicate id `{}` (unit and group ids share one namespace)", g.id.value));
+            ctx.error(
+                &g.id,
+                format!(
+                    "duplicate id `{}` (unit and group ids share one namespace)",
+                    g.id.value
+                ),
+            );
         }
     }
     for g in raw {
@@ -107,8 +134,15 @@ pub(super) fn groups(ctx: &mut Ctx, raw: &[RawGroup], ids: &mut BTreeSet<String>
 
 /// Report each group that can reach itself through members.
 fn report_cycles(ctx: &mut Ctx, raw: &[RawGroup]) {
-    let edges: BTreeMap<&str, Vec<&str>> =
-        raw.iter().map(|g| (g.id.value.as_str(), g.members.iter().map(|m| m.value.as_str()).collect())).collect();
+    let edges: BTreeMap<&str, Vec<&str>> = raw
+        .iter()
+        .map(|g| {
+            (
+                g.id.value.as_str(),
+                g.members.iter().map(|m| m.value.as_str()).collect(),
+            )
+        })
+        .collect();
     for g in raw {
         let start = g.id.value.as_str();
         let mut stack: Vec<(&str, Vec<&str>)> = vec![(start, vec![start])];

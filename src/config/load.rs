@@ -16,7 +16,14 @@ use super::tree::Node;
 use super::yaml;
 
 /// Top-level keys of the main config.
-pub const MAIN_KEYS: &[&str] = &["settings", "units", "groups", "channels", "events", "calendar_overrides"];
+pub const MAIN_KEYS: &[&str] = &[
+    "settings",
+    "units",
+    "groups",
+    "channels",
+    "events",
+    "calendar_overrides",
+];
 /// Top-level keys of a plan file.
 pub const PLAN_KEYS: &[&str] = &["area", "tasks"];
 
@@ -62,21 +69,31 @@ pub fn load(path: &Path, diags: &mut Diagnostics) -> RawConfig {
         base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         ..RawConfig::default()
     };
-    let Some(root) = read_tree(path, diags) else { return raw };
-    let Some(entries) = expect_map(path, &root, "", diags) else { return raw };
+    let Some(root) = read_tree(path, diags) else {
+        return raw;
+    };
+    let Some(entries) = expect_map(path, &root, "", diags) else {
+        return raw;
+    };
     for (k, v) in entries {
         match k.name.as_str() {
             "settings" => raw.settings = item(path, v, "settings", diags).unwrap_or_default(),
             "units" => raw.units = items(path, v, "units", diags),
             "groups" => raw.groups = items(path, v, "groups", diags),
             "channels" => raw.channels = items(path, v, "channels", diags),
-            "calendar_overrides" => raw.calendar_overrides = items(path, v, "calendar_overrides", diags),
+            "calendar_overrides" => {
+                raw.calendar_overrides = items(path, v, "calendar_overrides", diags)
+            }
             "events" => raw.events = events(path, v, diags),
             other => diags.push(Diagnostic::error(
                 path,
                 k.pos,
                 other,
-                format!("unknown top-level key `{other}`{}; expected one of: {}", hint(other, MAIN_KEYS.iter().copied()), MAIN_KEYS.join(", ")),
+                format!(
+                    "unknown top-level key `{other}`{}; expected one of: {}",
+                    hint(other, MAIN_KEYS.iter().copied()),
+                    MAIN_KEYS.join(", ")
+                ),
             )),
         }
     }
@@ -101,12 +118,22 @@ fn plan_files(raw: &RawConfig, diags: &mut Diagnostics) -> Vec<PathBuf> {
                     found.sort();
                     files.extend(found);
                 }
-                Err(e) => diags.push(Diagnostic::error(&raw.main_file, entry.pos, &entry.path, format!("cannot read directory {}: {e}", p.display()))),
+                Err(e) => diags.push(Diagnostic::error(
+                    &raw.main_file,
+                    entry.pos,
+                    &entry.path,
+                    format!("cannot read directory {}: {e}", p.display()),
+                )),
             }
         } else if p.is_file() {
             files.push(p);
         } else {
-            diags.push(Diagnostic::error(&raw.main_file, entry.pos, &entry.path, format!("plan path {} does not exist", p.display())));
+            diags.push(Diagnostic::error(
+                &raw.main_file,
+                entry.pos,
+                &entry.path,
+                format!("plan path {} does not exist", p.display()),
+            ));
         }
     }
     files
@@ -114,9 +141,17 @@ fn plan_files(raw: &RawConfig, diags: &mut Diagnostics) -> Vec<PathBuf> {
 
 /// Load one plan file.
 pub fn load_plan(file: &Path, diags: &mut Diagnostics) -> RawPlan {
-    let mut plan = RawPlan { file: file.to_path_buf(), area: None, tasks: Vec::new() };
-    let Some(root) = read_tree(file, diags) else { return plan };
-    let Some(entries) = expect_map(file, &root, "", diags) else { return plan };
+    let mut plan = RawPlan {
+        file: file.to_path_buf(),
+        area: None,
+        tasks: Vec::new(),
+    };
+    let Some(root) = read_tree(file, diags) else {
+        return plan;
+    };
+    let Some(entries) = expect_map(file, &root, "", diags) else {
+        return plan;
+    };
     for (k, v) in entries {
         match k.name.as_str() {
             "area" => plan.area = item(file, v, "area", diags),
@@ -125,12 +160,20 @@ pub fn load_plan(file: &Path, diags: &mut Diagnostics) -> RawPlan {
                 file,
                 k.pos,
                 other,
-                format!("unknown top-level key `{other}`{}; expected one of: area, tasks", hint(other, PLAN_KEYS.iter().copied())),
+                format!(
+                    "unknown top-level key `{other}`{}; expected one of: area, tasks",
+                    hint(other, PLAN_KEYS.iter().copied())
+                ),
             )),
         }
     }
     if plan.area.is_none() && root.get("area").is_none() {
-        diags.push(Diagnostic::error(file, root.pos, "area", "missing required key `area`"));
+        diags.push(Diagnostic::error(
+            file,
+            root.pos,
+            "area",
+            "missing required key `area`",
+        ));
     }
     plan
 }
@@ -139,7 +182,12 @@ fn read_tree(file: &Path, diags: &mut Diagnostics) -> Option<Node> {
     let bytes = match std::fs::read(file) {
         Ok(b) => b,
         Err(e) => {
-            diags.push(Diagnostic::error(file, Pos::default(), "", format!("cannot read file: {e}")));
+            diags.push(Diagnostic::error(
+                file,
+                Pos::default(),
+                "",
+                format!("cannot read file: {e}"),
+            ));
             return None;
         }
     };
@@ -155,30 +203,55 @@ fn read_tree(file: &Path, diags: &mut Diagnostics) -> Option<Node> {
     }
 }
 
-fn expect_map<'n>(file: &Path, node: &'n Node, path: &str, diags: &mut Diagnostics) -> Option<&'n [(super::tree::Key, Node)]> {
+fn expect_map<'n>(
+    file: &Path,
+    node: &'n Node,
+    path: &str,
+    diags: &mut Diagnostics,
+) -> Option<&'n [(super::tree::Key, Node)]> {
     match node.as_map() {
         Some(m) => Some(m),
         None if matches!(node.value, super::tree::Value::Null) => Some(&[]),
         None => {
-            diags.push(Diagnostic::error(file, node.pos, path, format!("expected a mapping, found {}", node.type_name())));
+            diags.push(Diagnostic::error(
+                file,
+                node.pos,
+                path,
+                format!("expected a mapping, found {}", node.type_name()),
+            ));
             None
         }
     }
 }
 
 /// Deserialize one node, reporting a failure.
-fn item<T: DeserializeOwned>(file: &Path, node: &Node, path: &str, diags: &mut Diagnostics) -> Option<T> {
+fn item<T: DeserializeOwned>(
+    file: &Path,
+    node: &Node,
+    path: &str,
+    diags: &mut Diagnostics,
+) -> Option<T> {
     match from_node(node, path) {
         Ok(v) => Some(v),
         Err(e) => {
-            diags.push(Diagnostic::error(file, e.pos.unwrap_or(node.pos), e.path.unwrap_or_else(|| path.to_string()), e.message));
+            diags.push(Diagnostic::error(
+                file,
+                e.pos.unwrap_or(node.pos),
+                e.path.unwrap_or_else(|| path.to_string()),
+                e.message,
+            ));
             None
         }
     }
 }
 
 /// Deserialize each element of a list separately, so one bad item does not hide the others.
-fn items<T: DeserializeOwned>(file: &Path, node: &Node, path: &str, diags: &mut Diagnostics) -> Vec<T> {
+fn items<T: DeserializeOwned>(
+    file: &Path,
+    node: &Node,
+    path: &str,
+    diags: &mut Diagnostics,
+) -> Vec<T> {
     match node.as_seq() {
         Some(seq) => seq
             .iter()
@@ -187,20 +260,34 @@ fn items<T: DeserializeOwned>(file: &Path, node: &Node, path: &str, diags: &mut 
             .collect(),
         None if matches!(node.value, super::tree::Value::Null) => Vec::new(),
         None => {
-            diags.push(Diagnostic::error(file, node.pos, path, format!("expected a list, found {}", node.type_name())));
+            diags.push(Diagnostic::error(
+                file,
+                node.pos,
+                path,
+                format!("expected a list, found {}", node.type_name()),
+            ));
             Vec::new()
         }
     }
 }
 
 fn events(file: &Path, node: &Node, diags: &mut Diagnostics) -> Vec<(Located<String>, RawEvent)> {
-    let Some(entries) = expect_map(file, node, "events", diags) else { return Vec::new() };
+    let Some(entries) = expect_map(file, node, "events", diags) else {
+        return Vec::new();
+    };
     entries
         .iter()
         .filter_map(|(k, v)| {
             let path = format!("events.{}", k.name);
             let ev: RawEvent = item(file, v, &path, diags)?;
-            Some((Located { value: k.name.clone(), pos: k.pos, path }, ev))
+            Some((
+                Located {
+                    value: k.name.clone(),
+                    pos: k.pos,
+                    path,
+                },
+                ev,
+            ))
         })
         .collect()
 }

@@ -114,11 +114,17 @@ impl<'de> Deserialize<'de> for RawLadderOrNone {
             fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
                 match s {
                     "none" => Ok(RawLadderOrNone::None),
-                    _ => Err(E::custom(format!("expected `none` or a mapping, found `{s}`"))),
+                    _ => Err(E::custom(format!(
+                        "expected `none` or a mapping, found `{s}`"
+                    ))),
                 }
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, a: A) -> Result<Self::Value, A::Error> {
-                RawLadder::deserialize(serde::de::value::MapAccessDeserializer::new(a)).map(RawLadderOrNone::Ladder)
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                a: A,
+            ) -> Result<Self::Value, A::Error> {
+                RawLadder::deserialize(serde::de::value::MapAccessDeserializer::new(a))
+                    .map(RawLadderOrNone::Ladder)
             }
         }
         d.deserialize_any(V)
@@ -211,7 +217,9 @@ impl<'de> Deserialize<'de> for RawSecret {
         impl<'de> serde::de::Visitor<'de> for V {
             type Value = RawSecret;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a secret reference `{env: NAME}`, `{file: PATH}` or `{credential: NAME}`")
+                f.write_str(
+                    "a secret reference `{env: NAME}`, `{file: PATH}` or `{credential: NAME}`",
+                )
             }
             fn visit_str<E>(self, _: &str) -> Result<RawSecret, E> {
                 Ok(RawSecret::Inline)
@@ -219,10 +227,15 @@ impl<'de> Deserialize<'de> for RawSecret {
             fn visit_i64<E>(self, _: i64) -> Result<RawSecret, E> {
                 Ok(RawSecret::Inline)
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<RawSecret, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<RawSecret, A::Error> {
                 use serde::de::Error;
                 let Some(k) = a.next_key::<String>()? else {
-                    return Err(A::Error::custom("empty secret reference; use {env: NAME}, {file: PATH} or {credential: NAME}"));
+                    return Err(A::Error::custom(
+                        "empty secret reference; use {env: NAME}, {file: PATH} or {credential: NAME}",
+                    ));
                 };
                 let v: String = a.next_value()?;
                 if a.next_key::<String>()?.is_some() {
@@ -497,7 +510,10 @@ impl<'de> Deserialize<'de> for OneOrMany {
             fn visit_str<E>(self, v: &str) -> Result<OneOrMany, E> {
                 Ok(OneOrMany::One(v.to_string()))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<OneOrMany, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<OneOrMany, A::Error> {
                 let mut v = Vec::new();
                 while let Some(x) = a.next_element::<String>()? {
                     v.push(x);

@@ -1,0 +1,141 @@
+//! Loads everything a command needs: the config, the plan, and the working-day calendar.
+//!
+//! May touch: the config, plan and calendar files. Used by every CLI command and by the daemon's
+//! reload, so a bad config is refused before anything is applied.
+
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+
+use crate::calendar::WorkCalendar;
+use crate::catalog::Catalog;
+use crate::config::{Diagnostic, Diagnostics, Pos};
+
+/// A loaded, validated configuration.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The catalog.
+    pub catalog: Catalog,
+    /// The calendar (embedded data + configured files + overrides).
+    pub calendar: WorkCalendar,
+    /// Warnings to show the admin.
+    pub warnings: Diagnostics,
+}
+
+/// The config path to use: the given one, else `config/dutybell.yaml` when it exists, else
+/// `/etc/dutybell/dutybell.yaml`.
+pub fn default_config_path(given: Option<&Path>) -> PathBuf {
+    if let Some(p) = given {
+        return p.to_path_buf();
+    }
+    let local = PathBuf::from("config/dutybell.yaml");
+    if local.exists() {
+        local
+    } else {
+        PathBuf::from("/etc/dutybell/dutybell.yaml")
+    }
+}
+
+/// Load and validate the config at `path`; `today` decides which calendar years must be covered.
+///
+/// # Errors
+/// Every problem found, located (the caller exits with code 2).
+pub fn load(path: &Path, today: Date) -> Result<Loaded, Diagnostics> {
+    let mut diags = Diagnostics::default();
+    let raw = crate::config::load(path, &mut diags);
+    let built = crate::catalog::build(&raw);
+    let (catalog, warnings) = match built {
+        Ok((c, w)) if !diags.has_errors() => {
+            diags.0.extend(w.0);
+            (c, diags)
+        }
+        Ok(_) => {
+            diags.sort();
+            return Err(diags);
+        }
+        Err(mut e) => {
+            e.0.extend(diags.0);
+            e.sort();
+            return Err(e);
+        }
+    };
+    let mut warnings = warnings;
+    let calendar = calendar(&catalog, path, &mut warnings)?;
+    let horizon =
+        today.saturating_add(jiff::Span::new().days(i64::from(catalog.settings.horizon_days)));
+    let missing = calendar.uncovered_years(today, horizon);
+    if !missing.is_empty() {
+        let tasks = catalog
+            .tasks
+            .iter()
+            .filter(|t| !t.rules.is_empty() || t.checkin != crate::catalog::Checkin::None)
+            .count();
+        warnings.push(Diagnostic::warning(
+            path,
+            Pos { line: 1, col: 1 },
+            "settings.calendar",
+            format!(
+                "{} ({tasks} tasks have dates in those years)",
+                calendar.uncovered_warning(&missing)
+            ),
+        ));
+    }
+    Ok(Loaded {
+        catalog,
+        calendar,
+        warnings,
+    })
+}
+
+fn calendar(
+    catalog: &Catalog,
+    config: &Path,
+    diags: &mut Diagnostics,
+) -> Result<WorkCalendar, Diagnostics> {
+    let mut cal = WorkCalendar::embedded();
+    let mut errors = Diagnostics::default();
+    for p in &catalog.settings.calendar {
+        let files: Vec<PathBuf> = if p.is_dir() {
+            let mut v: Vec<PathBuf> = std::fs::read_dir(p)
+                .map(|rd| {
+                    rd.filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|f| f.extension().is_some_and(|x| x == "json"))
+                        .collect()
+                })
+                .unwrap_or_default();
+            v.sort();
+            v
+        } else if p.is_file() {
+            vec![p.clone()]
+        } else {
+            diags.push(Diagnostic::warning(
+                config,
+                Pos { line: 1, col: 1 },
+                "settings.calendar",
+                format!(
+                    "calendar path {} does not exist; using the embedded calendar only",
+                    p.display()
+                ),
+            ));
+            continue;
+        };
+        for f in files {
+            let text = std::fs::read_to_string(&f).map_err(|e| e.to_string());
+            let r = text.and_then(|t| {
+                cal.load_file(&f.display().to_string(), &t)
+                    .map_err(|e| e.to_string())
+            });
+            if let Err(e) = r {
+                errors.push(Diagnostic::error(&f, Pos { line: 1, col: 1 }, "", e));
+            }
+        }
+    }
+    for o in &catalog.calendar_overrides {
+        cal.add_override(o.date, o.off, &o.name, &config.display().to_string());
+    }
+    if errors.has_errors() {
+        Err(errors)
+    } else {
+        Ok(cal)
+    }
+}
