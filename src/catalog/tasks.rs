@@ -55,7 +55,7 @@ pub(super) fn plan(
             }
         }
     }
-    if raw.plans.is_empty() {
+    if raw.plans.is_empty() && !raw.settings_failed {
         diags.push(crate::config::Diagnostic::error(
             &raw.main_file,
             crate::config::Pos { line: 1, col: 1 },

@@ -59,6 +59,8 @@ pub struct RawConfig {
     pub calendar_overrides: Vec<RawCalendarOverride>,
     /// Plan files in load order.
     pub plans: Vec<RawPlan>,
+    /// False when `settings:` failed to parse (its error is reported; defaults stand in).
+    pub settings_failed: bool,
 }
 
 /// Read the main config at `path` and the plan files it names. Problems go into `diags`; the
@@ -77,7 +79,10 @@ pub fn load(path: &Path, diags: &mut Diagnostics) -> RawConfig {
     };
     for (k, v) in entries {
         match k.name.as_str() {
-            "settings" => raw.settings = item(path, v, "settings", diags).unwrap_or_default(),
+            "settings" => match item(path, v, "settings", diags) {
+                Some(s) => raw.settings = s,
+                None => raw.settings_failed = true,
+            },
             "units" => raw.units = items(path, v, "units", diags),
             "groups" => raw.groups = items(path, v, "groups", diags),
             "channels" => raw.channels = items(path, v, "channels", diags),

@@ -1,3 +1,5 @@
 //! The one integration-test binary: every file under `tests/it/` is a module here.
 
+mod config_check;
 mod helpers;
+mod seeds;

@@ -1,0 +1,146 @@
+//! `dutybell check` and `dutybell tasks` with the real binary: the bundled config and plan pass,
+//! every fixture under tests/fixtures/bad fails with exit code 2 and a located message.
+
+use std::process::Command;
+
+use crate::helpers::{bin, repo};
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(bin())
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("run dutybell");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bundled_config_and_plan_pass_check() {
+    let (code, out, err) = run(&["check", "--config", "config/dutybell.yaml"]);
+    assert_eq!(code, 0, "stderr: {err}");
+    assert!(out.starts_with("ok: "), "{out}");
+    assert!(out.contains("10 areas, 41 tasks"), "{out}");
+    assert!(!err.contains("error"), "{err}");
+}
+
+#[test]
+fn every_bad_fixture_fails_with_a_located_message() {
+    let dir = repo().join("tests/fixtures/bad");
+    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 25, "only {} fixtures", cases.len());
+    for case in cases {
+        let expect: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(case.join("expect.json")).unwrap())
+                .unwrap();
+        let config = case.join("dutybell.yaml");
+        let (code, out, err) = run(&["check", "--config", config.to_str().unwrap()]);
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(code, 2, "{name}: exit code; stderr: {err}");
+        assert!(
+            out.is_empty(),
+            "{name}: nothing on stdout when refused: {out}"
+        );
+        let file = case.join(expect["file"].as_str().unwrap());
+        let line = expect["line"].as_u64().unwrap();
+        let prefix = if line == 0 {
+            format!("{}:", file.display())
+        } else {
+            format!("{}:{line}:", file.display())
+        };
+        let key = expect["key"].as_str().unwrap();
+        let msg = expect["message"].as_str().unwrap();
+        let hit = err.lines().any(|l| {
+            l.starts_with(&prefix)
+                && l.contains(": error: ")
+                && l.contains(msg)
+                && (key.is_empty() || l.contains(&format!(": {key}:")))
+        });
+        assert!(
+            hit,
+            "{name}: expected `{prefix}… {key}: …{msg}…` in:\n{err}"
+        );
+        assert!(
+            err.contains("the configuration was not applied"),
+            "{name}: {err}"
+        );
+        assert!(!err.contains("hunter2"), "{name}: a secret was echoed");
+    }
+}
+
+#[test]
+fn tasks_for_catering_include_tasks_held_through_groups() {
+    let (code, out, err) = run(&["tasks", "--unit", "catering", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    for id in ["4.1", "4.2", "5.1", "3.1", "9.4"] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    // 9.1 is led by the group 各室、队、站、所, which contains 餐饮室.
+    let t91 = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "9.1")
+        .expect("9.1 via group");
+    assert_eq!(t91["role"], "lead");
+    assert_eq!(t91["lead"]["name"], "各室、队、站、所");
+    assert!(
+        t91["lead_units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["id"] == "catering" && u["name"] == "餐饮室")
+    );
+    assert!(!ids.contains(&"1.1"), "1.1 belongs to 县农业农村局 only");
+}
+
+#[test]
+fn tasks_json_is_one_object_per_task_with_named_units() {
+    let (code, out, _) = run(&["tasks", "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let tasks = v.as_array().unwrap();
+    assert_eq!(tasks.len(), 41);
+    let t = tasks.iter().find(|t| t["id"] == "1.5").unwrap();
+    assert_eq!(t["lead"]["id"], "drc_bureau");
+    assert_eq!(t["lead"]["name"], "县发改局");
+    let coop: Vec<&str> = t["cooperating"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(coop, ["质量室", "价格室", "食品室", "各市场监管所"]);
+}
+
+#[test]
+fn unknown_unit_is_a_usage_error() {
+    let (code, _, err) = run(&["tasks", "--unit", "caterin"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `catering`"), "{err}");
+}
+
+#[test]
+fn table_output_marks_roles() {
+    let (code, out, _) = run(&["tasks", "--unit", "catering", "--area", "4"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("4.2   [牵头] 每年开展春秋季校园食品安全专项整治"),
+        "{out}"
+    );
+    assert!(out.contains("5 task(s)"), "{out}");
+}
