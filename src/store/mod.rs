@@ -182,3 +182,6 @@ impl Store {
     }
 }
 
+
+#[cfg(test)]
+mod tests;
