@@ -25,8 +25,8 @@ mod status;
 mod sync;
 mod types;
 
-pub use schema::SCHEMA_VERSION;
 pub use outbox::LATE_AFTER;
+pub use schema::SCHEMA_VERSION;
 pub use status::{DeliveryRecord, STATUS_LIST_LIMIT, StatusReport};
 pub use types::*;
 
@@ -181,7 +181,6 @@ impl Store {
             .pragma_query_value(None, "journal_mode", |row| row.get(0))?)
     }
 }
-
 
 #[cfg(test)]
 mod tests;

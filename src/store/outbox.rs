@@ -69,7 +69,11 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Sqlite`]; on error nothing is claimed.
-    pub fn claim_due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<OutboxItem>, StoreError> {
+    pub fn claim_due(
+        &mut self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
         let now_s = now.as_second();
         let late_before = now_s - LATE_AFTER.as_secs();
         let tx = self
@@ -103,7 +107,14 @@ impl Store {
     pub fn record_sent(&mut self, id: i64, now: Timestamp, detail: &str) -> Result<(), StoreError> {
         let sql = "UPDATE outbox SET state = 'sent', sent_at = ?2, last_error = NULL,
                        updated_at = ?2 WHERE id = ?1";
-        self.finish(id, now, DeliveryOutcome::Sent, detail, sql, params![id, now.as_second()])
+        self.finish(
+            id,
+            now,
+            DeliveryOutcome::Sent,
+            detail,
+            sql,
+            params![id, now.as_second()],
+        )
     }
 
     /// Records a transient failure of a claimed row; it is due again at `next_at`.
@@ -128,7 +139,8 @@ impl Store {
     /// # Errors
     /// As [`Store::record_sent`].
     pub fn record_dead(&mut self, id: i64, now: Timestamp, error: &str) -> Result<(), StoreError> {
-        let sql = "UPDATE outbox SET state = 'dead', last_error = ?3, updated_at = ?2 WHERE id = ?1";
+        let sql =
+            "UPDATE outbox SET state = 'dead', last_error = ?3, updated_at = ?2 WHERE id = ?1";
         let p = params![id, now.as_second(), error];
         self.finish(id, now, DeliveryOutcome::Dead, error, sql, p)
     }
@@ -137,7 +149,12 @@ impl Store {
     ///
     /// # Errors
     /// As [`Store::record_sent`].
-    pub fn record_skipped(&mut self, id: i64, now: Timestamp, reason: &str) -> Result<(), StoreError> {
+    pub fn record_skipped(
+        &mut self,
+        id: i64,
+        now: Timestamp,
+        reason: &str,
+    ) -> Result<(), StoreError> {
         let sql =
             "UPDATE outbox SET state = 'skipped', last_error = ?3, updated_at = ?2 WHERE id = ?1";
         let p = params![id, now.as_second(), reason];

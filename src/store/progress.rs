@@ -192,7 +192,11 @@ fn occurrence_from_row(r: &Row<'_>) -> Result<Occurrence, StoreError> {
         period_label: r.get(3)?,
         window_start: date(&r.get::<_, String>(4)?)?,
         window_end: date(&r.get::<_, String>(5)?)?,
-        due_date: r.get::<_, Option<String>>(6)?.as_deref().map(date).transpose()?,
+        due_date: r
+            .get::<_, Option<String>>(6)?
+            .as_deref()
+            .map(date)
+            .transpose()?,
         status: OccurrenceStatus::parse(&r.get::<_, String>(7)?)?,
         colour: enum_parse(&r.get::<_, String>(8)?)?,
         updated_at: ts(r.get(9)?)?,

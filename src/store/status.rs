@@ -89,9 +89,8 @@ impl Store {
             counts,
             due_now: due_now as u64,
             next_wakeup: self.next_wakeup()?,
-            next_pending: self.outbox_query(
-                "state IN ('pending', 'retry') ORDER BY next_attempt_at, id",
-            )?,
+            next_pending: self
+                .outbox_query("state IN ('pending', 'retry') ORDER BY next_attempt_at, id")?,
             recent_failures: self.recent_failures()?,
             dead: self.outbox_query("state = 'dead' ORDER BY updated_at DESC, id DESC")?,
         })

@@ -145,7 +145,12 @@ fn sync_reminder(
     let existing = tx
         .prepare_cached("SELECT id, state, fire_at, message FROM outbox WHERE dedupe_key = ?1")?
         .query_row([&rem.dedupe_key], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get(2)?,
+                r.get(3)?,
+            ))
         })
         .optional()?;
     let occurrence_open = occurrence_open(tx, &rem.occurrence_key)?;
