@@ -3,3 +3,4 @@
 mod config_check;
 mod helpers;
 mod seeds;
+mod store;
