@@ -1,0 +1,352 @@
+//! Chat webhook channels: WeCom 企业微信, DingTalk 钉钉, Feishu 飞书 and generic signed JSON.
+//!
+//! May touch: the network, one HTTP POST per send through a shared `reqwest::Client`. Must not
+//! touch: the wall clock (signatures use [`Notification::attempt_at`] plus the monotonic time
+//! spent waiting for a rate-limit slot), SQL, retry decisions. Body building, signing and reply
+//! classification are pure functions in the vendor files; this file is the thin I/O shell:
+//! jitter → rate-limit slot → build → POST → read reply → classify → scrub secrets.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use tokio::time::Instant;
+
+use super::{Channel, MessageKind, Notification, Receipt, SendError, SendFuture};
+
+pub mod dingtalk;
+pub mod feishu;
+pub mod generic;
+pub mod limiter;
+pub mod reply;
+mod target;
+pub mod text;
+pub mod wecom;
+
+pub use limiter::{Limit, RateLimiter};
+pub use reply::{Prepared, Reply};
+pub use target::{Flavour, Secret, WebhookTarget};
+
+/// Largest reply body read; vendor replies are tiny JSON, anything bigger is not theirs.
+const MAX_REPLY_BYTES: usize = 64 * 1024;
+
+/// Timeouts of the shared HTTP client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpTimeouts {
+    /// TCP + TLS connect.
+    pub connect: Duration,
+    /// Whole request including reading the reply.
+    pub request: Duration,
+}
+
+impl Default for HttpTimeouts {
+    fn default() -> Self {
+        HttpTimeouts {
+            connect: Duration::from_secs(10),
+            request: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A configuration problem found when building a channel (messages never contain secrets).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WebhookConfigError {
+    /// The base URL or generic URL does not parse as an absolute http(s) URL.
+    #[error("webhook channel {id}: invalid URL ({reason})")]
+    BadUrl {
+        /// Channel id.
+        id: String,
+        /// Parser message (no URL in it).
+        reason: String,
+    },
+    /// A required credential is empty.
+    #[error("webhook channel {id}: {what} is empty")]
+    Empty {
+        /// Channel id.
+        id: String,
+        /// Which credential.
+        what: &'static str,
+    },
+    /// The generic secret is not `whsec_<base64>`.
+    #[error("webhook channel {id}: signing secret is not whsec_<base64>")]
+    BadWhsec {
+        /// Channel id.
+        id: String,
+    },
+}
+
+/// The shared client with default timeouts. See [`http_client_with`].
+pub fn http_client() -> reqwest::Client {
+    http_client_with(HttpTimeouts::default())
+}
+
+/// A client for all webhook channels: the given timeouts, no redirects followed (a redirect
+/// would re-send a signed body to a host nobody configured), a dutybell User-Agent, connection
+/// reuse. Installs the ring rustls provider once (reqwest is built without one).
+///
+/// # Panics
+/// If the TLS backend cannot be initialised, which is a build defect, not a runtime condition.
+pub fn http_client_with(timeouts: HttpTimeouts) -> reqwest::Client {
+    // Err means a provider is already installed, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .connect_timeout(timeouts.connect)
+        .timeout(timeouts.request)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("dutybell/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("reqwest client with rustls ring provider")
+}
+
+/// HMAC-SHA256 of `msg` under `key` (any key length is valid for HMAC).
+pub(crate) fn hmac_sha256(key: &[u8], msg: &[u8]) -> Vec<u8> {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC accepts any key");
+    mac.update(msg);
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// A chat-bot channel: one [`WebhookTarget`] sent through a shared client.
+pub struct WebhookChannel {
+    target: WebhookTarget,
+    client: reqwest::Client,
+    limiter: Mutex<RateLimiter>,
+    /// Decoded `whsec_` key for generic targets.
+    generic_key: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for WebhookChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookChannel")
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WebhookChannel {
+    /// Validates `target` (URLs parse, credentials present, `whsec_` decodes) and builds the
+    /// channel with the vendor's rate limits.
+    ///
+    /// # Errors
+    /// [`WebhookConfigError`] for a bad URL, an empty credential or a malformed `whsec_` secret.
+    pub fn new(target: WebhookTarget, client: reqwest::Client) -> Result<Self, WebhookConfigError> {
+        let id = target.id.clone();
+        let (url, cred, what) = match &target.flavour {
+            Flavour::Wecom { key } => (target.base().to_owned(), key, "key"),
+            Flavour::Dingtalk { access_token, .. } => {
+                (target.base().to_owned(), access_token, "access_token")
+            }
+            Flavour::Feishu { hook_id, .. } => (target.base().to_owned(), hook_id, "hook_id"),
+            Flavour::Generic { url, .. } => (url.expose().to_owned(), url, "url"),
+        };
+        if cred.expose().trim().is_empty() {
+            return Err(WebhookConfigError::Empty { id, what });
+        }
+        match reqwest::Url::parse(&url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+            Ok(_) => {
+                return Err(WebhookConfigError::BadUrl {
+                    id,
+                    reason: "not http(s)".into(),
+                });
+            }
+            Err(e) => {
+                return Err(WebhookConfigError::BadUrl {
+                    id,
+                    reason: e.to_string(),
+                });
+            }
+        }
+        let generic_key = match &target.flavour {
+            Flavour::Generic {
+                secret: Some(s), ..
+            } => Some(
+                generic::decode_secret(s.expose()).ok_or(WebhookConfigError::BadWhsec { id })?,
+            ),
+            _ => None,
+        };
+        let limiter = Mutex::new(RateLimiter::for_flavour(&target.flavour));
+        Ok(WebhookChannel {
+            target,
+            client,
+            limiter,
+            generic_key,
+        })
+    }
+
+    /// The configured target.
+    pub fn target(&self) -> &WebhookTarget {
+        &self.target
+    }
+
+    /// Builds the request for `n` at Unix time `now` (pure).
+    ///
+    /// # Errors
+    /// Permanent if a URL or the time cannot be represented.
+    pub fn prepare(&self, n: &Notification, now: i64) -> Result<Prepared, SendError> {
+        let base = self.target.base();
+        let mention = self.target.mention_mobiles;
+        let expose = |s: &Option<Secret>| s.as_ref().map(|s| s.expose().to_owned());
+        match &self.target.flavour {
+            Flavour::Wecom { key } => wecom::prepare(base, key.expose(), n, mention),
+            Flavour::Dingtalk {
+                access_token,
+                secret,
+                keyword,
+            } => dingtalk::prepare(
+                base,
+                access_token.expose(),
+                expose(secret).as_deref(),
+                keyword.as_deref(),
+                n,
+                mention,
+                now,
+            ),
+            Flavour::Feishu {
+                hook_id,
+                secret,
+                keyword,
+            } => feishu::prepare(
+                base,
+                hook_id.expose(),
+                expose(secret).as_deref(),
+                keyword.as_deref(),
+                n,
+                now,
+            ),
+            Flavour::Generic { url, .. } => {
+                generic::prepare(url.expose(), self.generic_key.as_deref(), n, now)
+            }
+        }
+    }
+
+    /// Classifies a reply for this target's vendor (pure).
+    ///
+    /// # Errors
+    /// The classified [`SendError`].
+    pub fn classify(&self, r: &Reply, now: i64) -> Result<Receipt, SendError> {
+        match self.target.flavour {
+            Flavour::Wecom { .. } => wecom::classify(r, now),
+            Flavour::Dingtalk { .. } => dingtalk::classify(r, now),
+            Flavour::Feishu { .. } => feishu::classify(r, now),
+            Flavour::Generic { .. } => generic::classify(r, now),
+        }
+    }
+
+    /// Waits for jitter and a rate-limit slot; returns how long that took.
+    async fn wait_turn(&self, kind: MessageKind) -> Duration {
+        let start = Instant::now();
+        let max = self.target.jitter_max;
+        // `send-test` is interactive: no jitter there.
+        if !max.is_zero() && kind != MessageKind::Test {
+            let ms = fastrand::u64(0..=max.as_millis().try_into().unwrap_or(u64::MAX));
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        let slot = {
+            let mut rl = self.limiter.lock().unwrap_or_else(|p| p.into_inner());
+            rl.reserve(Instant::now())
+        };
+        tokio::time::sleep_until(slot).await;
+        start.elapsed()
+    }
+
+    async fn send_inner(&self, n: &Notification) -> Result<Receipt, SendError> {
+        let waited = self.wait_turn(n.kind).await;
+        // The signature timestamp must be the moment of sending, not of the dispatch decision.
+        let now = n
+            .attempt_at
+            .saturating_add(i64::try_from(waited.as_secs()).unwrap_or(0));
+        let p = self.prepare(n, now)?;
+        let mut req = self
+            .client
+            .post(p.url)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/json; charset=utf-8",
+            )
+            .body(p.body);
+        for (name, value) in p.headers {
+            req = req.header(name, value);
+        }
+        let mut resp = req.send().await.map_err(reply::transport_error)?;
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(reply::transport_error)? {
+            body.extend_from_slice(&chunk);
+            if body.len() >= MAX_REPLY_BYTES {
+                break;
+            }
+        }
+        self.classify(
+            &Reply {
+                status,
+                retry_after,
+                body,
+            },
+            now,
+        )
+    }
+
+    /// Replaces any secret of this target in `message` (defence in depth: vendor errmsgs or
+    /// library errors should never echo them, but a leak would be permanent in logs).
+    fn scrub(&self, message: String) -> String {
+        self.target
+            .flavour
+            .secrets()
+            .into_iter()
+            .fold(message, |m, s| m.replace(s, "***"))
+    }
+}
+
+impl Channel for WebhookChannel {
+    fn id(&self) -> &str {
+        &self.target.id
+    }
+
+    fn send<'a>(&'a self, n: &'a Notification) -> SendFuture<'a> {
+        Box::pin(async move {
+            self.send_inner(n).await.map_err(|e| match e {
+                SendError::Transient {
+                    message,
+                    retry_after,
+                } => SendError::Transient {
+                    message: format!("{}: {}", self.target.id, self.scrub(message)),
+                    retry_after,
+                },
+                SendError::Permanent { message } => SendError::Permanent {
+                    message: format!("{}: {}", self.target.id, self.scrub(message)),
+                },
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::notify::{Colour, MessageKind, Notification, Recipients};
+
+    /// A due-today reminder for task T07 with one mobile to mention.
+    pub fn notification() -> Notification {
+        Notification {
+            id: "T07/2026-06-30/due/食品室/wecom".into(),
+            thread: "T07/2026-06-30".into(),
+            kind: MessageKind::DueToday,
+            colour: Colour::Yellow,
+            subject: "【今日到期】T07 年度食品安全报告".into(),
+            text: "任务 T07 今日到期。\n请及时报送。".into(),
+            html: None,
+            markdown: "#### T07 今日到期\n> 请及时报送。".into(),
+            recipients: Recipients {
+                mobiles: vec!["13800001111".into()],
+                ..Recipients::default()
+            },
+            data: serde_json::json!({ "task": "T07" }),
+            attempt_at: 1_780_275_600,
+        }
+    }
+}

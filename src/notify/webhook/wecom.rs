@@ -1,0 +1,172 @@
+//! WeCom 企业微信 group robot: body builder and reply classification. Pure; touches nothing.
+//!
+//! Vendor doc: https://developer.work.weixin.qq.com/document/path/91770 (群机器人配置说明);
+//! error codes: https://developer.work.weixin.qq.com/document/path/96213.
+//!
+//! Message choice: `markdown` by default (≤ 4096 bytes). The markdown payload has no mention list,
+//! so when mentions are on and the notification has mobiles, a `text` message (≤ 2048 bytes) with
+//! `mentioned_mobile_list` is sent instead: being @-mentioned matters more for a reminder than
+//! formatting.
+
+use reqwest::Url;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::reply::{self, Prepared, RATE_LIMIT_BACKOFF, Reply};
+use super::text::shorten;
+use crate::notify::{Notification, Receipt, SendError};
+
+/// Markdown `content` limit in UTF-8 bytes.
+pub const MARKDOWN_LIMIT: usize = 4096;
+/// Text `content` limit in UTF-8 bytes.
+pub const TEXT_LIMIT: usize = 2048;
+
+/// The JSON body for `n`.
+pub fn body(n: &Notification, mention_mobiles: bool) -> serde_json::Value {
+    if mention_mobiles && !n.recipients.mobiles.is_empty() {
+        let content = format!("{}\n{}", n.subject, n.text);
+        json!({
+            "msgtype": "text",
+            "text": {
+                "content": shorten(&content, TEXT_LIMIT),
+                "mentioned_mobile_list": n.recipients.mobiles,
+            }
+        })
+    } else {
+        json!({
+            "msgtype": "markdown",
+            "markdown": { "content": shorten(&n.markdown, MARKDOWN_LIMIT) }
+        })
+    }
+}
+
+/// The request: `POST {base}/cgi-bin/webhook/send?key=KEY`.
+///
+/// # Errors
+/// Permanent if the base URL does not parse.
+pub fn prepare(
+    base: &str,
+    key: &str,
+    n: &Notification,
+    mention_mobiles: bool,
+) -> Result<Prepared, SendError> {
+    let mut url = Url::parse(&format!("{base}/cgi-bin/webhook/send"))
+        .map_err(|e| SendError::permanent(format!("wecom: bad base URL: {e}")))?;
+    url.query_pairs_mut().append_pair("key", key);
+    let body = serde_json::to_vec(&body(n, mention_mobiles))
+        .map_err(|e| SendError::permanent(format!("wecom: body: {e}")))?;
+    Ok(Prepared {
+        url,
+        headers: Vec::new(),
+        body,
+    })
+}
+
+#[derive(Deserialize)]
+struct ErrReply {
+    errcode: i64,
+    #[serde(default)]
+    errmsg: String,
+}
+
+/// Classifies a WeCom reply. HTTP 200 is not success: `errcode` must be 0.
+///
+/// # Errors
+/// Transient for busy (-1), rate limits (45009, 45033, or an errmsg mentioning "freq") and
+/// HTTP 5xx/429; permanent for bad key (93000), over-long content (40058, 45002) and the rest.
+pub fn classify(r: &Reply, now: i64) -> Result<Receipt, SendError> {
+    if let Some(e) = reply::http_status_error(r, now) {
+        return Err(e);
+    }
+    let Ok(ErrReply { errcode, errmsg }) = serde_json::from_slice::<ErrReply>(&r.body) else {
+        return Err(reply::unparseable("wecom", r));
+    };
+    let msg = reply::excerpt(&errmsg);
+    match errcode {
+        0 => reply::ok_receipt("wecom", "errcode", &errmsg),
+        -1 => Err(SendError::transient(format!(
+            "wecom errcode -1 system busy: {msg}"
+        ))),
+        45009 | 45033 => Err(rate_limited(errcode, &msg)),
+        _ if errmsg.contains("freq") => Err(rate_limited(errcode, &msg)),
+        93000 => Err(SendError::permanent(format!(
+            "wecom errcode 93000 invalid webhook key (bot deleted or key wrong; configure only the key, not the URL): {msg}"
+        ))),
+        40058 | 45002 => Err(SendError::permanent(format!(
+            "wecom errcode {errcode} content invalid or too long: {msg}"
+        ))),
+        _ => Err(SendError::permanent(format!(
+            "wecom errcode {errcode}: {msg}"
+        ))),
+    }
+}
+
+fn rate_limited(code: i64, msg: &str) -> SendError {
+    SendError::Transient {
+        message: format!("wecom errcode {code} rate limited: {msg}"),
+        retry_after: Some(RATE_LIMIT_BACKOFF),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notify::webhook::test_support::notification;
+
+    #[test]
+    fn markdown_without_mobiles_text_with_mobiles() {
+        let mut n = notification();
+        n.recipients.mobiles.clear();
+        let b = body(&n, true);
+        assert_eq!(b["msgtype"], "markdown");
+        assert_eq!(b["markdown"]["content"], n.markdown);
+        let n = notification();
+        let b = body(&n, true);
+        assert_eq!(b["msgtype"], "text");
+        assert_eq!(b["text"]["mentioned_mobile_list"][0], "13800001111");
+        assert_eq!(body(&n, false)["msgtype"], "markdown");
+    }
+
+    #[test]
+    fn long_chinese_is_shortened_to_the_byte_limits() {
+        let mut n = notification();
+        n.markdown = "食品安全督办事项进展情况说明。\n".repeat(400);
+        n.text = n.markdown.clone();
+        let md = body(&n, false);
+        let md = md["markdown"]["content"].as_str().unwrap();
+        assert!(md.len() <= MARKDOWN_LIMIT && md.ends_with("完整内容见邮件）"));
+        let tx = body(&n, true);
+        assert!(tx["text"]["content"].as_str().unwrap().len() <= TEXT_LIMIT);
+    }
+
+    #[test]
+    fn classification_table() {
+        let c = |body: &str| classify(&Reply::new(200, body), 0);
+        assert!(c(r#"{"errcode":0,"errmsg":"ok"}"#).is_ok());
+        let rl = c(r#"{"errcode":45009,"errmsg":"api freq out of limit"}"#).unwrap_err();
+        assert!(
+            matches!(rl, SendError::Transient { retry_after: Some(d), .. } if d.as_secs() >= 60)
+        );
+        assert!(
+            c(r#"{"errcode":45999,"errmsg":"freq limit"}"#)
+                .unwrap_err()
+                .is_transient()
+        );
+        assert!(
+            c(r#"{"errcode":-1,"errmsg":"busy"}"#)
+                .unwrap_err()
+                .is_transient()
+        );
+        assert!(
+            !c(r#"{"errcode":93000,"errmsg":"invalid webhook url"}"#)
+                .unwrap_err()
+                .is_transient()
+        );
+        assert!(
+            !c(r#"{"errcode":40058,"errmsg":"exceed max length 4096"}"#)
+                .unwrap_err()
+                .is_transient()
+        );
+        assert!(!c("<html>login</html>").unwrap_err().is_transient());
+    }
+}
