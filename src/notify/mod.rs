@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub mod email;
 pub mod file;
 
 /// What a message is about; decides the template and the wording of the subject.
