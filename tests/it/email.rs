@@ -7,7 +7,9 @@ use std::time::Duration;
 use dutybell::notify::email::{
     EmailChannel, EmailConfigError, SmtpConfig, SmtpTls, message_id, thread_root_id,
 };
-use dutybell::notify::{Channel, Colour, Mailbox, MessageKind, Notification, Recipients, SendError};
+use dutybell::notify::{
+    Channel, Colour, Mailbox, MessageKind, Notification, Recipients, SendError,
+};
 use mailparse::MailHeaderMap;
 
 #[path = "../support/smtp_harness.rs"]
@@ -20,7 +22,10 @@ const SUBJECT: &str = "【督办】食品安全专项整治：还有3天到期�
 const TEXT: &str = "食品室：\n请于2026年12月1日前报送“校园食品安全”工作进展。\n督办提醒";
 
 fn mbox(name: Option<&str>, email: &str) -> Mailbox {
-    Mailbox { name: name.map(str::to_owned), email: email.to_owned() }
+    Mailbox {
+        name: name.map(str::to_owned),
+        email: email.to_owned(),
+    }
 }
 
 fn note(id: &str, to: &[&str]) -> Notification {
@@ -98,36 +103,79 @@ async fn chinese_multipart_with_stable_ids_and_threading() {
         assert_eq!(h.get_first_value("Message-ID").unwrap(), expected_id);
         assert_eq!(h.get_first_value("In-Reply-To").unwrap(), root);
         assert_eq!(h.get_first_value("References").unwrap(), root);
-        assert_eq!(h.get_first_value("Auto-Submitted").unwrap(), "auto-generated");
-        assert_eq!(h.get_first_value("X-Auto-Response-Suppress").unwrap(), "All");
-        assert_eq!(mailparse::dateparse(&h.get_first_value("Date").unwrap()).unwrap(), n.attempt_at);
+        assert_eq!(
+            h.get_first_value("Auto-Submitted").unwrap(),
+            "auto-generated"
+        );
+        assert_eq!(
+            h.get_first_value("X-Auto-Response-Suppress").unwrap(),
+            "All"
+        );
+        assert_eq!(
+            mailparse::dateparse(&h.get_first_value("Date").unwrap()).unwrap(),
+            n.attempt_at
+        );
         assert_eq!(m.ctype.mimetype, "multipart/alternative");
-        let kinds: Vec<&str> = m.subparts.iter().map(|p| p.ctype.mimetype.as_str()).collect();
+        let kinds: Vec<&str> = m
+            .subparts
+            .iter()
+            .map(|p| p.ctype.mimetype.as_str())
+            .collect();
         assert_eq!(kinds, ["text/plain", "text/html"]);
         for p in &m.subparts {
             assert_eq!(p.ctype.charset, "utf-8");
         }
-        assert_eq!(m.subparts[0].get_body().unwrap().replace("\r\n", "\n").trim_end(), TEXT);
-        assert!(m.subparts[1].get_body().unwrap().contains("请于2026年12月1日前报送“校园食品安全”"));
+        assert_eq!(
+            m.subparts[0]
+                .get_body()
+                .unwrap()
+                .replace("\r\n", "\n")
+                .trim_end(),
+            TEXT
+        );
+        assert!(
+            m.subparts[1]
+                .get_body()
+                .unwrap()
+                .contains("请于2026年12月1日前报送“校园食品安全”")
+        );
     }
     // On the wire lettre ends the data with CRLF before the final dot; the server keeps that CRLF.
     let rendered = ch.render(&n).unwrap();
-    assert!(msgs[0] == [rendered.as_slice(), b"\r\n"].concat(), "render() differs from the wire");
+    assert!(
+        msgs[0] == [rendered.as_slice(), b"\r\n"].concat(),
+        "render() differs from the wire"
+    );
 
     let delivered = server.events_of("message");
-    assert_eq!(delivered[0]["rcpt_tos"], serde_json::json!(["food@example.org", "leader@example.org"]));
-    assert!(server.events_of("auth").iter().all(|a| a["ok"] == true && a["login"] == "duban"));
+    assert_eq!(
+        delivered[0]["rcpt_tos"],
+        serde_json::json!(["food@example.org", "leader@example.org"])
+    );
+    assert!(
+        server
+            .events_of("auth")
+            .iter()
+            .all(|a| a["ok"] == true && a["login"] == "duban")
+    );
 }
 
 #[tokio::test]
 async fn required_starttls_without_offer_is_permanent_and_sends_no_credentials() {
     let server = plain_server();
     let ch = EmailChannel::new(config("127.0.0.1", server.port, SmtpTls::StartTls)).unwrap();
-    let err = ch.send(&note("r-starttls", &["food@example.org"])).await.unwrap_err();
+    let err = ch
+        .send(&note("r-starttls", &["food@example.org"]))
+        .await
+        .unwrap_err();
     assert!(matches!(err, SendError::Permanent { .. }), "{err}");
     assert!(err.to_string().contains("does not offer STARTTLS"), "{err}");
     assert_no_secret(&err);
-    assert!(server.events_of("auth").is_empty(), "credentials were offered: {:?}", server.events());
+    assert!(
+        server.events_of("auth").is_empty(),
+        "credentials were offered: {:?}",
+        server.events()
+    );
     assert!(server.messages().is_empty());
 }
 
@@ -142,20 +190,31 @@ async fn starttls_with_private_ca_verifies_and_authenticates() {
 
     // Without the private CA the certificate is not trusted: a permanent config error, no AUTH.
     let untrusted = EmailChannel::new(config("127.0.0.1", server.port, SmtpTls::StartTls)).unwrap();
-    let err = untrusted.send(&note("r-tls", &["food@example.org"])).await.unwrap_err();
-    assert!(matches!(err, SendError::Permanent { .. }) && err.to_string().contains("config: TLS"), "{err}");
+    let err = untrusted
+        .send(&note("r-tls", &["food@example.org"]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, SendError::Permanent { .. }) && err.to_string().contains("config: TLS"),
+        "{err}"
+    );
     assert_no_secret(&err);
     assert!(server.events_of("auth").is_empty());
 
     let mut cfg = config("127.0.0.1", server.port, SmtpTls::StartTls);
     cfg.extra_root_ca = Some(ca);
     let ch = EmailChannel::new(cfg).unwrap();
-    ch.send(&note("r-tls", &["food@example.org"])).await.expect("send over STARTTLS");
+    ch.send(&note("r-tls", &["food@example.org"]))
+        .await
+        .expect("send over STARTTLS");
     let delivered = server.events_of("message");
     assert_eq!(delivered.len(), 1);
     assert_eq!(delivered[0]["tls"], true);
     let auths = server.events_of("auth");
-    assert!(!auths.is_empty() && auths.iter().all(|a| a["ok"] == true), "{auths:?}");
+    assert!(
+        !auths.is_empty() && auths.iter().all(|a| a["ok"] == true),
+        "{auths:?}"
+    );
 }
 
 #[tokio::test]
@@ -163,23 +222,41 @@ async fn smtp_replies_are_classified() {
     let server = plain_server();
     let ch = EmailChannel::new(config("127.0.0.1", server.port, SmtpTls::None)).unwrap();
 
-    let err = ch.send(&note("r-451", &["tempfail@example.org"])).await.unwrap_err();
-    assert!(err.is_transient() && err.to_string().contains("451"), "{err}");
+    let err = ch
+        .send(&note("r-451", &["tempfail@example.org"]))
+        .await
+        .unwrap_err();
+    assert!(
+        err.is_transient() && err.to_string().contains("451"),
+        "{err}"
+    );
     assert_no_secret(&err);
 
-    let err = ch.send(&note("r-550", &["ok@example.org", "reject@example.org"])).await.unwrap_err();
+    let err = ch
+        .send(&note("r-550", &["ok@example.org", "reject@example.org"]))
+        .await
+        .unwrap_err();
     assert!(matches!(err, SendError::Permanent { .. }), "{err}");
     assert!(err.to_string().contains("550"), "{err}");
-    assert!(err.to_string().contains("rejected recipient: reject@example.org"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("rejected recipient: reject@example.org"),
+        "{err}"
+    );
     assert_no_secret(&err);
 
     // Connection cut after DATA, before the final reply: delivery unknown, so transient.
-    let err = ch.send(&note("r-drop", &["dropdata@example.org"])).await.unwrap_err();
+    let err = ch
+        .send(&note("r-drop", &["dropdata@example.org"]))
+        .await
+        .unwrap_err();
     assert!(err.is_transient(), "{err}");
     assert_no_secret(&err);
 
     // The pool recovers from the dropped connection.
-    ch.send(&note("r-after", &["food@example.org"])).await.expect("send after a drop");
+    ch.send(&note("r-after", &["food@example.org"]))
+        .await
+        .expect("send after a drop");
     assert_eq!(server.messages().len(), 1);
 }
 
@@ -190,7 +267,10 @@ async fn wrong_password_is_permanent_and_not_echoed() {
         ..ServerOptions::default()
     });
     let ch = EmailChannel::new(config("127.0.0.1", server.port, SmtpTls::None)).unwrap();
-    let err = ch.send(&note("r-auth", &["food@example.org"])).await.unwrap_err();
+    let err = ch
+        .send(&note("r-auth", &["food@example.org"]))
+        .await
+        .unwrap_err();
     assert!(matches!(err, SendError::Permanent { .. }), "{err}");
     assert!(err.to_string().contains("username and password"), "{err}");
     assert_no_secret(&err);
@@ -198,9 +278,16 @@ async fn wrong_password_is_permanent_and_not_echoed() {
 
 #[tokio::test]
 async fn nothing_listening_is_transient() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let ch = EmailChannel::new(config("127.0.0.1", port, SmtpTls::None)).unwrap();
-    let err = ch.send(&note("r-refused", &["food@example.org"])).await.unwrap_err();
+    let err = ch
+        .send(&note("r-refused", &["food@example.org"]))
+        .await
+        .unwrap_err();
     assert!(err.is_transient(), "{err}");
     assert_no_secret(&err);
 }

@@ -42,7 +42,10 @@ pub(crate) enum Failure {
 
 /// Sorts a lettre error into a [`Failure`].
 pub(crate) fn failure_of(err: &SmtpError) -> Failure {
-    let code = || err.status().map_or(0, |c| c.to_string().parse().unwrap_or(0));
+    let code = || {
+        err.status()
+            .map_or(0, |c| c.to_string().parse().unwrap_or(0))
+    };
     if err.is_permanent() {
         Failure::Permanent(code())
     } else if err.is_transient() {
@@ -66,7 +69,9 @@ fn has_rustls_error(err: &SmtpError) -> bool {
             return true;
         }
         if let Some(io) = e.downcast_ref::<std::io::Error>()
-            && io.get_ref().is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+            && io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
         {
             return true;
         }
@@ -97,8 +102,11 @@ pub(crate) fn classify_parts(
         Failure::Permanent(code) => {
             let mut m = format!("SMTP relay {relay} refused with {code}: {detail}");
             let lower = detail.to_lowercase();
-            let named: Vec<&str> =
-                recipients.iter().copied().filter(|r| lower.contains(&r.to_lowercase())).collect();
+            let named: Vec<&str> = recipients
+                .iter()
+                .copied()
+                .filter(|r| lower.contains(&r.to_lowercase()))
+                .collect();
             if !named.is_empty() {
                 m.push_str(&format!("; rejected recipient: {}", named.join(", ")));
             }
@@ -120,9 +128,9 @@ pub(crate) fn classify_parts(
         Failure::Client => SendError::permanent(clean(format!(
             "SMTP client refused to continue with relay {relay}: {detail}"
         ))),
-        Failure::Timeout => {
-            SendError::transient(clean(format!("timed out talking to SMTP relay {relay}: {detail}")))
-        }
+        Failure::Timeout => SendError::transient(clean(format!(
+            "timed out talking to SMTP relay {relay}: {detail}"
+        ))),
         Failure::Connection => SendError::transient(clean(format!(
             "connection to SMTP relay {relay} failed or dropped (delivery unknown if after DATA; \
              a retry reuses the Message-ID): {detail}"
@@ -142,8 +150,11 @@ pub(crate) fn redact(text: &str, secret: Option<&str>) -> String {
 mod tests {
     use super::*;
 
-    const CTX: ErrorContext<'static> =
-        ErrorContext { relay: "mx.example.org:587", tls: SmtpTls::StartTls, secret: Some("pw-9x") };
+    const CTX: ErrorContext<'static> = ErrorContext {
+        relay: "mx.example.org:587",
+        tls: SmtpTls::StartTls,
+        secret: Some("pw-9x"),
+    };
 
     #[test]
     fn replies_by_class() {
@@ -156,7 +167,11 @@ mod tests {
             &["ok@example.org", "reject@example.org"],
         );
         assert!(!e.is_transient());
-        assert!(e.to_string().ends_with("rejected recipient: reject@example.org"), "{e}");
+        assert!(
+            e.to_string()
+                .ends_with("rejected recipient: reject@example.org"),
+            "{e}"
+        );
         let e = classify_parts(Failure::Permanent(535), "auth failed", CTX, &[]);
         assert!(e.to_string().contains("username and password"), "{e}");
     }
@@ -166,15 +181,24 @@ mod tests {
         assert!(classify_parts(Failure::Timeout, "t", CTX, &[]).is_transient());
         assert!(classify_parts(Failure::Connection, "reset", CTX, &[]).is_transient());
         let e = classify_parts(Failure::Tls, "invalid peer certificate", CTX, &[]);
-        assert!(!e.is_transient() && e.to_string().contains("config: TLS"), "{e}");
+        assert!(
+            !e.is_transient() && e.to_string().contains("config: TLS"),
+            "{e}"
+        );
         let e = classify_parts(Failure::Client, "STARTTLS is not supported", CTX, &[]);
-        assert!(!e.is_transient() && e.to_string().contains("does not offer STARTTLS"), "{e}");
+        assert!(
+            !e.is_transient() && e.to_string().contains("does not offer STARTTLS"),
+            "{e}"
+        );
     }
 
     #[test]
     fn password_is_scrubbed() {
         let e = classify_parts(Failure::Connection, "echo pw-9x back", CTX, &[]);
-        assert!(!e.to_string().contains("pw-9x") && e.to_string().contains("***"), "{e}");
+        assert!(
+            !e.to_string().contains("pw-9x") && e.to_string().contains("***"),
+            "{e}"
+        );
         assert_eq!(redact("abc", None), "abc");
         assert_eq!(redact("abc", Some("")), "abc");
     }

@@ -82,7 +82,10 @@ impl SmtpConfig {
             problems.push("port must not be 0".to_owned());
         }
         if self.from.email.parse::<lettre::Address>().is_err() {
-            problems.push(format!("from address {:?} is not a valid email address", self.from.email));
+            problems.push(format!(
+                "from address {:?} is not a valid email address",
+                self.from.email
+            ));
         }
         match (&self.username, &self.password) {
             (Some(_), None) => problems.push("username is set but password is missing".to_owned()),
@@ -110,7 +113,11 @@ impl SmtpConfig {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(format!("smtp channel {:?}: {}", self.id, problems.join("; ")))
+            Err(format!(
+                "smtp channel {:?}: {}",
+                self.id,
+                problems.join("; ")
+            ))
         }
     }
 }
@@ -148,10 +155,23 @@ mod tests {
 
     #[test]
     fn loopback_hosts() {
-        for h in ["localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]", "LOCALHOST"] {
+        for h in [
+            "localhost",
+            "127.0.0.1",
+            "127.1.2.3",
+            "::1",
+            "[::1]",
+            "LOCALHOST",
+        ] {
             assert!(is_loopback_host(h), "{h}");
         }
-        for h in ["smtp.example.org", "10.0.0.1", "128.0.0.1", "localhost.example.org", ""] {
+        for h in [
+            "smtp.example.org",
+            "10.0.0.1",
+            "128.0.0.1",
+            "localhost.example.org",
+            "",
+        ] {
             assert!(!is_loopback_host(h), "{h}");
         }
     }
@@ -159,13 +179,28 @@ mod tests {
     #[test]
     fn plain_needs_loopback_and_explicit_opt_in() {
         assert!(cfg("127.0.0.1", SmtpTls::None, true).validate().is_ok());
-        let e = cfg("127.0.0.1", SmtpTls::None, false).validate().unwrap_err();
+        let e = cfg("127.0.0.1", SmtpTls::None, false)
+            .validate()
+            .unwrap_err();
         assert!(e.contains("allow_plain_loopback"), "{e}");
-        let e = cfg("smtp.example.org", SmtpTls::None, true).validate().unwrap_err();
-        assert!(e.contains("refused") && e.contains("smtp.example.org"), "{e}");
+        let e = cfg("smtp.example.org", SmtpTls::None, true)
+            .validate()
+            .unwrap_err();
+        assert!(
+            e.contains("refused") && e.contains("smtp.example.org"),
+            "{e}"
+        );
         assert!(!e.contains("s3cret-pw"));
-        assert!(cfg("smtp.example.org", SmtpTls::StartTls, false).validate().is_ok());
-        assert!(cfg("smtp.example.org", SmtpTls::Implicit, false).validate().is_ok());
+        assert!(
+            cfg("smtp.example.org", SmtpTls::StartTls, false)
+                .validate()
+                .is_ok()
+        );
+        assert!(
+            cfg("smtp.example.org", SmtpTls::Implicit, false)
+                .validate()
+                .is_ok()
+        );
     }
 
     #[test]
@@ -176,7 +211,13 @@ mod tests {
         c.from.email = "not an address".into();
         c.timeout = Duration::ZERO;
         let e = c.validate().unwrap_err();
-        for part in ["host is empty", "port", "password is missing", "not a valid", "timeout"] {
+        for part in [
+            "host is empty",
+            "port",
+            "password is missing",
+            "not a valid",
+            "timeout",
+        ] {
             assert!(e.contains(part), "{part} missing in {e}");
         }
     }

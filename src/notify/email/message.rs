@@ -6,9 +6,9 @@
 
 use std::time::{Duration, SystemTime};
 
+use lettre::Message;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox as LettreMailbox, MultiPart, SinglePart};
-use lettre::Message;
 use sha2::{Digest, Sha256};
 
 use crate::notify::{Mailbox, Notification, SendError};
@@ -16,7 +16,8 @@ use crate::notify::{Mailbox, Notification, SendError};
 /// `Auto-Submitted` (RFC 3834): tells auto-responders not to answer machine mail.
 const AUTO_SUBMITTED: HeaderName = HeaderName::new_from_ascii_str("Auto-Submitted");
 /// Asks Exchange/Outlook not to send out-of-office and similar replies.
-const AUTO_RESPONSE_SUPPRESS: HeaderName = HeaderName::new_from_ascii_str("X-Auto-Response-Suppress");
+const AUTO_RESPONSE_SUPPRESS: HeaderName =
+    HeaderName::new_from_ascii_str("X-Auto-Response-Suppress");
 
 /// First 32 hex digits of SHA-256 over `parts` joined by a NUL byte.
 fn hash32(parts: &[&str]) -> String {
@@ -27,7 +28,11 @@ fn hash32(parts: &[&str]) -> String {
         }
         h.update(p.as_bytes());
     }
-    h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
+    h.finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Keeps only characters valid in a dot-atom domain, so any host name yields a valid id.
@@ -40,18 +45,29 @@ fn id_domain(host: &str) -> String {
         .collect::<String>()
         .to_ascii_lowercase();
     let clean = clean.trim_matches('.');
-    format!("dutybell.{}", if clean.is_empty() { "localhost" } else { clean })
+    format!(
+        "dutybell.{}",
+        if clean.is_empty() { "localhost" } else { clean }
+    )
 }
 
 /// The `Message-ID` of the reminder `id`: `<hex32@dutybell.HOST>`; equal for every retry.
 pub fn message_id(id: &str, hostname_for_ids: &str) -> String {
-    format!("<{}@{}>", hash32(&["message", id]), id_domain(hostname_for_ids))
+    format!(
+        "<{}@{}>",
+        hash32(&["message", id]),
+        id_domain(hostname_for_ids)
+    )
 }
 
 /// The id of the (virtual) thread root for `thread`: every reminder about one occurrence
 /// points at it with `In-Reply-To` and `References`, so mail clients group them.
 pub fn thread_root_id(thread: &str, hostname_for_ids: &str) -> String {
-    format!("<{}@{}>", hash32(&["thread", thread]), id_domain(hostname_for_ids))
+    format!(
+        "<{}@{}>",
+        hash32(&["thread", thread]),
+        id_domain(hostname_for_ids)
+    )
 }
 
 /// The host part used for ids when sending as `from`: the domain of its address.
@@ -116,7 +132,9 @@ pub fn build_message(
         b = b.cc(mailbox(m)?);
     }
     if n.recipients.to.is_empty() && n.recipients.cc.is_empty() {
-        return Err(SendError::permanent("no email recipients (To and Cc are empty)"));
+        return Err(SendError::permanent(
+            "no email recipients (To and Cc are empty)",
+        ));
     }
     match &n.html {
         Some(html) => b.multipart(alternative(n, html)),
@@ -155,8 +173,14 @@ mod tests {
             html: html.map(str::to_owned),
             markdown: String::new(),
             recipients: Recipients {
-                to: vec![Mailbox { name: Some("食品室".into()), email: "food@example.org".into() }],
-                cc: vec![Mailbox { name: None, email: "head@example.org".into() }],
+                to: vec![Mailbox {
+                    name: Some("食品室".into()),
+                    email: "food@example.org".into(),
+                }],
+                cc: vec![Mailbox {
+                    name: None,
+                    email: "head@example.org".into(),
+                }],
                 mobiles: vec![],
             },
             data: serde_json::Value::Null,
@@ -165,7 +189,10 @@ mod tests {
     }
 
     fn from() -> Mailbox {
-        Mailbox { name: Some("督办提醒".into()), email: "duban@example.org".into() }
+        Mailbox {
+            name: Some("督办提醒".into()),
+            email: "duban@example.org".into(),
+        }
     }
 
     #[test]
@@ -173,34 +200,60 @@ mod tests {
         let a = render_rfc5322(&note("r1", Some("<p>请报送</p>")), &from(), "example.org").unwrap();
         let b = render_rfc5322(&note("r1", Some("<p>请报送</p>")), &from(), "example.org").unwrap();
         assert_eq!(a, b);
-        assert_ne!(message_id("r1", "example.org"), message_id("r2", "example.org"));
-        assert_eq!(message_id("r1", "Example.ORG."), message_id("r1", "example.org"));
+        assert_ne!(
+            message_id("r1", "example.org"),
+            message_id("r2", "example.org")
+        );
+        assert_eq!(
+            message_id("r1", "Example.ORG."),
+            message_id("r1", "example.org")
+        );
         assert!(message_id("r1", "example.org").ends_with("@dutybell.example.org>"));
         assert_ne!(message_id("x", "h"), thread_root_id("x", "h"));
     }
 
     #[test]
     fn headers_and_parts_parse_back() {
-        let raw = render_rfc5322(&note("r1", Some("<p>请报送</p>")), &from(), "example.org").unwrap();
+        let raw =
+            render_rfc5322(&note("r1", Some("<p>请报送</p>")), &from(), "example.org").unwrap();
         let m = mailparse::parse_mail(&raw).unwrap();
         let h = &m.headers;
-        assert_eq!(h.get_first_value("Subject").unwrap(), "【督办】食品安全专项整治：还有3天到期");
+        assert_eq!(
+            h.get_first_value("Subject").unwrap(),
+            "【督办】食品安全专项整治：还有3天到期"
+        );
         assert!(h.get_first_value("From").unwrap().starts_with("督办提醒"));
         let root = thread_root_id("task-07/2026-12", "example.org");
-        assert_eq!(h.get_first_value("Message-ID").unwrap(), message_id("r1", "example.org"));
+        assert_eq!(
+            h.get_first_value("Message-ID").unwrap(),
+            message_id("r1", "example.org")
+        );
         assert_eq!(h.get_first_value("In-Reply-To").unwrap(), root);
         assert_eq!(h.get_first_value("References").unwrap(), root);
-        assert_eq!(h.get_first_value("Auto-Submitted").unwrap(), "auto-generated");
-        assert_eq!(h.get_first_value("X-Auto-Response-Suppress").unwrap(), "All");
+        assert_eq!(
+            h.get_first_value("Auto-Submitted").unwrap(),
+            "auto-generated"
+        );
+        assert_eq!(
+            h.get_first_value("X-Auto-Response-Suppress").unwrap(),
+            "All"
+        );
         let date = mailparse::dateparse(&h.get_first_value("Date").unwrap()).unwrap();
         assert_eq!(date, 1_795_000_000);
         assert_eq!(m.ctype.mimetype, "multipart/alternative");
         assert_eq!(m.subparts.len(), 2);
         assert_eq!(m.subparts[0].ctype.mimetype, "text/plain");
-        assert_eq!(m.subparts[0].get_body().unwrap().trim_end(), "请于12月1日前报送工作进展。");
+        assert_eq!(
+            m.subparts[0].get_body().unwrap().trim_end(),
+            "请于12月1日前报送工作进展。"
+        );
         assert_eq!(m.subparts[1].ctype.mimetype, "text/html");
         assert_eq!(m.subparts[1].ctype.charset, "utf-8");
-        assert!(h.get_first_value("Cc").unwrap().contains("head@example.org"));
+        assert!(
+            h.get_first_value("Cc")
+                .unwrap()
+                .contains("head@example.org")
+        );
     }
 
     #[test]
@@ -210,7 +263,10 @@ mod tests {
         assert_eq!(m.ctype.mimetype, "text/plain");
         assert_eq!(m.ctype.charset, "utf-8");
         assert!(m.subparts.is_empty());
-        assert_eq!(m.get_body().unwrap().trim_end(), "请于12月1日前报送工作进展。");
+        assert_eq!(
+            m.get_body().unwrap().trim_end(),
+            "请于12月1日前报送工作进展。"
+        );
     }
 
     #[test]
@@ -219,8 +275,14 @@ mod tests {
         n.recipients.to.clear();
         n.recipients.cc.clear();
         let e = build_message(&n, &from(), "example.org").unwrap_err();
-        assert!(!e.is_transient() && e.to_string().contains("no email recipients"), "{e}");
-        n.recipients.to.push(Mailbox { name: None, email: "not-an-address".into() });
+        assert!(
+            !e.is_transient() && e.to_string().contains("no email recipients"),
+            "{e}"
+        );
+        n.recipients.to.push(Mailbox {
+            name: None,
+            email: "not-an-address".into(),
+        });
         let e = build_message(&n, &from(), "example.org").unwrap_err();
         assert!(e.to_string().contains("not-an-address"), "{e}");
     }

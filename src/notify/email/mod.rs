@@ -7,9 +7,9 @@
 
 use std::sync::Arc;
 
+use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use super::{Channel, Mailbox, Notification, Receipt, SendError, SendFuture};
@@ -64,7 +64,9 @@ pub struct EmailChannel {
 
 impl std::fmt::Debug for EmailChannel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EmailChannel").field("cfg", &self.cfg).finish_non_exhaustive()
+        f.debug_struct("EmailChannel")
+            .field("cfg", &self.cfg)
+            .finish_non_exhaustive()
     }
 }
 
@@ -87,11 +89,12 @@ impl EmailChannel {
             SmtpTls::StartTls => Tls::Required(tls_parameters(&cfg)?),
             SmtpTls::Implicit => Tls::Wrapper(tls_parameters(&cfg)?),
         };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(cfg.host.as_str())
-            .port(cfg.port)
-            .tls(tls)
-            .timeout(Some(cfg.timeout))
-            .pool_config(PoolConfig::new().max_size(POOL_SIZE));
+        let mut builder =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(cfg.host.as_str())
+                .port(cfg.port)
+                .tls(tls)
+                .timeout(Some(cfg.timeout))
+                .pool_config(PoolConfig::new().max_size(POOL_SIZE));
         if let (Some(user), Some(pass)) = (&cfg.username, &cfg.password) {
             builder = builder.credentials(Credentials::new(user.clone(), pass.clone()));
         }
@@ -127,7 +130,9 @@ impl EmailChannel {
             Ok(resp) => {
                 let text: Vec<&str> = resp.message().collect();
                 let detail = format!("{} {}", resp.code(), text.join(" "));
-                Ok(Receipt { detail: classify::redact(detail.trim_end(), ctx.secret) })
+                Ok(Receipt {
+                    detail: classify::redact(detail.trim_end(), ctx.secret),
+                })
             }
             Err(e) => {
                 let rcpts: Vec<&str> = n
