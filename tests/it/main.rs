@@ -1,6 +1,7 @@
 //! The one integration-test binary: every file under `tests/it/` is a module here.
 
 mod config_check;
+mod email;
 mod helpers;
 mod seeds;
 mod store;
