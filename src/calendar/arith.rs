@@ -26,7 +26,11 @@ pub enum Shift {
 
 /// One day forward or backward, or `None` at the end of jiff's range.
 fn step(d: Date, forward: bool) -> Option<Date> {
-    if forward { d.tomorrow().ok() } else { d.yesterday().ok() }
+    if forward {
+        d.tomorrow().ok()
+    } else {
+        d.yesterday().ok()
+    }
 }
 
 /// `d` plus `n` calendar days, saturating at the ends of jiff's range.

@@ -202,10 +202,19 @@ fn parse(origin: &str, json: &str) -> Result<Parsed, CalendarError> {
             reason,
         })?;
         if !belongs_to(date, year) {
-            return Err(CalendarError::WrongYear { origin: own(), index, date, year });
+            return Err(CalendarError::WrongYear {
+                origin: own(),
+                index,
+                date,
+                year,
+            });
         }
         if days.insert(date, (day.is_off_day, day.name)).is_some() {
-            return Err(CalendarError::Duplicate { origin: own(), index, date });
+            return Err(CalendarError::Duplicate {
+                origin: own(),
+                index,
+                date,
+            });
         }
     }
     Ok((year, raw.papers, days))

@@ -101,8 +101,20 @@ impl WorkCalendar {
         let covered = self.covers_year(d.year());
         let entry = self.overrides.get(&d).or_else(|| self.files.get(&d));
         let (working, kind, origin) = match entry {
-            Some(e) if e.off => (false, DayKind::Holiday { name: e.name.clone() }, Some(e)),
-            Some(e) => (true, DayKind::MakeupWorkday { name: e.name.clone() }, Some(e)),
+            Some(e) if e.off => (
+                false,
+                DayKind::Holiday {
+                    name: e.name.clone(),
+                },
+                Some(e),
+            ),
+            Some(e) => (
+                true,
+                DayKind::MakeupWorkday {
+                    name: e.name.clone(),
+                },
+                Some(e),
+            ),
             None if is_weekend(d) => (false, DayKind::Weekend, None),
             None => (true, DayKind::Weekday, None),
         };

@@ -30,7 +30,9 @@ pub enum OffsetError {
     )]
     Syntax(String),
     /// The unit is not one of `d`, `wd`, `w`.
-    #[error("invalid offset {text:?}: unknown unit {unit:?}; use d (days), wd (working days) or w (weeks)")]
+    #[error(
+        "invalid offset {text:?}: unknown unit {unit:?}; use d (days), wd (working days) or w (weeks)"
+    )]
     Unit {
         /// The whole text.
         text: String,
@@ -173,8 +175,14 @@ mod tests {
             let e = bad.parse::<Offset>().unwrap_err();
             assert!(e.to_string().contains(&format!("{bad:?}")), "{bad}: {e}");
         }
-        assert!(matches!("99999999999d".parse::<Offset>(), Err(OffsetError::TooLarge(_))));
-        assert!(matches!("400000000w".parse::<Offset>(), Err(OffsetError::TooLarge(_))));
+        assert!(matches!(
+            "99999999999d".parse::<Offset>(),
+            Err(OffsetError::TooLarge(_))
+        ));
+        assert!(matches!(
+            "400000000w".parse::<Offset>(),
+            Err(OffsetError::TooLarge(_))
+        ));
     }
 
     #[test]
@@ -190,9 +198,17 @@ mod tests {
         let v: Vec<Offset> = serde_json::from_str(r#"["14d", "-3wd", -7, 0]"#).unwrap();
         assert_eq!(
             v,
-            [Offset::Days(14), Offset::Workdays(-3), Offset::Days(-7), Offset::Days(0)]
+            [
+                Offset::Days(14),
+                Offset::Workdays(-3),
+                Offset::Days(-7),
+                Offset::Days(0)
+            ]
         );
-        assert_eq!(serde_json::to_string(&v).unwrap(), r#"["14d","-3wd","-7d","0d"]"#);
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            r#"["14d","-3wd","-7d","0d"]"#
+        );
         assert!(serde_json::from_str::<Offset>(r#""7h""#).is_err());
     }
 }

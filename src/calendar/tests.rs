@@ -25,11 +25,22 @@ fn embedded_files_load_and_cover_2025_2026_only() {
     assert_eq!(cal.covered_years(), [2025, 2026]);
     let files = cal.loaded_files();
     assert_eq!(files.len(), 4);
-    assert_eq!((files[0].year, files[0].national, files[0].days), (2025, true, 33));
-    assert_eq!((files[1].year, files[1].national, files[1].days), (2026, true, 39));
+    assert_eq!(
+        (files[0].year, files[0].national, files[0].days),
+        (2025, true, 33)
+    );
+    assert_eq!(
+        (files[1].year, files[1].national, files[1].days),
+        (2026, true, 39)
+    );
     assert!(!files[2].national && !files[3].national);
     assert!(files[2].papers[0].starts_with("UNCONFIRMED"));
-    assert!(files[1].papers.iter().any(|p| p.contains("content_7047091")));
+    assert!(
+        files[1]
+            .papers
+            .iter()
+            .any(|p| p.contains("content_7047091"))
+    );
 }
 
 #[test]
@@ -40,18 +51,33 @@ fn uncovered_year_is_visible() {
     assert_eq!(info.kind, DayKind::Weekday);
     assert!(info.working && !info.covered);
     assert!(cal.day(date(2026, 12, 31)).covered);
-    assert_eq!(cal.uncovered_years(date(2025, 6, 1), date(2027, 2, 1)), [2027]);
-    assert_eq!(cal.uncovered_years(date(2028, 1, 1), date(2026, 1, 1)), [2027, 2028]);
-    assert!(cal.uncovered_years(date(2025, 1, 1), date(2026, 12, 31)).is_empty());
+    assert_eq!(
+        cal.uncovered_years(date(2025, 6, 1), date(2027, 2, 1)),
+        [2027]
+    );
+    assert_eq!(
+        cal.uncovered_years(date(2028, 1, 1), date(2026, 1, 1)),
+        [2027, 2028]
+    );
+    assert!(
+        cal.uncovered_years(date(2025, 1, 1), date(2026, 12, 31))
+            .is_empty()
+    );
 }
 
 #[test]
 fn loading_next_year_covers_it() {
     let mut cal = WorkCalendar::embedded();
-    cal.load_holiday_cn_json("cal/2027.json", FAKE_2027).unwrap();
+    cal.load_holiday_cn_json("cal/2027.json", FAKE_2027)
+        .unwrap();
     assert!(cal.covers_year(2027));
     let d = cal.day(date(2027, 1, 2));
-    assert_eq!(d.kind, DayKind::MakeupWorkday { name: "元旦".into() });
+    assert_eq!(
+        d.kind,
+        DayKind::MakeupWorkday {
+            name: "元旦".into()
+        }
+    );
     assert_eq!(d.origin.as_deref(), Some("cal/2027.json"));
     assert!(!cal.is_workday(date(2027, 1, 1)));
 }
@@ -97,13 +123,19 @@ fn overrides_beat_files_loaded_before_and_after() {
     cal.add_override(date(2026, 10, 10), false, "局里值班", "dutybell.yaml:3:5");
     cal.add_override(date(2026, 10, 1), false, "国庆值班", "dutybell.yaml:4:5");
     cal.add_override(date(2026, 3, 4), true, "局里调休", "dutybell.yaml:5:5");
-    let fix = r#"{"year":2026,"papers":[],"days":[{"name":"x","date":"2026-10-10","isOffDay":true}]}"#;
+    let fix =
+        r#"{"year":2026,"papers":[],"days":[{"name":"x","date":"2026-10-10","isOffDay":true}]}"#;
     cal.load_holiday_cn_json("late/2026.json", fix).unwrap();
     assert!(cal.is_workday(date(2026, 10, 10)));
     assert!(cal.is_workday(date(2026, 10, 1)));
     let info = cal.day(date(2026, 3, 4));
     assert!(!info.working);
-    assert_eq!(info.kind, DayKind::Holiday { name: "局里调休".into() });
+    assert_eq!(
+        info.kind,
+        DayKind::Holiday {
+            name: "局里调休".into()
+        }
+    );
     assert_eq!(info.origin.as_deref(), Some("dutybell.yaml:5:5"));
 }
 

@@ -63,9 +63,18 @@ mod tests {
         let cal = WorkCalendar::embedded();
         assert_eq!(cal.describe(date(2026, 10, 3)), "Sat 2026-10-03, 国庆节");
         // 2026-02-14 is a Saturday (the brief's example said "Sun").
-        assert_eq!(cal.describe(date(2026, 2, 14)), "Sat 2026-02-14, 春节调休上班");
-        assert_eq!(cal.describe(date(2025, 9, 28)), "Sun 2025-09-28, 国庆节、中秋节调休上班");
-        assert_eq!(cal.describe(date(2026, 3, 3)), "Tue 2026-03-03, working day");
+        assert_eq!(
+            cal.describe(date(2026, 2, 14)),
+            "Sat 2026-02-14, 春节调休上班"
+        );
+        assert_eq!(
+            cal.describe(date(2025, 9, 28)),
+            "Sun 2025-09-28, 国庆节、中秋节调休上班"
+        );
+        assert_eq!(
+            cal.describe(date(2026, 3, 3)),
+            "Tue 2026-03-03, working day"
+        );
         assert_eq!(cal.describe(date(2026, 3, 7)), "Sat 2026-03-07, weekend");
         assert_eq!(cal.describe(date(2025, 3, 31)), "Mon 2025-03-31, 开斋节");
         assert_eq!(
