@@ -1,5 +1,6 @@
 //! The one integration-test binary: every file under `tests/it/` is a module here.
 
+mod calendar;
 mod config_check;
 mod email;
 mod helpers;
