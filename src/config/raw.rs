@@ -100,7 +100,7 @@ pub enum RawLadderOrNone {
     /// Tracked and shown in digests, never pushed.
     None,
     /// Override some keys of the ladder.
-    Ladder(RawLadder),
+    Ladder(Box<RawLadder>),
 }
 
 impl<'de> Deserialize<'de> for RawLadderOrNone {
@@ -124,7 +124,7 @@ impl<'de> Deserialize<'de> for RawLadderOrNone {
                 a: A,
             ) -> Result<Self::Value, A::Error> {
                 RawLadder::deserialize(serde::de::value::MapAccessDeserializer::new(a))
-                    .map(RawLadderOrNone::Ladder)
+                    .map(|l| RawLadderOrNone::Ladder(Box::new(l)))
             }
         }
         d.deserialize_any(V)
