@@ -96,15 +96,7 @@ fn calendar(
     let mut errors = Diagnostics::default();
     for p in &catalog.settings.calendar {
         let files: Vec<PathBuf> = if p.is_dir() {
-            let mut v: Vec<PathBuf> = std::fs::read_dir(p)
-                .map(|rd| {
-                    rd.filter_map(|e| e.ok().map(|e| e.path()))
-                        .filter(|f| f.extension().is_some_and(|x| x == "json"))
-                        .collect()
-                })
-                .unwrap_or_default();
-            v.sort();
-            v
+            crate::config::load::files_in(p, &["json"]).unwrap_or_default()
         } else if p.is_file() {
             vec![p.clone()]
         } else {

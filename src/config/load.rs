@@ -108,21 +108,31 @@ pub fn load(path: &Path, diags: &mut Diagnostics) -> RawConfig {
     raw
 }
 
+/// The files directly in `dir` whose extension is one of `exts`, sorted by name.
+///
+/// # Errors
+/// When the directory cannot be read.
+pub fn files_in(dir: &Path, exts: &[&str]) -> std::io::Result<Vec<PathBuf>> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|f| {
+            f.extension()
+                .and_then(|x| x.to_str())
+                .is_some_and(|x| exts.contains(&x))
+        })
+        .collect();
+    found.sort();
+    Ok(found)
+}
+
 /// Resolve `settings.plan` into a sorted list of files.
 fn plan_files(raw: &RawConfig, diags: &mut Diagnostics) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for entry in &raw.settings.plan {
         let p = raw.base_dir.join(&entry.value);
         if p.is_dir() {
-            match std::fs::read_dir(&p) {
-                Ok(rd) => {
-                    let mut found: Vec<PathBuf> = rd
-                        .filter_map(|e| e.ok().map(|e| e.path()))
-                        .filter(|f| f.extension().is_some_and(|x| x == "yaml" || x == "yml"))
-                        .collect();
-                    found.sort();
-                    files.extend(found);
-                }
+            match files_in(&p, &["yaml", "yml"]) {
+                Ok(found) => files.extend(found),
                 Err(e) => diags.push(Diagnostic::error(
                     &raw.main_file,
                     entry.pos,
