@@ -6,3 +6,4 @@ mod email;
 mod helpers;
 mod seeds;
 mod store;
+mod webhook;

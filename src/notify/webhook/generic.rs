@@ -21,6 +21,22 @@ pub fn decode_secret(secret: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD.decode(b64).ok()
 }
 
+/// The `webhook-id` header value for a notification id: the id itself when it is visible
+/// ASCII, otherwise with every other byte (and `%`) percent-encoded. Header values cannot
+/// portably carry UTF-8, and our ids contain Chinese unit names; the result is still stable
+/// across retries and decodes back to the id.
+pub fn webhook_id(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_graphic() && b != b'%' {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// `v1,<base64 HMAC-SHA256(key, "{id}.{timestamp}.{body}")>`.
 pub fn sign(key: &[u8], id: &str, timestamp: i64, body: &[u8]) -> String {
     let mut content = format!("{id}.{timestamp}.").into_bytes();
@@ -74,13 +90,13 @@ pub fn prepare(
         Url::parse(url).map_err(|e| SendError::permanent(format!("generic: bad URL: {e}")))?;
     let body = serde_json::to_vec(&body(n, now)?)
         .map_err(|e| SendError::permanent(format!("generic: body: {e}")))?;
-    let mut headers = vec![
-        ("webhook-id", n.id.clone()),
-        ("webhook-timestamp", now.to_string()),
-    ];
+    // The signature covers the id exactly as sent in the header, which is what receivers use.
+    let id = webhook_id(&n.id);
+    let mut headers = vec![("webhook-timestamp", now.to_string())];
     if let Some(key) = key {
-        headers.push(("webhook-signature", sign(key, &n.id, now, &body)));
+        headers.push(("webhook-signature", sign(key, &id, now, &body)));
     }
+    headers.insert(0, ("webhook-id", id));
     Ok(Prepared { url, headers, body })
 }
 
@@ -119,6 +135,11 @@ mod tests {
             "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
         );
         assert!(decode_secret("whsec_not base64!").is_none());
+        assert_eq!(
+            webhook_id("msg_p5jXN8AQM9LWM0D4loKWxJek"),
+            "msg_p5jXN8AQM9LWM0D4loKWxJek"
+        );
+        assert_eq!(webhook_id("a b%c"), "a%20b%25c");
     }
 
     #[test]
@@ -131,8 +152,9 @@ mod tests {
         assert_eq!(b["data"]["id"], n.id);
         assert_eq!(b["data"]["task"], "T07");
         assert_eq!(b["data"]["colour"], "yellow");
-        assert_eq!(p.headers[0], ("webhook-id", n.id.clone()));
-        assert_eq!(p.headers[2].1, sign(b"k", &n.id, 1_780_275_600, &p.body));
+        let id = "T07/2026-06-30/due/%E9%A3%9F%E5%93%81%E5%AE%A4/wecom";
+        assert_eq!(p.headers[0], ("webhook-id", id.to_owned()));
+        assert_eq!(p.headers[2].1, sign(b"k", id, 1_780_275_600, &p.body));
     }
 
     #[test]
