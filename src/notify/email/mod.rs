@@ -5,8 +5,6 @@
 //! [`Notification::attempt_at`]), retry decisions (failures are only classified, see
 //! [`classify`](self::classify)). Message building is pure and lives in [`message`].
 
-use std::sync::Arc;
-
 use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
@@ -21,7 +19,9 @@ pub mod message;
 pub use config::{SmtpConfig, SmtpTls, is_loopback_host};
 pub use message::{build_message, message_id, render_rfc5322, thread_root_id};
 
-/// Connections kept open to one relay (and sends in flight on this channel).
+/// Connections kept open to one relay, and sends in flight on this channel. lettre's pool only
+/// caps *idle* connections, so the channel enforces the in-flight limit itself (a semaphore):
+/// a burst never runs more than this many SMTP transactions against the relay at once.
 const POOL_SIZE: u32 = 4;
 
 /// Why an [`EmailChannel`] could not be built. Texts never contain the password.
@@ -59,7 +59,8 @@ pub enum EmailConfigError {
 pub struct EmailChannel {
     cfg: SmtpConfig,
     relay: String,
-    transport: Arc<AsyncSmtpTransport<Tokio1Executor>>,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    in_flight: tokio::sync::Semaphore,
 }
 
 impl std::fmt::Debug for EmailChannel {
@@ -100,7 +101,8 @@ impl EmailChannel {
         }
         Ok(EmailChannel {
             relay: format!("{}:{}", cfg.host, cfg.port),
-            transport: Arc::new(builder.build()),
+            transport: builder.build(),
+            in_flight: tokio::sync::Semaphore::new(POOL_SIZE as usize),
             cfg,
         })
     }
@@ -126,6 +128,10 @@ impl EmailChannel {
             tls: self.cfg.tls,
             secret: self.cfg.password.as_deref(),
         };
+        // Never closed, so acquire cannot fail; waiting here is the intended back-pressure.
+        let _permit = self.in_flight.acquire().await.map_err(|_| {
+            SendError::transient(format!("smtp channel {:?} is shutting down", self.cfg.id))
+        })?;
         match self.transport.send(msg).await {
             Ok(resp) => {
                 let text: Vec<&str> = resp.message().collect();
