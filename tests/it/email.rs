@@ -340,3 +340,19 @@ async fn a_burst_keeps_at_most_the_pool_size_in_flight() {
         "max in flight {max:?}"
     );
 }
+
+#[test]
+fn dropping_the_channel_outside_the_runtime_does_not_panic() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let ch = rt
+        .block_on(async { EmailChannel::new(config("127.0.0.1", 25, SmtpTls::None)) })
+        .unwrap();
+    assert!(matches!(
+        EmailChannel::new(config("127.0.0.1", 25, SmtpTls::None)),
+        Err(EmailConfigError::NoRuntime(_))
+    ));
+    drop(ch);
+}
