@@ -310,3 +310,49 @@ async fn plain_smtp_to_a_remote_host_is_refused() {
     let e = EmailChannel::new(cfg).unwrap_err();
     assert!(matches!(e, EmailConfigError::RootCa { .. }), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_keeps_at_most_the_pool_size_in_flight() {
+    let server = plain_server();
+    let ch = std::sync::Arc::new(
+        EmailChannel::new(config("127.0.0.1", server.port, SmtpTls::None)).unwrap(),
+    );
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..16 {
+        let ch = std::sync::Arc::clone(&ch);
+        set.spawn(async move {
+            ch.send(&note(&format!("burst-{i}"), &["food@example.org"]))
+                .await
+        });
+    }
+    while let Some(r) = set.join_next().await {
+        r.unwrap().expect("burst send");
+    }
+    assert_eq!(server.messages().len(), 16);
+    // lettre's pool caps only idle connections; the channel's semaphore caps transactions.
+    let max = server
+        .events_of("message")
+        .iter()
+        .map(|e| e["in_flight"].as_u64().unwrap())
+        .max();
+    assert!(
+        max.is_some_and(|m| m >= 1 && m as usize <= ch.concurrency()),
+        "max in flight {max:?}"
+    );
+}
+
+#[test]
+fn dropping_the_channel_outside_the_runtime_does_not_panic() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let ch = rt
+        .block_on(async { EmailChannel::new(config("127.0.0.1", 25, SmtpTls::None)) })
+        .unwrap();
+    assert!(matches!(
+        EmailChannel::new(config("127.0.0.1", 25, SmtpTls::None)),
+        Err(EmailConfigError::NoRuntime(_))
+    ));
+    drop(ch);
+}

@@ -52,6 +52,18 @@ class Recorder:
 class Handler:
     def __init__(self, recorder):
         self.rec = recorder
+        # Sessions between MAIL and the end of DATA (or RSET): transactions in flight right now.
+        self.active = set()
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        self.active.add(id(session))
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 2.1.0 OK"
+
+    async def handle_RSET(self, server, session, envelope):
+        self.active.discard(id(session))
+        return "250 2.0.0 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@", 1)[0].lower()
@@ -65,6 +77,8 @@ class Handler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        in_flight = len(self.active)
+        self.active.discard(id(session))
         if any(r.split("@", 1)[0].lower() == "dropdata" for r in envelope.rcpt_tos):
             self.rec.log(event="dropped_after_data", rcpt_tos=envelope.rcpt_tos)
             server.transport.abort()
@@ -76,6 +90,8 @@ class Handler:
             mail_from=envelope.mail_from,
             rcpt_tos=envelope.rcpt_tos,
             tls=session.ssl is not None,
+            peer=list(session.peer)[:2],
+            in_flight=in_flight,
         )
         return "250 2.0.0 Ok: queued as %s" % name
 
