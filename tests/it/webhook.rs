@@ -406,7 +406,9 @@ async fn connection_refused_is_transient_without_url() {
 #[tokio::test(start_paused = true)]
 async fn dingtalk_limiter_holds_end_to_end() {
     let srv = Server::start().await;
-    // No client timers: with a paused clock an idle runtime jumps to the next timer.
+    // No client timers: with a paused clock an idle runtime jumps to the next timer. Built by
+    // hand, so it needs the rustls provider that `http_client_with` would have installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .pool_idle_timeout(None)
         .build()
