@@ -104,7 +104,16 @@ fn assert_clean(e: &SendError) {
 
 /// Sends `n` through a fresh channel whose server answers `scenario`; returns the error.
 async fn fails(srv: &Server, name: &str, flavour: Flavour, scenario: Scenario) -> SendError {
-    let ch = channel(flavour, srv.on(name, scenario));
+    let base = srv.on(name, scenario);
+    // A generic target's URL is complete; point it at the scenario too.
+    let flavour = match flavour {
+        Flavour::Generic { secret, .. } => Flavour::Generic {
+            url: format!("{base}/hook").into(),
+            secret,
+        },
+        other => other,
+    };
+    let ch = channel(flavour, base);
     let e = ch.send(&note(&["13800001111"])).await.expect_err(name);
     assert_clean(&e);
     e
@@ -350,44 +359,63 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8(out).unwrap()
 }
 
+fn generic() -> Flavour {
+    Flavour::Generic {
+        url: "http://replaced.invalid/".into(),
+        secret: Some(WHSEC.into()),
+    }
+}
+
 #[tokio::test]
-async fn http_level_failures() {
+async fn http_level_failures_for_every_flavour() {
     let srv = Server::start().await;
-    assert!(
-        fails(&srv, "h-503", wecom(), Scenario::status(503))
-            .await
-            .is_transient()
-    );
-    let secs = fails(
-        &srv,
-        "h-429s",
-        wecom(),
-        Scenario::status(429).header("retry-after", "120"),
-    )
-    .await;
-    assert_eq!(retry_after(&secs), Some(Duration::from_secs(120)));
-    let date = Scenario::status(429).header("retry-after", "Mon, 01 Jun 2026 01:02:30 GMT");
-    let date = fails(&srv, "h-429d", wecom(), date).await;
-    assert_eq!(retry_after(&date), Some(Duration::from_secs(150)));
-    let target = srv.on("h-elsewhere", Scenario::fixture("wecom_ok.json"));
-    let redirect =
-        Scenario::status(302).header("location", &format!("{target}/cgi-bin/webhook/send"));
-    let e = fails(&srv, "h-302", wecom(), redirect).await;
-    assert!(!e.is_transient() && e.to_string().contains("redirects are not followed"));
-    assert!(srv.hits("h-elsewhere").is_empty());
-    assert!(
-        !fails(&srv, "h-404", wecom(), Scenario::status(404))
-            .await
-            .is_transient()
-    );
-    let html = Scenario::status(200).body("<html>portal login</html>");
-    assert!(!fails(&srv, "h-html", wecom(), html).await.is_transient());
-    let slow = Scenario::fixture("wecom_ok.json").delay(Duration::from_secs(5));
-    let e = fails(&srv, "h-slow", dingtalk(), slow).await;
-    assert!(
-        e.is_transient() && e.to_string().contains("timed out"),
-        "{e}"
-    );
+    for (v, flavour) in [
+        ("w", wecom()),
+        ("d", dingtalk()),
+        ("f", feishu()),
+        ("g", generic()),
+    ] {
+        let f = || flavour.clone();
+        let e = fails(&srv, &format!("{v}-503"), f(), Scenario::status(503)).await;
+        assert!(e.is_transient(), "{v}: {e}");
+        let s429 = Scenario::status(429).header("retry-after", "120");
+        let e = fails(&srv, &format!("{v}-429s"), f(), s429).await;
+        assert_eq!(retry_after(&e), Some(Duration::from_secs(120)), "{v}");
+        let date = Scenario::status(429).header("retry-after", "Mon, 01 Jun 2026 01:02:30 GMT");
+        let e = fails(&srv, &format!("{v}-429d"), f(), date).await;
+        assert_eq!(retry_after(&e), Some(Duration::from_secs(150)), "{v}");
+        let elsewhere = srv.on(
+            &format!("{v}-elsewhere"),
+            Scenario::fixture("wecom_ok.json"),
+        );
+        let redirect = Scenario::status(302).header("location", &elsewhere);
+        let e = fails(&srv, &format!("{v}-302"), f(), redirect).await;
+        assert!(!e.is_transient() && e.to_string().contains("redirects are not followed"));
+        assert!(
+            srv.hits(&format!("{v}-elsewhere")).is_empty(),
+            "{v} followed a redirect"
+        );
+        let e = fails(&srv, &format!("{v}-404"), f(), Scenario::status(404)).await;
+        assert!(!e.is_transient(), "{v}: {e}");
+        let slow = Scenario::fixture("wecom_ok.json").delay(Duration::from_secs(5));
+        let e = fails(&srv, &format!("{v}-slow"), f(), slow).await;
+        assert!(
+            e.is_transient() && e.to_string().contains("timed out"),
+            "{v}: {e}"
+        );
+    }
+}
+
+/// Decision documented in `reply::unparseable`: a vendor flavour getting a non-JSON 200 (proxy
+/// login page, wrong host) fails permanently.
+#[tokio::test]
+async fn non_json_200_is_permanent_for_vendors() {
+    let srv = Server::start().await;
+    for (v, flavour) in [("w", wecom()), ("d", dingtalk()), ("f", feishu())] {
+        let html = Scenario::status(200).body("<html>portal login</html>");
+        let e = fails(&srv, &format!("{v}-html"), flavour, html).await;
+        assert!(!e.is_transient(), "{v}: {e}");
+    }
 }
 
 #[tokio::test]
@@ -406,7 +434,9 @@ async fn connection_refused_is_transient_without_url() {
 #[tokio::test(start_paused = true)]
 async fn dingtalk_limiter_holds_end_to_end() {
     let srv = Server::start().await;
-    // No client timers: with a paused clock an idle runtime jumps to the next timer.
+    // No client timers: with a paused clock an idle runtime jumps to the next timer. Built by
+    // hand, so it needs the rustls provider that `http_client_with` would have installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .pool_idle_timeout(None)
         .build()

@@ -15,6 +15,7 @@ use tokio::time::Instant;
 
 use super::{Channel, MessageKind, Notification, Receipt, SendError, SendFuture};
 
+mod client;
 pub mod dingtalk;
 pub mod feishu;
 pub mod generic;
@@ -24,80 +25,13 @@ mod target;
 pub mod text;
 pub mod wecom;
 
+pub use client::{HttpTimeouts, http_client, http_client_with};
 pub use limiter::{Limit, RateLimiter};
 pub use reply::{Prepared, Reply};
-pub use target::{Flavour, Secret, WebhookTarget};
+pub use target::{Flavour, Secret, WebhookConfigError, WebhookTarget};
 
 /// Largest reply body read; vendor replies are tiny JSON, anything bigger is not theirs.
 const MAX_REPLY_BYTES: usize = 64 * 1024;
-
-/// Timeouts of the shared HTTP client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HttpTimeouts {
-    /// TCP + TLS connect.
-    pub connect: Duration,
-    /// Whole request including reading the reply.
-    pub request: Duration,
-}
-
-impl Default for HttpTimeouts {
-    fn default() -> Self {
-        HttpTimeouts {
-            connect: Duration::from_secs(10),
-            request: Duration::from_secs(30),
-        }
-    }
-}
-
-/// A configuration problem found when building a channel (messages never contain secrets).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum WebhookConfigError {
-    /// The base URL or generic URL does not parse as an absolute http(s) URL.
-    #[error("webhook channel {id}: invalid URL ({reason})")]
-    BadUrl {
-        /// Channel id.
-        id: String,
-        /// Parser message (no URL in it).
-        reason: String,
-    },
-    /// A required credential is empty.
-    #[error("webhook channel {id}: {what} is empty")]
-    Empty {
-        /// Channel id.
-        id: String,
-        /// Which credential.
-        what: &'static str,
-    },
-    /// The generic secret is not `whsec_<base64>`.
-    #[error("webhook channel {id}: signing secret is not whsec_<base64>")]
-    BadWhsec {
-        /// Channel id.
-        id: String,
-    },
-}
-
-/// The shared client with default timeouts. See [`http_client_with`].
-pub fn http_client() -> reqwest::Client {
-    http_client_with(HttpTimeouts::default())
-}
-
-/// A client for all webhook channels: the given timeouts, no redirects followed (a redirect
-/// would re-send a signed body to a host nobody configured), a dutybell User-Agent, connection
-/// reuse. Installs the ring rustls provider once (reqwest is built without one).
-///
-/// # Panics
-/// If the TLS backend cannot be initialised, which is a build defect, not a runtime condition.
-pub fn http_client_with(timeouts: HttpTimeouts) -> reqwest::Client {
-    // Err means a provider is already installed, which is what we want.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .connect_timeout(timeouts.connect)
-        .timeout(timeouts.request)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("dutybell/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .expect("reqwest client with rustls ring provider")
-}
 
 /// HMAC-SHA256 of `msg` under `key` (any key length is valid for HMAC).
 pub(crate) fn hmac_sha256(key: &[u8], msg: &[u8]) -> Vec<u8> {
@@ -323,6 +257,56 @@ impl Channel for WebhookChannel {
                 },
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(flavour: Flavour, base: Option<&str>) -> Result<WebhookChannel, WebhookConfigError> {
+        let mut t = WebhookTarget::new("bot", flavour);
+        t.base_url = base.map(str::to_owned);
+        WebhookChannel::new(t, reqwest::Client::new())
+    }
+
+    #[test]
+    fn new_validates_without_leaking_secrets() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let empty = build(Flavour::Wecom { key: " ".into() }, None).unwrap_err();
+        assert!(matches!(
+            empty,
+            WebhookConfigError::Empty { what: "key", .. }
+        ));
+        let bad = build(
+            Flavour::Wecom {
+                key: "k-secret-1".into(),
+            },
+            Some("ftp://x"),
+        )
+        .unwrap_err();
+        assert!(matches!(bad, WebhookConfigError::BadUrl { .. }));
+        let url = "https://hooks.example.org/t0ken-secret";
+        let whsec = Flavour::Generic {
+            url: url.into(),
+            secret: Some("whsec_!!".into()),
+        };
+        let e = build(whsec, None).unwrap_err();
+        assert_eq!(e, WebhookConfigError::BadWhsec { id: "bot".into() });
+        let no_url = Flavour::Generic {
+            url: "t0ken-secret".into(),
+            secret: None,
+        };
+        let e = build(no_url, None).unwrap_err().to_string();
+        assert!(!e.contains("t0ken-secret"), "{e}");
+        let ok = build(
+            Flavour::Wecom {
+                key: "k-secret-1".into(),
+            },
+            None,
+        )
+        .unwrap();
+        assert!(!format!("{ok:?}").contains("k-secret-1"));
     }
 }
 

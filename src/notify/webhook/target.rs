@@ -120,6 +120,33 @@ impl Flavour {
     }
 }
 
+/// A configuration problem found when building a channel (messages never contain secrets).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WebhookConfigError {
+    /// The base URL or generic URL does not parse as an absolute http(s) URL.
+    #[error("webhook channel {id}: invalid URL ({reason})")]
+    BadUrl {
+        /// Channel id.
+        id: String,
+        /// Parser message (no URL in it).
+        reason: String,
+    },
+    /// A required credential is empty.
+    #[error("webhook channel {id}: {what} is empty")]
+    Empty {
+        /// Channel id.
+        id: String,
+        /// Which credential.
+        what: &'static str,
+    },
+    /// The generic secret is not `whsec_<base64>`.
+    #[error("webhook channel {id}: signing secret is not whsec_<base64>")]
+    BadWhsec {
+        /// Channel id.
+        id: String,
+    },
+}
+
 /// One configured chat-bot channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookTarget {
