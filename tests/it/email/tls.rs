@@ -45,7 +45,8 @@ async fn starttls_with_private_ca_verifies_and_authenticates() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, SendError::Permanent { .. }) && err.to_string().contains("config: TLS"),
+        matches!(err, SendError::Permanent { .. })
+            && err.to_string().contains("certificate was refused"),
         "{err}"
     );
     assert_no_secret(&err);
