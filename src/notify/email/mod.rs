@@ -2,8 +2,8 @@
 //!
 //! May touch: the network (the relay) and, once at construction, the extra root CA file named in
 //! the config. Must not touch: SQL, the clock (the `Date` header comes from
-//! [`Notification::attempt_at`]), retry decisions (failures are only classified, see
-//! [`classify`](self::classify)). Message building is pure and lives in [`message`].
+//! [`Notification::attempt_at`]), retry decisions (failures are only classified, in the private
+//! `classify` module). Message building is pure and lives in [`message`].
 
 use std::sync::{Arc, Mutex, PoisonError};
 
