@@ -20,8 +20,10 @@ pub struct SmtpServer {
 /// Options for [`SmtpServer::start`].
 #[derive(Default, Clone)]
 pub struct ServerOptions {
-    /// Certificate and key (PEM) to offer STARTTLS.
+    /// Certificate and key (PEM) to offer STARTTLS (or implicit TLS, see below).
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// With `tls`: TLS from the first byte (SMTPS) instead of STARTTLS.
+    pub implicit_tls: bool,
     /// Accepted AUTH login and password (any when `None`).
     pub login: Option<(String, String)>,
 }
@@ -53,6 +55,9 @@ impl SmtpServer {
             .arg(dir.path().join("events.jsonl"));
         if let Some((cert, key)) = &opts.tls {
             cmd.arg("--tls-cert").arg(cert).arg("--tls-key").arg(key);
+            if opts.implicit_tls {
+                cmd.arg("--implicit-tls");
+            }
         }
         if let Some((user, pass)) = &opts.login {
             cmd.args(["--user", user, "--password", pass]);

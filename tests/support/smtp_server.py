@@ -5,7 +5,7 @@ Listens on --host/--port, writes each received message's raw bytes to <maildir>/
 (atomically: temp file + rename) and appends one JSON line per event (auth, rcpt_refused,
 message) to --log. Recipients whose local part is `tempfail` get 451, `reject` get 550;
 `dropdata` is accepted but the connection is cut after DATA without a final reply.
---tls-cert/--tls-key enable STARTTLS. AUTH (PLAIN, LOGIN) is offered even without TLS so a test
+--tls-cert/--tls-key enable STARTTLS, or with --implicit-tls TLS from the first byte (SMTPS). AUTH (PLAIN, LOGIN) is offered even without TLS so a test
 can prove a client did NOT send credentials; --user/--password set the accepted login.
 Exits with status 3 and a clear message when aiosmtpd is not installed.
 """
@@ -89,7 +89,7 @@ class Handler:
             file=name,
             mail_from=envelope.mail_from,
             rcpt_tos=envelope.rcpt_tos,
-            tls=session.ssl is not None,
+            tls=session.ssl is not None or server.transport.get_extra_info("sslcontext") is not None,
             peer=list(session.peer)[:2],
             in_flight=in_flight,
         )
@@ -116,6 +116,7 @@ def main():
     p.add_argument("--log", required=True)
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
+    p.add_argument("--implicit-tls", action="store_true")
     p.add_argument("--user")
     p.add_argument("--password")
     a = p.parse_args()
@@ -132,7 +133,7 @@ def main():
         return SMTP(
             handler,
             hostname="smtp.test",
-            tls_context=tls,
+            tls_context=None if a.implicit_tls else tls,
             require_starttls=False,
             authenticator=authenticator(rec, a.user, a.password),
             auth_require_tls=False,
@@ -140,7 +141,9 @@ def main():
         )
 
     loop = asyncio.new_event_loop()
-    server = loop.run_until_complete(loop.create_server(factory, host=a.host, port=a.port))
+    server = loop.run_until_complete(loop.create_server(
+            factory, host=a.host, port=a.port, ssl=tls if a.implicit_tls else None
+        ))
     sys.stderr.write("smtp_server.py: listening on %s:%d\n" % (a.host, a.port))
     try:
         loop.run_forever()

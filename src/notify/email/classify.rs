@@ -30,7 +30,9 @@ pub(crate) enum Failure {
     Transient(u16),
     /// 5xx reply with its code.
     Permanent(u16),
-    /// TLS setup or handshake (bad or untrusted certificate, wrong name).
+    /// The relay's certificate was refused (untrusted issuer, wrong name, expired).
+    Certificate,
+    /// Any other TLS setup or handshake failure (e.g. a plain port used with implicit TLS).
     Tls,
     /// The client refused to go on (e.g. `STARTTLS` required but not offered).
     Client,
@@ -50,7 +52,16 @@ pub(crate) fn failure_of(err: &SmtpError) -> Failure {
         Failure::Permanent(code())
     } else if err.is_transient() {
         Failure::Transient(code())
-    } else if err.is_tls() || has_rustls_error(err) {
+    } else if let Some(tls) = rustls_error(err) {
+        if matches!(
+            tls,
+            rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+        ) {
+            Failure::Certificate
+        } else {
+            Failure::Tls
+        }
+    } else if err.is_tls() {
         Failure::Tls
     } else if err.is_client() {
         Failure::Client
@@ -62,22 +73,22 @@ pub(crate) fn failure_of(err: &SmtpError) -> Failure {
 }
 
 /// A rustls handshake error arrives wrapped in an `io::Error` inside a "connection" error.
-fn has_rustls_error(err: &SmtpError) -> bool {
+fn rustls_error(err: &SmtpError) -> Option<&rustls::Error> {
     let mut source = err.source();
     while let Some(e) = source {
-        if e.downcast_ref::<rustls::Error>().is_some() {
-            return true;
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls);
         }
-        if let Some(io) = e.downcast_ref::<std::io::Error>()
-            && io
-                .get_ref()
-                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+        if let Some(tls) = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
         {
-            return true;
+            return Some(tls);
         }
         source = e.source();
     }
-    false
+    None
 }
 
 /// Classifies a lettre error for the relay in `ctx`; `recipients` are named when the reply
@@ -115,9 +126,13 @@ pub(crate) fn classify_parts(
             }
             SendError::permanent(clean(m))
         }
+        Failure::Certificate => SendError::permanent(clean(format!(
+            "config: TLS with SMTP relay {relay} failed: its certificate was refused (not \
+             trusted or not valid for this host name; set extra_root_ca for a private CA): {detail}"
+        ))),
         Failure::Tls => SendError::permanent(clean(format!(
-            "config: TLS with SMTP relay {relay} failed (certificate not trusted or not valid for \
-             this host name; set extra_root_ca for a private CA): {detail}"
+            "config: TLS handshake with SMTP relay {relay} failed (does the port match the mode? \
+             tls: implicit is usually port 465, tls: starttls port 587): {detail}"
         ))),
         Failure::Client if ctx.tls == SmtpTls::StartTls && detail.contains("STARTTLS") => {
             SendError::permanent(clean(format!(
@@ -180,7 +195,12 @@ mod tests {
     fn transport_failures() {
         assert!(classify_parts(Failure::Timeout, "t", CTX, &[]).is_transient());
         assert!(classify_parts(Failure::Connection, "reset", CTX, &[]).is_transient());
-        let e = classify_parts(Failure::Tls, "invalid peer certificate", CTX, &[]);
+        let e = classify_parts(Failure::Certificate, "invalid peer certificate", CTX, &[]);
+        assert!(
+            !e.is_transient() && e.to_string().contains("certificate was refused"),
+            "{e}"
+        );
+        let e = classify_parts(Failure::Tls, "corrupt message", CTX, &[]);
         assert!(
             !e.is_transient() && e.to_string().contains("config: TLS"),
             "{e}"

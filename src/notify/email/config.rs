@@ -44,7 +44,8 @@ pub struct SmtpConfig {
     pub extra_root_ca: Option<PathBuf>,
     /// Must be `true` (and the host a loopback address) for [`SmtpTls::None`].
     pub allow_plain_loopback: bool,
-    /// Timeout for connecting and for each SMTP command.
+    /// Deadline for one whole send (connect, TLS, AUTH, the transaction); also the TCP connect
+    /// timeout. A relay that stops answering fails the send as transient after this.
     pub timeout: Duration,
 }
 

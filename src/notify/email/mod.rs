@@ -2,12 +2,14 @@
 //!
 //! May touch: the network (the relay) and, once at construction, the extra root CA file named in
 //! the config. Must not touch: SQL, the clock (the `Date` header comes from
-//! [`Notification::attempt_at`]), retry decisions (failures are only classified, see
-//! [`classify`](self::classify)). Message building is pure and lives in [`message`].
+//! [`Notification::attempt_at`]), retry decisions (failures are only classified, in the private
+//! `classify` module). Message building is pure and lives in [`message`].
 
-use lettre::transport::smtp::PoolConfig;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::{AsyncSmtpTransportBuilder, PoolConfig};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use super::{Channel, Mailbox, Notification, Receipt, SendError, SendFuture};
@@ -59,12 +61,16 @@ pub enum EmailConfigError {
     NoRuntime(String),
 }
 
+type Transport = AsyncSmtpTransport<Tokio1Executor>;
+
 /// Sends notifications as email through one SMTP relay.
 pub struct EmailChannel {
     cfg: SmtpConfig,
     relay: String,
-    /// Always `Some` until drop (taken there so it can be dropped inside the runtime).
-    transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    /// Kept to build a fresh pool after a send times out (see `send_one`).
+    builder: AsyncSmtpTransportBuilder,
+    /// The live pooled transport; `None` only while dropping.
+    transport: Mutex<Option<Arc<Transport>>>,
     in_flight: tokio::sync::Semaphore,
     runtime: tokio::runtime::Handle,
 }
@@ -107,7 +113,8 @@ impl EmailChannel {
         }
         Ok(EmailChannel {
             relay: format!("{}:{}", cfg.host, cfg.port),
-            transport: Some(builder.build()),
+            transport: Mutex::new(Some(Arc::new(builder.clone().build()))),
+            builder,
             runtime,
             in_flight: tokio::sync::Semaphore::new(POOL_SIZE as usize),
             cfg,
@@ -139,10 +146,20 @@ impl EmailChannel {
         let _permit = self.in_flight.acquire().await.map_err(|_| {
             SendError::transient(format!("smtp channel {:?} is shutting down", self.cfg.id))
         })?;
-        let Some(transport) = &self.transport else {
+        let Some(transport) = self.slot().clone() else {
             return Err(SendError::transient("smtp channel is being dropped"));
         };
-        match transport.send(msg).await {
+        // lettre's tokio transport bounds only the TCP connect; a relay that stops answering
+        // would hang this send (and a worker) forever, so the whole send has a deadline.
+        let Ok(sent) = tokio::time::timeout(self.cfg.timeout, transport.send(msg)).await else {
+            self.replace_after_timeout(&transport);
+            return Err(SendError::transient(format!(
+                "no answer from SMTP relay {} within {:?}; delivery unknown (a retry reuses the \
+                 Message-ID)",
+                self.relay, self.cfg.timeout
+            )));
+        };
+        match sent {
             Ok(resp) => {
                 let text: Vec<&str> = resp.message().collect();
                 let detail = format!("{} {}", resp.code(), text.join(" "));
@@ -164,12 +181,35 @@ impl EmailChannel {
     }
 }
 
+impl EmailChannel {
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Arc<Transport>>> {
+        self.transport
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A send cancelled by the deadline leaves its connection mid-command, yet lettre would
+    /// recycle it into the pool (it only discards connections that saw an error) and the next
+    /// send could read a stale reply. So the whole pool is swapped for a fresh one; the old one
+    /// closes its connections when the last in-flight send lets go of it.
+    fn replace_after_timeout(&self, used: &Arc<Transport>) {
+        let mut slot = self.slot();
+        if slot.as_ref().is_some_and(|t| Arc::ptr_eq(t, used)) {
+            *slot = Some(Arc::new(self.builder.clone().build()));
+        }
+    }
+}
+
 impl Drop for EmailChannel {
     fn drop(&mut self) {
         // lettre's pool spawns its clean-up when dropped, which panics outside a runtime (e.g. a
         // CLI dropping the channel after `block_on` returned): drop it in the runtime it was built in.
         let _guard = self.runtime.enter();
-        drop(self.transport.take());
+        let transport = match self.transport.get_mut() {
+            Ok(t) => t.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        drop(transport);
     }
 }
 
