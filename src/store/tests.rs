@@ -104,3 +104,59 @@ INSERT INTO deliveries (outbox_id, attempt, at, outcome, detail)
 INSERT INTO progress (task_id, occurrence_key, note, by_name, at, done, source)
     VALUES ('4.2', '4.2@2027-spring', '已部署春季检查', '张三', 1804060800, 0, 'cli');
 "#;
+
+fn reminder(fire_at: &str, message: &str) -> NewReminder {
+    NewReminder {
+        dedupe_key: "1.1|1.1@2027|due|food|file".into(),
+        occurrence_key: "1.1@2027".into(),
+        task_id: "1.1".into(),
+        stage: "due".into(),
+        kind: crate::notify::MessageKind::DueToday,
+        recipient: "food".into(),
+        channel: "file".into(),
+        fire_at: fire_at.parse().unwrap(),
+        message: message.into(),
+    }
+}
+
+fn one(fire_at: &str, message: &str) -> PlanSet {
+    PlanSet {
+        version_hash: message.into(),
+        horizon_end: "2028-01-01T00:00:00Z".parse().unwrap(),
+        occurrences: vec![],
+        reminders: vec![reminder(fire_at, message)],
+    }
+}
+
+#[test]
+fn sync_moves_pending_rows_and_refreshes_retry_content_only() {
+    let mut store = Store::open_in_memory().unwrap();
+    let now: jiff::Timestamp = "2027-01-01T00:00:00Z".parse().unwrap();
+    store
+        .sync_plan(&one("2027-03-01T01:00:00Z", "{}"), now)
+        .unwrap();
+    let moved = store
+        .sync_plan(&one("2027-03-02T01:00:00Z", "{}"), now)
+        .unwrap();
+    assert_eq!((moved.updated, moved.added), (1, 0));
+    let item = &store.list_outbox(None, 1).unwrap()[0];
+    assert_eq!(item.next_attempt_at, item.fire_at);
+    assert_eq!(item.plan_version, Some(1), "same hash, same plan version");
+
+    let due: jiff::Timestamp = "2027-03-02T01:00:00Z".parse().unwrap();
+    let id = store.claim_due(due, 1).unwrap()[0].id;
+    let next: jiff::Timestamp = "2027-03-02T02:00:00Z".parse().unwrap();
+    store.record_retry(id, due, next, "timeout").unwrap();
+    let edited = store
+        .sync_plan(&one("2027-03-05T01:00:00Z", r#"{"v":2}"#), due)
+        .unwrap();
+    assert_eq!(edited.updated, 1);
+    let item = store.outbox_item(id).unwrap();
+    assert_eq!(item.message, r#"{"v":2}"#);
+    assert_eq!(item.next_attempt_at, next, "a retry keeps its schedule");
+    assert_eq!(
+        item.plan_version,
+        Some(2),
+        "a new hash records a new plan version"
+    );
+}
