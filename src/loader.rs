@@ -75,7 +75,7 @@ pub fn load(path: &Path, today: Date) -> Result<Loaded, Diagnostics> {
             Pos { line: 1, col: 1 },
             "settings.calendar",
             format!(
-                "{} ({tasks} tasks have dates in those years)",
+                "{} ({tasks} tasks have rules or progress check-ins that fall in those years)",
                 calendar.uncovered_warning(&missing)
             ),
         ));

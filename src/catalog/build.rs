@@ -133,12 +133,7 @@ fn settings(
             ),
         );
     }
-    let state_dir = match &s.state_dir {
-        Some(d) => resolve(&raw.base_dir, &d.value),
-        None => std::env::var_os("STATE_DIRECTORY")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| raw.base_dir.join("state")),
-    };
+    let state_dir = raw.state_dir.clone();
     let database = resolve(
         &state_dir,
         s.database

@@ -132,14 +132,8 @@ fn channel_kind(
     let mut k = match c.kind.value.as_str() {
         "file" => {
             let dir = c.dir.as_ref().map(|d| d.value.as_str()).unwrap_or("outbox");
-            let state = raw
-                .settings
-                .state_dir
-                .as_ref()
-                .map(|s| raw.base_dir.join(&s.value))
-                .unwrap_or_else(|| raw.base_dir.join("state"));
             return Some(ChannelKind::File {
-                dir: state.join(dir),
+                dir: raw.state_dir.join(dir),
             });
         }
         "smtp" => return smtp(ctx, c),
@@ -185,7 +179,7 @@ fn smtp(ctx: &mut Ctx, c: &RawChannel) -> Option<ChannelKind> {
             SmtpTls::Implicit
         }
     };
-    if tls == SmtpTls::None && !is_loopback(&host) {
+    if tls == SmtpTls::None && !parse::is_loopback_host(&host) {
         ctx.error(c.tls.as_ref()?, format!("plain SMTP is only allowed to a loopback relay, not `{host}`; use implicit or starttls"));
     }
     let port = c.port.as_ref().map(|p| p.value).unwrap_or(match tls {
@@ -222,16 +216,4 @@ fn smtp(ctx: &mut Ctx, c: &RawChannel) -> Option<ChannelKind> {
         from_name,
         from_email,
     })
-}
-
-/// 127.0.0.0/8, ::1 or localhost.
-pub fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-        || host
-            .trim_matches(['[', ']'])
-            .parse::<std::net::Ipv6Addr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }

@@ -16,8 +16,6 @@ use std::collections::BTreeMap;
 pub use build::build;
 pub use model::*;
 
-use crate::config::RawConfig;
-
 /// The validated configuration and plan.
 #[derive(Debug, Clone)]
 pub struct Catalog {
@@ -50,16 +48,6 @@ pub enum Role {
 }
 
 impl Catalog {
-    /// Build from raw config (see [`build`]).
-    ///
-    /// # Errors
-    /// Every problem found, located.
-    pub fn from_raw(
-        raw: &RawConfig,
-    ) -> Result<(Catalog, crate::config::Diagnostics), crate::config::Diagnostics> {
-        build(raw)
-    }
-
     /// A unit by id.
     pub fn unit(&self, id: &str) -> Option<&Unit> {
         self.units.iter().find(|u| u.id == id)

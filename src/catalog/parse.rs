@@ -99,6 +99,17 @@ pub fn cron(expr: &str) -> Result<(), String> {
         })
 }
 
+/// True for `localhost`, 127.0.0.0/8 and `::1` (also written `[::1]`): the only hosts plain
+/// SMTP may go to.
+pub fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim().trim_start_matches('[').trim_end_matches(']');
+    if h.eq_ignore_ascii_case("localhost") || h.eq_ignore_ascii_case("localhost.") {
+        return true;
+    }
+    h.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,6 +59,10 @@ pub struct RawConfig {
     pub calendar_overrides: Vec<RawCalendarOverride>,
     /// Plan files in load order.
     pub plans: Vec<RawPlan>,
+    /// The state directory: `settings.state_dir` relative to the config file, else systemd's
+    /// `$STATE_DIRECTORY`, else `state/` beside the config file. Resolved here, once, because it
+    /// reads the environment.
+    pub state_dir: PathBuf,
     /// False when `settings:` failed to parse (its error is reported; defaults stand in).
     pub settings_failed: bool,
 }
@@ -102,6 +106,12 @@ pub fn load(path: &Path, diags: &mut Diagnostics) -> RawConfig {
             )),
         }
     }
+    raw.state_dir = match &raw.settings.state_dir {
+        Some(d) => raw.base_dir.join(&d.value),
+        None => std::env::var_os("STATE_DIRECTORY")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| raw.base_dir.join("state")),
+    };
     for file in plan_files(&raw, diags) {
         raw.plans.push(load_plan(&file, diags));
     }

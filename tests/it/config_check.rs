@@ -144,3 +144,33 @@ fn table_output_marks_roles() {
     );
     assert!(out.contains("5 task(s)"), "{out}");
 }
+
+#[test]
+fn problems_in_several_items_and_files_are_all_reported() {
+    // Three defects in three different list items of two files: each must be reported, so a
+    // bad unit does not hide a bad channel or a bad task.
+    let dir = tempfile::tempdir().unwrap();
+    let case = repo().join("tests/fixtures/bad/01-syntax/plan/01.yaml");
+    std::fs::create_dir(dir.path().join("plan")).unwrap();
+    let plan = std::fs::read_to_string(case)
+        .unwrap()
+        .replace("lead: food", "lead: fod");
+    std::fs::write(dir.path().join("plan/01.yaml"), plan).unwrap();
+    let main =
+        std::fs::read_to_string(repo().join("tests/fixtures/bad/04-wrong-type/dutybell.yaml"))
+            .unwrap()
+            .replace("horizon_days: many", "horizon_days: 30")
+            .replace("email: [food@example.org]", "emial: [food@example.org]")
+            .replace("    kind: file\n", "    kind: fiel\n");
+    std::fs::write(dir.path().join("dutybell.yaml"), main).unwrap();
+    let config = dir.path().join("dutybell.yaml");
+    let (code, _, err) = run(&["check", "--config", config.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    for needle in [
+        "units[0].emial: unknown key `emial`",
+        "channels[0].kind: unknown channel kind `fiel`",
+        "tasks[0].lead: unknown unit or group `fod`",
+    ] {
+        assert!(err.contains(needle), "missing `{needle}` in:\n{err}");
+    }
+}

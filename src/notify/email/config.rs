@@ -5,7 +5,6 @@
 //! [`SmtpConfig::validate`], so an unsafe relay is refused at start-up, not at the first send.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -123,14 +122,7 @@ impl SmtpConfig {
     }
 }
 
-/// True for `localhost`, 127.0.0.0/8 and `::1` (also written `[::1]`).
-pub fn is_loopback_host(host: &str) -> bool {
-    let h = host.trim().trim_start_matches('[').trim_end_matches(']');
-    if h.eq_ignore_ascii_case("localhost") || h.eq_ignore_ascii_case("localhost.") {
-        return true;
-    }
-    h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
+pub use crate::catalog::parse::is_loopback_host;
 
 #[cfg(test)]
 mod tests {

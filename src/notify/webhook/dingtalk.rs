@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use base64::Engine;
 use reqwest::Url;
-use serde::Deserialize;
 use serde_json::json;
 
 use super::hmac_sha256;
@@ -83,20 +82,7 @@ pub fn prepare(
             q.append_pair("sign", &sign(secret, ts));
         }
     }
-    let body = serde_json::to_vec(&body(n, keyword, mention_mobiles))
-        .map_err(|e| SendError::permanent(format!("dingtalk: body: {e}")))?;
-    Ok(Prepared {
-        url,
-        headers: Vec::new(),
-        body,
-    })
-}
-
-#[derive(Deserialize)]
-struct ErrReply {
-    errcode: i64,
-    #[serde(default)]
-    errmsg: String,
+    Prepared::json("dingtalk", url, &body(n, keyword, mention_mobiles))
 }
 
 /// Classifies a DingTalk reply: `errcode` 0 is success whatever the HTTP status says.
@@ -108,9 +94,7 @@ pub fn classify(r: &Reply, now: i64) -> Result<Receipt, SendError> {
     if let Some(e) = reply::http_status_error(r, now) {
         return Err(e);
     }
-    let Ok(ErrReply { errcode, errmsg }) = serde_json::from_slice::<ErrReply>(&r.body) else {
-        return Err(reply::unparseable("dingtalk", r));
-    };
+    let (errcode, errmsg) = reply::errcode_reply("dingtalk", r)?;
     let msg = reply::excerpt(&errmsg);
     let permanent = |what: &str| {
         Err(SendError::permanent(format!(

@@ -22,6 +22,22 @@ pub struct Prepared {
     pub body: Vec<u8>,
 }
 
+impl Prepared {
+    /// A request whose body is `value` as JSON and that needs no extra headers.
+    ///
+    /// # Errors
+    /// Permanent when the value cannot be serialised (a bug, not a vendor problem).
+    pub fn json(vendor: &str, url: Url, value: &serde_json::Value) -> Result<Prepared, SendError> {
+        let body = serde_json::to_vec(value)
+            .map_err(|e| SendError::permanent(format!("{vendor}: body: {e}")))?;
+        Ok(Prepared {
+            url,
+            headers: Vec::new(),
+            body,
+        })
+    }
+}
+
 /// What came back from the server, reduced to what classification needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
@@ -101,6 +117,24 @@ pub fn unparseable(vendor: &str, reply: &Reply) -> SendError {
         reply.status,
         reply.body.len()
     ))
+}
+
+/// The `{"errcode": …, "errmsg": …}` reply shared by WeCom and DingTalk.
+#[derive(serde::Deserialize)]
+struct ErrcodeReply {
+    errcode: i64,
+    #[serde(default)]
+    errmsg: String,
+}
+
+/// Reads `errcode` and `errmsg` from a WeCom or DingTalk reply body.
+///
+/// # Errors
+/// [`unparseable`] when the body is not that JSON.
+pub fn errcode_reply(vendor: &str, reply: &Reply) -> Result<(i64, String), SendError> {
+    serde_json::from_slice::<ErrcodeReply>(&reply.body)
+        .map(|r| (r.errcode, r.errmsg))
+        .map_err(|_| unparseable(vendor, reply))
 }
 
 /// A short, single-line excerpt of a vendor `errmsg` (it may embed hints and IPs; never secrets,

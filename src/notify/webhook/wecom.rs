@@ -9,7 +9,6 @@
 //! formatting.
 
 use reqwest::Url;
-use serde::Deserialize;
 use serde_json::json;
 
 use super::reply::{self, Prepared, RATE_LIMIT_BACKOFF, Reply};
@@ -53,20 +52,7 @@ pub fn prepare(
     let mut url = Url::parse(&format!("{base}/cgi-bin/webhook/send"))
         .map_err(|e| SendError::permanent(format!("wecom: bad base URL: {e}")))?;
     url.query_pairs_mut().append_pair("key", key);
-    let body = serde_json::to_vec(&body(n, mention_mobiles))
-        .map_err(|e| SendError::permanent(format!("wecom: body: {e}")))?;
-    Ok(Prepared {
-        url,
-        headers: Vec::new(),
-        body,
-    })
-}
-
-#[derive(Deserialize)]
-struct ErrReply {
-    errcode: i64,
-    #[serde(default)]
-    errmsg: String,
+    Prepared::json("wecom", url, &body(n, mention_mobiles))
 }
 
 /// Classifies a WeCom reply. HTTP 200 is not success: `errcode` must be 0.
@@ -78,9 +64,7 @@ pub fn classify(r: &Reply, now: i64) -> Result<Receipt, SendError> {
     if let Some(e) = reply::http_status_error(r, now) {
         return Err(e);
     }
-    let Ok(ErrReply { errcode, errmsg }) = serde_json::from_slice::<ErrReply>(&r.body) else {
-        return Err(reply::unparseable("wecom", r));
-    };
+    let (errcode, errmsg) = reply::errcode_reply("wecom", r)?;
     let msg = reply::excerpt(&errmsg);
     match errcode {
         0 => reply::ok_receipt("wecom", "errcode", &errmsg),
