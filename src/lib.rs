@@ -6,6 +6,7 @@
 //! - [`config`]: reads the YAML files (the YAML crate is used only here) into raw structs with locations.
 //! - [`catalog`]: validates raw config into the [`catalog::Catalog`] (units, groups, channels, tasks, rules).
 //! - [`calendar`]: the Chinese working-day calendar (statutory holidays, 调休, regional overlay).
+//! - [`schedule`]: occurrences and reminders from rules, calendar and ladders (pure).
 //! - [`store`]: the SQLite state: occurrences, outbox, deliveries, progress.
 //! - [`notify`]: channels (file, email, webhooks) that send one rendered notification.
 //! - [`loader`]: loads config + plan + calendar for a command, all or nothing.
@@ -18,4 +19,5 @@ pub mod clock;
 pub mod config;
 pub mod loader;
 pub mod notify;
+pub mod schedule;
 pub mod store;
