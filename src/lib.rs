@@ -8,6 +8,7 @@
 //! - [`calendar`]: the Chinese working-day calendar (statutory holidays, 调休, regional overlay).
 //! - [`schedule`]: occurrences and reminders from rules, calendar and ladders (pure).
 //! - [`store`]: the SQLite state: occurrences, outbox, deliveries, progress.
+//! - [`dispatch`]: send claimed rows, retry policy, downtime catch-up (no SQL).
 //! - [`notify`]: channels (file, email, webhooks) that send one rendered notification.
 //! - [`loader`]: loads config + plan + calendar for a command, all or nothing.
 //! - [`cli`]: argument parsing, one library call per command, printing, exit codes.
@@ -17,6 +18,7 @@ pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod dispatch;
 pub mod loader;
 pub mod notify;
 pub mod schedule;

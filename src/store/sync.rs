@@ -163,7 +163,7 @@ fn sync_reminder(
         } else {
             (OutboxState::Pending, None)
         };
-        insert_reminder(tx, rem, state, reason, version, now)?;
+        insert_reminder(tx, rem, state, reason, Some(version), now)?;
         match state {
             OutboxState::Pending => report.added += 1,
             _ => report.skipped += 1,
@@ -189,12 +189,12 @@ fn occurrence_open(tx: &Transaction<'_>, key: &str) -> Result<bool, StoreError> 
     Ok(status.is_none_or(|s| s == "open"))
 }
 
-fn insert_reminder(
+pub(super) fn insert_reminder(
     tx: &Transaction<'_>,
     rem: &NewReminder,
     state: OutboxState,
     reason: Option<&str>,
-    version: i64,
+    version: Option<i64>,
     now: i64,
 ) -> Result<(), StoreError> {
     let fire_at = rem.fire_at.as_second();
@@ -300,6 +300,7 @@ fn cancel_absent(tx: &Transaction<'_>, plan: &PlanSet, now: i64) -> Result<usize
         "UPDATE outbox SET state = 'cancelled', last_error = 'removed from the plan',
              updated_at = ?1
          WHERE state IN ('pending', 'retry') AND fire_at BETWEEN ?1 AND ?2
+           AND kind NOT IN ('digest', 'operator_alert', 'test')
            AND dedupe_key NOT IN (SELECT key FROM temp.sync_keys)",
         params![now, plan.horizon_end.as_second()],
     )?;
