@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 ok, 1 runtime failure, 2 bad configuration or usage.
 
+mod ops;
 mod tasks;
 
 use std::path::PathBuf;
@@ -19,6 +20,10 @@ pub struct Cli {
     /// Config file (default: config/dutybell.yaml when it exists, else /etc/dutybell/dutybell.yaml).
     #[arg(long, global = true, env = "DUTYBELL_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Pretend it is this instant (RFC 3339, or a local `2027-02-20T08:00` in the plan's time
+    /// zone): demos and tests run the real program "in" another month.
+    #[arg(long, global = true, env = "DUTYBELL_NOW")]
+    pub now: Option<String>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -31,6 +36,12 @@ pub enum Command {
     Check,
     /// List the plan's tasks.
     Tasks(tasks::TasksArgs),
+    /// Next reminders, counts by state, recent failures, dead rows.
+    Status,
+    /// List outbox rows, or retry one.
+    Outbox(ops::OutboxArgs),
+    /// Record progress (进展情况) on a task; `--done` stops the occurrence's reminders.
+    Progress(ops::ProgressArgs),
 }
 
 /// Parse arguments, run, and return the process exit code.
@@ -44,7 +55,14 @@ pub fn main() -> ExitCode {
         }
     };
     let config = loader::default_config_path(cli.config.as_deref());
-    let today = SystemClock.now().to_zoned_datetime(shanghai()).date();
+    let now = match start_instant(cli.now.as_deref()) {
+        Ok(t) => t,
+        Err(m) => {
+            eprintln!("error: {m}");
+            return ExitCode::from(2);
+        }
+    };
+    let today = now.to_zoned_datetime(shanghai()).date();
     let loaded = match loader::load(&config, today) {
         Ok(l) => l,
         Err(diags) => {
@@ -61,6 +79,9 @@ pub fn main() -> ExitCode {
             Ok(())
         }
         Command::Tasks(a) => tasks::run(&loaded, a),
+        Command::Status => ops::status(&loaded, now),
+        Command::Outbox(a) => ops::outbox(&loaded, a, now),
+        Command::Progress(a) => ops::progress(&loaded, a, now),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -82,6 +103,30 @@ pub enum CliError {
     Usage(String),
     /// Runtime failure (exit 1).
     Runtime(anyhow::Error),
+}
+
+/// The instant commands treat as "now": `--now`/`DUTYBELL_NOW` when given, else the wall clock.
+///
+/// # Errors
+/// A message when `--now` cannot be read.
+pub fn start_instant(given: Option<&str>) -> Result<jiff::Timestamp, String> {
+    let Some(s) = given else {
+        return Ok(SystemClock.now());
+    };
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Ok(t);
+    }
+    s.parse::<jiff::civil::DateTime>()
+        .or_else(|_| {
+            s.parse::<jiff::civil::Date>()
+                .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+        })
+        .ok()
+        .and_then(|dt| dt.to_zoned_datetime(shanghai()).ok())
+        .map(|z| z.timestamp())
+        .ok_or_else(|| {
+            format!("--now `{s}` is not an instant; use 2027-02-20T08:00 or 2027-02-20T00:00:00Z")
+        })
 }
 
 fn shanghai() -> jiff::tz::TimeZone {

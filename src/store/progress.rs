@@ -4,6 +4,7 @@
 //! reminders) and `digest_runs` tables.
 
 use jiff::Timestamp;
+use jiff::civil::Date;
 use rusqlite::{OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
 use super::types::{date, enum_parse, ts};
@@ -125,6 +126,24 @@ impl Store {
             out.push(occurrence_from_row(row)?);
         }
         Ok(out)
+    }
+
+    /// The occurrence of `task_id` under way on `today`: the open one that started most recently.
+    /// This is what `progress --done` and a CSV import close when no occurrence is named.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`] or [`StoreError::Corrupt`].
+    pub fn current_occurrence(
+        &self,
+        task_id: &str,
+        today: Date,
+    ) -> Result<Option<Occurrence>, StoreError> {
+        let filter = OccurrenceFilter {
+            task_id: Some(task_id.to_string()),
+            status: Some(OccurrenceStatus::Open),
+            started_by: Some(today),
+        };
+        Ok(self.occurrences(&filter)?.pop())
     }
 
     /// One occurrence by key.
