@@ -2,6 +2,8 @@
 //!
 //! Exit codes: 0 ok, 1 runtime failure, 2 bad configuration or usage.
 
+mod export;
+mod progress_import;
 mod tasks;
 
 use std::path::PathBuf;
@@ -31,6 +33,10 @@ pub enum Command {
     Check,
     /// List the plan's tasks.
     Tasks(tasks::TasksArgs),
+    /// Export the checklist (xlsx, csv, md) with 进展情况, or a unit's calendar (ics).
+    Export(export::ExportArgs),
+    /// Import progress notes from a CSV, all or nothing.
+    ImportProgress(progress_import::ImportArgs),
 }
 
 /// Parse arguments, run, and return the process exit code.
@@ -61,6 +67,8 @@ pub fn main() -> ExitCode {
             Ok(())
         }
         Command::Tasks(a) => tasks::run(&loaded, a),
+        Command::Export(a) => export::run(&loaded, a, today, SystemClock.now()),
+        Command::ImportProgress(a) => progress_import::run(&loaded, a, today, SystemClock.now()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
