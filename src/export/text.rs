@@ -75,10 +75,12 @@ pub fn checklist_md(rows: &[Row], title: &str) -> String {
     out
 }
 
-/// A table cell: `|` escaped, line breaks as `<br>` (GFM tables are one line per row).
+/// A table cell: `|` and `<` escaped (titles quote 《…<…>…》, which a renderer could take for
+/// HTML), line breaks as `<br>` (GFM tables are one line per row).
 fn md_cell(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('|', "\\|")
+        .replace('<', "&lt;")
         .replace("\r\n", "<br>")
         .replace('\n', "<br>")
 }
