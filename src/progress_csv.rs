@@ -118,7 +118,10 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<CsvRow>, ImportError> {
             Ok(rec) => rec,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                errors.push(RowError { line, message: format!("malformed CSV: {e}") });
+                errors.push(RowError {
+                    line,
+                    message: format!("malformed CSV: {e}"),
+                });
                 continue;
             }
         };
@@ -135,7 +138,11 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<CsvRow>, ImportError> {
             rows.push(row);
         }
     }
-    if errors.is_empty() { Ok(rows) } else { Err(ImportError::Rows(errors)) }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(ImportError::Rows(errors))
+    }
 }
 
 /// 是/否/yes/no/1/0 (also true/false, y/n; empty means no).
@@ -166,10 +173,17 @@ pub fn validate(
     for row in rows {
         match validate_row(cat, occurrences, row, today, default_by) {
             Ok(n) => notes.push(n),
-            Err(message) => errors.push(RowError { line: row.line, message }),
+            Err(message) => errors.push(RowError {
+                line: row.line,
+                message,
+            }),
         }
     }
-    if errors.is_empty() { Ok(notes) } else { Err(ImportError::Rows(errors)) }
+    if errors.is_empty() {
+        Ok(notes)
+    } else {
+        Err(ImportError::Rows(errors))
+    }
 }
 
 fn validate_row(
@@ -206,7 +220,10 @@ fn validate_row(
         match occurrences.iter().find(|o| o.key == row.occurrence) {
             None => return Err(format!("unknown occurrence (周期) `{}`", row.occurrence)),
             Some(o) if o.task_id != task.id => {
-                return Err(format!("occurrence `{}` belongs to task {}, not {}", o.key, o.task_id, task.id));
+                return Err(format!(
+                    "occurrence `{}` belongs to task {}, not {}",
+                    o.key, o.task_id, task.id
+                ));
             }
             Some(o) => Some(o.key.clone()),
         }
@@ -227,10 +244,16 @@ fn validate_row(
 }
 
 /// The latest open occurrence of `task` whose window has started by `today`.
-pub fn current_open<'a>(occurrences: &'a [Occurrence], task: &str, today: Date) -> Option<&'a Occurrence> {
+pub fn current_open<'a>(
+    occurrences: &'a [Occurrence],
+    task: &str,
+    today: Date,
+) -> Option<&'a Occurrence> {
     occurrences
         .iter()
-        .filter(|o| o.task_id == task && o.status == OccurrenceStatus::Open && o.window_start <= today)
+        .filter(|o| {
+            o.task_id == task && o.status == OccurrenceStatus::Open && o.window_start <= today
+        })
         .max_by_key(|o| (o.window_start, o.due_date, o.key.clone()))
 }
 
@@ -242,7 +265,9 @@ mod tests {
 
     fn catalog() -> Catalog {
         let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/dutybell.yaml");
-        crate::loader::load(&config, date(2026, 11, 28)).unwrap().catalog
+        crate::loader::load(&config, date(2026, 11, 28))
+            .unwrap()
+            .catalog
     }
 
     fn occ(key: &str, task: &str, start: Date, status: OccurrenceStatus) -> Occurrence {
@@ -274,8 +299,14 @@ mod tests {
         let rows = parse(b"Task,Note,Done,By,Occurrence\n4.2,ok,yes,Li,4.2@a\n").unwrap();
         assert_eq!(rows[0].occurrence, "4.2@a");
         let err = parse(b"task,by\n4.2,Li\n").unwrap_err();
-        assert!(matches!(err, ImportError::Header(ref m) if m.contains("进展情况")), "{err}");
-        assert_eq!(parse(b"\xd6\xd0\xce\xc4").unwrap_err(), ImportError::Encoding);
+        assert!(
+            matches!(err, ImportError::Header(ref m) if m.contains("进展情况")),
+            "{err}"
+        );
+        assert_eq!(
+            parse(b"\xd6\xd0\xce\xc4").unwrap_err(),
+            ImportError::Encoding
+        );
     }
 
     #[test]
@@ -296,10 +327,16 @@ mod tests {
             by: String::new(),
             occurrence: occ.into(),
         };
-        let good = [row(2, "4.2", "", "是", ""), row(3, "4.2", "x", "0", "4.2@old")];
+        let good = [
+            row(2, "4.2", "", "是", ""),
+            row(3, "4.2", "x", "0", "4.2@old"),
+        ];
         let notes = validate(&c, &occs, &good, today, Some("食品室")).unwrap();
         assert_eq!(notes[0].occurrence_key.as_deref(), Some("4.2@now"));
-        assert_eq!((notes[0].note.as_str(), notes[0].done), (DEFAULT_DONE_NOTE, true));
+        assert_eq!(
+            (notes[0].note.as_str(), notes[0].done),
+            (DEFAULT_DONE_NOTE, true)
+        );
         assert_eq!(notes[1].source, ProgressSource::Csv);
         assert_eq!(notes[1].by_name, "食品室");
         let bad = [

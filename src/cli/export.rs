@@ -67,8 +67,11 @@ pub(super) fn run(l: &Loaded, a: &ExportArgs, today: Date, now: Timestamp) -> Re
             &export::occurrence_rows(c, &view, as_of),
         )
         .map_err(runtime)?,
-        (Format::Csv, _) => export::checklist_csv(&export::checklist_rows(c, &view, as_of)).map_err(runtime)?,
-        _ => export::checklist_md(&export::checklist_rows(c, &view, as_of), export::TITLE).into_bytes(),
+        (Format::Csv, _) => {
+            export::checklist_csv(&export::checklist_rows(c, &view, as_of)).map_err(runtime)?
+        }
+        _ => export::checklist_md(&export::checklist_rows(c, &view, as_of), export::TITLE)
+            .into_bytes(),
     };
     match &a.output {
         Some(path) => {
@@ -90,7 +93,10 @@ pub(super) fn run(l: &Loaded, a: &ExportArgs, today: Date, now: Timestamp) -> Re
 fn view(l: &Loaded) -> Result<StoreView, CliError> {
     let db = &l.catalog.settings.database;
     if !db.exists() {
-        eprintln!("note: no database at {}; exporting the plan without progress", db.display());
+        eprintln!(
+            "note: no database at {}; exporting the plan without progress",
+            db.display()
+        );
         return Ok(StoreView::default());
     }
     let store = Store::open(db).map_err(|e| runtime(ExportError::Store(e)))?;

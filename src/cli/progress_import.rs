@@ -27,15 +27,15 @@ pub struct ImportArgs {
 }
 
 pub(super) fn run(l: &Loaded, a: &ImportArgs, today: Date, now: Timestamp) -> Result<(), CliError> {
-    let bytes = std::fs::read(&a.file).map_err(|e| {
-        CliError::Usage(format!("cannot read {}: {e}", a.file.display()))
-    })?;
+    let bytes = std::fs::read(&a.file)
+        .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", a.file.display())))?;
     let db = &l.catalog.settings.database;
     let mut store = Store::open(db).map_err(|e| CliError::Runtime(e.into()))?;
     let occurrences = store
         .occurrences(&OccurrenceFilter::default())
         .map_err(|e| CliError::Runtime(e.into()))?;
-    let usage = |e: progress_csv::ImportError| CliError::Usage(format!("{}: {e}", a.file.display()));
+    let usage =
+        |e: progress_csv::ImportError| CliError::Usage(format!("{}: {e}", a.file.display()));
     let rows = progress_csv::parse(&bytes).map_err(usage)?;
     let notes = progress_csv::validate(&l.catalog, &occurrences, &rows, today, a.by.as_deref())
         .map_err(usage)?;
@@ -52,13 +52,19 @@ pub(super) fn run(l: &Loaded, a: &ImportArgs, today: Date, now: Timestamp) -> Re
     }
     let done = notes.iter().filter(|n| n.done).count();
     if a.dry_run {
-        println!("dry run: {} note(s) valid ({done} done); nothing written", notes.len());
+        println!(
+            "dry run: {} note(s) valid ({done} done); nothing written",
+            notes.len()
+        );
         return Ok(());
     }
     let count = notes.len();
     store
         .add_progress_batch(notes, now)
         .map_err(|e| CliError::Runtime(e.into()))?;
-    println!("imported {count} note(s) ({done} done) from {}", a.file.display());
+    println!(
+        "imported {count} note(s) ({done} done) from {}",
+        a.file.display()
+    );
     Ok(())
 }

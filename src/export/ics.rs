@@ -38,20 +38,32 @@ pub fn ics_uid(occurrence_key: &str) -> String {
 /// The calendar of `unit`: every occurrence of a task it leads or supports (through groups too),
 /// in the order given. `now` becomes DTSTAMP. Occurrences of tasks no longer in the plan are left
 /// out. Lines end with CRLF and are folded at 75 octets on character boundaries.
-pub fn unit_calendar(cat: &Catalog, unit: &str, occurrences: &[Occurrence], now: Timestamp) -> String {
+pub fn unit_calendar(
+    cat: &Catalog,
+    unit: &str,
+    occurrences: &[Occurrence],
+    now: Timestamp,
+) -> String {
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_string(),
         "VERSION:2.0".into(),
         format!("PRODID:{ICS_PRODID}"),
         "CALSCALE:GREGORIAN".into(),
         "METHOD:PUBLISH".into(),
-        format!("X-WR-CALNAME:{}", escape(&format!("督办提醒·{}", cat.name_of(unit)))),
+        format!(
+            "X-WR-CALNAME:{}",
+            escape(&format!("督办提醒·{}", cat.name_of(unit)))
+        ),
         format!("X-WR-TIMEZONE:{}", escape(&cat.settings.timezone)),
     ];
     let stamp = utc(now);
     for o in occurrences {
-        let Some(task) = cat.task(&o.task_id) else { continue };
-        let Some(role) = cat.role_of(task, unit) else { continue };
+        let Some(task) = cat.task(&o.task_id) else {
+            continue;
+        };
+        let Some(role) = cat.role_of(task, unit) else {
+            continue;
+        };
         lines.extend(event(cat, task, role, o, &stamp));
     }
     lines.push("END:VCALENDAR".into());
@@ -78,7 +90,11 @@ fn event(cat: &Catalog, task: &Task, role: Role, o: &Occurrence, stamp: &str) ->
         OccurrenceStatus::Skipped => ("不适用", "CANCELLED"),
         OccurrenceStatus::Cancelled => ("已取消", "CANCELLED"),
     };
-    let done = if o.status == OccurrenceStatus::Done { "【已完成】" } else { "" };
+    let done = if o.status == OccurrenceStatus::Done {
+        "【已完成】"
+    } else {
+        ""
+    };
     let summary = format!("{done}{} {}（{}）", task.id, task.title, o.period_label);
     let description = format!(
         "角色：{role_zh}\n周期：{}\n时间：{} 至 {}\n截止：{}\n状态：{status_zh}\n责任部门：{}\n落实措施：\n{}",
@@ -163,8 +179,14 @@ mod tests {
 
     #[test]
     fn uid_is_sanitised_and_stable() {
-        assert_eq!(ics_uid("4.2@2027-spring_term_start"), "4.2-2027-spring_term_start@dutybell");
-        assert_eq!(ics_uid("1.1@2027-Q1 checkin/x"), "1.1-2027-Q1-checkin-x@dutybell");
+        assert_eq!(
+            ics_uid("4.2@2027-spring_term_start"),
+            "4.2-2027-spring_term_start@dutybell"
+        );
+        assert_eq!(
+            ics_uid("1.1@2027-Q1 checkin/x"),
+            "1.1-2027-Q1-checkin-x@dutybell"
+        );
     }
 
     #[test]

@@ -75,7 +75,11 @@ pub fn zh_number(n: u32) -> String {
         1..=9 => D[n as usize].to_string(),
         10..=19 => format!("十{}", if n == 10 { "" } else { D[(n % 10) as usize] }),
         20..=99 => {
-            let ones = if n % 10 == 0 { "" } else { D[(n % 10) as usize] };
+            let ones = if n.is_multiple_of(10) {
+                ""
+            } else {
+                D[(n % 10) as usize]
+            };
             format!("{}十{ones}", D[(n / 10) as usize])
         }
         _ => n.to_string(),

@@ -58,8 +58,15 @@ fn rows_follow_the_source_table() {
     let r = row(&rows, "1.5");
     assert_eq!(r.area, 1);
     assert_eq!(r.area_title, "（一）加强食用农产品质量安全监管");
-    assert!(r.task.starts_with("5.完善粮食质量安全检验检测体系"), "{}", r.task);
-    assert_eq!(r.departments, "县发改局、质量室、价格室、食品室、各市场监管所");
+    assert!(
+        r.task.starts_with("5.完善粮食质量安全检验检测体系"),
+        "{}",
+        r.task
+    );
+    assert_eq!(
+        r.departments,
+        "县发改局、质量室、价格室、食品室、各市场监管所"
+    );
     assert_eq!(r.deadline, "长期坚持");
     assert_eq!(r.progress, "");
     assert_eq!(row(&rows, "10.1").area_title.chars().nth(1), Some('十'));
@@ -70,12 +77,30 @@ fn progress_shows_notes_up_to_the_date_and_the_current_occurrence() {
     let c = catalog();
     let view = StoreView {
         occurrences: vec![
-            occ("4.2@a", "4.2", date(2026, 9, 1), date(2026, 9, 30), OccurrenceStatus::Open),
-            occ("4.2@b", "4.2", date(2027, 3, 1), date(2027, 3, 31), OccurrenceStatus::Done),
+            occ(
+                "4.2@a",
+                "4.2",
+                date(2026, 9, 1),
+                date(2026, 9, 30),
+                OccurrenceStatus::Open,
+            ),
+            occ(
+                "4.2@b",
+                "4.2",
+                date(2027, 3, 1),
+                date(2027, 3, 31),
+                OccurrenceStatus::Done,
+            ),
         ],
         notes: vec![
             note("4.2", None, "已部署", "2027-03-02T10:00", false),
-            note("4.2", Some("4.2@b"), "已完成春季检查", "2027-03-05T16:00", true),
+            note(
+                "4.2",
+                Some("4.2@b"),
+                "已完成春季检查",
+                "2027-03-05T16:00",
+                true,
+            ),
         ],
     };
     let before = checklist_rows(&c, &view, date(2027, 3, 3));
@@ -93,9 +118,20 @@ fn progress_shows_notes_up_to_the_date_and_the_current_occurrence() {
 fn only_the_latest_notes_are_listed() {
     let c = catalog();
     let notes = (1..=5)
-        .map(|d| note("2.2", None, &format!("第{d}次"), &format!("2027-02-0{d}T09:00"), false))
+        .map(|d| {
+            note(
+                "2.2",
+                None,
+                &format!("第{d}次"),
+                &format!("2027-02-0{d}T09:00"),
+                false,
+            )
+        })
         .collect();
-    let view = StoreView { occurrences: vec![], notes };
+    let view = StoreView {
+        occurrences: vec![],
+        notes,
+    };
     let rows = checklist_rows(&c, &view, date(2027, 3, 1));
     let lines: Vec<&str> = row(&rows, "2.2").progress.lines().collect();
     assert_eq!(lines.len(), 1 + MAX_NOTES);
@@ -106,12 +142,27 @@ fn only_the_latest_notes_are_listed() {
 #[test]
 fn upcoming_occurrence_is_announced_and_statuses_read_well() {
     let c = catalog();
-    let o = occ("9.1@x", "9.1", date(2027, 9, 1), date(2027, 9, 18), OccurrenceStatus::Open);
-    let view = StoreView { occurrences: vec![o.clone()], notes: vec![] };
+    let o = occ(
+        "9.1@x",
+        "9.1",
+        date(2027, 9, 1),
+        date(2027, 9, 18),
+        OccurrenceStatus::Open,
+    );
+    let view = StoreView {
+        occurrences: vec![o.clone()],
+        notes: vec![],
+    };
     let rows = checklist_rows(&c, &view, date(2027, 3, 1));
     assert_eq!(row(&rows, "9.1").progress, "下次：9.1@x期 2027-09-01开始");
-    assert_eq!(status_zh(&o, date(2027, 9, 19), false), "已逾期（截止2027-09-18）");
-    assert_eq!(status_zh(&o, date(2027, 8, 1), false), "未开始（2027-09-01开始）");
+    assert_eq!(
+        status_zh(&o, date(2027, 9, 19), false),
+        "已逾期（截止2027-09-18）"
+    );
+    assert_eq!(
+        status_zh(&o, date(2027, 8, 1), false),
+        "未开始（2027-09-01开始）"
+    );
     assert_eq!(status_zh(&o, date(2027, 8, 1), true), "已完成");
     let occs = occurrence_rows(&c, &view, date(2027, 9, 2));
     assert_eq!(occs[0].status, "进行中（截止2027-09-18）");

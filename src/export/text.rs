@@ -118,7 +118,10 @@ mod tests {
 
     #[test]
     fn markdown_has_a_table_per_area_with_escaped_cells() {
-        let md = checklist_md(&[row(1, "1.1", "a\nb"), row(1, "1.2", ""), row(2, "2.1", "")], "T");
+        let md = checklist_md(
+            &[row(1, "1.1", "a\nb"), row(1, "1.2", ""), row(2, "2.1", "")],
+            "T",
+        );
         assert!(md.starts_with("# T\n"));
         assert_eq!(md.matches("| 序号 |").count(), 2);
         assert!(md.contains("| 1.1 | 1.1.任务 | 1.措施一<br>2.措施二\\|竖线 |"));

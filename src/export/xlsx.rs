@@ -84,7 +84,12 @@ fn checklist_sheet(ws: &mut Worksheet, rows: &[Row]) -> Result<(), ExportError> 
     ws.merge_range(1, 1, 1, 2, "重点任务", &head)?;
     ws.write_string_with_format(2, 1, "项目", &head)?;
     ws.write_string_with_format(2, 2, "具体任务", &head)?;
-    for (c, name) in [(3, "落实措施"), (4, "责任部门"), (5, "完成时限"), (6, "进展情况")] {
+    for (c, name) in [
+        (3, "落实措施"),
+        (4, "责任部门"),
+        (5, "完成时限"),
+        (6, "进展情况"),
+    ] {
         ws.merge_range(1, c, 2, c, name, &head)?;
     }
     let mut r = FIRST_DATA_ROW;
@@ -116,7 +121,13 @@ fn write_area(
     }
     for (i, row) in area.iter().enumerate() {
         let r = first + i as u32;
-        let cells = [&row.task, &row.measures, &row.departments, &row.deadline, &row.progress];
+        let cells = [
+            &row.task,
+            &row.measures,
+            &row.departments,
+            &row.deadline,
+            &row.progress,
+        ];
         for (c, text) in cells.iter().enumerate() {
             let fmt = if c == 3 { centre } else { body };
             ws.write_string_with_format(r, c as u16 + 2, *text, fmt)?;
@@ -138,7 +149,10 @@ fn wrapped_lines(text: &str, width: f64) -> usize {
     let usable = (width - 1.0).max(1.0);
     text.split('\n')
         .map(|line| {
-            let units: f64 = line.chars().map(|c| if c.is_ascii() { 1.1 } else { 2.0 }).sum();
+            let units: f64 = line
+                .chars()
+                .map(|c| if c.is_ascii() { 1.1 } else { 2.0 })
+                .sum();
             ((units / usable).ceil() as usize).max(1)
         })
         .sum()
@@ -149,11 +163,27 @@ fn row_height(lines: usize) -> f64 {
 }
 
 fn occurrence_sheet(ws: &mut Worksheet, rows: &[OccurrenceRow]) -> Result<(), ExportError> {
-    const HEAD: [&str; 8] = ["任务编号", "具体任务", "周期", "开始", "结束", "截止", "状态", "颜色"];
+    const HEAD: [&str; 8] = [
+        "任务编号",
+        "具体任务",
+        "周期",
+        "开始",
+        "结束",
+        "截止",
+        "状态",
+        "颜色",
+    ];
     const W: [f64; 8] = [8.0, 60.0, 18.0, 11.0, 11.0, 11.0, 22.0, 6.0];
     let head = base(11).set_bold().set_align(FormatAlign::Center);
     let body = base(10);
-    ws.merge_range(0, 0, 0, 7, SHEET_OCCURRENCES, &head.clone().set_font_size(14))?;
+    ws.merge_range(
+        0,
+        0,
+        0,
+        7,
+        SHEET_OCCURRENCES,
+        &head.clone().set_font_size(14),
+    )?;
     for (c, (h, w)) in HEAD.iter().zip(W).enumerate() {
         ws.set_column_width(c as u16, w)?;
         ws.write_string_with_format(1, c as u16, *h, &head)?;

@@ -31,9 +31,11 @@ impl Store {
             match &p.occurrence_key {
                 Some(key) => {
                     let actual: Option<String> = tx
-                        .query_row("SELECT task_id FROM occurrences WHERE key = ?1", [key], |r| {
-                            r.get(0)
-                        })
+                        .query_row(
+                            "SELECT task_id FROM occurrences WHERE key = ?1",
+                            [key],
+                            |r| r.get(0),
+                        )
                         .optional()?;
                     match actual {
                         None => return Err(StoreError::NoSuchOccurrence(key.clone())),
@@ -143,11 +145,17 @@ mod tests {
         let mut s = store();
         let err = s
             .add_progress_batch(
-                vec![note("4.2", Some("4.2@a"), true), note("2.1", Some("4.2@a"), false)],
+                vec![
+                    note("4.2", Some("4.2@a"), true),
+                    note("2.1", Some("4.2@a"), false),
+                ],
                 Timestamp::UNIX_EPOCH,
             )
             .unwrap_err();
-        assert!(matches!(err, StoreError::OccurrenceTaskMismatch { .. }), "{err}");
+        assert!(
+            matches!(err, StoreError::OccurrenceTaskMismatch { .. }),
+            "{err}"
+        );
         assert!(s.progress_for_task("4.2").unwrap().is_empty());
         let o = s.occurrence("4.2@a").unwrap().unwrap();
         assert_eq!(o.status, OccurrenceStatus::Open);

@@ -61,11 +61,23 @@ fn setup() -> Env {
     let state = dir.path().join("state");
     std::fs::create_dir(&state).unwrap();
     let text = std::fs::read_to_string(repo.join("config/dutybell.yaml")).unwrap();
-    let text = replace_once(&text, "  state_dir: state\n", &format!("  state_dir: {}\n", state.display()));
+    let text = replace_once(
+        &text,
+        "  state_dir: state\n",
+        &format!("  state_dir: {}\n", state.display()),
+    );
     let plan = repo.join("seeds/plan");
-    let text = replace_once(&text, "  plan: [../seeds/plan]\n", &format!("  plan: [{}]\n", plan.display()));
+    let text = replace_once(
+        &text,
+        "  plan: [../seeds/plan]\n",
+        &format!("  plan: [{}]\n", plan.display()),
+    );
     let cal = repo.join("config/calendar");
-    let text = replace_once(&text, "  calendar: [calendar]\n", &format!("  calendar: [{}]\n", cal.display()));
+    let text = replace_once(
+        &text,
+        "  calendar: [calendar]\n",
+        &format!("  calendar: [{}]\n", cal.display()),
+    );
     let config = dir.path().join("dutybell.yaml");
     std::fs::write(&config, text).unwrap();
     let db = state.join("dutybell.db");
@@ -74,21 +86,48 @@ fn setup() -> Env {
         version_hash: "test".into(),
         horizon_end: t("2099-12-31T00:00"),
         occurrences: vec![
-            occ(AUTUMN, "4.2", 1, "2026年秋季开学", (date(2026, 8, 18), date(2026, 10, 1)), Colour::Red),
-            occ(SPRING, "4.2", 0, "2027年春季开学", (date(2027, 2, 15), date(2027, 3, 31)), Colour::Blue),
-            occ(LONG, "2.2", 2, "长期调度", (date(2020, 1, 1), date(2099, 12, 31)), Colour::Yellow),
+            occ(
+                AUTUMN,
+                "4.2",
+                1,
+                "2026年秋季开学",
+                (date(2026, 8, 18), date(2026, 10, 1)),
+                Colour::Red,
+            ),
+            occ(
+                SPRING,
+                "4.2",
+                0,
+                "2027年春季开学",
+                (date(2027, 2, 15), date(2027, 3, 31)),
+                Colour::Blue,
+            ),
+            occ(
+                LONG,
+                "2.2",
+                2,
+                "长期调度",
+                (date(2020, 1, 1), date(2099, 12, 31)),
+                Colour::Yellow,
+            ),
         ],
         reminders: vec![],
     };
     store.sync_plan(&plan, t("2026-08-01T09:00")).unwrap();
-    store.add_progress(note("4.2", None, "已部署", false), t("2027-03-02T10:00")).unwrap();
+    store
+        .add_progress(note("4.2", None, "已部署", false), t("2027-03-02T10:00"))
+        .unwrap();
     let done = note("4.2", Some(SPRING), "已完成春季检查", true);
     store.add_progress(done, t("2027-03-05T16:00")).unwrap();
     Env { dir, config, db }
 }
 
 fn replace_once(text: &str, from: &str, to: &str) -> String {
-    assert_eq!(text.matches(from).count(), 1, "config line {from:?} changed");
+    assert_eq!(
+        text.matches(from).count(),
+        1,
+        "config line {from:?} changed"
+    );
     text.replace(from, to)
 }
 
@@ -115,19 +154,38 @@ impl Env {
 }
 
 fn cell(r: &Range<Data>, row: u32, col: u32) -> String {
-    r.get_value((row, col)).map(|d| d.to_string()).unwrap_or_default()
+    r.get_value((row, col))
+        .map(|d| d.to_string())
+        .unwrap_or_default()
 }
 
 #[test]
 fn xlsx_looks_like_the_source_table_with_progress() {
     let env = setup();
     let out = env.path("清单.xlsx");
-    env.ok(&["export", "--format", "xlsx", "--as-of", "2027-03-10", "-o", out.to_str().unwrap()]);
+    env.ok(&[
+        "export",
+        "--format",
+        "xlsx",
+        "--as-of",
+        "2027-03-10",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     let mut wb: Xlsx<_> = open_workbook(&out).unwrap();
-    let r = wb.worksheet_range(dutybell::export::SHEET_CHECKLIST).unwrap();
+    let r = wb
+        .worksheet_range(dutybell::export::SHEET_CHECKLIST)
+        .unwrap();
     assert_eq!(cell(&r, 0, 0), dutybell::export::TITLE);
-    let heads = [(1, 0, "序号"), (1, 1, "重点任务"), (2, 1, "项目"), (2, 2, "具体任务")];
-    let heads = heads.into_iter().chain([(1, 3, "落实措施"), (1, 4, "责任部门")]);
+    let heads = [
+        (1, 0, "序号"),
+        (1, 1, "重点任务"),
+        (2, 1, "项目"),
+        (2, 2, "具体任务"),
+    ];
+    let heads = heads
+        .into_iter()
+        .chain([(1, 3, "落实措施"), (1, 4, "责任部门")]);
     for (row, col, text) in heads.chain([(1, 5, "完成时限"), (1, 6, "进展情况")]) {
         assert_eq!(cell(&r, row, col), text, "header ({row},{col})");
     }
@@ -135,26 +193,48 @@ fn xlsx_looks_like_the_source_table_with_progress() {
     assert_eq!(cell(&r, 3, 0), "1");
     assert_eq!(cell(&r, 3, 1), "（一）加强食用农产品质量安全监管");
     assert!(cell(&r, 3, 2).starts_with("1.落实《宁夏回族自治区"));
-    assert_eq!(cell(&r, 7, 4), "县发改局、质量室、价格室、食品室、各市场监管所");
+    assert_eq!(
+        cell(&r, 7, 4),
+        "县发改局、质量室、价格室、食品室、各市场监管所"
+    );
     assert_eq!(cell(&r, 7, 5), "长期坚持");
     assert_eq!(cell(&r, 15, 1), "（四）加强校园食品安全监管");
     assert!(cell(&r, 16, 2).starts_with("2.每年开展春秋季校园食品安全专项整治"));
     let progress = cell(&r, 16, 6);
-    assert!(progress.contains("2027-03-02 食品室张三：已部署"), "{progress}");
-    assert!(progress.contains("2027-03-05 食品室张三：已完成春季检查"), "{progress}");
-    assert!(progress.contains("当前：2027年春季开学 已完成"), "{progress}");
+    assert!(
+        progress.contains("2027-03-02 食品室张三：已部署"),
+        "{progress}"
+    );
+    assert!(
+        progress.contains("2027-03-05 食品室张三：已完成春季检查"),
+        "{progress}"
+    );
+    assert!(
+        progress.contains("当前：2027年春季开学 已完成"),
+        "{progress}"
+    );
     assert!(progress.contains("另有1项已逾期未完成"), "{progress}");
     assert_eq!(r.height(), 3 + 41);
-    let merged = wb.merge_cells_by_sheet_name(dutybell::export::SHEET_CHECKLIST).unwrap();
+    let merged = wb
+        .merge_cells_by_sheet_name(dutybell::export::SHEET_CHECKLIST)
+        .unwrap();
     let spans: Vec<((u32, u32), (u32, u32))> = merged.iter().map(|d| (d.start, d.end)).collect();
-    for span in [((0, 0), (0, 6)), ((1, 1), (1, 2)), ((3, 0), (8, 0)), ((3, 1), (8, 1)), ((15, 1), (19, 1))] {
+    for span in [
+        ((0, 0), (0, 6)),
+        ((1, 1), (1, 2)),
+        ((3, 0), (8, 0)),
+        ((3, 1), (8, 1)),
+        ((15, 1), (19, 1)),
+    ] {
         assert!(spans.contains(&span), "{span:?} not merged in {spans:?}");
     }
     occurrence_sheet(&mut wb);
 }
 
 fn occurrence_sheet(wb: &mut Xlsx<std::io::BufReader<std::fs::File>>) {
-    let r = wb.worksheet_range(dutybell::export::SHEET_OCCURRENCES).unwrap();
+    let r = wb
+        .worksheet_range(dutybell::export::SHEET_OCCURRENCES)
+        .unwrap();
     assert_eq!(cell(&r, 1, 0), "任务编号");
     assert_eq!(cell(&r, 1, 7), "颜色");
     let rows: Vec<Vec<String>> = (2..r.height() as u32)
@@ -162,16 +242,24 @@ fn occurrence_sheet(wb: &mut Xlsx<std::io::BufReader<std::fs::File>>) {
         .collect();
     assert_eq!(rows.len(), 3);
     // Store order: by window start.
-    assert_eq!((rows[0][0].as_str(), rows[0][2].as_str()), ("2.2", "长期调度"));
+    assert_eq!(
+        (rows[0][0].as_str(), rows[0][2].as_str()),
+        ("2.2", "长期调度")
+    );
     assert!(rows[0][1].starts_with("2.2 按照"), "{}", rows[0][1]);
     assert_eq!(rows[1][2], "2026年秋季开学");
     assert_eq!(rows[1][6], "已逾期（截止2026-10-01）");
     assert_eq!(rows[1][7], "红");
-    assert_eq!(rows[2][3..], ["2027-02-15", "2027-03-31", "2027-03-31", "已完成", "蓝"]);
+    assert_eq!(
+        rows[2][3..],
+        ["2027-02-15", "2027-03-31", "2027-03-31", "已完成", "蓝"]
+    );
 }
 
 fn csv_records(bytes: &[u8]) -> Vec<csv::StringRecord> {
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").expect("CSV starts with a BOM");
+    let body = bytes
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .expect("CSV starts with a BOM");
     let mut r = csv::Reader::from_reader(body);
     assert_eq!(&r.headers().unwrap()[7], "进展情况");
     r.records().map(Result::unwrap).collect()
@@ -182,7 +270,9 @@ fn csv_has_one_row_per_task() {
     let env = setup();
     let out = env.ok(&["export", "--format", "csv", "--as-of", "2027-03-10"]);
     let recs = csv_records(&out.stdout);
-    let catalog = dutybell::loader::load(&env.config, date(2027, 3, 10)).unwrap().catalog;
+    let catalog = dutybell::loader::load(&env.config, date(2027, 3, 10))
+        .unwrap()
+        .catalog;
     let ids: Vec<&str> = recs.iter().map(|r| &r[0]).collect();
     let expect: Vec<&str> = catalog.tasks.iter().map(|t| t.id.as_str()).collect();
     assert_eq!(ids.len(), 41);
@@ -195,7 +285,10 @@ fn csv_has_one_row_per_task() {
     let early = env.ok(&["export", "--format", "csv", "--as-of", "2027-03-01"]);
     let early = csv_records(&early.stdout);
     let p = &early.iter().find(|r| &r[0] == "4.2").unwrap()[7];
-    assert_eq!(p, "当前：2027年春季开学 进行中（截止2027-03-31）\n另有1项已逾期未完成");
+    assert_eq!(
+        p,
+        "当前：2027年春季开学 进行中（截止2027-03-31）\n另有1项已逾期未完成"
+    );
 }
 
 fn events(text: &str) -> Vec<icalendar::Event> {
@@ -221,27 +314,56 @@ fn ics_has_stable_all_day_events_for_the_unit() {
     let env = setup();
     let (a, b) = (env.path("a.ics"), env.path("b.ics"));
     for p in [&a, &b] {
-        env.ok(&["export", "--format", "ics", "--unit", "office_taole", "-o", p.to_str().unwrap()]);
+        env.ok(&[
+            "export",
+            "--format",
+            "ics",
+            "--unit",
+            "office_taole",
+            "-o",
+            p.to_str().unwrap(),
+        ]);
     }
     let text = std::fs::read_to_string(&a).unwrap();
     assert!(text.contains("X-WR-CALNAME:督办提醒·陶乐市场监管所\r\n"));
     assert!(text.contains(&format!("PRODID:{}\r\n", dutybell::export::ICS_PRODID)));
-    assert!(text.split("\r\n").all(|l| l.len() <= 75), "a line is longer than 75 octets");
+    assert!(
+        text.split("\r\n").all(|l| l.len() <= 75),
+        "a line is longer than 75 octets"
+    );
     let (ea, eb) = (events(&text), events(&std::fs::read_to_string(&b).unwrap()));
     let uids = |es: &[icalendar::Event]| -> Vec<String> {
-        es.iter().map(|e| e.get_uid().unwrap().to_string()).collect()
+        es.iter()
+            .map(|e| e.get_uid().unwrap().to_string())
+            .collect()
     };
     assert_eq!(uids(&ea), uids(&eb), "UIDs change between exports");
     assert_eq!(ea.len(), 3, "4.2 (via 各市场监管所) twice and 2.2");
-    let spring = ea.iter().find(|e| e.get_uid() == Some("4.2-2027-spring_term_start@dutybell")).unwrap();
+    let spring = ea
+        .iter()
+        .find(|e| e.get_uid() == Some("4.2-2027-spring_term_start@dutybell"))
+        .unwrap();
     assert_eq!(day(spring.get_start()), "2027-02-15");
     assert_eq!(day(spring.get_end()), "2027-04-01", "DTEND is exclusive");
     let summary = spring.get_summary().unwrap();
-    assert!(summary.starts_with("【已完成】4.2 每年开展春秋季校园食品安全专项整治"), "{summary}");
+    assert!(
+        summary.starts_with("【已完成】4.2 每年开展春秋季校园食品安全专项整治"),
+        "{summary}"
+    );
     let desc = spring.get_description().unwrap();
-    assert!(desc.contains("角色：配合") && desc.contains("落实措施："), "{desc}");
-    let long = ea.iter().find(|e| e.get_uid() == Some("2.2-long@dutybell")).unwrap();
-    assert_eq!(day(long.get_start()), "2099-12-31", "a deadline is one day on its due date");
+    assert!(
+        desc.contains("角色：配合") && desc.contains("落实措施："),
+        "{desc}"
+    );
+    let long = ea
+        .iter()
+        .find(|e| e.get_uid() == Some("2.2-long@dutybell"))
+        .unwrap();
+    assert_eq!(
+        day(long.get_start()),
+        "2099-12-31",
+        "a deadline is one day on its due date"
+    );
     assert_eq!(day(long.get_end()), "2100-01-01");
     let lead = env.ok(&["export", "--format", "ics", "--unit", "catering"]);
     let lead = events(&String::from_utf8(lead.stdout).unwrap());
@@ -267,23 +389,46 @@ fn a_good_csv_is_imported_and_shows_in_the_export() {
         "good.csv",
         "任务编号,进展情况,完成,填报人\n2.2,\"已完成一企一档检查\n共12家\",是,食品室李四\n4.2,秋季整治补报,否,\n",
     );
-    let dry = env.ok(&["import-progress", csv.to_str().unwrap(), "--by", "餐饮室王五", "--dry-run"]);
+    let dry = env.ok(&[
+        "import-progress",
+        csv.to_str().unwrap(),
+        "--by",
+        "餐饮室王五",
+        "--dry-run",
+    ]);
     assert!(String::from_utf8_lossy(&dry.stdout).contains("nothing written"));
     assert!(notes_of(&env.db, "2.2").is_empty(), "dry run wrote");
-    env.ok(&["import-progress", csv.to_str().unwrap(), "--by", "餐饮室王五"]);
+    env.ok(&[
+        "import-progress",
+        csv.to_str().unwrap(),
+        "--by",
+        "餐饮室王五",
+    ]);
     let n = notes_of(&env.db, "2.2");
     assert_eq!(n.len(), 1);
-    assert_eq!((n[0].occurrence_key.as_deref(), n[0].done), (Some(LONG), true));
-    assert_eq!((n[0].source, n[0].by_name.as_str()), (ProgressSource::Csv, "食品室李四"));
+    assert_eq!(
+        (n[0].occurrence_key.as_deref(), n[0].done),
+        (Some(LONG), true)
+    );
+    assert_eq!(
+        (n[0].source, n[0].by_name.as_str()),
+        (ProgressSource::Csv, "食品室李四")
+    );
     assert_eq!(n[0].note, "已完成一企一档检查\n共12家");
     let store = Store::open(&env.db).unwrap();
-    assert_eq!(store.occurrence(LONG).unwrap().unwrap().status, OccurrenceStatus::Done);
+    assert_eq!(
+        store.occurrence(LONG).unwrap().unwrap().status,
+        OccurrenceStatus::Done
+    );
     let n42 = notes_of(&env.db, "4.2");
     let added = n42.iter().find(|n| n.note == "秋季整治补报").unwrap();
     assert_eq!((added.by_name.as_str(), added.done), ("餐饮室王五", false));
     let md = env.ok(&["export", "--format", "md"]);
     let md = String::from_utf8(md.stdout).unwrap();
-    assert!(md.contains("食品室李四：已完成一企一档检查<br>共12家<br>当前：长期调度 已完成"), "{md}");
+    assert!(
+        md.contains("食品室李四：已完成一企一档检查<br>共12家<br>当前：长期调度 已完成"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -301,5 +446,8 @@ fn a_csv_with_one_bad_row_writes_nothing_and_exits_2() {
     assert!(!err.contains("line 2"), "{err}");
     assert!(notes_of(&env.db, "2.2").is_empty());
     let store = Store::open(&env.db).unwrap();
-    assert_eq!(store.occurrence(LONG).unwrap().unwrap().status, OccurrenceStatus::Open);
+    assert_eq!(
+        store.occurrence(LONG).unwrap().unwrap().status,
+        OccurrenceStatus::Open
+    );
 }
