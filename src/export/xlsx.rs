@@ -163,7 +163,7 @@ fn row_height(lines: usize) -> f64 {
 }
 
 fn occurrence_sheet(ws: &mut Worksheet, rows: &[OccurrenceRow]) -> Result<(), ExportError> {
-    const HEAD: [&str; 8] = [
+    const HEAD: [&str; 9] = [
         "任务编号",
         "具体任务",
         "周期",
@@ -172,15 +172,16 @@ fn occurrence_sheet(ws: &mut Worksheet, rows: &[OccurrenceRow]) -> Result<(), Ex
         "截止",
         "状态",
         "颜色",
+        "周期编号",
     ];
-    const W: [f64; 8] = [8.0, 60.0, 18.0, 11.0, 11.0, 11.0, 22.0, 6.0];
+    const W: [f64; 9] = [8.0, 56.0, 18.0, 11.0, 11.0, 11.0, 22.0, 6.0, 30.0];
     let head = base(11).set_bold().set_align(FormatAlign::Center);
     let body = base(10);
     ws.merge_range(
         0,
         0,
         0,
-        7,
+        8,
         SHEET_OCCURRENCES,
         &head.clone().set_font_size(14),
     )?;
@@ -206,6 +207,7 @@ fn occurrence_sheet(ws: &mut Worksheet, rows: &[OccurrenceRow]) -> Result<(), Ex
         }
         let colour = body.clone().set_background_color(fill(o.colour));
         ws.write_string_with_format(r, 7, o.colour.zh(), &colour)?;
+        ws.write_string_with_format(r, 8, &o.key, &body)?;
     }
     page_setup(ws, 1)?;
     ws.set_freeze_panes(2, 0)?;

@@ -237,8 +237,9 @@ fn occurrence_sheet(wb: &mut Xlsx<std::io::BufReader<std::fs::File>>) {
         .unwrap();
     assert_eq!(cell(&r, 1, 0), "任务编号");
     assert_eq!(cell(&r, 1, 7), "颜色");
+    assert_eq!(cell(&r, 1, 8), "周期编号");
     let rows: Vec<Vec<String>> = (2..r.height() as u32)
-        .map(|i| (0..8).map(|c| cell(&r, i, c)).collect())
+        .map(|i| (0..9).map(|c| cell(&r, i, c)).collect())
         .collect();
     assert_eq!(rows.len(), 3);
     // Store order: by window start.
@@ -252,7 +253,14 @@ fn occurrence_sheet(wb: &mut Xlsx<std::io::BufReader<std::fs::File>>) {
     assert_eq!(rows[1][7], "红");
     assert_eq!(
         rows[2][3..],
-        ["2027-02-15", "2027-03-31", "2027-03-31", "已完成", "蓝"]
+        [
+            "2027-02-15",
+            "2027-03-31",
+            "2027-03-31",
+            "已完成",
+            "蓝",
+            SPRING
+        ]
     );
 }
 
