@@ -10,6 +10,8 @@
 //! - [`store`]: the SQLite state: occurrences, outbox, deliveries, progress.
 //! - [`dispatch`]: send claimed rows, retry policy, downtime catch-up (no SQL).
 //! - [`notify`]: channels (file, email, webhooks) that send one rendered notification.
+//! - [`export`]: the checklist back as xlsx/csv/md with 进展情况, and a unit's calendar as ics.
+//! - [`progress_csv`]: validates a progress CSV returned by a section into notes to record.
 //! - [`loader`]: loads config + plan + calendar for a command, all or nothing.
 //! - [`cli`]: argument parsing, one library call per command, printing, exit codes.
 
@@ -19,7 +21,9 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod dispatch;
+pub mod export;
 pub mod loader;
 pub mod notify;
+pub mod progress_csv;
 pub mod schedule;
 pub mod store;

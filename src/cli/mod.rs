@@ -2,7 +2,9 @@
 //!
 //! Exit codes: 0 ok, 1 runtime failure, 2 bad configuration or usage.
 
+mod export;
 mod ops;
+mod progress_import;
 mod tasks;
 
 use std::path::PathBuf;
@@ -42,6 +44,10 @@ pub enum Command {
     Outbox(ops::OutboxArgs),
     /// Record progress (进展情况) on a task; `--done` stops the occurrence's reminders.
     Progress(ops::ProgressArgs),
+    /// Export the checklist (xlsx, csv, md) with 进展情况, or a unit's calendar (ics).
+    Export(export::ExportArgs),
+    /// Import progress notes from a CSV, all or nothing.
+    ImportProgress(progress_import::ImportArgs),
 }
 
 /// Parse arguments, run, and return the process exit code.
@@ -82,6 +88,8 @@ pub fn main() -> ExitCode {
         Command::Status => ops::status(&loaded, now),
         Command::Outbox(a) => ops::outbox(&loaded, a, now),
         Command::Progress(a) => ops::progress(&loaded, a, now),
+        Command::Export(a) => export::run(&loaded, a, today, now),
+        Command::ImportProgress(a) => progress_import::run(&loaded, a, today, now),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 
 use super::CliError;
 use crate::loader::Loaded;
-use crate::store::{NewProgress, OutboxState, ProgressSource, Store};
+use crate::store::{NewProgress, OccurrenceFilter, OutboxState, ProgressSource, Store};
 
 /// `outbox` arguments.
 #[derive(Debug, Args)]
@@ -186,10 +186,14 @@ pub(super) fn progress(l: &Loaded, a: &ProgressArgs, now: Timestamp) -> Result<(
     let today = now.to_zoned_datetime(tz).date();
     let occurrence = match &a.occurrence {
         Some(k) => Some(k.clone()),
-        None => store
-            .current_occurrence(&a.task, today)
-            .map_err(rt)?
-            .map(|o| o.key),
+        None => {
+            let filter = OccurrenceFilter {
+                task_id: Some(a.task.clone()),
+                ..OccurrenceFilter::default()
+            };
+            let occs = store.occurrences(&filter).map_err(rt)?;
+            crate::progress_csv::current_open(&occs, &a.task, today).map(|o| o.key.clone())
+        }
     };
     if a.done && occurrence.is_none() {
         return Err(CliError::Usage(format!(

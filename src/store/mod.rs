@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+mod batch;
 mod enqueue;
 mod outbox;
 mod progress;

@@ -4,7 +4,6 @@
 //! reminders) and `digest_runs` tables.
 
 use jiff::Timestamp;
-use jiff::civil::Date;
 use rusqlite::{OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
 use super::types::{date, enum_parse, ts};
@@ -18,6 +17,46 @@ const PROGRESS_COLUMNS: &str = "id, task_id, occurrence_key, note, by_name, at, 
 const OCCURRENCE_COLUMNS: &str = "key, task_id, rule_index, period_label, window_start, \
     window_end, due_date, status, colour, updated_at";
 
+/// Record one note inside `tx`: check its occurrence, insert it, and when `done` close the
+/// occurrence and cancel its pending/retry reminders. Shared by single notes and CSV batches.
+pub(super) fn insert_note(
+    tx: &Transaction<'_>,
+    p: &NewProgress,
+    now_s: i64,
+) -> Result<i64, StoreError> {
+    if let Some(key) = &p.occurrence_key {
+        check_occurrence(tx, key, &p.task_id)?;
+    } else if p.done {
+        return Err(StoreError::DoneWithoutOccurrence(p.task_id.clone()));
+    }
+    tx.prepare_cached(
+        "INSERT INTO progress (task_id, occurrence_key, note, by_name, at, done, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        p.task_id,
+        p.occurrence_key,
+        p.note,
+        p.by_name,
+        now_s,
+        p.done,
+        p.source.as_str()
+    ])?;
+    let id = tx.last_insert_rowid();
+    if let (true, Some(key)) = (p.done, &p.occurrence_key) {
+        tx.execute(
+            "UPDATE occurrences SET status = 'done', updated_at = ?2 WHERE key = ?1",
+            params![key, now_s],
+        )?;
+        tx.execute(
+            "UPDATE outbox SET state = 'cancelled', last_error = 'occurrence done', updated_at = ?2
+             WHERE occurrence_key = ?1 AND state IN ('pending', 'retry')",
+            params![key, now_s],
+        )?;
+    }
+    Ok(id)
+}
+
 impl Store {
     /// Records a progress note and returns its id. If `p.done`, the occurrence is marked done and
     /// its remaining pending/retry reminders are cancelled in the same transaction, so no reminder
@@ -28,41 +67,10 @@ impl Store {
     /// [`StoreError::NoSuchOccurrence`] / [`StoreError::OccurrenceTaskMismatch`] if the key is
     /// unknown or belongs to another task; [`StoreError::Sqlite`].
     pub fn add_progress(&mut self, p: NewProgress, now: Timestamp) -> Result<i64, StoreError> {
-        let now_s = now.as_second();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if let Some(key) = &p.occurrence_key {
-            check_occurrence(&tx, key, &p.task_id)?;
-        } else if p.done {
-            return Err(StoreError::DoneWithoutOccurrence(p.task_id));
-        }
-        tx.execute(
-            "INSERT INTO progress (task_id, occurrence_key, note, by_name, at, done, source)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                p.task_id,
-                p.occurrence_key,
-                p.note,
-                p.by_name,
-                now_s,
-                p.done,
-                p.source.as_str()
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
-        if let (true, Some(key)) = (p.done, &p.occurrence_key) {
-            tx.execute(
-                "UPDATE occurrences SET status = 'done', updated_at = ?2 WHERE key = ?1",
-                params![key, now_s],
-            )?;
-            tx.execute(
-                "UPDATE outbox SET state = 'cancelled', last_error = 'occurrence done',
-                     updated_at = ?2
-                 WHERE occurrence_key = ?1 AND state IN ('pending', 'retry')",
-                params![key, now_s],
-            )?;
-        }
+        let id = insert_note(&tx, &p, now.as_second())?;
         tx.commit()?;
         Ok(id)
     }
@@ -126,24 +134,6 @@ impl Store {
             out.push(occurrence_from_row(row)?);
         }
         Ok(out)
-    }
-
-    /// The occurrence of `task_id` under way on `today`: the open one that started most recently.
-    /// This is what `progress --done` and a CSV import close when no occurrence is named.
-    ///
-    /// # Errors
-    /// [`StoreError::Sqlite`] or [`StoreError::Corrupt`].
-    pub fn current_occurrence(
-        &self,
-        task_id: &str,
-        today: Date,
-    ) -> Result<Option<Occurrence>, StoreError> {
-        let filter = OccurrenceFilter {
-            task_id: Some(task_id.to_string()),
-            status: Some(OccurrenceStatus::Open),
-            started_by: Some(today),
-        };
-        Ok(self.occurrences(&filter)?.pop())
     }
 
     /// One occurrence by key.

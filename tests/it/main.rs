@@ -3,6 +3,7 @@
 mod calendar;
 mod config_check;
 mod email;
+mod export;
 mod helpers;
 mod seeds;
 mod store;
