@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 ok, 1 runtime failure, 2 bad configuration or usage.
 
+mod plan;
 mod tasks;
 
 use std::path::PathBuf;
@@ -31,6 +32,8 @@ pub enum Command {
     Check,
     /// List the plan's tasks.
     Tasks(tasks::TasksArgs),
+    /// Show the occurrences and reminders of a date range.
+    Plan(plan::PlanArgs),
 }
 
 /// Parse arguments, run, and return the process exit code.
@@ -61,6 +64,7 @@ pub fn main() -> ExitCode {
             Ok(())
         }
         Command::Tasks(a) => tasks::run(&loaded, a),
+        Command::Plan(a) => plan::run(&loaded, a, today),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
