@@ -58,11 +58,14 @@ fn range(a: &PlanArgs, today: Date) -> Result<(Date, Date), CliError> {
         (None, Some(0)) => return Err(CliError::Usage("--days must be at least 1".into())),
         (None, days) => {
             let span = jiff::Span::new().days(i64::from(days.unwrap_or(30)) - 1);
-            from.checked_add(span).map_err(|e| CliError::Usage(format!("--days: {e}")))?
+            from.checked_add(span)
+                .map_err(|e| CliError::Usage(format!("--days: {e}")))?
         }
     };
     if to < from {
-        return Err(CliError::Usage(format!("--to {to} is before --from {from}")));
+        return Err(CliError::Usage(format!(
+            "--to {to} is before --from {from}"
+        )));
     }
     Ok((from, to))
 }
@@ -91,9 +94,12 @@ fn filter(c: &Catalog, p: &mut Plan, a: &PlanArgs) {
     }
     if let Some(u) = &a.unit {
         let head = format!("{u}{HEAD_SUFFIX}");
-        p.reminders.retain(|r| &r.recipient == u || r.recipient == head);
-        p.occurrences
-            .retain(|o| c.task(&o.task_id).is_some_and(|t| c.role_of(t, u).is_some()));
+        p.reminders
+            .retain(|r| &r.recipient == u || r.recipient == head);
+        p.occurrences.retain(|o| {
+            c.task(&o.task_id)
+                .is_some_and(|t| c.role_of(t, u).is_some())
+        });
     }
 }
 
@@ -138,8 +144,17 @@ fn occurrence_line(o: &Occurrence) -> String {
     } else {
         format!("{}..{}", o.window_start, o.window_end)
     };
-    let why = if o.why.is_empty() { String::new() } else { format!("; {}", o.why.join("; ")) };
-    format!("{} [{kind}] {window} due {} {}{why}\n", o.key, o.due.strftime("%a %Y-%m-%d"), o.period_label)
+    let why = if o.why.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", o.why.join("; "))
+    };
+    format!(
+        "{} [{kind}] {window} due {} {}{why}\n",
+        o.key,
+        o.due.strftime("%a %Y-%m-%d"),
+        o.period_label
+    )
 }
 
 /// One output line: occurrences that share instant, stage, channel, recipients and reason.
@@ -159,7 +174,9 @@ fn groups(rs: &[Reminder]) -> Vec<Line<'_>> {
         let mut stage_groups: Vec<Vec<&Reminder>> = Vec::new();
         for x in &rs[i..j] {
             let same = |g: &&mut Vec<&Reminder>| {
-                g[0].occurrence_key == x.occurrence_key && g[0].stage == x.stage && g[0].channel == x.channel
+                g[0].occurrence_key == x.occurrence_key
+                    && g[0].stage == x.stage
+                    && g[0].channel == x.channel
             };
             match stage_groups.iter_mut().find(same) {
                 Some(g) => g.push(x),
@@ -169,9 +186,15 @@ fn groups(rs: &[Reminder]) -> Vec<Line<'_>> {
         let first = out.len();
         for g in stage_groups {
             let sig = signature(&g);
-            match out[first..].iter_mut().find(|l| signature(&l.reminders) == sig) {
+            match out[first..]
+                .iter_mut()
+                .find(|l| signature(&l.reminders) == sig)
+            {
                 Some(l) => l.occurrences.push(&g[0].occurrence_key),
-                None => out.push(Line { occurrences: vec![&g[0].occurrence_key], reminders: g }),
+                None => out.push(Line {
+                    occurrences: vec![&g[0].occurrence_key],
+                    reminders: g,
+                }),
             }
         }
         i = j;
@@ -182,7 +205,10 @@ fn groups(rs: &[Reminder]) -> Vec<Line<'_>> {
 /// What must be equal for two occurrences to share a line (the reason's due date included).
 fn signature(g: &[&Reminder]) -> (String, String, String, Vec<(String, bool)>) {
     let r = g[0];
-    let who = g.iter().map(|x| (x.recipient.clone(), x.supporting)).collect();
+    let who = g
+        .iter()
+        .map(|x| (x.recipient.clone(), x.supporting))
+        .collect();
     (r.stage.clone(), r.channel.clone(), r.why.clone(), who)
 }
 

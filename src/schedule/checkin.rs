@@ -28,14 +28,26 @@ fn periods(c: Checkin, y: i16) -> Vec<(String, String, Date, Date)> {
     };
     match c {
         Checkin::Monthly => (1..=12).for_each(|m| {
-            add(format!("{y}-{m:02}-checkin"), format!("{y}年{m}月"), span(m, 1));
+            add(
+                format!("{y}-{m:02}-checkin"),
+                format!("{y}年{m}月"),
+                span(m, 1),
+            );
         }),
         Checkin::Quarterly => (1..=4).for_each(|q| {
-            add(format!("{y}-Q{q}-checkin"), format!("{y}年第{q}季度"), span(3 * q - 2, 3));
+            add(
+                format!("{y}-Q{q}-checkin"),
+                format!("{y}年第{q}季度"),
+                span(3 * q - 2, 3),
+            );
         }),
         Checkin::HalfYearly => (1..=2).for_each(|h| {
             let half = if h == 1 { "上" } else { "下" };
-            add(format!("{y}-H{h}-checkin"), format!("{y}年{half}半年"), span(6 * h - 5, 6));
+            add(
+                format!("{y}-H{h}-checkin"),
+                format!("{y}年{half}半年"),
+                span(6 * h - 5, 6),
+            );
         }),
         Checkin::Yearly => {
             let (a, b) = year_window(y);
@@ -57,7 +69,11 @@ pub(crate) fn checkins<'a>(
     if task.deadline != Deadline::Ongoing || task.checkin == Checkin::None || pushes {
         return None;
     }
-    let base = Base { task, index: None, rule: None };
+    let base = Base {
+        task,
+        index: None,
+        rule: None,
+    };
     let mut seq = Vec::new();
     for y in years.0..=years.1 {
         for (key, label, start, end) in periods(task.checkin, y) {
@@ -67,7 +83,14 @@ pub(crate) fn checkins<'a>(
                 cadence(task.checkin),
                 why::short(due)
             )];
-            seq.push(base.draft(OccurrenceKind::Checkin, key, format!("{label}进展报送"), (start, end), due, why));
+            seq.push(base.draft(
+                OccurrenceKind::Checkin,
+                key,
+                format!("{label}进展报送"),
+                (start, end),
+                due,
+                why,
+            ));
         }
     }
     Some(seq)
@@ -76,12 +99,25 @@ pub(crate) fn checkins<'a>(
 /// The occurrence of a dated task deadline (key `{task}@deadline`), moved to the previous working
 /// day like rules by default.
 pub(crate) fn deadline<'a>(cal: &WorkCalendar, task: &'a Task) -> Option<Vec<Draft<'a>>> {
-    let Deadline::Date(d) = task.deadline else { return None };
-    let base = Base { task, index: None, rule: None };
+    let Deadline::Date(d) = task.deadline else {
+        return None;
+    };
+    let base = Base {
+        task,
+        index: None,
+        rule: None,
+    };
     let mut why = vec![format!("task deadline (完成时限) {d}")];
     let due = why::shifted(cal, d, crate::calendar::Shift::Previous, &mut why);
     let label = format!("{}完成时限", why::zh_date(d));
-    Some(vec![base.draft(OccurrenceKind::Deadline, "deadline".into(), label, (due, due), due, why)])
+    Some(vec![base.draft(
+        OccurrenceKind::Deadline,
+        "deadline".into(),
+        label,
+        (due, due),
+        due,
+        why,
+    )])
 }
 
 /// `quarterly`, … for the why-text.

@@ -74,13 +74,22 @@ impl<'a> Base<'a> {
 
 /// Jan 1 .. Dec 31 of `y`.
 pub(crate) fn year_window(y: i16) -> (Date, Date) {
-    (Date::constant(y, 1, 1), Date::new(y, 12, 31).unwrap_or(Date::MAX))
+    (
+        Date::constant(y, 1, 1),
+        Date::new(y, 12, 31).unwrap_or(Date::MAX),
+    )
 }
 
 /// `Date::new` that clamps the day to the month's last day (Jan 31 monthly → Feb 28/29).
 pub(crate) fn clamped(y: i16, m: i8, d: i8) -> Option<Date> {
     let first = Date::new(y, m, 1).ok()?;
-    Some(first.with().day(d.min(first.days_in_month())).build().unwrap_or(first))
+    Some(
+        first
+            .with()
+            .day(d.min(first.days_in_month()))
+            .build()
+            .unwrap_or(first),
+    )
 }
 
 /// All occurrences of one rule in the years `years` (inclusive), in no particular order.
@@ -92,7 +101,11 @@ pub(crate) fn expand_rule<'a>(
     rule: &'a Rule,
     years: (i16, i16),
 ) -> Vec<Draft<'a>> {
-    let base = Base { task, index: Some(index), rule: Some(rule) };
+    let base = Base {
+        task,
+        index: Some(index),
+        rule: Some(rule),
+    };
     match &rule.form {
         RuleForm::Once { date } => once(cal, &base, *date),
         RuleForm::YearlyDate { month, day } => (years.0..=years.1)
@@ -101,15 +114,22 @@ pub(crate) fn expand_rule<'a>(
         RuleForm::YearlyEvent { event, offset } => (years.0..=years.1)
             .filter_map(|y| yearly_event(cat, cal, &base, y, event, *offset))
             .collect(),
-        RuleForm::CampaignEvent { event, opens, closes } => (years.0..=years.1)
+        RuleForm::CampaignEvent {
+            event,
+            opens,
+            closes,
+        } => (years.0..=years.1)
             .filter_map(|y| campaign_event(cat, cal, &base, y, event, (*opens, *closes)))
             .collect(),
         RuleForm::CampaignFixed { from, to } => (years.0..=years.1)
             .filter_map(|y| campaign_fixed(cal, &base, y, *from, *to))
             .collect(),
-        RuleForm::EveryNYears { years: n, anchor, due, times } => {
-            every_n_years(cal, &base, years, (*n, *anchor, *due, *times))
-        }
+        RuleForm::EveryNYears {
+            years: n,
+            anchor,
+            due,
+            times,
+        } => every_n_years(cal, &base, years, (*n, *anchor, *due, *times)),
         other => periodic::expand(cal, &base, other, years),
     }
 }
@@ -119,7 +139,14 @@ fn once<'a>(cal: &WorkCalendar, b: &Base<'a>, date: Date) -> Vec<Draft<'a>> {
     let mut why = Vec::new();
     let due = why::shifted(cal, date, rule, &mut why);
     let label = why::zh_date(date);
-    vec![b.draft(OccurrenceKind::Deadline, date.to_string(), label, (due, due), due, why)]
+    vec![b.draft(
+        OccurrenceKind::Deadline,
+        date.to_string(),
+        label,
+        (due, due),
+        due,
+        why,
+    )]
 }
 
 fn yearly_date<'a>(cal: &WorkCalendar, b: &Base<'a>, y: i16, m: i8, d: i8) -> Option<Draft<'a>> {
@@ -128,7 +155,14 @@ fn yearly_date<'a>(cal: &WorkCalendar, b: &Base<'a>, y: i16, m: i8, d: i8) -> Op
     let mut why = vec![format!("every year on {m:02}-{d:02}")];
     let due = why::shifted(cal, date, b.rule?.shift, &mut why);
     let label = format!("{y}年度");
-    Some(b.draft(OccurrenceKind::Deadline, y.to_string(), label, year_window(y), due, why))
+    Some(b.draft(
+        OccurrenceKind::Deadline,
+        y.to_string(),
+        label,
+        year_window(y),
+        due,
+        why,
+    ))
 }
 
 /// The event's date in `y`, with the default-date note pushed to `why` and the warning text.
@@ -142,7 +176,9 @@ fn event_date(
     let (date, default) = ev.date_in(y)?;
     let warning = default.then(|| why::default_event(event, &ev.name, date));
     if default {
-        why.push(format!("{event} {date} is the default date; enter the real one in events"));
+        why.push(format!(
+            "{event} {date} is the default date; enter the real one in events"
+        ));
     } else {
         why.push(format!("{event} ({}) is {date}", ev.name));
     }
@@ -165,7 +201,14 @@ fn yearly_event<'a>(
     }
     let due = why::shifted(cal, raw, b.rule?.shift, &mut why);
     let label = format!("{y}年{name}");
-    let mut d = b.draft(OccurrenceKind::Deadline, format!("{y}-{event}"), label, year_window(y), due, why);
+    let mut d = b.draft(
+        OccurrenceKind::Deadline,
+        format!("{y}-{event}"),
+        label,
+        year_window(y),
+        due,
+        why,
+    );
     d.warning = warning;
     Some(d)
 }
@@ -182,10 +225,21 @@ fn campaign_event<'a>(
     let (date, name, warning) = event_date(cat, event, y, &mut why)?;
     let open = cal.apply(date, opens);
     let close_raw = cal.apply(date, closes);
-    why.push(format!("window {event}{opens:+} .. {event}{closes:+}", opens = Signed(opens), closes = Signed(closes)));
+    why.push(format!(
+        "window {event}{opens:+} .. {event}{closes:+}",
+        opens = Signed(opens),
+        closes = Signed(closes)
+    ));
     let due = why::shifted(cal, close_raw, b.rule?.shift, &mut why);
     let label = format!("{y}年{name}");
-    let mut d = b.draft(OccurrenceKind::Campaign, format!("{y}-{event}"), label, (open, due), due, why);
+    let mut d = b.draft(
+        OccurrenceKind::Campaign,
+        format!("{y}-{event}"),
+        label,
+        (open, due),
+        due,
+        why,
+    );
     d.opens = Some(open);
     d.warning = warning;
     Some(d)
@@ -197,7 +251,11 @@ struct Signed(Offset);
 impl std::fmt::Display for Signed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let neg = matches!(self.0, Offset::Days(n) | Offset::Workdays(n) if n < 0);
-        if neg { write!(f, "{}", self.0) } else { write!(f, "+{}", self.0) }
+        if neg {
+            write!(f, "{}", self.0)
+        } else {
+            write!(f, "+{}", self.0)
+        }
     }
 }
 
@@ -212,10 +270,20 @@ fn campaign_fixed<'a>(
     // A window like 12-01 .. 01-15 closes in the next year.
     let close_year = if to < from { y.checked_add(1)? } else { y };
     let close_raw = clamped(close_year, to.0, to.1)?;
-    let mut why = vec![format!("every year from {:02}-{:02} to {:02}-{:02}", from.0, from.1, to.0, to.1)];
+    let mut why = vec![format!(
+        "every year from {:02}-{:02} to {:02}-{:02}",
+        from.0, from.1, to.0, to.1
+    )];
     let due = why::shifted(cal, close_raw, b.rule?.shift, &mut why);
     let label = format!("{y}年{}月{}日至{}月{}日", from.0, from.1, to.0, to.1);
-    let mut d = b.draft(OccurrenceKind::Campaign, format!("{y}-campaign"), label, (open, due), due, why);
+    let mut d = b.draft(
+        OccurrenceKind::Campaign,
+        format!("{y}-campaign"),
+        label,
+        (open, due),
+        due,
+        why,
+    );
     d.opens = Some(open);
     Some(d)
 }
@@ -238,18 +306,31 @@ fn every_n_years<'a>(
         if start > hi {
             break;
         }
-        let (Ok(s), Ok(e)) = (i16::try_from(start), i16::try_from(end)) else { continue };
+        let (Ok(s), Ok(e)) = (i16::try_from(start), i16::try_from(end)) else {
+            continue;
+        };
         if end < lo {
             continue;
         }
         // Feb 29 in a period whose last year is not a leap year is clamped to Feb 28.
-        let Some(raw) = clamped(e, due_md.0, due_md.1) else { continue };
-        let mut why = vec![format!("every {n} years from {anchor}: period {s}–{e}, at least {times} time(s)")];
+        let Some(raw) = clamped(e, due_md.0, due_md.1) else {
+            continue;
+        };
+        let mut why = vec![format!(
+            "every {n} years from {anchor}: period {s}–{e}, at least {times} time(s)"
+        )];
         let Some(rule) = b.rule else { continue };
         let due = why::shifted(cal, raw, rule.shift, &mut why);
         let label = format!("{s}–{e}年（至少{times}次）");
         let window = (year_window(s).0, year_window(e).1);
-        let mut d = b.draft(OccurrenceKind::Deadline, format!("{s}-{e}"), label, window, due, why);
+        let mut d = b.draft(
+            OccurrenceKind::Deadline,
+            format!("{s}-{e}"),
+            label,
+            window,
+            due,
+            why,
+        );
         d.long_period = true;
         out.push(d);
     }

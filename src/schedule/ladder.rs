@@ -53,7 +53,12 @@ fn settle(cal: &WorkCalendar, d: Date, forward: bool, allowed: bool) -> Date {
 /// Every stage of `d`'s ladder. `prev_due`/`next_due` are the due dates of the neighbouring
 /// occurrences of the same rule: no stage fires on or before the previous due date (the start of
 /// this occurrence's ladder) and no overdue/escalation stage on or after the next due date.
-pub(crate) fn stages(cal: &WorkCalendar, d: &Draft<'_>, prev_due: Option<Date>, next_due: Option<Date>) -> Vec<Stage> {
+pub(crate) fn stages(
+    cal: &WorkCalendar,
+    d: &Draft<'_>,
+    prev_due: Option<Date>,
+    next_due: Option<Date>,
+) -> Vec<Stage> {
     let l = d.ladder;
     if !l.push {
         return Vec::new();
@@ -62,10 +67,28 @@ pub(crate) fn stages(cal: &WorkCalendar, d: &Draft<'_>, prev_due: Option<Date>, 
     let checkin = d.occ.kind == OccurrenceKind::Checkin;
     let mut raw = lead_stages(cal, d);
     if let Some(open) = d.opens {
-        raw.push((100, "open".into(), MessageKind::CampaignOpening, open, format!("campaign opens {open}"), Audience::Everyone));
+        raw.push((
+            100,
+            "open".into(),
+            MessageKind::CampaignOpening,
+            open,
+            format!("campaign opens {open}"),
+            Audience::Everyone,
+        ));
     }
-    let (due_name, due_kind) = if checkin { ("checkin", MessageKind::Checkin) } else { ("due", MessageKind::DueToday) };
-    raw.push((101, due_name.into(), due_kind, due, format!("due {due}"), Audience::Everyone));
+    let (due_name, due_kind) = if checkin {
+        ("checkin", MessageKind::Checkin)
+    } else {
+        ("due", MessageKind::DueToday)
+    };
+    raw.push((
+        101,
+        due_name.into(),
+        due_kind,
+        due,
+        format!("due {due}"),
+        Audience::Everyone,
+    ));
     raw.extend(after_stages(cal, d, next_due));
     let mut out: Vec<Stage> = Vec::new();
     for (order, name, kind, date, text, audience) in raw {
@@ -83,10 +106,26 @@ pub(crate) fn stages(cal: &WorkCalendar, d: &Draft<'_>, prev_due: Option<Date>, 
         if after && next_due.is_some_and(|n| at >= n) {
             continue;
         }
-        let why = if at == date { text } else { format!("{text}; {}", why::moved(cal, date, at)) };
+        let why = if at == date {
+            text
+        } else {
+            format!("{text}; {}", why::moved(cal, date, at))
+        };
         let colour = colour(cal, order, at, due, d.opens.is_some());
-        let kind = if checkin && order < 100 { MessageKind::Checkin } else { kind };
-        out.push(Stage { name, kind, colour, date: at, why, audience, order });
+        let kind = if checkin && order < 100 {
+            MessageKind::Checkin
+        } else {
+            kind
+        };
+        out.push(Stage {
+            name,
+            kind,
+            colour,
+            date: at,
+            why,
+            audience,
+            order,
+        });
     }
     merge_same_day(out)
 }
@@ -104,21 +143,44 @@ fn lead_stages(cal: &WorkCalendar, d: &Draft<'_>) -> Vec<Raw> {
         .ladder
         .before
         .iter()
-        .map(|o| (cal.before(base, *o), format!("lead-{o}"), format!("{} before {what} {base}", why::offset_text(*o))))
+        .map(|o| {
+            (
+                cal.before(base, *o),
+                format!("lead-{o}"),
+                format!("{} before {what} {base}", why::offset_text(*o)),
+            )
+        })
         .collect();
     if d.long_period {
         let start = d.occ.window_start;
         let half = (d.occ.due - start).get_days() / 2;
         let mid = start.saturating_add(jiff::Span::new().days(half));
-        raw.push((mid, "midpoint".into(), format!("midpoint of the period {} .. {}", start, d.occ.due)));
+        raw.push((
+            mid,
+            "midpoint".into(),
+            format!("midpoint of the period {} .. {}", start, d.occ.due),
+        ));
         let o = Offset::Days(90);
-        raw.push((cal.before(d.occ.due, o), "lead-90d".into(), format!("90 days before due {}", d.occ.due)));
+        raw.push((
+            cal.before(d.occ.due, o),
+            "lead-90d".into(),
+            format!("90 days before due {}", d.occ.due),
+        ));
     }
     raw.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
     raw.dedup_by(|a, b| a.1 == b.1);
     raw.into_iter()
         .enumerate()
-        .map(|(i, (date, name, why))| (u32::try_from(i).unwrap_or(99).min(99), name, MessageKind::Lead, date, why, Audience::Everyone))
+        .map(|(i, (date, name, why))| {
+            (
+                u32::try_from(i).unwrap_or(99).min(99),
+                name,
+                MessageKind::Lead,
+                date,
+                why,
+                Audience::Everyone,
+            )
+        })
         .collect()
 }
 
@@ -131,20 +193,36 @@ fn after_stages(cal: &WorkCalendar, d: &Draft<'_>, next_due: Option<Date>) -> Ve
     if let Some(every) = l.overdue_every.filter(|o| !o.is_zero()) {
         let mut at = due;
         for k in 1..=MAX_OVERDUE {
-            let n = cal.apply(at, every);
+            // Step from the settled date, so a repeat that lands in a holiday does not pile up
+            // with the following ones on the first working day after it.
+            let n = settle(cal, cal.apply(at, every), true, l.on_non_working_days);
             if n <= at || next_due.is_some_and(|x| n >= x) {
                 break;
             }
             at = n;
             let why = format!("overdue: {k} × {} after due {due}", why::offset_text(every));
-            out.push((200 + k, format!("overdue-{k}"), MessageKind::Overdue, at, why, Audience::Lead));
+            out.push((
+                200 + k,
+                format!("overdue-{k}"),
+                MessageKind::Overdue,
+                at,
+                why,
+                Audience::Lead,
+            ));
         }
     }
     if let Some(after) = l.escalate_after.filter(|_| !l.escalate_to.is_empty()) {
         let at = cal.apply(due, after);
         if at > due {
             let why = format!("{} overdue (due {due}): escalated", why::offset_text(after));
-            out.push((300, "escalate-1".into(), MessageKind::Escalation, at, why, Audience::Escalation));
+            out.push((
+                300,
+                "escalate-1".into(),
+                MessageKind::Escalation,
+                at,
+                why,
+                Audience::Escalation,
+            ));
         }
     }
     out

@@ -59,15 +59,38 @@ pub fn plan(cat: &Catalog, cal: &WorkCalendar, from: Date, to: Date) -> Plan {
     let tz = TimeZone::get(&cat.settings.timezone).unwrap_or(TimeZone::UTC);
     let mut out = Plan::default();
     let mut warnings = BTreeSet::new();
+    let router = route::Router::new(cat);
     for task in &cat.tasks {
+        let units = router.task_units(task);
         for seq in task_sequences(cat, cal, task, from, to) {
-            plan_sequence(cat, cal, &tz, task, &seq, (from, to), &mut out, &mut warnings);
+            let ctx = SeqCtx {
+                router: &router,
+                units: &units,
+                cal,
+                tz: &tz,
+            };
+            plan_sequence(&ctx, &seq, (from, to), &mut out, &mut warnings);
         }
     }
-    out.occurrences.sort_by(|a, b| (a.due, &a.key).cmp(&(b.due, &b.key)));
+    out.occurrences
+        .sort_by(|a, b| (a.due, &a.key).cmp(&(b.due, &b.key)));
     out.occurrences.dedup_by(|a, b| a.key == b.key);
     out.reminders.sort_by_cached_key(|r| (r.at, r.dedupe_key()));
-    out.reminders.dedup_by(|a, b| a.dedupe_key() == b.dedupe_key());
+    out.reminders.dedup_by(|a, b| {
+        (
+            &a.task_id,
+            &a.occurrence_key,
+            &a.stage,
+            &a.recipient,
+            &a.channel,
+        ) == (
+            &b.task_id,
+            &b.occurrence_key,
+            &b.stage,
+            &b.recipient,
+            &b.channel,
+        )
+    });
     let missing = cal.uncovered_years(from, to);
     if !missing.is_empty() {
         out.warnings.push(cal.uncovered_warning(&missing));
@@ -111,13 +134,17 @@ fn task_sequences<'a>(
     seqs
 }
 
+/// What planning one sequence needs besides the sequence.
+struct SeqCtx<'a> {
+    router: &'a route::Router<'a>,
+    units: &'a route::TaskUnits,
+    cal: &'a WorkCalendar,
+    tz: &'a TimeZone,
+}
+
 /// Ladders for one sequence; keeps what touches the range.
-#[allow(clippy::too_many_arguments)]
 fn plan_sequence(
-    cat: &Catalog,
-    cal: &WorkCalendar,
-    tz: &TimeZone,
-    task: &Task,
+    ctx: &SeqCtx<'_>,
     seq: &[Draft<'_>],
     (from, to): (Date, Date),
     out: &mut Plan,
@@ -132,12 +159,12 @@ fn plan_sequence(
         }
         let prev = i.checked_sub(1).map(|p| seq[p].occ.due);
         let next = seq.get(i + 1).map(|n| n.occ.due);
-        let stages = ladder::stages(cal, d, prev, next);
+        let stages = ladder::stages(ctx.cal, d, prev, next);
         let mut touched = d.occ.window_start <= to && d.occ.window_end >= from;
         for st in stages.iter().filter(|s| s.date >= from && s.date <= to) {
             touched = true;
             out.reminders
-                .extend(route::reminders(cat, tz, task, d, st));
+                .extend(route::reminders(ctx.router, ctx.units, ctx.tz, d, st));
         }
         if touched {
             out.occurrences.push(d.occ.clone());

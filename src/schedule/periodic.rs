@@ -54,15 +54,32 @@ fn half_yearly<'a>(cal: &WorkCalendar, b: &Base<'a>, y: i16, (m, d): (i8, i8)) -
             let start = Date::new(y, 1 + 6 * h, 1).ok()?;
             let end = Date::new(y, 6 + 6 * h, 30 + h).ok()?;
             let label = format!("{y}年{}半年", if h == 0 { "上" } else { "下" });
-            Some(b.draft(OccurrenceKind::Deadline, format!("{y}-H{}", h + 1), label, (start, end), due, why))
+            Some(b.draft(
+                OccurrenceKind::Deadline,
+                format!("{y}-H{}", h + 1),
+                label,
+                (start, end),
+                due,
+                why,
+            ))
         })
         .collect()
 }
 
 /// Quarter `q` of `y`: window is the quarter; due after its end. Key `{y}-Q{q}`.
-fn quarterly<'a>(cal: &WorkCalendar, b: &Base<'a>, y: i16, q: i8, due: QuarterDue) -> Option<Draft<'a>> {
+fn quarterly<'a>(
+    cal: &WorkCalendar,
+    b: &Base<'a>,
+    y: i16,
+    q: i8,
+    due: QuarterDue,
+) -> Option<Draft<'a>> {
     let start = Date::new(y, 3 * q - 2, 1).ok()?;
-    let end = start.last_of_month().checked_add(jiff::Span::new().months(2)).ok()?.last_of_month();
+    let end = start
+        .last_of_month()
+        .checked_add(jiff::Span::new().months(2))
+        .ok()?
+        .last_of_month();
     let mut why = Vec::new();
     let due = match due {
         QuarterDue::WorkdaysAfterEnd(n) => {
@@ -78,16 +95,33 @@ fn quarterly<'a>(cal: &WorkCalendar, b: &Base<'a>, y: i16, q: i8, due: QuarterDu
         }
     };
     let label = format!("{y}年第{q}季度");
-    Some(b.draft(OccurrenceKind::Deadline, format!("{y}-Q{q}"), label, (start, end), due, why))
+    Some(b.draft(
+        OccurrenceKind::Deadline,
+        format!("{y}-Q{q}"),
+        label,
+        (start, end),
+        due,
+        why,
+    ))
 }
 
 /// The last working day of the month containing `d` (or of the window ending at `end`).
 pub(crate) fn last_workday_until(cal: &WorkCalendar, end: Date) -> Date {
-    if cal.is_workday(end) { end } else { cal.prev_workday(end) }
+    if cal.is_workday(end) {
+        end
+    } else {
+        cal.prev_workday(end)
+    }
 }
 
 /// Month `m` of `y`. Day N is clamped to the month's last day (31 → Feb 28/29, Apr 30).
-fn monthly<'a>(cal: &WorkCalendar, b: &Base<'a>, y: i16, m: i8, day: MonthDay) -> Option<Draft<'a>> {
+fn monthly<'a>(
+    cal: &WorkCalendar,
+    b: &Base<'a>,
+    y: i16,
+    m: i8,
+    day: MonthDay,
+) -> Option<Draft<'a>> {
     let start = Date::new(y, m, 1).ok()?;
     let end = start.last_of_month();
     let mut why = Vec::new();
@@ -107,7 +141,14 @@ fn monthly<'a>(cal: &WorkCalendar, b: &Base<'a>, y: i16, m: i8, day: MonthDay) -
         }
     };
     let label = format!("{y}年{m}月");
-    Some(b.draft(OccurrenceKind::Deadline, format!("{y}-{m:02}"), label, (start, end), due, why))
+    Some(b.draft(
+        OccurrenceKind::Deadline,
+        format!("{y}-{m:02}"),
+        label,
+        (start, end),
+        due,
+        why,
+    ))
 }
 
 /// One occurrence per ISO week; key `{iso-year}-W{week}`, window Monday..Sunday.
@@ -119,13 +160,21 @@ fn weekly<'a>(cal: &WorkCalendar, b: &Base<'a>, years: (i16, i16), wd: Weekday) 
     }
     while d <= last {
         let iso = d.iso_week_date();
-        let monday = d.saturating_sub(jiff::Span::new().days(i64::from(d.weekday().to_monday_zero_offset())));
+        let monday = d
+            .saturating_sub(jiff::Span::new().days(i64::from(d.weekday().to_monday_zero_offset())));
         let sunday = monday.saturating_add(jiff::Span::new().days(6));
         let mut why = vec![format!("every {}", d.strftime("%A"))];
         let due = why::shifted(cal, d, shift_of(b), &mut why);
         let (iy, w) = (iso.year(), iso.week());
         let label = format!("{iy}年第{w}周");
-        out.push(b.draft(OccurrenceKind::Deadline, format!("{iy}-W{w:02}"), label, (monday, sunday), due, why));
+        out.push(b.draft(
+            OccurrenceKind::Deadline,
+            format!("{iy}-W{w:02}"),
+            label,
+            (monday, sunday),
+            due,
+            why,
+        ));
         match d.checked_add(jiff::Span::new().days(7)) {
             Ok(n) => d = n,
             Err(_) => break,
@@ -136,13 +185,25 @@ fn weekly<'a>(cal: &WorkCalendar, b: &Base<'a>, years: (i16, i16), wd: Weekday) 
 
 /// One occurrence per day (working days only unless `workdays_only: false`; never shifted,
 /// since shifting every rest day onto a working day would duplicate that day).
-fn daily<'a>(cal: &WorkCalendar, b: &Base<'a>, years: (i16, i16), workdays_only: bool) -> Vec<Draft<'a>> {
+fn daily<'a>(
+    cal: &WorkCalendar,
+    b: &Base<'a>,
+    years: (i16, i16),
+    workdays_only: bool,
+) -> Vec<Draft<'a>> {
     let (mut d, last) = (year_window(years.0).0, year_window(years.1).1);
     let mut out = Vec::new();
     while d <= last {
         if !workdays_only || cal.is_workday(d) {
             let label = why::zh_date(d);
-            out.push(b.draft(OccurrenceKind::Deadline, d.to_string(), label, (d, d), d, Vec::new()));
+            out.push(b.draft(
+                OccurrenceKind::Deadline,
+                d.to_string(),
+                label,
+                (d, d),
+                d,
+                Vec::new(),
+            ));
         }
         match d.tomorrow() {
             Ok(n) => d = n,
@@ -156,7 +217,14 @@ fn daily<'a>(cal: &WorkCalendar, b: &Base<'a>, years: (i16, i16), workdays_only:
 fn single_day<'a>(cal: &WorkCalendar, b: &Base<'a>, d: Date, note: String) -> Draft<'a> {
     let mut why = vec![note];
     let due = why::shifted(cal, d, shift_of(b), &mut why);
-    b.draft(OccurrenceKind::Deadline, d.to_string(), why::zh_date(d), (due, due), due, why)
+    b.draft(
+        OccurrenceKind::Deadline,
+        d.to_string(),
+        why::zh_date(d),
+        (due, due),
+        due,
+        why,
+    )
 }
 
 /// The local dates on which a cron expression fires in the years `years` (one per date).
@@ -182,10 +250,18 @@ pub(crate) fn cron_dates(expr: &str, years: (i16, i16)) -> Vec<Date> {
         if next.year() > i32::from(years.1) {
             break;
         }
-        let Some(d) = to_date(next.date_naive()) else { break };
+        let Some(d) = to_date(next.date_naive()) else {
+            break;
+        };
         out.push(d);
         // Jump to the next day: one occurrence per date, and at most one search per day.
-        let Some(day) = next.date_naive().succ_opt().and_then(|n| n.and_hms_opt(0, 0, 0)) else { break };
+        let Some(day) = next
+            .date_naive()
+            .succ_opt()
+            .and_then(|n| n.and_hms_opt(0, 0, 0))
+        else {
+            break;
+        };
         cur = chrono::Utc.from_utc_datetime(&day);
     }
     out

@@ -6,6 +6,8 @@
 //! SMTP channel (else the fallback), plus each of its chat channels (a disabled one is replaced by
 //! the fallback); a unit with neither goes to the fallback.
 
+use std::collections::BTreeMap;
+
 use jiff::tz::TimeZone;
 
 use super::Draft;
@@ -16,9 +18,55 @@ use crate::schedule::Reminder;
 /// Suffix of a unit-head recipient id.
 pub const HEAD_SUFFIX: &str = "#head";
 
+/// Routing facts computed once per plan (channels per unit and head) and per task (lead and
+/// cooperating units), so the per-stage work is lookups only.
+pub(crate) struct Router<'c> {
+    cat: &'c Catalog,
+    channels: BTreeMap<String, Vec<String>>,
+}
+
+/// Lead and cooperating units of one task.
+pub(crate) struct TaskUnits {
+    lead: Vec<String>,
+    cooperating: Vec<String>,
+}
+
+impl<'c> Router<'c> {
+    /// Precompute the channels of every unit and unit head.
+    pub(crate) fn new(cat: &'c Catalog) -> Router<'c> {
+        let mut channels = BTreeMap::new();
+        for u in &cat.units {
+            channels.insert(u.id.clone(), channels_for(cat, &u.id));
+            let head = format!("{}{HEAD_SUFFIX}", u.id);
+            channels.insert(head.clone(), channels_for(cat, &head));
+        }
+        Router { cat, channels }
+    }
+
+    /// The units of `task`.
+    pub(crate) fn task_units(&self, task: &Task) -> TaskUnits {
+        TaskUnits {
+            lead: self.cat.lead_units(task),
+            cooperating: self.cat.cooperating_units(task),
+        }
+    }
+
+    fn channels(&self, recipient: &str) -> Vec<String> {
+        self.channels
+            .get(recipient)
+            .cloned()
+            .unwrap_or_else(|| channels_for(self.cat, recipient))
+    }
+}
+
 /// The recipients of a stage: `(recipient, supporting)`, lead units first, no duplicates.
-pub(crate) fn recipients(cat: &Catalog, task: &Task, d: &Draft<'_>, st: &Stage) -> Vec<(String, bool)> {
-    let lead = cat.lead_units(task);
+pub(crate) fn recipients(
+    cat: &Catalog,
+    units: &TaskUnits,
+    d: &Draft<'_>,
+    st: &Stage,
+) -> Vec<(String, bool)> {
+    let lead = &units.lead;
     let mut out: Vec<(String, bool)> = lead.iter().map(|u| (u.clone(), false)).collect();
     let add = |id: String, supporting: bool, out: &mut Vec<(String, bool)>| {
         if !out.iter().any(|(r, _)| *r == id) {
@@ -27,15 +75,15 @@ pub(crate) fn recipients(cat: &Catalog, task: &Task, d: &Draft<'_>, st: &Stage) 
     };
     match st.audience {
         Audience::Everyone if d.ladder.cooperating == Cooperating::Inform => {
-            for u in cat.cooperating_units(task) {
-                add(u, true, &mut out);
+            for u in &units.cooperating {
+                add(u.clone(), true, &mut out);
             }
         }
         Audience::Escalation => {
             for e in &d.ladder.escalate_to {
                 match e {
                     EscalateTo::Head => {
-                        for u in &lead {
+                        for u in lead {
                             if cat.unit(u).is_some_and(|x| x.head.is_some()) {
                                 add(format!("{u}{HEAD_SUFFIX}"), false, &mut out);
                             }
@@ -95,16 +143,22 @@ pub fn channels_for(cat: &Catalog, recipient: &str) -> Vec<String> {
 }
 
 /// The reminders of one stage: one per recipient and channel.
-pub(crate) fn reminders(cat: &Catalog, tz: &TimeZone, task: &Task, d: &Draft<'_>, st: &Stage) -> Vec<Reminder> {
+pub(crate) fn reminders(
+    router: &Router<'_>,
+    units: &TaskUnits,
+    tz: &TimeZone,
+    d: &Draft<'_>,
+    st: &Stage,
+) -> Vec<Reminder> {
     let at = tz
         .to_timestamp(st.date.to_datetime(d.ladder.time))
         .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     let mut out = Vec::new();
-    for (recipient, supporting) in recipients(cat, task, d, st) {
-        for channel in channels_for(cat, &recipient) {
+    for (recipient, supporting) in recipients(router.cat, units, d, st) {
+        for channel in router.channels(&recipient) {
             out.push(Reminder {
                 occurrence_key: d.occ.key.clone(),
-                task_id: task.id.clone(),
+                task_id: d.occ.task_id.clone(),
                 stage: st.name.clone(),
                 kind: st.kind,
                 colour: st.colour,

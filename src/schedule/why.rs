@@ -22,7 +22,10 @@ pub(crate) fn shifted(cal: &WorkCalendar, d: Date, shift: Shift, why: &mut Vec<S
     if s != d {
         why.push(moved(cal, d, s));
     } else if !cal.is_workday(d) {
-        why.push(format!("{} is not a working day; shift is none", cal.describe(d)));
+        why.push(format!(
+            "{} is not a working day; shift is none",
+            cal.describe(d)
+        ));
     }
     s
 }
