@@ -5,6 +5,7 @@
 mod export;
 mod ops;
 mod progress_import;
+mod plan;
 mod tasks;
 
 use std::path::PathBuf;
@@ -48,6 +49,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Import progress notes from a CSV, all or nothing.
     ImportProgress(progress_import::ImportArgs),
+    /// Show the occurrences and reminders of a date range.
+    Plan(plan::PlanArgs),
 }
 
 /// Parse arguments, run, and return the process exit code.
@@ -90,6 +93,7 @@ pub fn main() -> ExitCode {
         Command::Progress(a) => ops::progress(&loaded, a, now),
         Command::Export(a) => export::run(&loaded, a, today, now),
         Command::ImportProgress(a) => progress_import::run(&loaded, a, today, now),
+        Command::Plan(a) => plan::run(&loaded, a, today),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

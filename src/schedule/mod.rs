@@ -1,8 +1,176 @@
 //! Scheduling: from the catalog and the working-day calendar, every occurrence of every duty in a
 //! date range and every reminder for it (when, to whom, over which channel, which stage, why).
 //!
-//! Pure: no clock, no I/O. `plan` takes the range; callers decide what "now" is.
+//! Pure: no clock, no I/O. [`plan`] takes the range; callers decide what "now" is.
+//!
+//! Layout: `expand` (yearly and multi-year rule forms), `periodic` (half-yearly … cron),
+//! `checkin` (check-ins and task deadlines), `ladder` (reminder stages per occurrence), `route`
+//! (recipients and channels), `why` (explanations). See docs/SCHEDULE.md.
 
+mod checkin;
+mod expand;
+mod ladder;
+mod periodic;
+pub mod route;
 mod types;
+mod why;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeSet;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+
+use crate::calendar::WorkCalendar;
+use crate::catalog::{Catalog, Ladder, Task};
 
 pub use types::*;
+
+/// One generated occurrence before its reminders are computed.
+#[derive(Debug, Clone)]
+pub(crate) struct Draft<'a> {
+    /// The occurrence as it will be published.
+    pub occ: Occurrence,
+    /// The ladder that applies (rule ladder, or the task ladder for check-ins and deadlines).
+    pub ladder: &'a Ladder,
+    /// Campaign opening day (leads count back from it); `None` for deadlines and check-ins.
+    pub opens: Option<Date>,
+    /// Every-N-years periods also get the midpoint and 90-days-before reminders.
+    pub long_period: bool,
+    /// Warning for an event that fell back to its default date.
+    pub warning: Option<String>,
+}
+
+/// The years generated around `[from, to]`: one year of margin on both sides covers lead
+/// reminders before an early due date and overdue repeats after a late one.
+pub(crate) fn year_span(from: Date, to: Date) -> (i16, i16) {
+    (from.year().saturating_sub(1), to.year().saturating_add(1))
+}
+
+/// Everything planned for `[from, to]` (inclusive): every occurrence whose window or reminders
+/// touch the range and every reminder whose date is in it, in deterministic order.
+///
+/// Each occurrence's reminders depend only on the occurrence and its neighbours of the same rule,
+/// never on the range, so `plan(a..c)` equals the union of `plan(a..b)` and `plan(b+1..c)`.
+pub fn plan(cat: &Catalog, cal: &WorkCalendar, from: Date, to: Date) -> Plan {
+    let (from, to) = if from <= to { (from, to) } else { (to, from) };
+    let tz = TimeZone::get(&cat.settings.timezone).unwrap_or(TimeZone::UTC);
+    let mut out = Plan::default();
+    let mut warnings = BTreeSet::new();
+    let router = route::Router::new(cat);
+    for task in &cat.tasks {
+        let units = router.task_units(task);
+        for seq in task_sequences(cat, cal, task, from, to) {
+            let ctx = SeqCtx {
+                router: &router,
+                units: &units,
+                cal,
+                tz: &tz,
+            };
+            plan_sequence(&ctx, &seq, (from, to), &mut out, &mut warnings);
+        }
+    }
+    out.occurrences
+        .sort_by(|a, b| (a.due, &a.key).cmp(&(b.due, &b.key)));
+    out.occurrences.dedup_by(|a, b| a.key == b.key);
+    out.reminders.sort_by_cached_key(|r| (r.at, r.dedupe_key()));
+    out.reminders.dedup_by(|a, b| {
+        (
+            &a.task_id,
+            &a.occurrence_key,
+            &a.stage,
+            &a.recipient,
+            &a.channel,
+        ) == (
+            &b.task_id,
+            &b.occurrence_key,
+            &b.stage,
+            &b.recipient,
+            &b.channel,
+        )
+    });
+    let missing = cal.uncovered_years(from, to);
+    if !missing.is_empty() {
+        out.warnings.push(cal.uncovered_warning(&missing));
+    }
+    out.warnings.extend(warnings);
+    out
+}
+
+/// The occurrence sequences of one task: one per rule, plus check-ins and the deadline.
+/// Each sequence is sorted by due date, so neighbours bound each other's ladders.
+fn task_sequences<'a>(
+    cat: &'a Catalog,
+    cal: &WorkCalendar,
+    task: &'a Task,
+    from: Date,
+    to: Date,
+) -> Vec<Vec<Draft<'a>>> {
+    let years = year_span(from, to);
+    let mut seqs = Vec::new();
+    let mut classes: Vec<String> = Vec::new();
+    for (i, rule) in task.rules.iter().enumerate() {
+        let class = expand::key_class(&rule.form);
+        // A second rule of the same key family gets `-r{i}` so keys stay unique.
+        let suffix = if classes.contains(&class) {
+            format!("-r{i}")
+        } else {
+            String::new()
+        };
+        classes.push(class);
+        let mut seq = expand::expand_rule(cat, cal, task, i, rule, years);
+        for d in &mut seq {
+            d.occ.key.push_str(&suffix);
+        }
+        seqs.push(seq);
+    }
+    seqs.extend(checkin::checkins(cat, cal, task, years));
+    seqs.extend(checkin::deadline(cal, task));
+    for seq in &mut seqs {
+        seq.sort_by(|a, b| (a.occ.due, &a.occ.key).cmp(&(b.occ.due, &b.occ.key)));
+    }
+    seqs
+}
+
+/// What planning one sequence needs besides the sequence.
+struct SeqCtx<'a> {
+    router: &'a route::Router<'a>,
+    units: &'a route::TaskUnits,
+    cal: &'a WorkCalendar,
+    tz: &'a TimeZone,
+}
+
+/// Ladders for one sequence; keeps what touches the range.
+fn plan_sequence(
+    ctx: &SeqCtx<'_>,
+    seq: &[Draft<'_>],
+    (from, to): (Date, Date),
+    out: &mut Plan,
+    warnings: &mut BTreeSet<String>,
+) {
+    for (i, d) in seq.iter().enumerate() {
+        // Cheap skip: nothing of this occurrence can reach the range.
+        if d.occ.window_end < from.saturating_sub(jiff::Span::new().days(400))
+            || d.occ.window_start > to.saturating_add(jiff::Span::new().days(800))
+        {
+            continue;
+        }
+        let prev = i.checked_sub(1).map(|p| seq[p].occ.due);
+        let next = seq.get(i + 1).map(|n| n.occ.due);
+        let stages = ladder::stages(ctx.cal, d, prev, next);
+        let mut touched = d.occ.window_start <= to && d.occ.window_end >= from;
+        for st in stages.iter().filter(|s| s.date >= from && s.date <= to) {
+            touched = true;
+            out.reminders
+                .extend(route::reminders(ctx.router, ctx.units, ctx.tz, d, st));
+        }
+        if touched {
+            out.occurrences.push(d.occ.clone());
+            if let Some(w) = &d.warning {
+                warnings.insert(w.clone());
+            }
+        }
+    }
+}

@@ -5,6 +5,7 @@ mod config_check;
 mod email;
 mod export;
 mod helpers;
+mod schedule;
 mod seeds;
 mod store;
 mod webhook;

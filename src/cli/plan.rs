@@ -1,0 +1,244 @@
+//! `dutybell plan [--from DATE] [--to DATE | --days N] [--unit ID] [--task ID] [--json]`: the
+//! occurrences and reminders of a date range, as a readable listing or JSON.
+//!
+//! May touch: stdout only. The plan itself comes from `schedule::plan` (pure).
+
+use clap::Args;
+use jiff::civil::Date;
+
+use super::CliError;
+use crate::catalog::{Catalog, parse};
+use crate::loader::Loaded;
+use crate::schedule::route::HEAD_SUFFIX;
+use crate::schedule::{self, Occurrence, OccurrenceKind, Plan, Reminder};
+
+/// Arguments of `plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// First day (YYYY-MM-DD); default today.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day (YYYY-MM-DD), inclusive.
+    #[arg(long, conflicts_with = "days")]
+    pub to: Option<String>,
+    /// Number of days from `--from` (default 30).
+    #[arg(long)]
+    pub days: Option<u32>,
+    /// Only reminders for this unit (and its head) and occurrences of its tasks.
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// Only this task.
+    #[arg(long)]
+    pub task: Option<String>,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub(super) fn run(l: &Loaded, a: &PlanArgs, today: Date) -> Result<(), CliError> {
+    let c = &l.catalog;
+    let (from, to) = range(a, today)?;
+    check_ids(c, a)?;
+    let mut p = schedule::plan(c, &l.calendar, from, to);
+    filter(c, &mut p, a);
+    if a.json {
+        let text = serde_json::to_string_pretty(&p).map_err(|e| CliError::Runtime(e.into()))?;
+        println!("{text}");
+    } else {
+        print!("{}", render(c, &p, from, to));
+    }
+    Ok(())
+}
+
+fn range(a: &PlanArgs, today: Date) -> Result<(Date, Date), CliError> {
+    let date = |s: &str| parse::date(s).map_err(CliError::Usage);
+    let from = a.from.as_deref().map(date).transpose()?.unwrap_or(today);
+    let to = match (&a.to, a.days) {
+        (Some(t), _) => date(t)?,
+        (None, Some(0)) => return Err(CliError::Usage("--days must be at least 1".into())),
+        (None, days) => {
+            let span = jiff::Span::new().days(i64::from(days.unwrap_or(30)) - 1);
+            from.checked_add(span)
+                .map_err(|e| CliError::Usage(format!("--days: {e}")))?
+        }
+    };
+    if to < from {
+        return Err(CliError::Usage(format!(
+            "--to {to} is before --from {from}"
+        )));
+    }
+    Ok((from, to))
+}
+
+fn check_ids(c: &Catalog, a: &PlanArgs) -> Result<(), CliError> {
+    if let Some(u) = &a.unit
+        && c.unit(u).is_none()
+    {
+        let hint = crate::config::diag::hint(u, c.units.iter().map(|u| u.id.as_str()));
+        return Err(CliError::Usage(format!("unknown unit `{u}`{hint}")));
+    }
+    if let Some(t) = &a.task
+        && c.task(t).is_none()
+    {
+        let hint = crate::config::diag::hint(t, c.tasks.iter().map(|t| t.id.as_str()));
+        return Err(CliError::Usage(format!("unknown task `{t}`{hint}")));
+    }
+    Ok(())
+}
+
+/// Apply `--unit` and `--task`.
+fn filter(c: &Catalog, p: &mut Plan, a: &PlanArgs) {
+    if let Some(t) = &a.task {
+        p.occurrences.retain(|o| &o.task_id == t);
+        p.reminders.retain(|r| &r.task_id == t);
+    }
+    if let Some(u) = &a.unit {
+        let head = format!("{u}{HEAD_SUFFIX}");
+        p.reminders
+            .retain(|r| &r.recipient == u || r.recipient == head);
+        p.occurrences.retain(|o| {
+            c.task(&o.task_id)
+                .is_some_and(|t| c.role_of(t, u).is_some())
+        });
+    }
+}
+
+/// The human listing: warnings, occurrences, then reminders by day with recipients of the same
+/// stage and channel on one line.
+pub fn render(c: &Catalog, p: &Plan, from: Date, to: Date) -> String {
+    let mut s = format!(
+        "plan {from} .. {to} ({}): {} occurrences, {} reminders, {} warning(s)\n",
+        c.settings.timezone,
+        p.occurrences.len(),
+        p.reminders.len(),
+        p.warnings.len()
+    );
+    for w in &p.warnings {
+        s.push_str(&format!("warning: {w}\n"));
+    }
+    s.push_str("\n== occurrences (key, window, due, period, why) ==\n");
+    for o in &p.occurrences {
+        s.push_str(&occurrence_line(o));
+    }
+    s.push_str("\n== reminders (time, colour, stage, occurrence, channel: recipients; why) ==\n");
+    let mut day = None;
+    for line in groups(&p.reminders) {
+        let r = line.reminders[0];
+        if day != Some(r.date) {
+            day = Some(r.date);
+            s.push_str(&format!("-- {} --\n", r.date.strftime("%a %Y-%m-%d")));
+        }
+        s.push_str(&reminder_line(c, &line));
+    }
+    s
+}
+
+fn occurrence_line(o: &Occurrence) -> String {
+    let kind = match o.kind {
+        OccurrenceKind::Deadline => "deadline",
+        OccurrenceKind::Campaign => "campaign",
+        OccurrenceKind::Checkin => "checkin",
+    };
+    let window = if o.window_start == o.window_end {
+        o.window_start.to_string()
+    } else {
+        format!("{}..{}", o.window_start, o.window_end)
+    };
+    let why = if o.why.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", o.why.join("; "))
+    };
+    format!(
+        "{} [{kind}] {window} due {} {}{why}\n",
+        o.key,
+        o.due.strftime("%a %Y-%m-%d"),
+        o.period_label
+    )
+}
+
+/// One output line: occurrences that share instant, stage, channel, recipients and reason.
+struct Line<'a> {
+    occurrences: Vec<&'a str>,
+    reminders: Vec<&'a Reminder>,
+}
+
+/// Reminders of one instant, grouped per occurrence, stage and channel, then merged across
+/// occurrences whose line would otherwise repeat word for word.
+fn groups(rs: &[Reminder]) -> Vec<Line<'_>> {
+    let mut out: Vec<Line<'_>> = Vec::new();
+    let mut i = 0;
+    while i < rs.len() {
+        let at = rs[i].at;
+        let j = i + rs[i..].iter().take_while(|x| x.at == at).count();
+        let mut stage_groups: Vec<Vec<&Reminder>> = Vec::new();
+        for x in &rs[i..j] {
+            let same = |g: &&mut Vec<&Reminder>| {
+                g[0].occurrence_key == x.occurrence_key
+                    && g[0].stage == x.stage
+                    && g[0].channel == x.channel
+            };
+            match stage_groups.iter_mut().find(same) {
+                Some(g) => g.push(x),
+                None => stage_groups.push(vec![x]),
+            }
+        }
+        let first = out.len();
+        for g in stage_groups {
+            let sig = signature(&g);
+            match out[first..]
+                .iter_mut()
+                .find(|l| signature(&l.reminders) == sig)
+            {
+                Some(l) => l.occurrences.push(&g[0].occurrence_key),
+                None => out.push(Line {
+                    occurrences: vec![&g[0].occurrence_key],
+                    reminders: g,
+                }),
+            }
+        }
+        i = j;
+    }
+    out
+}
+
+/// What must be equal for two occurrences to share a line (the reason's due date included).
+fn signature(g: &[&Reminder]) -> (String, String, String, Vec<(String, bool)>) {
+    let r = g[0];
+    let who = g
+        .iter()
+        .map(|x| (x.recipient.clone(), x.supporting))
+        .collect();
+    (r.stage.clone(), r.channel.clone(), r.why.clone(), who)
+}
+
+fn reminder_line(c: &Catalog, l: &Line<'_>) -> String {
+    let r = l.reminders[0];
+    let time = r.at.to_zoned_datetime(tz(c)).strftime("%H:%M").to_string();
+    // Responsible units first, then the supporting ones; otherwise in plan order.
+    let mut rs = l.reminders.clone();
+    rs.sort_by_key(|x| x.supporting);
+    let who: Vec<String> = rs.iter().map(|x| recipient_name(c, x)).collect();
+    format!(
+        "{time} {} {} {} → {}: {}; {}\n",
+        r.colour.zh(),
+        r.stage,
+        l.occurrences.join(" "),
+        r.channel,
+        who.join("、"),
+        r.why
+    )
+}
+
+fn tz(c: &Catalog) -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get(&c.settings.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+/// `餐饮室`, `餐饮室负责人`, `城关南区市场监管所(配合)`.
+fn recipient_name(c: &Catalog, r: &Reminder) -> String {
+    match r.recipient.strip_suffix(HEAD_SUFFIX) {
+        Some(u) => format!("{}负责人", c.name_of(u)),
+        None if r.supporting => format!("{}(配合)", c.name_of(&r.recipient)),
+        None => c.name_of(&r.recipient).to_string(),
+    }
+}

@@ -1,0 +1,274 @@
+//! Occurrences of the periodic rule forms: half-yearly, quarterly, monthly, weekly, daily, cron.
+//!
+//! Pure. Cron goes through `croner` with the same parser settings as `catalog::parse::cron`;
+//! chrono appears only at that boundary (local wall-clock times, see [`cron_dates`]).
+
+use chrono::{Datelike, TimeZone as _};
+use jiff::civil::{Date, Weekday};
+
+use super::expand::{Base, clamped, year_window};
+use super::{Draft, why};
+use crate::calendar::WorkCalendar;
+use crate::catalog::{MonthDay, QuarterDue, RuleForm};
+use crate::schedule::OccurrenceKind;
+
+/// Expand one periodic rule over the years `years` (inclusive).
+pub(crate) fn expand<'a>(
+    cal: &WorkCalendar,
+    b: &Base<'a>,
+    form: &RuleForm,
+    years: (i16, i16),
+) -> Vec<Draft<'a>> {
+    let ys = years.0..=years.1;
+    match form {
+        RuleForm::HalfYearly { due } => ys.flat_map(|y| half_yearly(cal, b, y, *due)).collect(),
+        RuleForm::Quarterly { due } => ys
+            .flat_map(|y| (1..=4).filter_map(move |q| quarterly(cal, b, y, q, *due)))
+            .collect(),
+        RuleForm::Monthly { day } => ys
+            .flat_map(|y| (1..=12).filter_map(move |m| monthly(cal, b, y, m, *day)))
+            .collect(),
+        RuleForm::Weekly { weekday } => weekly(cal, b, years, *weekday),
+        RuleForm::Daily { workdays_only } => daily(cal, b, years, *workdays_only),
+        RuleForm::Cron { expr } => cron_dates(expr, years)
+            .into_iter()
+            .map(|d| single_day(cal, b, d, format!("cron `{expr}` fires on {d}")))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn shift_of(b: &Base<'_>) -> crate::calendar::Shift {
+    b.rule.map(|r| r.shift).unwrap_or_default()
+}
+
+/// The two due dates of a half-yearly rule in year `y`: the month-day and six months apart,
+/// both in `y` (so `08-31` gives Feb 28/29 and Aug 31). Keys `{y}-H1` / `{y}-H2`.
+fn half_yearly<'a>(cal: &WorkCalendar, b: &Base<'a>, y: i16, (m, d): (i8, i8)) -> Vec<Draft<'a>> {
+    let first_m = if m > 6 { m - 6 } else { m };
+    (0..2)
+        .filter_map(|h: i8| {
+            let raw = clamped(y, first_m + 6 * h, d)?;
+            let mut why = vec![format!("half-yearly on {m:02}-{d:02} and six months apart")];
+            let due = why::shifted(cal, raw, shift_of(b), &mut why);
+            let start = Date::new(y, 1 + 6 * h, 1).ok()?;
+            let end = Date::new(y, 6 + 6 * h, 30 + h).ok()?;
+            let label = format!("{y}年{}半年", if h == 0 { "上" } else { "下" });
+            Some(b.draft(
+                OccurrenceKind::Deadline,
+                format!("{y}-H{}", h + 1),
+                label,
+                (start, end),
+                due,
+                why,
+            ))
+        })
+        .collect()
+}
+
+/// Quarter `q` of `y`: window is the quarter; due after its end. Key `{y}-Q{q}`.
+fn quarterly<'a>(
+    cal: &WorkCalendar,
+    b: &Base<'a>,
+    y: i16,
+    q: i8,
+    due: QuarterDue,
+) -> Option<Draft<'a>> {
+    let start = Date::new(y, 3 * q - 2, 1).ok()?;
+    let end = start
+        .last_of_month()
+        .checked_add(jiff::Span::new().months(2))
+        .ok()?
+        .last_of_month();
+    let mut why = Vec::new();
+    let due = match due {
+        QuarterDue::WorkdaysAfterEnd(n) => {
+            let n = i32::try_from(n).unwrap_or(i32::MAX);
+            why.push(format!("working day {n} after the quarter ends {end}"));
+            cal.add_workdays(end, n)
+        }
+        QuarterDue::Day(d) => {
+            let next = end.tomorrow().ok()?;
+            let raw = clamped(next.year(), next.month(), d)?;
+            why.push(format!("day {d} of the month after the quarter"));
+            why::shifted(cal, raw, shift_of(b), &mut why)
+        }
+    };
+    let label = format!("{y}年第{q}季度");
+    Some(b.draft(
+        OccurrenceKind::Deadline,
+        format!("{y}-Q{q}"),
+        label,
+        (start, end),
+        due,
+        why,
+    ))
+}
+
+/// The last working day of the month containing `d` (or of the window ending at `end`).
+pub(crate) fn last_workday_until(cal: &WorkCalendar, end: Date) -> Date {
+    if cal.is_workday(end) {
+        end
+    } else {
+        cal.prev_workday(end)
+    }
+}
+
+/// Month `m` of `y`. Day N is clamped to the month's last day (31 → Feb 28/29, Apr 30).
+fn monthly<'a>(
+    cal: &WorkCalendar,
+    b: &Base<'a>,
+    y: i16,
+    m: i8,
+    day: MonthDay,
+) -> Option<Draft<'a>> {
+    let start = Date::new(y, m, 1).ok()?;
+    let end = start.last_of_month();
+    let mut why = Vec::new();
+    let due = match day {
+        MonthDay::Day(n) => {
+            let raw = clamped(y, m, n)?;
+            if raw.day() != n {
+                why.push(format!("day {n} clamped to the month's last day {raw}"));
+            }
+            why::shifted(cal, raw, shift_of(b), &mut why)
+        }
+        MonthDay::LastDay => why::shifted(cal, end, shift_of(b), &mut why),
+        MonthDay::LastWorkday => {
+            let d = last_workday_until(cal, end);
+            why.push(format!("last working day of the month: {}", why::short(d)));
+            d
+        }
+    };
+    let label = format!("{y}年{m}月");
+    Some(b.draft(
+        OccurrenceKind::Deadline,
+        format!("{y}-{m:02}"),
+        label,
+        (start, end),
+        due,
+        why,
+    ))
+}
+
+/// One occurrence per ISO week; key `{iso-year}-W{week}`, window Monday..Sunday.
+fn weekly<'a>(cal: &WorkCalendar, b: &Base<'a>, years: (i16, i16), wd: Weekday) -> Vec<Draft<'a>> {
+    let (mut d, last) = (year_window(years.0).0, year_window(years.1).1);
+    let mut out = Vec::new();
+    while d.weekday() != wd {
+        d = d.tomorrow().unwrap_or(Date::MAX);
+    }
+    while d <= last {
+        let iso = d.iso_week_date();
+        let monday = d
+            .saturating_sub(jiff::Span::new().days(i64::from(d.weekday().to_monday_zero_offset())));
+        let sunday = monday.saturating_add(jiff::Span::new().days(6));
+        let mut why = vec![format!("every {}", d.strftime("%A"))];
+        let due = why::shifted(cal, d, shift_of(b), &mut why);
+        let (iy, w) = (iso.year(), iso.week());
+        let label = format!("{iy}年第{w}周");
+        out.push(b.draft(
+            OccurrenceKind::Deadline,
+            format!("{iy}-W{w:02}"),
+            label,
+            (monday, sunday),
+            due,
+            why,
+        ));
+        match d.checked_add(jiff::Span::new().days(7)) {
+            Ok(n) => d = n,
+            Err(_) => break,
+        }
+    }
+    out
+}
+
+/// One occurrence per day (working days only unless `workdays_only: false`; never shifted,
+/// since shifting every rest day onto a working day would duplicate that day).
+fn daily<'a>(
+    cal: &WorkCalendar,
+    b: &Base<'a>,
+    years: (i16, i16),
+    workdays_only: bool,
+) -> Vec<Draft<'a>> {
+    let (mut d, last) = (year_window(years.0).0, year_window(years.1).1);
+    let mut out = Vec::new();
+    while d <= last {
+        if !workdays_only || cal.is_workday(d) {
+            let label = why::zh_date(d);
+            out.push(b.draft(
+                OccurrenceKind::Deadline,
+                d.to_string(),
+                label,
+                (d, d),
+                d,
+                Vec::new(),
+            ));
+        }
+        match d.tomorrow() {
+            Ok(n) => d = n,
+            Err(_) => break,
+        }
+    }
+    out
+}
+
+/// A one-day occurrence on `d` (shifted per the rule); used by cron.
+fn single_day<'a>(cal: &WorkCalendar, b: &Base<'a>, d: Date, note: String) -> Draft<'a> {
+    let mut why = vec![note];
+    let due = why::shifted(cal, d, shift_of(b), &mut why);
+    b.draft(
+        OccurrenceKind::Deadline,
+        d.to_string(),
+        why::zh_date(d),
+        (due, due),
+        due,
+        why,
+    )
+}
+
+/// The local dates on which a cron expression fires in the years `years` (one per date).
+///
+/// croner works on chrono date-times. We hand it local wall-clock times dressed as UTC and read
+/// the answer back the same way: that is exactly "in the plan's time zone" for zones without
+/// daylight saving, such as Asia/Shanghai (a DST zone would see the gap hour as existing).
+pub(crate) fn cron_dates(expr: &str, years: (i16, i16)) -> Vec<Date> {
+    let parsed = croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .dom_and_dow(true)
+        .build()
+        .parse(expr);
+    let Ok(cron) = parsed else { return Vec::new() };
+    let Some(mut cur) = chrono::Utc
+        .with_ymd_and_hms(i32::from(years.0), 1, 1, 0, 0, 0)
+        .single()
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    while let Ok(next) = cron.find_next_occurrence(&cur, true) {
+        if next.year() > i32::from(years.1) {
+            break;
+        }
+        let Some(d) = to_date(next.date_naive()) else {
+            break;
+        };
+        out.push(d);
+        // Jump to the next day: one occurrence per date, and at most one search per day.
+        let Some(day) = next
+            .date_naive()
+            .succ_opt()
+            .and_then(|n| n.and_hms_opt(0, 0, 0))
+        else {
+            break;
+        };
+        cur = chrono::Utc.from_utc_datetime(&day);
+    }
+    out
+}
+
+fn to_date(d: chrono::NaiveDate) -> Option<Date> {
+    let m = i8::try_from(d.month()).ok()?;
+    let day = i8::try_from(d.day()).ok()?;
+    Date::new(i16::try_from(d.year()).ok()?, m, day).ok()
+}

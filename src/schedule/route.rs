@@ -1,0 +1,175 @@
+//! Recipients and channel routing: who gets a stage, and over which channels.
+//!
+//! Pure. Lead units get every stage; cooperating units get the lead/open/due stages marked
+//! supporting when the ladder says `inform`; escalation adds `{unit}#head` for lead units with a
+//! head and the units of the `escalate_to` groups. A unit with email goes to the first enabled
+//! SMTP channel (else the fallback), plus each of its chat channels (a disabled one is replaced by
+//! the fallback); a unit with neither goes to the fallback.
+
+use std::collections::BTreeMap;
+
+use jiff::tz::TimeZone;
+
+use super::Draft;
+use super::ladder::{Audience, Stage};
+use crate::catalog::{Catalog, ChannelKind, Cooperating, EscalateTo, Task};
+use crate::schedule::Reminder;
+
+/// Suffix of a unit-head recipient id.
+pub const HEAD_SUFFIX: &str = "#head";
+
+/// Routing facts computed once per plan (channels per unit and head) and per task (lead and
+/// cooperating units), so the per-stage work is lookups only.
+pub(crate) struct Router<'c> {
+    cat: &'c Catalog,
+    channels: BTreeMap<String, Vec<String>>,
+}
+
+/// Lead and cooperating units of one task.
+pub(crate) struct TaskUnits {
+    lead: Vec<String>,
+    cooperating: Vec<String>,
+}
+
+impl<'c> Router<'c> {
+    /// Precompute the channels of every unit and unit head.
+    pub(crate) fn new(cat: &'c Catalog) -> Router<'c> {
+        let mut channels = BTreeMap::new();
+        for u in &cat.units {
+            channels.insert(u.id.clone(), channels_for(cat, &u.id));
+            let head = format!("{}{HEAD_SUFFIX}", u.id);
+            channels.insert(head.clone(), channels_for(cat, &head));
+        }
+        Router { cat, channels }
+    }
+
+    /// The units of `task`.
+    pub(crate) fn task_units(&self, task: &Task) -> TaskUnits {
+        TaskUnits {
+            lead: self.cat.lead_units(task),
+            cooperating: self.cat.cooperating_units(task),
+        }
+    }
+
+    fn channels(&self, recipient: &str) -> Vec<String> {
+        self.channels
+            .get(recipient)
+            .cloned()
+            .unwrap_or_else(|| channels_for(self.cat, recipient))
+    }
+}
+
+/// The recipients of a stage: `(recipient, supporting)`, lead units first, no duplicates.
+pub(crate) fn recipients(
+    cat: &Catalog,
+    units: &TaskUnits,
+    d: &Draft<'_>,
+    st: &Stage,
+) -> Vec<(String, bool)> {
+    let lead = &units.lead;
+    let mut out: Vec<(String, bool)> = lead.iter().map(|u| (u.clone(), false)).collect();
+    let add = |id: String, supporting: bool, out: &mut Vec<(String, bool)>| {
+        if !out.iter().any(|(r, _)| *r == id) {
+            out.push((id, supporting));
+        }
+    };
+    match st.audience {
+        Audience::Everyone if d.ladder.cooperating == Cooperating::Inform => {
+            for u in &units.cooperating {
+                add(u.clone(), true, &mut out);
+            }
+        }
+        Audience::Escalation => {
+            for e in &d.ladder.escalate_to {
+                match e {
+                    EscalateTo::Head => {
+                        for u in lead {
+                            if cat.unit(u).is_some_and(|x| x.head.is_some()) {
+                                add(format!("{u}{HEAD_SUFFIX}"), false, &mut out);
+                            }
+                        }
+                    }
+                    EscalateTo::Group(g) => {
+                        for u in cat.expand(g) {
+                            add(u, false, &mut out);
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The channels a recipient (unit id or `{unit}#head`) is reached on, deduplicated, in order:
+/// email route first, then chat channels.
+pub fn channels_for(cat: &Catalog, recipient: &str) -> Vec<String> {
+    let fallback = cat.settings.fallback_channel.clone();
+    let smtp = || {
+        cat.channels
+            .iter()
+            .find(|c| c.enabled && matches!(c.kind, ChannelKind::Smtp { .. }))
+            .map_or_else(|| fallback.clone(), |c| c.id.clone())
+    };
+    let mut out: Vec<String> = Vec::new();
+    if let Some(unit) = recipient.strip_suffix(HEAD_SUFFIX) {
+        let has_mail = cat
+            .unit(unit)
+            .and_then(|u| u.head.as_ref())
+            .is_some_and(|h| h.email.is_some());
+        out.push(if has_mail { smtp() } else { fallback });
+        return out;
+    }
+    let Some(unit) = cat.unit(recipient) else {
+        return vec![fallback];
+    };
+    if !unit.email.is_empty() {
+        out.push(smtp());
+    }
+    for ch in &unit.channels {
+        let id = match cat.channel(ch) {
+            Some(c) if c.enabled => c.id.clone(),
+            _ => fallback.clone(),
+        };
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    if out.is_empty() {
+        out.push(fallback);
+    }
+    out
+}
+
+/// The reminders of one stage: one per recipient and channel.
+pub(crate) fn reminders(
+    router: &Router<'_>,
+    units: &TaskUnits,
+    tz: &TimeZone,
+    d: &Draft<'_>,
+    st: &Stage,
+) -> Vec<Reminder> {
+    let at = tz
+        .to_timestamp(st.date.to_datetime(d.ladder.time))
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let mut out = Vec::new();
+    for (recipient, supporting) in recipients(router.cat, units, d, st) {
+        for channel in router.channels(&recipient) {
+            out.push(Reminder {
+                occurrence_key: d.occ.key.clone(),
+                task_id: d.occ.task_id.clone(),
+                stage: st.name.clone(),
+                kind: st.kind,
+                colour: st.colour,
+                date: st.date,
+                at,
+                recipient: recipient.clone(),
+                supporting,
+                channel,
+                why: st.why.clone(),
+            });
+        }
+    }
+    out
+}

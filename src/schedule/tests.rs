@@ -1,0 +1,171 @@
+//! Unit tests of the ladder (merging, moving, caps, colours) and the cron boundary, on
+//! hand-built drafts and the embedded calendar.
+
+use jiff::civil::{Date, Time, date};
+
+use super::ladder::{MAX_OVERDUE, stages};
+use super::periodic::cron_dates;
+use super::{Draft, Occurrence, OccurrenceKind};
+use crate::calendar::{Offset, WorkCalendar};
+use crate::catalog::{Cooperating, EscalateTo, Ladder};
+use crate::notify::Colour;
+
+fn ladder(before: Vec<Offset>) -> Ladder {
+    Ladder {
+        time: Time::constant(9, 0, 0, 0),
+        before,
+        overdue_every: Some(Offset::Workdays(3)),
+        escalate_after: Some(Offset::Workdays(5)),
+        escalate_to: vec![EscalateTo::Head],
+        on_non_working_days: false,
+        cooperating: Cooperating::Inform,
+        push: true,
+    }
+}
+
+fn draft(l: &Ladder, due: Date, opens: Option<Date>) -> Draft<'_> {
+    Draft {
+        occ: Occurrence {
+            key: "t@x".into(),
+            task_id: "t".into(),
+            rule_index: Some(0),
+            kind: if opens.is_some() {
+                OccurrenceKind::Campaign
+            } else {
+                OccurrenceKind::Deadline
+            },
+            period_label: String::new(),
+            window_start: opens.unwrap_or(due),
+            window_end: due,
+            due,
+            why: Vec::new(),
+        },
+        ladder: l,
+        opens,
+        long_period: false,
+        warning: None,
+    }
+}
+
+fn names(v: &[super::ladder::Stage]) -> Vec<(String, Date)> {
+    v.iter().map(|s| (s.name.clone(), s.date)).collect()
+}
+
+#[test]
+fn stages_on_one_day_merge_into_the_later() {
+    let cal = WorkCalendar::embedded();
+    // Due Tue 2026-02-24, right after 春节 (02-15..02-23 off, Sat 02-14 a make-up working day):
+    // 1wd before is 02-14; 3d before is Sat 02-21 (春节), moved back to 02-14 as well. Both on
+    // one day: only the later stage of the ladder (3d, whose own date was later) is kept.
+    let l = ladder(vec![Offset::Days(3), Offset::Workdays(1)]);
+    let s = stages(
+        &cal,
+        &draft(&l, date(2026, 2, 24), None),
+        None,
+        Some(date(2026, 2, 25)),
+    );
+    assert_eq!(
+        names(&s),
+        vec![
+            ("lead-3d".into(), date(2026, 2, 14)),
+            ("due".into(), date(2026, 2, 24))
+        ]
+    );
+}
+
+#[test]
+fn overdue_capped_by_next_occurrence_and_ten() {
+    let cal = WorkCalendar::embedded();
+    let l = ladder(vec![]);
+    let d = draft(&l, date(2026, 3, 2), None);
+    let s = stages(&cal, &d, None, Some(date(2026, 3, 9)));
+    // 3wd after Mon 03-02 is Thu 03-05; the next would be 03-10, after the next due (03-09);
+    // escalation at 5wd is Mon 03-09 = next due: dropped.
+    assert_eq!(
+        names(&s),
+        vec![
+            ("due".into(), date(2026, 3, 2)),
+            ("overdue-1".into(), date(2026, 3, 5))
+        ]
+    );
+    let s = stages(&cal, &d, None, None);
+    let overdue = s.iter().filter(|x| x.name.starts_with("overdue-")).count();
+    assert_eq!(overdue, usize::try_from(MAX_OVERDUE).unwrap_or(0));
+    assert!(
+        s.iter()
+            .all(|x| x.date <= d.occ.due || x.colour == Colour::Red)
+    );
+}
+
+#[test]
+fn leads_never_before_the_previous_due_nor_after_due() {
+    let cal = WorkCalendar::embedded();
+    let l = ladder(vec![Offset::Days(14), Offset::Days(-2)]);
+    // Weekly-like: previous due 2026-03-06; 14d before 03-13 is 02-27, in the previous ladder.
+    let s = stages(
+        &cal,
+        &draft(&l, date(2026, 3, 13), None),
+        Some(date(2026, 3, 6)),
+        None,
+    );
+    assert!(
+        s.iter().all(|x| !x.name.starts_with("lead")),
+        "{:?}",
+        names(&s)
+    );
+}
+
+#[test]
+fn colours_and_push_false() {
+    let cal = WorkCalendar::embedded();
+    let l = ladder(vec![Offset::Days(14), Offset::Workdays(3)]);
+    let s = stages(
+        &cal,
+        &draft(&l, date(2026, 6, 30), Some(date(2026, 6, 1))),
+        None,
+        None,
+    );
+    let c: Vec<(&str, Colour)> = s
+        .iter()
+        .take(4)
+        .map(|x| (x.name.as_str(), x.colour))
+        .collect();
+    assert_eq!(
+        c,
+        vec![
+            ("lead-14d", Colour::Blue),
+            ("lead-3wd", Colour::Blue),
+            ("open", Colour::Yellow),
+            ("due", Colour::Yellow)
+        ]
+    );
+    let quiet = Ladder { push: false, ..l };
+    assert!(stages(&cal, &draft(&quiet, date(2026, 6, 30), None), None, None).is_empty());
+}
+
+#[test]
+fn overdue_on_a_holiday_moves_forward() {
+    let cal = WorkCalendar::embedded();
+    let l = Ladder {
+        overdue_every: Some(Offset::Days(1)),
+        escalate_after: None,
+        ..ladder(vec![])
+    };
+    // Due Wed 2026-09-30; +1d is 10-01 (国庆) → next working day Thu 10-08.
+    let s = stages(
+        &cal,
+        &draft(&l, date(2026, 9, 30), None),
+        None,
+        Some(date(2026, 10, 9)),
+    );
+    assert_eq!(names(&s)[1], ("overdue-1".into(), date(2026, 10, 8)));
+}
+
+#[test]
+fn cron_fires_once_per_local_date() {
+    let every_minute = cron_dates("0 * * * * *", (2026, 2026));
+    assert_eq!(every_minute.len(), 365);
+    let sundays = cron_dates("0 0 9 * * Sun", (2026, 2026));
+    assert_eq!(sundays.first(), Some(&date(2026, 1, 4)));
+    assert!(cron_dates("not cron", (2026, 2026)).is_empty());
+}
