@@ -9,6 +9,7 @@
 //! - [`schedule`]: occurrences and reminders from rules, calendar and ladders (pure).
 //! - [`store`]: the SQLite state: occurrences, outbox, deliveries, progress.
 //! - [`notify`]: channels (file, email, webhooks) that send one rendered notification.
+//! - [`render`]: minijinja templates (zh-CN, overridable) that turn reminders into notifications.
 //! - [`loader`]: loads config + plan + calendar for a command, all or nothing.
 //! - [`cli`]: argument parsing, one library call per command, printing, exit codes.
 
@@ -19,5 +20,6 @@ pub mod clock;
 pub mod config;
 pub mod loader;
 pub mod notify;
+pub mod render;
 pub mod schedule;
 pub mod store;
