@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 ok, 1 runtime failure, 2 bad configuration or usage.
 
+mod send_test;
 mod tasks;
 
 use std::path::PathBuf;
@@ -31,6 +32,8 @@ pub enum Command {
     Check,
     /// List the plan's tasks.
     Tasks(tasks::TasksArgs),
+    /// Send a test message over one channel and print the vendor's answer.
+    SendTest(send_test::SendTestArgs),
 }
 
 /// Parse arguments, run, and return the process exit code.
@@ -57,10 +60,18 @@ pub fn main() -> ExitCode {
     }
     let result = match &cli.command {
         Command::Check => {
-            println!("{}", summary(&loaded, &config));
-            Ok(())
+            let secrets = crate::notify::secret::SystemSecrets::from_env();
+            for w in crate::notify::build::check_channels(&loaded.catalog, &secrets) {
+                eprintln!("warning: {w}");
+            }
+            let templates = loaded.catalog.settings.templates.as_deref();
+            match crate::render::Renderer::new(templates).and_then(|r| r.check()) {
+                Ok(()) => Ok(println!("{}", summary(&loaded, &config))),
+                Err(e) => Err(CliError::Usage(e.to_string())),
+            }
         }
         Command::Tasks(a) => tasks::run(&loaded, a),
+        Command::SendTest(a) => send_test::run(&loaded, a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use super::email::{EmailChannel, SmtpConfig, SmtpTls};
 use super::file::FileChannel;
-use super::secret::{SecretSource, describe};
+use super::secret::SecretSource;
 use super::webhook::{self, Secret, WebhookChannel, WebhookTarget};
 use super::{Channel, Mailbox};
-use crate::catalog::{Catalog, ChannelKind, ChannelSpec, Flavour as SpecFlavour, SecretRef};
 use crate::catalog::SmtpTls as SpecTls;
+use crate::catalog::{Catalog, ChannelKind, ChannelSpec, Flavour as SpecFlavour, SecretRef};
 
 /// Deadline for one SMTP send (connect, TLS, AUTH, transaction).
 const SMTP_TIMEOUT: Duration = Duration::from_secs(60);
@@ -148,7 +148,7 @@ fn resolve(
     match secrets.get(r) {
         Ok(v) => Some(v),
         Err(e) => {
-            problems.push(format!("channel {id}: {e} (needed for {})", describe(r)));
+            problems.push(format!("channel {id}: {e}"));
             None
         }
     }

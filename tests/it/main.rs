@@ -4,6 +4,7 @@ mod calendar;
 mod config_check;
 mod email;
 mod helpers;
+mod render;
 mod seeds;
 mod store;
 mod webhook;
