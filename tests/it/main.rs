@@ -5,6 +5,7 @@ mod config_check;
 mod email;
 mod helpers;
 mod render;
+mod send_test;
 mod seeds;
 mod store;
 mod webhook;
