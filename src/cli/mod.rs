@@ -66,7 +66,10 @@ pub fn main() -> ExitCode {
             }
             let templates = loaded.catalog.settings.templates.as_deref();
             match crate::render::Renderer::new(templates).and_then(|r| r.check()) {
-                Ok(()) => Ok(println!("{}", summary(&loaded, &config))),
+                Ok(()) => {
+                    println!("{}", summary(&loaded, &config));
+                    Ok(())
+                }
                 Err(e) => Err(CliError::Usage(e.to_string())),
             }
         }

@@ -15,7 +15,9 @@ use crate::catalog::SecretRef;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SecretError {
     /// The YAML had the secret inline; the catalog refuses that, so this is a defect upstream.
-    #[error("inline secrets are not supported; use {{env: NAME}}, {{file: PATH}} or {{credential: NAME}}")]
+    #[error(
+        "inline secrets are not supported; use {{env: NAME}}, {{file: PATH}} or {{credential: NAME}}"
+    )]
     Inline,
     /// The environment variable is not set (or not valid UTF-8).
     #[error("environment variable {0} is not set")]
@@ -240,8 +242,10 @@ mod tests {
 
         let errors = [
             s.get(&SecretRef::Env("NOPE_VAR".into())).unwrap_err(),
-            s.get(&SecretRef::File("/nonexistent/pw".into())).unwrap_err(),
-            s.get(&SecretRef::Credential("../pw.txt".into())).unwrap_err(),
+            s.get(&SecretRef::File("/nonexistent/pw".into()))
+                .unwrap_err(),
+            s.get(&SecretRef::Credential("../pw.txt".into()))
+                .unwrap_err(),
             s.get(&SecretRef::Credential("absent".into())).unwrap_err(),
             s.get(&SecretRef::Inline).unwrap_err(),
         ];

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::context::{
     self, OperatorCtx, RecipientCtx, ReminderContext, TestCtx, colour_name, zh_date,
 };
-use super::{RenderError, Renderer, Rendered, kind_name, status};
+use super::{RenderError, Rendered, Renderer, kind_name, status};
 use crate::calendar::WorkCalendar;
 use crate::catalog::{Catalog, Role, Task, Unit};
 use crate::notify::{Colour, Mailbox, MessageKind, Notification, Recipients};
@@ -188,7 +188,10 @@ pub fn operator_alert(r: &Renderer, subject_detail: &str, body: &str) -> Notific
             }
         });
     Notification {
-        id: format!("operator|{}", short_hash(&format!("{subject_detail}\n{body}"))),
+        id: format!(
+            "operator|{}",
+            short_hash(&format!("{subject_detail}\n{body}"))
+        ),
         thread: "operator".into(),
         kind: MessageKind::OperatorAlert,
         colour: Colour::Red,

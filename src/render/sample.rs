@@ -24,8 +24,7 @@ pub fn reminder(stage: &str) -> ReminderContext {
             title: "每年开展春秋季校园食品安全专项整治，全面排查风险隐患。".into(),
             short_title: "春季开学校园食品安全专项整治".into(),
             measures: "联合行业主管部门每年春秋两季开学之季开展校园食品风险隐患排查。".into(),
-            measures_short: "联合行业主管部门每年春秋两季开学之季开展校园食品风险隐患排查。"
-                .into(),
+            measures_short: "联合行业主管部门每年春秋两季开学之季开展校园食品风险隐患排查。".into(),
             area: "4. 校园食品安全".into(),
             deadline: "长期坚持".into(),
             notes: "<注意> & 备注".into(),

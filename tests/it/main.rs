@@ -5,7 +5,7 @@ mod config_check;
 mod email;
 mod helpers;
 mod render;
-mod send_test;
 mod seeds;
+mod send_test;
 mod store;
 mod webhook;

@@ -41,7 +41,11 @@ fn rem(occ: &Occurrence, stage: &str, kind: MessageKind, colour: Colour, day: Da
         kind,
         colour,
         date: day,
-        at: day.at(9, 0, 0, 0).in_tz("Asia/Shanghai").unwrap().timestamp(),
+        at: day
+            .at(9, 0, 0, 0)
+            .in_tz("Asia/Shanghai")
+            .unwrap()
+            .timestamp(),
         recipient: "catering".into(),
         supporting: false,
         channel: "file".into(),
@@ -59,7 +63,11 @@ fn assert_all(n: &Notification, needles: &[&str]) {
     for needle in needles {
         assert!(n.text.contains(needle), "text lacks {needle}:\n{}", n.text);
         assert!(html.contains(needle), "html lacks {needle}:\n{html}");
-        assert!(n.markdown.contains(needle), "md lacks {needle}:\n{}", n.markdown);
+        assert!(
+            n.markdown.contains(needle),
+            "md lacks {needle}:\n{}",
+            n.markdown
+        );
     }
 }
 
@@ -128,9 +136,16 @@ fn every_stage_renders_with_exact_subjects_and_key_phrases() {
             ],
         );
         let colour_zh = colour.zh();
-        assert!(n.text.contains(&format!("状态：{colour_zh}色")), "{}", n.text);
+        assert!(
+            n.text.contains(&format!("状态：{colour_zh}色")),
+            "{}",
+            n.text
+        );
         // Full measures in email; the chat shows them too (short enough here).
-        assert!(n.text.contains("国家四部委《关于主体责任强化校园食品安全管理的指导意见》"));
+        assert!(
+            n.text
+                .contains("国家四部委《关于主体责任强化校园食品安全管理的指导意见》")
+        );
         assert!(n.text.find("牵头单位").unwrap() < n.text.find("配合单位").unwrap());
         assert_eq!(n.recipients.to[0].email, "catering@example.org");
         assert_eq!(n.recipients.to[0].name.as_deref(), Some("餐饮室"));
@@ -139,7 +154,10 @@ fn every_stage_renders_with_exact_subjects_and_key_phrases() {
         assert_eq!(n.data["stage"], stage);
         assert_eq!(n.data["due"], "2026-03-31");
         assert_eq!(n.data["units"]["lead"][0]["name"], "餐饮室");
-        assert_eq!(n.data["units"]["cooperating"][0]["id"], "office_chengguan_nan");
+        assert_eq!(
+            n.data["units"]["cooperating"][0]["id"],
+            "office_chengguan_nan"
+        );
     }
 }
 
@@ -157,16 +175,31 @@ fn checkin_late_supporting_and_head_variants() {
         due: date(2026, 4, 10),
         why: vec![],
     };
-    let r = rem(&o, "checkin", MessageKind::Checkin, Colour::Blue, date(2026, 4, 7));
+    let r = rem(
+        &o,
+        "checkin",
+        MessageKind::Checkin,
+        Colour::Blue,
+        date(2026, 4, 7),
+    );
     let n = render_on(&l, &o, &r, false, date(2026, 4, 7));
     assert_eq!(
         n.subject,
         "【督办提醒·蓝】4.4 全面推进“互联网+明厨亮灶”应用 请报送工作进展（2026年第1季度）"
     );
-    assert_all(&n, &["请于2026年4月10日（周五）前报送2026年第1季度工作进展"]);
+    assert_all(
+        &n,
+        &["请于2026年4月10日（周五）前报送2026年第1季度工作进展"],
+    );
 
     let o = occ_4_2();
-    let mut r = rem(&o, "lead-3d", MessageKind::Lead, Colour::Yellow, date(2026, 3, 28));
+    let mut r = rem(
+        &o,
+        "lead-3d",
+        MessageKind::Lead,
+        Colour::Yellow,
+        date(2026, 3, 28),
+    );
     r.recipient = "office_taole".into();
     r.supporting = true;
     let n = render_on(&l, &o, &r, true, date(2026, 3, 28));
@@ -178,7 +211,13 @@ fn checkin_late_supporting_and_head_variants() {
     assert_eq!(n.data["recipient"]["role"], "cooperating");
     assert_eq!(n.data["late"], true);
 
-    let mut r = rem(&o, "escalate-1", MessageKind::Escalation, Colour::Red, date(2026, 4, 9));
+    let mut r = rem(
+        &o,
+        "escalate-1",
+        MessageKind::Escalation,
+        Colour::Red,
+        date(2026, 4, 9),
+    );
     r.recipient = "catering#head".into();
     let n = render_on(&l, &o, &r, false, date(2026, 4, 9));
     assert_eq!(n.recipients.to.len(), 1);
@@ -202,15 +241,30 @@ fn html_is_escaped_text_is_not_and_progress_url_appears() {
     t.title.push_str("<script>alert(1)</script>");
     l.catalog.settings.progress_url = Some("https://oa.example.org/p?a=1&b=2".into());
     let o = occ_4_2();
-    let r = rem(&o, "due", MessageKind::DueToday, Colour::Yellow, date(2026, 3, 31));
+    let r = rem(
+        &o,
+        "due",
+        MessageKind::DueToday,
+        Colour::Yellow,
+        date(2026, 3, 31),
+    );
     let n = render_on(&l, &o, &r, false, date(2026, 3, 31));
     let html = n.html.unwrap();
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
+        "{html}"
+    );
     assert!(!html.contains("<script>"));
     assert!(n.text.contains("<script>alert(1)</script>"));
     assert!(n.text.contains("https://oa.example.org/p?a=1&b=2"));
-    assert!(html.contains("https:&#x2f;&#x2f;oa.example.org&#x2f;p?a=1&amp;b=2"), "{html}");
-    assert_eq!(n.data["links"]["progress_url"], "https://oa.example.org/p?a=1&b=2");
+    assert!(
+        html.contains("https:&#x2f;&#x2f;oa.example.org&#x2f;p?a=1&amp;b=2"),
+        "{html}"
+    );
+    assert_eq!(
+        n.data["links"]["progress_url"],
+        "https://oa.example.org/p?a=1&b=2"
+    );
 }
 
 fn any_occurrence(cat: &Catalog, task: &str) -> Occurrence {
@@ -236,11 +290,22 @@ fn chat_markdown_fits_wecom_for_every_task_and_measures_are_shortened() {
     let mut longest = 0;
     for t in &l.catalog.tasks {
         let o = any_occurrence(&l.catalog, &t.id);
-        let mut r = rem(&o, "lead-14d", MessageKind::Lead, Colour::Blue, date(2026, 12, 17));
+        let mut r = rem(
+            &o,
+            "lead-14d",
+            MessageKind::Lead,
+            Colour::Blue,
+            date(2026, 12, 17),
+        );
         r.recipient = l.catalog.lead_units(t)[0].clone();
         let n = render::notification(&renderer, &l.catalog, cal, &o, &r, true, r.date).unwrap();
         longest = longest.max(n.markdown.len());
-        assert!(n.markdown.len() < 4096, "{}: {} bytes", t.id, n.markdown.len());
+        assert!(
+            n.markdown.len() < 4096,
+            "{}: {} bytes",
+            t.id,
+            n.markdown.len()
+        );
         if t.measures.chars().count() > 120 {
             assert!(n.markdown.contains('…'), "{}", t.id);
             assert!(n.text.contains(t.measures.trim()), "{}", t.id);
@@ -252,15 +317,26 @@ fn chat_markdown_fits_wecom_for_every_task_and_measures_are_shortened() {
 #[test]
 fn override_directory_wins_file_by_file_and_errors_name_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("lead.subject.txt"), "自定义 {{ task.id }} {{ status.short }}\n").unwrap();
+    std::fs::write(
+        dir.path().join("lead.subject.txt"),
+        "自定义 {{ task.id }} {{ status.short }}\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("README.md"), "notes for admins").unwrap();
     let renderer = Renderer::new(Some(dir.path())).unwrap();
     renderer.check().unwrap();
     assert_eq!(renderer.overridden().len(), 1);
     let l = loaded();
     let o = occ_4_2();
-    let r = rem(&o, "lead-3d", MessageKind::Lead, Colour::Yellow, date(2026, 3, 28));
-    let n = render::notification(&renderer, &l.catalog, &l.calendar, &o, &r, false, r.date).unwrap();
+    let r = rem(
+        &o,
+        "lead-3d",
+        MessageKind::Lead,
+        Colour::Yellow,
+        date(2026, 3, 28),
+    );
+    let n =
+        render::notification(&renderer, &l.catalog, &l.calendar, &o, &r, false, r.date).unwrap();
     assert_eq!(n.subject, "自定义 4.2 还有3天截止");
     // Other formats stay built-in.
     assert!(n.text.contains("请抓紧落实"));
@@ -274,7 +350,11 @@ fn override_directory_wins_file_by_file_and_errors_name_the_file() {
     std::fs::remove_file(dir.path().join("lead.html")).unwrap();
 
     // An unknown variable compiles but fails `check`, again with file and line.
-    std::fs::write(dir.path().join("due_today.md"), "第一行\n{{ task.nosuch }}\n").unwrap();
+    std::fs::write(
+        dir.path().join("due_today.md"),
+        "第一行\n{{ task.nosuch }}\n",
+    )
+    .unwrap();
     let renderer = Renderer::new(Some(dir.path())).unwrap();
     let msg = renderer.check().unwrap_err().to_string();
     assert!(msg.contains("due_today.md:2"), "{msg}");
@@ -306,7 +386,10 @@ fn operator_alert_and_test_message_are_marked() {
 async fn build_channels_reports_every_missing_secret_with_the_channel_id() {
     let mut l = loaded();
     for c in &mut l.catalog.channels {
-        c.enabled = matches!(c.id.as_str(), "file" | "generic-hook" | "wecom-food" | "smtp");
+        c.enabled = matches!(
+            c.id.as_str(),
+            "file" | "generic-hook" | "wecom-food" | "smtp"
+        );
     }
     let e = build_channels(&l.catalog, &MapSecrets::new()).unwrap_err();
     let all = e.join("\n");
@@ -326,7 +409,10 @@ async fn build_channels_reports_every_missing_secret_with_the_channel_id() {
     let e = build_channels(&l.catalog, &secrets).unwrap_err().join("\n");
     assert!(e.contains("generic-hook") && e.contains("whsec_"), "{e}");
     assert!(!e.contains("hook-t0ken") && !e.contains("!!bad"), "{e}");
-    let good = secrets.with_env("DUTYBELL_GENERIC_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    let good = secrets.with_env(
+        "DUTYBELL_GENERIC_SECRET",
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    );
     let set = build_channels(&l.catalog, &good).unwrap();
     let ids: Vec<&str> = set.ids().collect();
     assert_eq!(ids, ["file", "generic-hook", "smtp", "wecom-food"]);

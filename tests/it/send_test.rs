@@ -10,6 +10,8 @@ use mailparse::MailHeaderMap;
 
 use crate::helpers::{bin, repo};
 
+// `email.rs` keeps its copy private (not ours to change), so this module compiles the harness again.
+#[allow(clippy::duplicate_mod)]
 #[path = "../support/smtp_harness.rs"]
 mod smtp_harness;
 
@@ -36,7 +38,8 @@ fn temp_config(dir: &Path, edit: impl Fn(String) -> String) -> PathBuf {
 async fn run(config: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let mut cmd = tokio::process::Command::new(bin());
     cmd.arg("--config").arg(config).args(args);
-    cmd.env_remove("DUTYBELL_CONFIG").env_remove("CREDENTIALS_DIRECTORY");
+    cmd.env_remove("DUTYBELL_CONFIG")
+        .env_remove("CREDENTIALS_DIRECTORY");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -60,7 +63,10 @@ async fn file_channel_writes_a_test_message() {
     assert_eq!(files.len(), 1);
     let body = std::fs::read_to_string(files[0].as_ref().unwrap().path()).unwrap();
     let n: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert!(n["subject"].as_str().unwrap().contains("测试消息"), "{body}");
+    assert!(
+        n["subject"].as_str().unwrap().contains("测试消息"),
+        "{body}"
+    );
     assert_eq!(n["kind"], "test");
 }
 
@@ -90,7 +96,10 @@ fn enable(channel: &str) -> impl Fn(String) -> String {
     move |t: String| {
         let start = t.find(&from).unwrap();
         let (head, tail) = t.split_at(start);
-        format!("{head}{}", tail.replacen("enabled: false", "enabled: true", 1))
+        format!(
+            "{head}{}",
+            tail.replacen("enabled: false", "enabled: true", 1)
+        )
     }
 }
 
@@ -123,22 +132,39 @@ async fn failures_exit_1_for_sends_and_2_for_missing_secrets_without_leaking() {
     let dir = tempfile::tempdir().unwrap();
     let config = temp_config(dir.path(), |t| t);
     // A port nobody listens on: connection refused, classified and printed.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let url = format!("http://{closed}/hook/t0ken-secret-77");
-    let env = [("DUTYBELL_GENERIC_URL", url.as_str()), ("DUTYBELL_GENERIC_SECRET", WHSEC)];
+    let env = [
+        ("DUTYBELL_GENERIC_URL", url.as_str()),
+        ("DUTYBELL_GENERIC_SECRET", WHSEC),
+    ];
     let (code, out, err) = run(&config, &["send-test", "generic-hook"], &env).await;
     assert_eq!(code, 1, "{out}{err}");
-    assert!(err.contains("send-test generic-hook failed: transient"), "{err}");
+    assert!(
+        err.contains("send-test generic-hook failed: transient"),
+        "{err}"
+    );
     assert!(!err.contains("t0ken-secret-77"), "{err}");
 
     let (code, _, err) = run(&config, &["send-test", "generic-hook"], &[]).await;
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("environment variable DUTYBELL_GENERIC_URL is not set"), "{err}");
+    assert!(
+        err.contains("environment variable DUTYBELL_GENERIC_URL is not set"),
+        "{err}"
+    );
 
     let (code, _, err) = run(&config, &["send-test", "wecom-fod"], &[]).await;
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("unknown channel `wecom-fod`"), "{err}");
-    let (code, _, err) = run(&config, &["send-test", "file", "--to", "a@example.org"], &[]).await;
+    let (code, _, err) = run(
+        &config,
+        &["send-test", "file", "--to", "a@example.org"],
+        &[],
+    )
+    .await;
     assert_eq!(code, 2, "{err}");
 }
 
@@ -164,5 +190,39 @@ async fn smtp_sends_the_test_message_to_the_given_address() {
     let mail = mailparse::parse_mail(&msgs[0]).unwrap();
     let subject = mail.headers.get_first_value("Subject").unwrap();
     assert_eq!(subject, "【督办提醒·测试消息】通道 smtp 连通性测试");
-    assert!(mail.headers.get_first_value("To").unwrap().contains("tester@example.org"));
+    assert!(
+        mail.headers
+            .get_first_value("To")
+            .unwrap()
+            .contains("tester@example.org")
+    );
+}
+
+#[tokio::test]
+async fn check_reports_template_errors_and_missing_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("templates")).unwrap();
+    let config = temp_config(dir.path(), |t| {
+        let t = enable("wecom-food")(t);
+        t.replace(
+            "  timezone: Asia/Shanghai\n",
+            "  timezone: Asia/Shanghai\n  templates: templates\n",
+        )
+    });
+    let (code, out, err) = run(&config, &["check"], &[]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains(
+            "warning: channel wecom-food: environment variable DUTYBELL_WECOM_FOOD_KEY is not set"
+        ),
+        "{err}"
+    );
+    std::fs::write(
+        dir.path().join("templates/overdue.text.txt"),
+        "一\n二 {{ task.titel }}\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&config, &["check"], &[]).await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("templates/overdue.text.txt:2"), "{err}");
 }
