@@ -12,6 +12,7 @@
 //! - [`notify`]: channels (file, email, webhooks) that send one rendered notification.
 //! - [`export`]: the checklist back as xlsx/csv/md with 进展情况, and a unit's calendar as ics.
 //! - [`progress_csv`]: validates a progress CSV returned by a section into notes to record.
+//! - [`render`]: minijinja templates (zh-CN, overridable) that turn reminders into notifications.
 //! - [`loader`]: loads config + plan + calendar for a command, all or nothing.
 //! - [`cli`]: argument parsing, one library call per command, printing, exit codes.
 
@@ -25,5 +26,6 @@ pub mod export;
 pub mod loader;
 pub mod notify;
 pub mod progress_csv;
+pub mod render;
 pub mod schedule;
 pub mod store;

@@ -4,8 +4,9 @@
 
 mod export;
 mod ops;
-mod progress_import;
 mod plan;
+mod progress_import;
+mod send_test;
 mod tasks;
 
 use std::path::PathBuf;
@@ -51,6 +52,8 @@ pub enum Command {
     ImportProgress(progress_import::ImportArgs),
     /// Show the occurrences and reminders of a date range.
     Plan(plan::PlanArgs),
+    /// Send a test message over one channel and print the vendor's answer.
+    SendTest(send_test::SendTestArgs),
 }
 
 /// Parse arguments, run, and return the process exit code.
@@ -84,8 +87,18 @@ pub fn main() -> ExitCode {
     }
     let result = match &cli.command {
         Command::Check => {
-            println!("{}", summary(&loaded, &config));
-            Ok(())
+            let secrets = crate::notify::secret::SystemSecrets::from_env();
+            for w in crate::notify::build::check_channels(&loaded.catalog, &secrets) {
+                eprintln!("warning: {w}");
+            }
+            let templates = loaded.catalog.settings.templates.as_deref();
+            match crate::render::Renderer::new(templates).and_then(|r| r.check()) {
+                Ok(()) => {
+                    println!("{}", summary(&loaded, &config));
+                    Ok(())
+                }
+                Err(e) => Err(CliError::Usage(e.to_string())),
+            }
         }
         Command::Tasks(a) => tasks::run(&loaded, a),
         Command::Status => ops::status(&loaded, now),
@@ -94,6 +107,7 @@ pub fn main() -> ExitCode {
         Command::Export(a) => export::run(&loaded, a, today, now),
         Command::ImportProgress(a) => progress_import::run(&loaded, a, today, now),
         Command::Plan(a) => plan::run(&loaded, a, today),
+        Command::SendTest(a) => send_test::run(&loaded, a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,8 +11,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub mod build;
 pub mod email;
 pub mod file;
+pub mod secret;
 pub mod webhook;
 
 /// What a message is about; decides the template and the wording of the subject.

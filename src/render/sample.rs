@@ -1,0 +1,107 @@
+//! Sample contexts for [`super::Renderer::check`]: every variable filled, and the optional
+//! branches (late, supporting, head, empty lists) exercised. Pure.
+
+use minijinja::Value;
+use minijinja::value::Serde;
+
+use super::context::{
+    OccurrenceCtx, OperatorCtx, ProgressCtx, RecipientCtx, ReminderContext, StageCtx, StatusCtx,
+    TaskCtx, TestCtx, UnitRef, UnitsCtx,
+};
+
+fn unit(id: &str, name: &str) -> UnitRef {
+    UnitRef {
+        id: id.into(),
+        name: name.into(),
+    }
+}
+
+/// A reminder about plan task 4.2, three days before its window closes.
+pub fn reminder(stage: &str) -> ReminderContext {
+    ReminderContext {
+        task: TaskCtx {
+            id: "4.2".into(),
+            title: "每年开展春秋季校园食品安全专项整治，全面排查风险隐患。".into(),
+            short_title: "春季开学校园食品安全专项整治".into(),
+            measures: "联合行业主管部门每年春秋两季开学之季开展校园食品风险隐患排查。".into(),
+            measures_short: "联合行业主管部门每年春秋两季开学之季开展校园食品风险隐患排查。".into(),
+            area: "4. 校园食品安全".into(),
+            deadline: "长期坚持".into(),
+            notes: "<注意> & 备注".into(),
+        },
+        occurrence: OccurrenceCtx {
+            key: "4.2@2027-spring_term_start".into(),
+            kind: "campaign".into(),
+            period_label: "2027年春季开学".into(),
+            window_start: "2027年2月15日（周一）".into(),
+            window_end: "2027年3月31日（周三）".into(),
+            due: "2027年3月31日（周三）".into(),
+            due_iso: "2027-03-31".into(),
+            event_name: "春季开学".into(),
+            event_date: "2027年3月1日（周一）".into(),
+        },
+        stage: StageCtx {
+            name: stage.into(),
+            kind: stage.into(),
+            colour: "yellow".into(),
+            colour_zh: "黄".into(),
+            late: false,
+            supporting: false,
+        },
+        status: StatusCtx {
+            short: "还有3天截止".into(),
+            long: "2027年3月31日（周三）截止，还有 3 天（3 个工作日）".into(),
+            event: "春季开学（2027年3月1日（周一））已过 27 天".into(),
+            days_left: 3,
+            workdays_overdue: 0,
+        },
+        recipient: RecipientCtx {
+            id: "catering".into(),
+            name: "餐饮室".into(),
+            is_head: false,
+            role: "lead".into(),
+        },
+        units: UnitsCtx {
+            lead: vec![unit("catering", "餐饮室")],
+            cooperating: vec![unit("office_taole", "陶乐市场监管所")],
+            lead_names: "餐饮室".into(),
+            cooperating_names: "陶乐市场监管所".into(),
+        },
+        progress: ProgressCtx {
+            command: "dutybell progress 4.2 --note \"…\"".into(),
+            command_done: "dutybell progress 4.2 --note \"…\" --done".into(),
+            url: "https://oa.example.org/progress".into(),
+        },
+        today: "2027年3月28日（周日）".into(),
+    }
+}
+
+/// The contexts `check` renders `stage` with.
+pub fn contexts(stage: &str) -> Vec<Value> {
+    match stage {
+        "operator_alert" => vec![Value::from(Serde(OperatorCtx {
+            subject_detail: "1 条提醒无法投递".into(),
+            body: "channel smtp: permanent: 550 <x@example.org> rejected".into(),
+        }))],
+        "test" => vec![Value::from(Serde(TestCtx {
+            channel: "smtp".into(),
+            sent_at: "2027-02-26 09:00:00 (Asia/Shanghai)".into(),
+        }))],
+        _ => {
+            let plain = reminder(stage);
+            let mut variant = reminder(stage);
+            variant.stage.late = true;
+            variant.stage.supporting = true;
+            variant.recipient.is_head = true;
+            variant.recipient.role = String::new();
+            variant.units.cooperating.clear();
+            variant.units.cooperating_names.clear();
+            variant.progress.url.clear();
+            variant.task.notes.clear();
+            variant.occurrence.event_name.clear();
+            variant.occurrence.event_date.clear();
+            variant.status.event.clear();
+            vec![Value::from(Serde(plain)), Value::from(Serde(variant))]
+        }
+    }
+}
