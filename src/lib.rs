@@ -8,6 +8,7 @@
 //! - [`calendar`]: the Chinese working-day calendar (statutory holidays, 调休, regional overlay).
 //! - [`schedule`]: occurrences and reminders from rules, calendar and ladders (pure).
 //! - [`store`]: the SQLite state: occurrences, outbox, deliveries, progress.
+//! - [`daemon`]: the loop (plan, sync, sleep until due, dispatch, record), simulate, systemd.
 //! - [`dispatch`]: send claimed rows, retry policy, downtime catch-up (no SQL).
 //! - [`notify`]: channels (file, email, webhooks) that send one rendered notification.
 //! - [`export`]: the checklist back as xlsx/csv/md with 进展情况, and a unit's calendar as ics.
@@ -21,6 +22,7 @@ pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod daemon;
 pub mod dispatch;
 pub mod export;
 pub mod loader;

@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 ok, 1 runtime failure, 2 bad configuration or usage.
 
+mod daemon;
 mod export;
 mod ops;
 mod plan;
@@ -38,6 +39,10 @@ pub struct Cli {
 pub enum Command {
     /// Validate the config, plan and calendar; print a one-line summary.
     Check,
+    /// Run the daemon (plans, then sends reminders as they fall due; SIGHUP reloads).
+    Run,
+    /// Drive the whole pipeline through simulated time and print what is sent when.
+    Simulate(daemon::SimulateArgs),
     /// List the plan's tasks.
     Tasks(tasks::TasksArgs),
     /// Next reminders, counts by state, recent failures, dead rows.
@@ -74,6 +79,11 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    match &cli.command {
+        Command::Run => return daemon::run(&config, cli.now.as_ref().map(|_| now)),
+        Command::Simulate(a) => return daemon::simulate(&config, a),
+        _ => {}
+    }
     let today = now.to_zoned_datetime(shanghai()).date();
     let loaded = match loader::load(&config, today) {
         Ok(l) => l,
@@ -100,6 +110,7 @@ pub fn main() -> ExitCode {
                 Err(e) => Err(CliError::Usage(e.to_string())),
             }
         }
+        Command::Run | Command::Simulate(_) => unreachable!("handled before loading"),
         Command::Tasks(a) => tasks::run(&loaded, a),
         Command::Status => ops::status(&loaded, now),
         Command::Outbox(a) => ops::outbox(&loaded, a, now),

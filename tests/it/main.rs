@@ -2,6 +2,7 @@
 
 mod calendar;
 mod config_check;
+mod daemon;
 mod email;
 mod export;
 mod helpers;

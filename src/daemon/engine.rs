@@ -1,0 +1,153 @@
+//! The engine: everything the loop needs that comes from the config (catalog, calendar,
+//! templates, channels, policies). Built whole or not at all, so a bad reload changes nothing.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use jiff::Timestamp;
+
+use crate::clock::SharedClock;
+use crate::dispatch::Dispatcher;
+use crate::dispatch::catchup::CatchUpPolicy;
+use crate::dispatch::retry::RetryPolicy;
+use crate::loader::Loaded;
+use crate::notify::{Channel, MessageKind};
+use crate::render::Renderer;
+use crate::store::{NewReminder, OutboxItem};
+
+/// The configuration was refused (the CLI exits with code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigRefused(pub String);
+
+/// Everything derived from one configuration.
+pub struct Engine {
+    /// Catalog, calendar, warnings.
+    pub loaded: Loaded,
+    /// Templates.
+    pub renderer: Renderer,
+    /// Channels and retry policy.
+    pub dispatcher: Arc<Dispatcher>,
+    /// Downtime policy.
+    pub catchup: CatchUpPolicy,
+    tz: jiff::tz::TimeZone,
+}
+
+impl Engine {
+    /// Load the config at `config` and build channels from the environment's secrets.
+    ///
+    /// # Errors
+    /// [`ConfigRefused`] for a bad config, template or missing secret.
+    pub fn load(config: &Path, clock: &SharedClock) -> anyhow::Result<Engine> {
+        let loaded = load_config(config, clock)?;
+        let secrets = crate::notify::secret::SystemSecrets::from_env();
+        let set =
+            crate::notify::build::build_channels(&loaded.catalog, &secrets).map_err(|errs| {
+                ConfigRefused(format!(
+                    "channels cannot be built:\n  {}",
+                    errs.join("\n  ")
+                ))
+            })?;
+        let channels: Vec<Arc<dyn Channel>> = set.ids().filter_map(|id| set.get(id)).collect();
+        Self::with_channels(loaded, channels, clock)
+    }
+
+    /// An engine over the given channels (simulation and tests).
+    ///
+    /// # Errors
+    /// [`ConfigRefused`] for a template problem.
+    pub fn with_channels(
+        loaded: Loaded,
+        channels: Vec<Arc<dyn Channel>>,
+        clock: &SharedClock,
+    ) -> anyhow::Result<Engine> {
+        let s = &loaded.catalog.settings;
+        let renderer = Renderer::new(s.templates.as_deref())
+            .map_err(|e| ConfigRefused(format!("templates: {e}")))?;
+        renderer
+            .check()
+            .map_err(|e| ConfigRefused(format!("templates: {e}")))?;
+        let dispatcher = Arc::new(Dispatcher::new(
+            channels,
+            &s.fallback_channel,
+            RetryPolicy::default(),
+            clock.clone(),
+        ));
+        let catchup = CatchUpPolicy {
+            default: s.downtime_default,
+            grace: grace(&loaded),
+            per_kind: s.downtime_per_kind.clone(),
+        };
+        let tz = jiff::tz::TimeZone::get(&s.timezone).context("time zone")?;
+        Ok(Engine {
+            loaded,
+            renderer,
+            dispatcher,
+            catchup,
+            tz,
+        })
+    }
+
+    /// A local `YYYY-MM-DD HH:MM` for logs and status.
+    pub fn local(&self, t: Timestamp) -> String {
+        t.to_zoned_datetime(self.tz.clone())
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+
+    /// The outbox row that tells the operator channel about a dead row (none for an alert that
+    /// itself died, so alerts cannot loop).
+    pub fn operator_alert(
+        &self,
+        item: &OutboxItem,
+        error: &str,
+        now: Timestamp,
+    ) -> Option<NewReminder> {
+        if item.kind == MessageKind::OperatorAlert {
+            return None;
+        }
+        let detail = format!(
+            "任务 {} 的提醒（{}，发往 {}，渠道 {}）已放弃投递",
+            item.task_id, item.stage, item.recipient, item.channel
+        );
+        let body = format!(
+            "{detail}。\n原因：{error}\n处理：检查渠道配置后执行 `dutybell outbox retry {}`。",
+            item.id
+        );
+        let n = crate::render::operator_alert(&self.renderer, &detail, &body);
+        Some(NewReminder {
+            dedupe_key: format!("operator|dead|{}", item.id),
+            occurrence_key: item.occurrence_key.clone(),
+            task_id: item.task_id.clone(),
+            stage: "operator-alert".into(),
+            kind: MessageKind::OperatorAlert,
+            recipient: "operator".into(),
+            channel: self.loaded.catalog.settings.operator_channel.clone(),
+            fire_at: now,
+            message: serde_json::to_string(&n).ok()?,
+        })
+    }
+}
+
+fn grace(l: &Loaded) -> jiff::SignedDuration {
+    match l.catalog.settings.downtime_grace {
+        crate::calendar::Offset::Days(d) | crate::calendar::Offset::Workdays(d) => {
+            jiff::SignedDuration::from_hours(i64::from(d) * 24)
+        }
+    }
+}
+
+/// Load and validate the config, logging its warnings.
+///
+/// # Errors
+/// [`ConfigRefused`] with every located problem.
+pub fn load_config(config: &Path, clock: &SharedClock) -> anyhow::Result<Loaded> {
+    let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap_or(jiff::tz::TimeZone::UTC);
+    let today = clock.now().to_zoned_datetime(tz).date();
+    let loaded = crate::loader::load(config, today).map_err(|d| ConfigRefused(d.to_string()))?;
+    for w in loaded.warnings.warnings() {
+        tracing::warn!("{w}");
+    }
+    Ok(loaded)
+}
