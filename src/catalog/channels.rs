@@ -103,11 +103,7 @@ pub(super) fn channels(ctx: &mut Ctx, raw: &crate::config::RawConfig) -> Vec<Cha
         out.push(ChannelSpec {
             id: c.id.value.clone(),
             enabled: c.enabled.unwrap_or(true),
-            concurrency: c
-                .concurrency
-                .as_ref()
-                .map(|n| n.value.max(1) as usize)
-                .unwrap_or(4),
+            concurrency: c.concurrency.as_ref().map(|n| n.value.max(1) as usize),
             kind: k,
         });
     }

@@ -150,8 +150,8 @@ pub struct ChannelSpec {
     pub id: String,
     /// Enabled.
     pub enabled: bool,
-    /// Max in flight.
-    pub concurrency: usize,
+    /// Max sends in flight, when the config sets it (else the channel's own default).
+    pub concurrency: Option<usize>,
     /// Kind-specific settings.
     pub kind: ChannelKind,
 }

@@ -32,7 +32,7 @@ pub struct SimulateArgs {
 }
 
 /// Logs for journald or a terminal: `RUST_LOG` filters (default `info`); no ANSI colours and
-/// no timestamps when running under systemd (journald adds its own).
+/// no timestamps when running under systemd (journald adds its own), colours only on a terminal.
 pub fn init_tracing() {
     let journald = std::env::var_os("JOURNAL_STREAM").is_some();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -40,9 +40,10 @@ pub fn init_tracing() {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_target(false);
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()) && !journald);
     let _ = if journald {
-        builder.with_ansi(false).without_time().try_init()
+        builder.without_time().try_init()
     } else {
         builder.try_init()
     };

@@ -68,12 +68,18 @@ impl Engine {
         renderer
             .check()
             .map_err(|e| ConfigRefused(format!("templates: {e}")))?;
-        let dispatcher = Arc::new(Dispatcher::new(
+        let mut dispatcher = Dispatcher::new(
             channels,
             &s.fallback_channel,
             RetryPolicy::default(),
             clock.clone(),
-        ));
+        );
+        for spec in &loaded.catalog.channels {
+            if let Some(n) = spec.concurrency {
+                dispatcher = dispatcher.limit(&spec.id, n);
+            }
+        }
+        let dispatcher = Arc::new(dispatcher);
         let catchup = CatchUpPolicy {
             default: s.downtime_default,
             grace: grace(&loaded),

@@ -76,6 +76,14 @@ impl Dispatcher {
         }
     }
 
+    /// Override a channel's concurrency (the config's `concurrency:`).
+    pub fn limit(mut self, id: &str, n: usize) -> Self {
+        if let Some(slot) = self.slots.get_mut(id) {
+            slot.permits = Arc::new(Semaphore::new(n.max(1)));
+        }
+        self
+    }
+
     /// Channel ids this dispatcher can send on.
     pub fn channel_ids(&self) -> Vec<String> {
         let mut v: Vec<String> = self.slots.keys().cloned().collect();
