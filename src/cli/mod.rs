@@ -7,6 +7,7 @@ mod export;
 mod ops;
 mod plan;
 mod progress_import;
+mod render;
 mod send_test;
 mod tasks;
 
@@ -57,6 +58,8 @@ pub enum Command {
     ImportProgress(progress_import::ImportArgs),
     /// Show the occurrences and reminders of a date range.
     Plan(plan::PlanArgs),
+    /// Print exactly what would be sent for a task's reminder, without sending.
+    Render(render::RenderArgs),
     /// Send a test message over one channel and print the vendor's answer.
     SendTest(send_test::SendTestArgs),
 }
@@ -118,6 +121,7 @@ pub fn main() -> ExitCode {
         Command::Export(a) => export::run(&loaded, a, today, now),
         Command::ImportProgress(a) => progress_import::run(&loaded, a, today, now),
         Command::Plan(a) => plan::run(&loaded, a, today),
+        Command::Render(a) => render::run(&loaded, a, today, now),
         Command::SendTest(a) => send_test::run(&loaded, a),
     };
     match result {

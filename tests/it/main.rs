@@ -7,6 +7,7 @@ mod email;
 mod export;
 mod helpers;
 mod render;
+mod render_cmd;
 mod schedule;
 mod seeds;
 mod send_test;

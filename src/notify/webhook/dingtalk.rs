@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::hmac_sha256;
 use super::reply::{self, Prepared, Reply};
-use super::text::shorten;
+use super::text::{keyword_prefix, shorten};
 use crate::notify::{Notification, Receipt, SendError};
 
 /// Message size limit in UTF-8 bytes (third-party "exceed 20000 bytes"; unconfirmed officially).
@@ -39,7 +39,7 @@ pub fn body(n: &Notification, keyword: Option<&str>, mention_mobiles: bool) -> s
     } else {
         &[]
     };
-    let head = keyword.map(|k| format!("{k}\n\n")).unwrap_or_default();
+    let head = keyword_prefix(keyword, &n.markdown, "\n\n");
     let tail: String = if mobiles.is_empty() {
         String::new()
     } else {
@@ -51,7 +51,7 @@ pub fn body(n: &Notification, keyword: Option<&str>, mention_mobiles: bool) -> s
     json!({
         "msgtype": "markdown",
         "markdown": {
-            "title": format!("{}{}", keyword.unwrap_or(""), n.subject),
+            "title": format!("{}{}", keyword_prefix(keyword, &n.subject, ""), n.subject),
             "text": text,
         },
         "at": { "atMobiles": mobiles, "isAtAll": false },

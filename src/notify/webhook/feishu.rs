@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::hmac_sha256;
 use super::reply::{self, Prepared, RATE_LIMIT_BACKOFF, Reply};
-use super::text::{fit_body, shorten};
+use super::text::{fit_body, keyword_prefix, shorten};
 use crate::notify::{Notification, Receipt, SendError};
 
 /// Request body limit in bytes (the doc says 20 KB; stay a little under like Apprise does).
@@ -40,7 +40,7 @@ fn body_with(
     let mut b = json!({
         "msg_type": "post",
         "content": { "post": { "zh_cn": {
-            "title": format!("{}{}", keyword.unwrap_or(""), n.subject),
+            "title": format!("{}{}", keyword_prefix(keyword, &n.subject, ""), n.subject),
             "content": lines,
         } } },
     });

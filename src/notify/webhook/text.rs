@@ -66,6 +66,15 @@ pub fn fit_body(limit: usize, mut build: impl FnMut(usize) -> Vec<u8>) -> Vec<u8
     best
 }
 
+/// `text` with the bot's security keyword in front, unless it already contains it (vendors only
+/// require that the keyword appears; repeating it reads badly).
+pub fn keyword_prefix(keyword: Option<&str>, text: &str, sep: &str) -> String {
+    match keyword {
+        Some(k) if !text.contains(k) => format!("{k}{sep}"),
+        _ => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +141,18 @@ mod tests {
             "{}",
             body.len()
         );
+    }
+
+    #[test]
+    fn keyword_is_added_once() {
+        assert_eq!(
+            keyword_prefix(Some("督办提醒"), "【督办提醒·黄】4.2", ""),
+            ""
+        );
+        assert_eq!(
+            keyword_prefix(Some("【平罗县提醒】"), "4.2 到期", " "),
+            "【平罗县提醒】 "
+        );
+        assert_eq!(keyword_prefix(None, "x", " "), "");
     }
 }
