@@ -12,11 +12,9 @@ use dutybell::notify::{
 use mailparse::MailHeaderMap;
 
 mod replies;
-#[path = "../support/smtp_harness.rs"]
-mod smtp_harness;
 mod tls;
 
-use smtp_harness::{ServerOptions, SmtpServer};
+use crate::smtp_harness::{ServerOptions, SmtpServer};
 
 const PASSWORD: &str = "Pw-7fQ2-very-secret";
 const SUBJECT: &str = "【督办】食品安全专项整治：还有3天到期（蓝→黄）";

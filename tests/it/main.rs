@@ -1,6 +1,7 @@
 //! The one integration-test binary: every file under `tests/it/` is a module here.
 
 mod calendar;
+mod channels_e2e;
 mod config_check;
 mod daemon;
 mod email;
@@ -11,5 +12,7 @@ mod render_cmd;
 mod schedule;
 mod seeds;
 mod send_test;
+#[path = "../support/smtp_harness.rs"]
+mod smtp_harness;
 mod store;
 mod webhook;

@@ -10,11 +10,6 @@ use mailparse::MailHeaderMap;
 
 use crate::helpers::{bin, repo};
 
-// `email.rs` keeps its copy private (not ours to change), so this module compiles the harness again.
-#[allow(clippy::duplicate_mod)]
-#[path = "../support/smtp_harness.rs"]
-mod smtp_harness;
-
 const WHSEC: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 /// The bundled config, with absolute plan/calendar paths and its state under `dir`, edited.
@@ -170,7 +165,8 @@ async fn failures_exit_1_for_sends_and_2_for_missing_secrets_without_leaking() {
 
 #[tokio::test]
 async fn smtp_sends_the_test_message_to_the_given_address() {
-    let server = smtp_harness::SmtpServer::start(&smtp_harness::ServerOptions::default());
+    let server =
+        crate::smtp_harness::SmtpServer::start(&crate::smtp_harness::ServerOptions::default());
     let dir = tempfile::tempdir().unwrap();
     let port = server.port;
     let config = temp_config(dir.path(), move |t| {

@@ -2,7 +2,7 @@
 //! recomputed independently, reply classification from vendor fixtures, transport failures,
 //! secrets never in errors, and the DingTalk rate limit on tokio's paused clock.
 
-mod server;
+pub mod server;
 
 use std::time::Duration;
 

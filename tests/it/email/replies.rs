@@ -5,8 +5,8 @@ use std::time::Duration;
 use dutybell::notify::email::{EmailChannel, SmtpTls};
 use dutybell::notify::{Channel, SendError};
 
-use super::smtp_harness::{ServerOptions, SmtpServer};
 use super::{assert_no_secret, config, note, plain_server};
+use crate::smtp_harness::{ServerOptions, SmtpServer};
 
 #[tokio::test]
 async fn smtp_replies_are_classified() {

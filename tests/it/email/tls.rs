@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use dutybell::notify::email::{EmailChannel, EmailConfigError, SmtpTls};
 use dutybell::notify::{Channel, SendError};
 
-use super::smtp_harness::{ServerOptions, SmtpServer, make_test_pki};
 use super::{PASSWORD, assert_no_secret, config, note, plain_server};
+use crate::smtp_harness::{ServerOptions, SmtpServer, make_test_pki};
 
 #[tokio::test]
 async fn required_starttls_without_offer_is_permanent_and_sends_no_credentials() {
