@@ -15,4 +15,5 @@ mod send_test;
 #[path = "../support/smtp_harness.rs"]
 mod smtp_harness;
 mod store;
+mod systemd;
 mod webhook;
