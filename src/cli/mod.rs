@@ -3,6 +3,7 @@
 //! Exit codes: 0 ok, 1 runtime failure, 2 bad configuration or usage.
 
 mod daemon;
+mod digest;
 mod export;
 mod ops;
 mod plan;
@@ -59,6 +60,8 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Send a test message over one channel and print the vendor's answer.
     SendTest(send_test::SendTestArgs),
+    /// Preview a unit head's weekly digest (督办周报), or enqueue it with `--send`.
+    Digest(digest::DigestArgs),
 }
 
 /// Parse arguments, run, and return the process exit code.
@@ -119,6 +122,7 @@ pub fn main() -> ExitCode {
         Command::ImportProgress(a) => progress_import::run(&loaded, a, today, now),
         Command::Plan(a) => plan::run(&loaded, a, today),
         Command::SendTest(a) => send_test::run(&loaded, a),
+        Command::Digest(a) => digest::run(&loaded, a, today, now),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

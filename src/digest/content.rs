@@ -51,8 +51,11 @@ pub struct DigestItem {
     pub due: String,
     /// What the date means as of the digest, e.g. `已逾期 5 个工作日（…截止）`.
     pub status: String,
-    /// Further periods of the same task in the same list (e.g. older overdue weeks).
+    /// Further periods of the same task and rule in the same list (e.g. older overdue weeks).
     pub more: usize,
+    /// Task and rule: periods of one group collapse into one line.
+    #[serde(skip)]
+    pub(crate) group: (String, Option<usize>),
 }
 
 /// One progress note of last week.
@@ -212,6 +215,8 @@ impl AsOf<'_> {
         }
     }
 
+    /// The reminders' status wording (`render::status`); for check-ins the short form with the
+    /// date, since the period is already on the line.
     fn status(&self, list: List, o: &Occurrence) -> String {
         let kind = match (list, o.kind) {
             (_, OccurrenceKind::Checkin) => MessageKind::Checkin,
@@ -219,7 +224,17 @@ impl AsOf<'_> {
             (List::Red, _) => MessageKind::Overdue,
             _ => MessageKind::Lead,
         };
-        status(self.cal, kind, o, None, self.day).long
+        let s = status(self.cal, kind, o, None, self.day);
+        match (kind, list) {
+            (MessageKind::Checkin, List::Red) => format!("{}（{}截止）", s.short, zh_date(o.due)),
+            (MessageKind::Checkin, _) => format!(
+                "{}（{}截止，还有 {} 天）",
+                s.short,
+                zh_date(o.due),
+                s.days_left
+            ),
+            _ => s.long,
+        }
     }
 }
 
@@ -268,7 +283,9 @@ pub fn build_digest(
     let red = collapse(red, true);
     let yellow = collapse(yellow, false);
     let opening = collapse(opening, false);
-    let silent = collapse(silent, false);
+    let mut silent = collapse(silent, false);
+    // A check-in already overdue is not repeated for the current period.
+    silent.retain(|i| !red.iter().any(|r| r.group == i.group));
     let progress = last_week_notes(&asof, &roles, monday);
     let counts = DigestCounts {
         red: red.len(),
@@ -321,7 +338,7 @@ fn collapse(mut items: Vec<(Date, DigestItem)>, latest: bool) -> Vec<DigestItem>
     }
     let mut out: Vec<(Date, DigestItem)> = Vec::new();
     for (due, item) in items {
-        match out.iter_mut().find(|(_, o)| o.task_id == item.task_id) {
+        match out.iter_mut().find(|(_, o)| o.group == item.group) {
             Some((_, first)) => first.more += 1,
             None => out.push((due, item)),
         }
@@ -341,7 +358,7 @@ fn item(cat: &Catalog, task: &Task, role: Role, o: &Occurrence, status: String) 
     let (role, role_zh) = role_names(role);
     DigestItem {
         task_id: task.id.clone(),
-        title: short_title(task, o.rule_index),
+        title: short_title(task, None),
         role: role.into(),
         role_zh: role_zh.into(),
         lead_names: cat
@@ -355,6 +372,7 @@ fn item(cat: &Catalog, task: &Task, role: Role, o: &Occurrence, status: String) 
         due: zh_date(o.due),
         status,
         more: 0,
+        group: (task.id.clone(), o.rule_index),
     }
 }
 

@@ -104,6 +104,7 @@ fn the_render_check_sample_has_the_shape_of_digest_content() {
         due: String::new(),
         status: String::new(),
         more: 0,
+        group: Default::default(),
     };
     let note = NoteItem {
         task_id: String::new(),

@@ -3,6 +3,7 @@
 mod calendar;
 mod config_check;
 mod daemon;
+mod digest;
 mod email;
 mod export;
 mod helpers;
