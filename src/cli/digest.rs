@@ -62,7 +62,10 @@ pub(super) fn run(l: &Loaded, a: &DigestArgs, today: Date, now: Timestamp) -> Re
     let at = match due {
         Some(t) => t,
         None => {
-            eprintln!("note: digest `{}` is not due in the week of {monday}", spec.id);
+            eprintln!(
+                "note: digest `{}` is not due in the week of {monday}",
+                spec.id
+            );
             monday_start(monday, &tz)?
         }
     };
@@ -91,7 +94,10 @@ fn monday_start(monday: Date, tz: &jiff::tz::TimeZone) -> Result<Timestamp, CliE
 fn read_view(l: &Loaded) -> Result<DigestView, CliError> {
     let db = &l.catalog.settings.database;
     if !db.exists() {
-        eprintln!("note: no database at {}; previewing without stored progress", db.display());
+        eprintln!(
+            "note: no database at {}; previewing without stored progress",
+            db.display()
+        );
         return Ok(DigestView::default());
     }
     let store = Store::open(db).map_err(runtime)?;
@@ -124,7 +130,11 @@ fn send(
     }
     for row in rows {
         let added = store.enqueue(&row, now).map_err(runtime)?;
-        let what = if added { "enqueued" } else { "already in the outbox" };
+        let what = if added {
+            "enqueued"
+        } else {
+            "already in the outbox"
+        };
         println!("{what}: {} (fires {})", row.dedupe_key, row.fire_at);
     }
     Ok(())

@@ -13,15 +13,14 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
+use super::classify::AsOf;
 use super::week::{add_days, iso_week_key, week_label};
 use crate::calendar::WorkCalendar;
 use crate::catalog::{Catalog, Role, Task};
 use crate::export::date_zh;
-use crate::notify::MessageKind;
 use crate::render::context::{short_title, zh_date};
-use crate::render::status::status;
-use crate::schedule::{Occurrence, OccurrenceKind, Plan};
-use crate::store::{self, OccurrenceStatus, ProgressNote};
+use crate::schedule::{Occurrence, Plan};
+use crate::store::ProgressNote;
 
 /// What a digest needs from the store: every stored occurrence (with its status) and the notes
 /// of the catalog's tasks. The same plain data as the exports read (`export::load_view`).
@@ -138,106 +137,6 @@ pub struct DigestContent {
     pub progress_url: String,
 }
 
-/// Which list an occurrence belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum List {
-    Red,
-    Yellow,
-    Opening,
-    Silent,
-}
-
-/// The as-of facts every classification needs.
-struct AsOf<'a> {
-    cal: &'a WorkCalendar,
-    tz: &'a TimeZone,
-    at: Timestamp,
-    day: Date,
-    stored: HashMap<&'a str, &'a store::Occurrence>,
-    notes: &'a [ProgressNote],
-}
-
-impl AsOf<'_> {
-    fn local(&self, t: Timestamp) -> Date {
-        t.to_zoned_datetime(self.tz.clone()).date()
-    }
-
-    /// Done, skipped or cancelled as of `at`: a done note by then, else the stored status (a
-    /// `done` status changed after `at` counts as still open then).
-    fn closed(&self, key: &str) -> bool {
-        let done_note = self
-            .notes
-            .iter()
-            .any(|n| n.done && n.occurrence_key.as_deref() == Some(key) && n.at <= self.at);
-        done_note
-            || self.stored.get(key).is_some_and(|o| match o.status {
-                OccurrenceStatus::Done => o.updated_at <= self.at,
-                OccurrenceStatus::Skipped | OccurrenceStatus::Cancelled => true,
-                OccurrenceStatus::Open => false,
-            })
-    }
-
-    /// A note on the task since the check-in period started (by `at`).
-    fn reported_since(&self, task_id: &str, start: Date) -> bool {
-        self.notes.iter().any(|n| {
-            n.task_id == task_id && n.at <= self.at && self.local(n.at) >= start
-        })
-    }
-
-    fn classify(&self, o: &Occurrence) -> Option<List> {
-        let ahead = add_days(self.day, AHEAD_DAYS);
-        if o.kind == OccurrenceKind::Checkin {
-            if self.closed(&o.key) || self.reported_since(&o.task_id, o.window_start) {
-                return None;
-            }
-            return if o.due < self.day {
-                Some(List::Red)
-            } else if o.window_start <= self.day {
-                Some(List::Silent)
-            } else {
-                None
-            };
-        }
-        if self.closed(&o.key) {
-            return None;
-        }
-        let campaign = o.kind == OccurrenceKind::Campaign;
-        if o.due < self.day {
-            Some(List::Red)
-        } else if campaign && o.window_start <= self.day {
-            Some(List::Yellow)
-        } else if campaign && o.window_start <= ahead {
-            Some(List::Opening)
-        } else if !campaign && o.due <= ahead {
-            Some(List::Yellow)
-        } else {
-            None
-        }
-    }
-
-    /// The reminders' status wording (`render::status`); for check-ins the short form with the
-    /// date, since the period is already on the line.
-    fn status(&self, list: List, o: &Occurrence) -> String {
-        let kind = match (list, o.kind) {
-            (_, OccurrenceKind::Checkin) => MessageKind::Checkin,
-            (List::Opening, _) => MessageKind::CampaignOpening,
-            (List::Red, _) => MessageKind::Overdue,
-            _ => MessageKind::Lead,
-        };
-        let s = status(self.cal, kind, o, None, self.day);
-        match (kind, list) {
-            (MessageKind::Checkin, List::Red) => format!("{}（{}截止）", s.short, zh_date(o.due)),
-            (MessageKind::Checkin, _) => format!(
-                "{}（{}截止，还有 {} 天）",
-                s.short,
-                zh_date(o.due),
-                s.days_left
-            ),
-            _ => s.long,
-        }
-    }
-}
-
 /// Builds the digest of `unit` for the ISO week containing `week_monday`, as of the instant `at`
 /// (the digest's due instant; `as_of` is its local date in the plan's time zone).
 ///
@@ -260,7 +159,11 @@ pub fn build_digest(
         tz: &tz,
         at,
         day: at.to_zoned_datetime(tz.clone()).date(),
-        stored: view.occurrences.iter().map(|o| (o.key.as_str(), o)).collect(),
+        stored: view
+            .occurrences
+            .iter()
+            .map(|o| (o.key.as_str(), o))
+            .collect(),
         notes: &view.notes,
     };
     let roles: HashMap<&str, (&Task, Role)> = cat
@@ -332,7 +235,9 @@ pub fn build_digest(
 /// One line per task: its latest (`latest`) or earliest period, with the others counted in
 /// `more`; lines ordered by that period's due date, then task id.
 fn collapse(mut items: Vec<(Date, DigestItem)>, latest: bool) -> Vec<DigestItem> {
-    items.sort_by(|a, b| (a.0, &a.1.task_id, &a.1.occurrence).cmp(&(b.0, &b.1.task_id, &b.1.occurrence)));
+    items.sort_by(|a, b| {
+        (a.0, &a.1.task_id, &a.1.occurrence).cmp(&(b.0, &b.1.task_id, &b.1.occurrence))
+    });
     if latest {
         items.reverse();
     }
@@ -379,7 +284,8 @@ fn item(cat: &Catalog, task: &Task, role: Role, o: &Occurrence, status: String) 
 /// `9月3日`.
 fn month_day(d: Date) -> String {
     let full = date_zh(d);
-    full.split_once('年').map_or(full.clone(), |(_, md)| md.to_owned())
+    full.split_once('年')
+        .map_or(full.clone(), |(_, md)| md.to_owned())
 }
 
 /// Notes on the unit's tasks recorded last week (Monday to Sunday before `monday`, local), by

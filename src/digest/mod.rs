@@ -1,13 +1,14 @@
 //! Weekly digests (督办周报) to unit heads: what is overdue, due soon, opening soon, silent, and
 //! last week's progress, for the tasks each head's unit leads or supports.
 //!
-//! Files: `week` (ISO week keys, the due instant after the working-day rule), `content` (what a
-//! digest says, pure), `message` (rendering, recipients, outbox rows). This file holds the one
+//! Files: `week` (ISO week keys, the due instant after the working-day rule), `classify` (which
+//! list an occurrence is in as of an instant), `content` (what a digest says, pure), `message` (rendering, recipients, outbox rows). This file holds the one
 //! impure piece, [`enqueue_due_digests`], the digest's own bookkeeping in the store.
 //!
 //! May touch: the store, only through [`enqueue_due_digests`] and [`load_view`]. Everything else
 //! is pure; `now` is a parameter. See docs/DIGEST.md.
 
+mod classify;
 mod content;
 mod message;
 mod week;

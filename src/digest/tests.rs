@@ -138,7 +138,11 @@ fn the_render_check_sample_has_the_shape_of_digest_content() {
     };
     let (mut real, mut sample) = (Vec::new(), Vec::new());
     shape(&serde_json::to_value(&content).unwrap(), "", &mut real);
-    shape(&crate::render::sample::digest_sample(false), "", &mut sample);
+    shape(
+        &crate::render::sample::digest_sample(false),
+        "",
+        &mut sample,
+    );
     real.sort();
     sample.sort();
     assert_eq!(real, sample);

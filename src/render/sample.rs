@@ -125,7 +125,9 @@ pub fn digest_sample(all_clear: bool) -> serde_json::Value {
         if all_clear {
             Vec::new()
         } else {
-            (0..n).map(|i| digest_item(if i % 2 == 0 { "lead" } else { "cooperating" }, i)).collect()
+            (0..n)
+                .map(|i| digest_item(if i % 2 == 0 { "lead" } else { "cooperating" }, i))
+                .collect()
         }
     };
     let notes: Vec<serde_json::Value> = if all_clear {

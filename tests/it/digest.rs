@@ -22,8 +22,11 @@ fn t(s: &str) -> Timestamp {
 }
 
 fn load() -> Loaded {
-    loader::load(&helpers::repo().join("config/dutybell.yaml"), date(2026, 9, 1))
-        .expect("bundled config loads")
+    loader::load(
+        &helpers::repo().join("config/dutybell.yaml"),
+        date(2026, 9, 1),
+    )
+    .expect("bundled config loads")
 }
 
 fn note(task: &str, key: Option<&str>, text: &str, done: bool) -> NewProgress {
@@ -69,12 +72,23 @@ fn seeded(l: &Loaded) -> (tempfile::TempDir, Store) {
     };
     store.sync_plan(&set, t("2026-08-01T09:00")).unwrap();
     let notes = [
-        (note("5.2", None, "已完成清洁厨房评价培训", false), "2026-08-25T10:00"),
         (
-            note("5.1", Some("5.1@2026-Q2-checkin"), "第二季度检查餐饮单位 36 家，已报送", true),
+            note("5.2", None, "已完成清洁厨房评价培训", false),
+            "2026-08-25T10:00",
+        ),
+        (
+            note(
+                "5.1",
+                Some("5.1@2026-Q2-checkin"),
+                "第二季度检查餐饮单位 36 家，已报送",
+                true,
+            ),
             "2026-09-02T15:00",
         ),
-        (note("4.4", None, "明厨亮灶接入 12 家，<持续推进> & 复查", false), "2026-09-04T11:30"),
+        (
+            note("4.4", None, "明厨亮灶接入 12 家，<持续推进> & 复查", false),
+            "2026-09-04T11:30",
+        ),
         (note("5.3", None, "周一上午补报", false), "2026-09-07T10:00"),
     ];
     for (n, at) in notes {
@@ -96,7 +110,10 @@ fn golden(name: &str, actual: &str) {
         std::fs::write(&path, actual).unwrap();
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    assert_eq!(actual, expected, "golden {name} differs (UPDATE_GOLDEN=1 to rewrite, then review)");
+    assert_eq!(
+        actual, expected,
+        "golden {name} differs (UPDATE_GOLDEN=1 to rewrite, then review)"
+    );
 }
 
 fn preview(l: &Loaded, store: &Store, unit: &str, monday: Date) -> String {
@@ -117,7 +134,10 @@ fn catering_digest_for_the_week_of_2026_09_07_matches_the_golden_file() {
     let text = preview(&l, &store, "catering", date(2026, 9, 7));
     // The note recorded after the due instant (Monday 10:00) is not in Monday 08:30's digest.
     assert!(!text.contains("周一上午补报"), "{text}");
-    assert!(text.contains("【牵头】") && text.contains("【配合】"), "{text}");
+    assert!(
+        text.contains("【牵头】") && text.contains("【配合】"),
+        "{text}"
+    );
     golden("digest-catering-2026-W37.txt", &text);
 }
 
@@ -161,12 +181,17 @@ fn two_ticks_in_one_week_enqueue_one_digest_per_head() {
         0,
         "not due before 08:30"
     );
-    let first = digest::enqueue_due_digests(&mut store, cat, cal, &r, t("2026-09-07T08:30")).unwrap();
-    let second = digest::enqueue_due_digests(&mut store, cat, cal, &r, t("2026-09-07T14:00")).unwrap();
+    let first =
+        digest::enqueue_due_digests(&mut store, cat, cal, &r, t("2026-09-07T08:30")).unwrap();
+    let second =
+        digest::enqueue_due_digests(&mut store, cat, cal, &r, t("2026-09-07T14:00")).unwrap();
     assert_eq!((first, second), (heads, 0));
     let rows = digest_rows(&store);
     assert_eq!(rows.len(), heads);
-    let catering = rows.iter().find(|i| i.recipient == "catering#head").unwrap();
+    let catering = rows
+        .iter()
+        .find(|i| i.recipient == "catering#head")
+        .unwrap();
     assert_eq!(catering.dedupe_key, "digest|weekly|2026-W37|catering|file");
     assert_eq!(catering.stage, "digest-2026-W37");
     assert_eq!(catering.fire_at, t("2026-09-07T08:30"));
@@ -183,9 +208,11 @@ fn a_missed_tick_is_caught_up_once_and_next_week_brings_new_rows() {
     let heads = section_heads(&l);
     let (cat, cal) = (&l.catalog, &l.calendar);
     // The daemon was down on Monday; it starts on Thursday.
-    let late = digest::enqueue_due_digests(&mut store, cat, cal, &r, t("2026-09-10T15:00")).unwrap();
+    let late =
+        digest::enqueue_due_digests(&mut store, cat, cal, &r, t("2026-09-10T15:00")).unwrap();
     assert_eq!(late, heads);
-    let again = digest::enqueue_due_digests(&mut store, cat, cal, &r, t("2026-09-11T09:00")).unwrap();
+    let again =
+        digest::enqueue_due_digests(&mut store, cat, cal, &r, t("2026-09-11T09:00")).unwrap();
     assert_eq!(again, 0);
     assert!(
         digest_rows(&store)
@@ -193,7 +220,8 @@ fn a_missed_tick_is_caught_up_once_and_next_week_brings_new_rows() {
             .all(|i| i.fire_at == t("2026-09-07T08:30")),
         "a caught-up digest keeps its due instant (the dispatcher marks it late)"
     );
-    let next = digest::enqueue_due_digests(&mut store, cat, cal, &r, t("2026-09-14T09:00")).unwrap();
+    let next =
+        digest::enqueue_due_digests(&mut store, cat, cal, &r, t("2026-09-14T09:00")).unwrap();
     assert_eq!(next, heads);
     assert_eq!(digest_rows(&store).len(), 2 * heads);
 }
@@ -217,7 +245,10 @@ fn the_digest_email_parses_with_chinese_subject_and_both_parts() {
     let raw = dutybell::notify::email::render_rfc5322(&n, &from, "scjgj.example.org").unwrap();
     let m = mailparse::parse_mail(&raw).unwrap();
     let subject = m.headers.get_first_value("Subject").unwrap();
-    assert!(subject.starts_with("【督办周报】餐饮室 2026年第37周：红"), "{subject}");
+    assert!(
+        subject.starts_with("【督办周报】餐饮室 2026年第37周：红"),
+        "{subject}"
+    );
     let to = &mailparse::addrparse_header(m.headers.get_first_header("To").unwrap()).unwrap()[0];
     match to {
         mailparse::MailAddr::Single(s) => {
