@@ -267,3 +267,91 @@ fn the_digest_email_parses_with_chinese_subject_and_both_parts() {
     assert!(plain.contains("<持续推进> & 复查"), "{plain}");
     assert!(html.contains("&lt;持续推进&gt; &amp; 复查"), "{html}");
 }
+
+#[test]
+fn an_empty_week_is_all_clear_or_nothing_per_send_empty() {
+    let l = load();
+    let (cat, cal) = (&l.catalog, &l.calendar);
+    let monday = date(2026, 9, 7);
+    let empty = dutybell::schedule::Plan::default();
+    let view = DigestView::default();
+    let at = t("2026-09-07T08:30");
+    let c = digest::build_digest(cat, cal, &empty, &view, "catering", monday, at);
+    assert!(c.all_clear);
+    let n = digest::render_digest(&renderer(), cat, &c, "weekly", "file").unwrap();
+    assert_eq!(n.subject, "【督办周报】餐饮室 2026年第37周：本周无待办事项");
+    assert!(n.text.contains("本周无待办事项。"), "{}", n.text);
+    assert_eq!(n.colour, Colour::Blue);
+    let mut spec = cat.settings.digests[0].clone();
+    let rows = |spec: &dutybell::catalog::DigestSpec| {
+        digest::digest_rows(cat, cal, &renderer(), &view, &empty, spec, monday, at).unwrap()
+    };
+    assert_eq!(rows(&spec).len(), 7, "all-clear digests by default");
+    spec.send_empty = false;
+    assert!(rows(&spec).is_empty(), "empty: skip sends nothing");
+}
+
+#[test]
+fn digest_templates_can_be_overridden() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("digest.subject.txt"),
+        "周报 {{ unit.name }} {{ week }}",
+    )
+    .unwrap();
+    let r = Renderer::new(Some(dir.path())).unwrap();
+    r.check().unwrap();
+    assert!(r.overridden().contains_key("digest.subject.txt"));
+    let l = load();
+    let c = digest::build_digest(
+        &l.catalog,
+        &l.calendar,
+        &dutybell::schedule::Plan::default(),
+        &DigestView::default(),
+        "food",
+        date(2027, 3, 1),
+        t("2027-03-01T08:30"),
+    );
+    let n = digest::render_digest(&r, &l.catalog, &c, "weekly", "file").unwrap();
+    assert_eq!(n.subject, "周报 食品室 2027-W09");
+    assert_eq!(n.id, "digest|weekly|2027-W09|food|file");
+}
+
+#[test]
+fn cli_previews_a_digest_and_refuses_an_unknown_unit() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(helpers::bin())
+            .arg("--config")
+            .arg(helpers::repo().join("config/dutybell.yaml"))
+            .args(["--now", "2026-09-08T10:00"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["digest", "--unit", "catering"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("Subject: 【督办周报】餐饮室 2026年第37周：红"),
+        "{text}"
+    );
+    let html = run(&[
+        "digest",
+        "--unit",
+        "catering",
+        "--week",
+        "2026-10-07",
+        "--html",
+    ]);
+    let html = String::from_utf8(html.stdout).unwrap();
+    assert!(
+        html.contains("2026年第41周") && html.contains("<table"),
+        "{html}"
+    );
+    let bad = run(&["digest", "--unit", "no-such-unit"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
