@@ -9,6 +9,7 @@
 //! - [`schedule`]: occurrences and reminders from rules, calendar and ladders (pure).
 //! - [`store`]: the SQLite state: occurrences, outbox, deliveries, progress.
 //! - [`daemon`]: the loop (plan, sync, sleep until due, dispatch, record), simulate, systemd.
+//! - [`digest`]: weekly digests (督办周报) to unit heads: content, templates, due week, outbox rows.
 //! - [`dispatch`]: send claimed rows, retry policy, downtime catch-up (no SQL).
 //! - [`notify`]: channels (file, email, webhooks) that send one rendered notification.
 //! - [`export`]: the checklist back as xlsx/csv/md with 进展情况, and a unit's calendar as ics.
@@ -23,6 +24,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod daemon;
+pub mod digest;
 pub mod dispatch;
 pub mod export;
 pub mod loader;

@@ -3,6 +3,7 @@
 //! Exit codes: 0 ok, 1 runtime failure, 2 bad configuration or usage.
 
 mod daemon;
+mod digest;
 mod export;
 mod ops;
 mod plan;
@@ -62,6 +63,8 @@ pub enum Command {
     Render(render::RenderArgs),
     /// Send a test message over one channel and print the vendor's answer.
     SendTest(send_test::SendTestArgs),
+    /// Preview a unit head's weekly digest (督办周报), or enqueue it with `--send`.
+    Digest(digest::DigestArgs),
 }
 
 /// Parse arguments, run, and return the process exit code.
@@ -123,6 +126,7 @@ pub fn main() -> ExitCode {
         Command::Plan(a) => plan::run(&loaded, a, today),
         Command::Render(a) => render::run(&loaded, a, today, now),
         Command::SendTest(a) => send_test::run(&loaded, a),
+        Command::Digest(a) => digest::run(&loaded, a, today, now),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

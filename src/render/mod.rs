@@ -15,19 +15,20 @@ use crate::notify::MessageKind;
 
 pub mod context;
 mod message;
-mod sample;
+pub(crate) mod sample;
 pub mod status;
 
 pub use message::{notification, operator_alert, test_message};
 
 /// Template stages: one per message kind that has templates.
-pub const STAGES: [&str; 8] = [
+pub const STAGES: [&str; 9] = [
     "campaign_opening",
     "lead",
     "due_today",
     "overdue",
     "escalation",
     "checkin",
+    "digest",
     "operator_alert",
     "test",
 ];
@@ -73,6 +74,10 @@ const EMBEDDED: &[(&str, &str)] = embedded!(
     "checkin.text.txt",
     "checkin.html",
     "checkin.md",
+    "digest.subject.txt",
+    "digest.text.txt",
+    "digest.html",
+    "digest.md",
     "operator_alert.subject.txt",
     "operator_alert.text.txt",
     "operator_alert.html",
@@ -144,7 +149,7 @@ impl std::fmt::Debug for Renderer {
     }
 }
 
-/// The template stage of a message kind (`lead`, `due_today`, …); `digest` has none here.
+/// The template stage of a message kind (`lead`, `due_today`, …, `digest`).
 pub fn kind_name(kind: MessageKind) -> &'static str {
     match kind {
         MessageKind::CampaignOpening => "campaign_opening",

@@ -83,6 +83,7 @@ pub fn contexts(stage: &str) -> Vec<Value> {
             subject_detail: "1 条提醒无法投递".into(),
             body: "channel smtp: permanent: 550 <x@example.org> rejected".into(),
         }))],
+        "digest" => digest(),
         "test" => vec![Value::from(Serde(TestCtx {
             channel: "smtp".into(),
             sent_at: "2027-02-26 09:00:00 (Asia/Shanghai)".into(),
@@ -104,4 +105,55 @@ pub fn contexts(stage: &str) -> Vec<Value> {
             vec![Value::from(Serde(plain)), Value::from(Serde(variant))]
         }
     }
+}
+
+/// A digest item (the shape of `crate::digest::DigestItem`; a test there keeps them in step).
+fn digest_item(role: &str, more: usize) -> serde_json::Value {
+    serde_json::json!({
+        "task_id": "4.2", "title": "春季开学校园食品安全专项整治", "role": role,
+        "role_zh": if role == "lead" { "牵头" } else { "配合" }, "lead_names": "餐饮室",
+        "occurrence": "4.2@2027-spring_term_start", "period_label": "2027年春季开学",
+        "due": "2027年3月31日（周三）", "status": "已逾期 3 个工作日（2027年3月31日（周三）截止）",
+        "more": more,
+    })
+}
+
+/// Digest contexts (the shape of `crate::digest::DigestContent`): every list filled, with lead
+/// and supporting items, and an all-clear one with empty lists.
+pub fn digest_sample(all_clear: bool) -> serde_json::Value {
+    let items = |n: usize| -> Vec<serde_json::Value> {
+        if all_clear {
+            Vec::new()
+        } else {
+            (0..n)
+                .map(|i| digest_item(if i % 2 == 0 { "lead" } else { "cooperating" }, i))
+                .collect()
+        }
+    };
+    let notes: Vec<serde_json::Value> = if all_clear {
+        Vec::new()
+    } else {
+        vec![serde_json::json!({
+            "task_id": "4.2", "title": "春季开学校园食品安全专项整治", "role_zh": "牵头",
+            "date": "3月24日", "by": "餐饮室张三", "note": "已完成 <12> 所学校食堂检查 & 整改", "done": true,
+        })]
+    };
+    serde_json::json!({
+        "week": "2027-W13", "week_label": "2027年第13周", "week_start": "2027年3月29日（周一）",
+        "week_end": "2027年4月4日（周日）", "as_of": "2027年3月29日（周一）",
+        "last_week": "3月22日至3月28日",
+        "unit": { "id": "catering", "name": "餐饮室", "head_name": if all_clear { "" } else { "张三" } },
+        "counts": { "red": items(7).len(), "yellow": items(2).len(), "opening": items(1).len(),
+                    "silent": items(1).len(), "progress": notes.len() },
+        "red": items(7), "yellow": items(2), "opening": items(1), "silent": items(1),
+        "progress": notes, "all_clear": all_clear,
+        "progress_url": if all_clear { "" } else { "https://oa.example.org/progress" },
+    })
+}
+
+fn digest() -> Vec<Value> {
+    vec![
+        Value::from(Serde(digest_sample(false))),
+        Value::from(Serde(digest_sample(true))),
+    ]
 }

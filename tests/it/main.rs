@@ -4,6 +4,7 @@ mod calendar;
 mod channels_e2e;
 mod config_check;
 mod daemon;
+mod digest;
 mod email;
 mod export;
 mod helpers;

@@ -1,0 +1,141 @@
+//! `dutybell digest --unit ID [--week DATE] [--digest ID] [--html] [--send]`: previews one unit
+//! head's weekly digest (plain text, or HTML with `--html`), or with `--send` enqueues it into the
+//! outbox for the running daemon to deliver (its retries, catch-up and records apply; the daemon
+//! then does not send that week's digest to that head again, the rows share their dedupe keys).
+
+use clap::Args;
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use super::CliError;
+use crate::digest::{self, DigestView};
+use crate::loader::Loaded;
+use crate::render::Renderer;
+use crate::store::Store;
+
+/// Arguments of `digest`.
+#[derive(Debug, Args)]
+pub struct DigestArgs {
+    /// Unit id whose head's digest to show, e.g. `catering`.
+    #[arg(long)]
+    pub unit: String,
+    /// Any day of the week to show (default: this week).
+    #[arg(long)]
+    pub week: Option<Date>,
+    /// Digest id from `settings.digest` (default: the first).
+    #[arg(long)]
+    pub digest: Option<String>,
+    /// Print the HTML body instead of the plain text.
+    #[arg(long)]
+    pub html: bool,
+    /// Enqueue the digest (email and chat rows) for the daemon instead of printing it.
+    #[arg(long)]
+    pub send: bool,
+}
+
+fn runtime(e: impl Into<anyhow::Error>) -> CliError {
+    CliError::Runtime(e.into())
+}
+
+pub(super) fn run(l: &Loaded, a: &DigestArgs, today: Date, now: Timestamp) -> Result<(), CliError> {
+    let cat = &l.catalog;
+    if cat.unit(&a.unit).is_none() {
+        let hint = crate::config::diag::hint(&a.unit, cat.units.iter().map(|u| u.id.as_str()));
+        return Err(CliError::Usage(format!("unknown unit `{}`{hint}", a.unit)));
+    }
+    let spec = match &a.digest {
+        Some(id) => cat.settings.digests.iter().find(|d| &d.id == id),
+        None => cat.settings.digests.first(),
+    }
+    .ok_or_else(|| CliError::Usage("no such digest in settings.digest".into()))?;
+    let renderer = Renderer::new(cat.settings.templates.as_deref())
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let monday = digest::week_monday(a.week.unwrap_or(today));
+    if a.send {
+        return send(l, &renderer, spec, &a.unit, monday, now);
+    }
+    let plan = digest::plan_for_week(cat, &l.calendar, monday);
+    let view = read_view(l)?;
+    let tz = jiff::tz::TimeZone::get(&cat.settings.timezone).map_err(runtime)?;
+    let due = digest::due_instant(spec, &l.calendar, &tz, monday);
+    // As the digest reads (or will read) at its due instant.
+    let at = match due {
+        Some(t) => t,
+        None => {
+            eprintln!(
+                "note: digest `{}` is not due in the week of {monday}",
+                spec.id
+            );
+            monday_start(monday, &tz)?
+        }
+    };
+    let content = digest::build_digest(cat, &l.calendar, &plan, &view, &a.unit, monday, at);
+    let channel = digest::digest_channels(cat, spec, &a.unit)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let n = digest::render_digest(&renderer, cat, &content, &spec.id, &channel)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    println!("Subject: {}\n", n.subject);
+    match (a.html, &n.html) {
+        (true, Some(h)) => println!("{h}"),
+        _ => print!("{}", n.text),
+    }
+    Ok(())
+}
+
+fn monday_start(monday: Date, tz: &jiff::tz::TimeZone) -> Result<Timestamp, CliError> {
+    tz.to_timestamp(monday.to_datetime(jiff::civil::Time::midnight()))
+        .map_err(runtime)
+}
+
+/// The store's data, or an empty view when no database exists yet (a preview before the
+/// daemon ever ran shows the plan alone).
+fn read_view(l: &Loaded) -> Result<DigestView, CliError> {
+    let db = &l.catalog.settings.database;
+    if !db.exists() {
+        eprintln!(
+            "note: no database at {}; previewing without stored progress",
+            db.display()
+        );
+        return Ok(DigestView::default());
+    }
+    let store = Store::open(db).map_err(runtime)?;
+    digest::load_view(&l.catalog, &store).map_err(runtime)
+}
+
+fn send(
+    l: &Loaded,
+    renderer: &Renderer,
+    spec: &crate::catalog::DigestSpec,
+    unit: &str,
+    monday: Date,
+    now: Timestamp,
+) -> Result<(), CliError> {
+    let cat = &l.catalog;
+    let mut store = Store::open(&cat.settings.database).map_err(runtime)?;
+    let view = digest::load_view(cat, &store).map_err(runtime)?;
+    let plan = digest::plan_for_week(cat, &l.calendar, monday);
+    let one = crate::catalog::DigestSpec {
+        to: Some(vec![unit.to_owned()]),
+        send_empty: true,
+        ..spec.clone()
+    };
+    let rows = digest::digest_rows(cat, &l.calendar, renderer, &view, &plan, &one, monday, now)
+        .map_err(runtime)?;
+    if rows.is_empty() {
+        return Err(CliError::Usage(format!(
+            "no digest for `{unit}` in the week of {monday} (no head, or the digest is not due that week)"
+        )));
+    }
+    for row in rows {
+        let added = store.enqueue(&row, now).map_err(runtime)?;
+        let what = if added {
+            "enqueued"
+        } else {
+            "already in the outbox"
+        };
+        println!("{what}: {} (fires {})", row.dedupe_key, row.fire_at);
+    }
+    Ok(())
+}
