@@ -95,6 +95,12 @@ impl Engine {
         })
     }
 
+    /// The next instant after `now` at which a digest falls due (the loop wakes for it).
+    pub fn next_digest(&self, now: Timestamp) -> Option<Timestamp> {
+        let l = &self.loaded;
+        crate::digest::next_due(&l.catalog.settings.digests, &l.calendar, &self.tz, now)
+    }
+
     /// A local `YYYY-MM-DD HH:MM` for logs and status.
     pub fn local(&self, t: Timestamp) -> String {
         t.to_zoned_datetime(self.tz.clone())

@@ -88,7 +88,7 @@ pub async fn run(
     clock: SharedClock,
     mut controls: Controls,
 ) -> anyhow::Result<()> {
-    let mut engine = Engine::load(&opts.config, &clock)?;
+    let mut engine = Arc::new(Engine::load(&opts.config, &clock)?);
     let db = engine.loaded.catalog.settings.database.clone();
     if let Some(dir) = db.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -117,6 +117,7 @@ pub async fn run(
                 now.saturating_add(SignedDuration::from_hours(1)).unwrap_or(now)
             });
         }
+        digests(&store, &engine, now).await;
         if let Err(e) =
             claim_and_spawn(&store, &engine, &mut inflight, now, opts.max_inflight).await
         {
@@ -126,7 +127,8 @@ pub async fn run(
             .await
             .ok()
             .flatten();
-        let until = [wake, Some(next_replan)]
+        let digest_due = engine.next_digest(now);
+        let until = [wake, Some(next_replan), digest_due]
             .into_iter()
             .flatten()
             .min()
@@ -148,7 +150,7 @@ pub async fn run(
                 systemd::reloading();
                 match Engine::load(&opts.config, &clock) {
                     Ok(e) => {
-                        engine = e;
+                        engine = Arc::new(e);
                         tracing::info!("configuration reloaded");
                         next_replan = clock.now();
                     }
@@ -185,6 +187,29 @@ pub async fn run(
         inflight.abort_all();
     }
     Ok(())
+}
+
+/// Enqueue this week's digests once they are due (idempotent; see `digest::enqueue_due_digests`).
+async fn digests(store: &Shared, engine: &Arc<Engine>, now: Timestamp) {
+    let e = engine.clone();
+    let r = blocking(store, move |s| {
+        let l = &e.loaded;
+        Ok(crate::digest::enqueue_due_digests(
+            s,
+            &l.catalog,
+            &l.calendar,
+            &e.renderer,
+            now,
+        )?)
+    })
+    .await;
+    match r {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(rows = n, "digests enqueued"),
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "enqueueing digests failed; will retry at the next wake")
+        }
+    }
 }
 
 /// Plan and sync; returns when to plan next.

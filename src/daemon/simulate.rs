@@ -78,7 +78,16 @@ pub async fn simulate(o: &SimOptions, print: &mut dyn std::io::Write) -> anyhow:
             store.sync_plan(&set, now)?;
             next_plan = now.saturating_add(SignedDuration::from_hours(24 * 30))?;
         }
-        let Some(wake) = store.next_wakeup()? else {
+        let l = &engine.loaded;
+        crate::digest::enqueue_due_digests(
+            &mut store,
+            &l.catalog,
+            &l.calendar,
+            &engine.renderer,
+            now,
+        )?;
+        let digest = engine.next_digest(now);
+        let Some(wake) = [store.next_wakeup()?, digest].into_iter().flatten().min() else {
             break;
         };
         let wake = wake.max(now);

@@ -82,9 +82,9 @@ pub fn load_view(cat: &Catalog, store: &Store) -> Result<DigestView, DigestError
 /// is the week claimed (`digest_runs`, the record that the week's digest was fully enqueued). A
 /// crash before or between enqueues leaves the week unclaimed and the next call adds only the
 /// rows still missing; a second call in the same week adds nothing. Claiming first would lose
-/// the week to a crash between claim and enqueue. The claim alone is never trusted to skip work,
-/// because the store offers no read of it; instead the digest is taken as of its due instant
-/// (notes and statuses after it are ignored), so building it again later yields the same rows.
+/// the week to a crash between claim and enqueue. Once claimed, later calls in the week skip the
+/// work (the daemon calls this at every wake). Until then the digest is taken as of its due
+/// instant (notes and statuses after it are ignored), so building it again yields the same rows.
 /// Only the current week is considered: a week the daemon was down for entirely is superseded by
 /// the next week's digest.
 ///
@@ -100,18 +100,20 @@ pub fn enqueue_due_digests(
 ) -> Result<usize, DigestError> {
     let tz = TimeZone::get(&cat.settings.timezone).unwrap_or(TimeZone::UTC);
     let monday = week_monday(now.to_zoned_datetime(tz.clone()).date());
-    let due: Vec<_> = cat
-        .settings
-        .digests
-        .iter()
-        .filter(|s| due_instant(s, cal, &tz, monday).is_some_and(|t| t <= now))
-        .collect();
+    let week = iso_week_key(monday);
+    let mut due = Vec::new();
+    for s in &cat.settings.digests {
+        if due_instant(s, cal, &tz, monday).is_some_and(|t| t <= now)
+            && !store.digest_week_claimed(&s.id, &week)?
+        {
+            due.push(s);
+        }
+    }
     if due.is_empty() {
         return Ok(0);
     }
     let plan = plan_for_week(cat, cal, monday);
     let view = load_view(cat, store)?;
-    let week = iso_week_key(monday);
     let mut added = 0;
     for spec in due {
         for row in digest_rows(cat, cal, renderer, &view, &plan, spec, monday, now)? {

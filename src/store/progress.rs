@@ -147,8 +147,22 @@ impl Store {
         rows.next()?.map(occurrence_from_row).transpose()
     }
 
-    /// Claims the digest `digest_id` for `week` (e.g. `2027-W08`): true the first time, false
-    /// after, so two ticks in one week (or a restart) produce one digest.
+    /// Whether the digest `digest_id` for ISO week `week` (e.g. `2027-W08`) was already fully
+    /// enqueued, so the daemon can skip rebuilding it at every wake.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`].
+    pub fn digest_week_claimed(&self, digest_id: &str, week: &str) -> Result<bool, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM digest_runs WHERE digest_id = ?1 AND week = ?2",
+            params![digest_id, week],
+            |r| r.get(0),
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Records that the digest `digest_id` for ISO week `week` was fully enqueued; true if this
+    /// call recorded it (false when it already was).
     ///
     /// # Errors
     /// [`StoreError::Sqlite`].

@@ -498,3 +498,72 @@ fn in_flight_recovered(log: &str) -> usize {
         })
         .sum()
 }
+
+/// The bundled config with its state in a temp dir.
+fn bundled_site() -> Site {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = crate::helpers::repo();
+    let text = std::fs::read_to_string(repo.join("config/dutybell.yaml"))
+        .unwrap()
+        .replace(
+            "plan: [../seeds/plan]",
+            &format!("plan: [{}]", repo.join("seeds/plan").display()),
+        )
+        .replace(
+            "calendar: [calendar]",
+            &format!("calendar: [{}]", repo.join("config/calendar").display()),
+        );
+    std::fs::write(dir.path().join("dutybell.yaml"), text).unwrap();
+    Site { dir }
+}
+
+fn digest_files(site: &Site) -> Vec<serde_json::Value> {
+    std::fs::read_dir(site.outbox())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("digest"))
+        .map(|e| serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_weekly_digest_goes_out_once_per_head_per_week_and_after_downtime() {
+    let site = bundled_site();
+    // Monday 2026-09-07 08:30: the digest is due.
+    let d = Running::start(&site, "2026-09-07T08:30:00+08:00");
+    assert!(
+        wait_for(Duration::from_secs(60), || digest_files(&site).len() >= 7),
+        "{}",
+        d.log.lock().unwrap()
+    );
+    assert_eq!(d.stop(), 0);
+    let first = digest_files(&site);
+    assert_eq!(first.len(), 7, "one per section head");
+    assert!(
+        first
+            .iter()
+            .all(|n| n["kind"] == "digest" && n["subject"].as_str().unwrap().contains("督办周报"))
+    );
+    // A second start in the same week (a second cron tick, a restart) adds nothing.
+    let d = Running::start(&site, "2026-09-08T10:00:00+08:00");
+    assert!(d.wait_log("dutybell running", 1));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(d.stop(), 0);
+    assert_eq!(digest_files(&site).len(), 7);
+    // Down over the next Monday: the W38 digest is caught up once, marked late.
+    let d = Running::start(&site, "2026-09-16T10:00:00+08:00");
+    assert!(
+        wait_for(Duration::from_secs(60), || digest_files(&site).len() >= 14),
+        "{}",
+        d.log.lock().unwrap()
+    );
+    assert_eq!(d.stop(), 0);
+    let all = digest_files(&site);
+    assert_eq!(all.len(), 14);
+    let late = all
+        .iter()
+        .filter(|n| n["subject"].as_str().unwrap().starts_with("【补发】"))
+        .count();
+    assert_eq!(late, 7, "the missed week's digests say so");
+}
