@@ -86,17 +86,25 @@ pub fn id(s: &str) -> Result<(), String> {
     }
 }
 
-/// Validate a cron expression exactly as tokio-cron-scheduler will parse it (seconds first).
+/// Validate a cron expression in tokio-cron-scheduler's dialect (seconds first): the expression
+/// must be accepted by `tokio_cron_scheduler::Job` itself, and croner (the parser it uses, with
+/// its settings) supplies the explanation when it is not.
 pub fn cron(expr: &str) -> Result<(), String> {
-    croner::parser::CronParser::builder()
+    let detail = croner::parser::CronParser::builder()
         .seconds(croner::parser::Seconds::Required)
         .dom_and_dow(true)
         .build()
         .parse(expr)
-        .map(|_| ())
-        .map_err(|e| {
-            format!("`{expr}` is not a valid cron expression (sec min hour day month weekday): {e}")
-        })
+        .err()
+        .map(|e| e.to_string());
+    let job = tokio_cron_scheduler::Job::new_async(expr, |_, _| Box::pin(async {}));
+    match (job, detail) {
+        (Ok(_), None) => Ok(()),
+        (_, d) => Err(format!(
+            "`{expr}` is not a valid cron expression (sec min hour day month weekday){}",
+            d.map(|d| format!(": {d}")).unwrap_or_default()
+        )),
+    }
 }
 
 /// True for `localhost`, 127.0.0.0/8 and `::1` (also written `[::1]`): the only hosts plain
