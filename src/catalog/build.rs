@@ -195,6 +195,10 @@ fn settings(
             .as_ref()
             .map(|t| resolve(&raw.base_dir, &t.value)),
         progress_url: s.progress_url.as_ref().map(|u| u.value.clone()),
+        operator_email: s
+            .operator_email
+            .as_ref()
+            .and_then(|e| ctx.check(e, parse::email(&e.value))),
     }
 }
 

@@ -485,6 +485,8 @@ pub struct Settings {
     pub templates: Option<PathBuf>,
     /// Link for reporting progress.
     pub progress_url: Option<String>,
+    /// The admin's address for operator alerts.
+    pub operator_email: Option<String>,
 }
 
 /// A local calendar override from the config.

@@ -49,6 +49,8 @@ pub struct RawSettings {
     pub templates: Option<LStr>,
     /// Public link shown in messages for reporting progress (optional).
     pub progress_url: Option<LStr>,
+    /// The admin's address for operator alerts sent over an email channel (optional).
+    pub operator_email: Option<LStr>,
 }
 
 /// `settings.downtime`.

@@ -127,7 +127,13 @@ impl Engine {
             "{detail}。\n原因：{error}\n处理：检查渠道配置后执行 `dutybell outbox retry {}`。",
             item.id
         );
-        let n = crate::render::operator_alert(&self.renderer, &detail, &body);
+        let mut n = crate::render::operator_alert(&self.renderer, &detail, &body);
+        if let Some(to) = &self.loaded.catalog.settings.operator_email {
+            n.recipients.to.push(crate::notify::Mailbox {
+                name: Some("dutybell 管理员".into()),
+                email: to.clone(),
+            });
+        }
         Some(NewReminder {
             dedupe_key: format!("operator|dead|{}", item.id),
             occurrence_key: item.occurrence_key.clone(),

@@ -567,3 +567,49 @@ fn the_weekly_digest_goes_out_once_per_head_per_week_and_after_downtime() {
         .count();
     assert_eq!(late, 7, "the missed week's digests say so");
 }
+
+#[test]
+fn a_permanent_failure_goes_dead_and_alerts_the_operator_channel() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let http = rt.block_on(crate::webhook::server::Server::start());
+    let url = http.on("gone", crate::webhook::server::Scenario::status(404));
+    let site = Site::new(1, 1);
+    let cfg = std::fs::read_to_string(site.config()).unwrap().replace(
+        "  - { id: u000, name: 单位000, kind: section }\n",
+        "  - { id: u000, name: 单位000, kind: section, channels: [hook] }\n",
+    ) + "  - { id: hook, kind: generic, url: { env: DUTYBELL_TEST_HOOK } }\n";
+    std::fs::write(site.config(), cfg).unwrap();
+    let mut child = site
+        .cmd(&["run"], DUE)
+        .env("DUTYBELL_TEST_HOOK", format!("{url}/x"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let alert = || -> Option<serde_json::Value> {
+        std::fs::read_dir(site.outbox())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| {
+                serde_json::from_slice::<serde_json::Value>(&std::fs::read(e.path()).unwrap())
+                    .unwrap()
+            })
+            .find(|n| n["kind"] == "operator_alert")
+    };
+    assert!(
+        wait_for(Duration::from_secs(30), || alert().is_some()),
+        "no operator alert"
+    );
+    sigterm(&child);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let dead = rows(&site, "dead");
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    assert_eq!(dead[0].channel, "hook");
+    let body = alert().unwrap()["text"].as_str().unwrap().to_string();
+    assert!(
+        body.contains(&format!("dutybell outbox retry {}", dead[0].id)),
+        "{body}"
+    );
+    assert!(!http.hits("gone").is_empty());
+}
