@@ -133,6 +133,10 @@ pub async fn run(
             .flatten()
             .min()
             .unwrap_or(next_replan);
+        if inflight.is_empty() && systemd::under_systemd() {
+            // Going idle: tell `systemctl status` what comes next.
+            systemd::status(&status_line(&store, &engine, &clock).await);
+        }
         let mut nap = until
             .duration_since(clock.now())
             .max(SignedDuration::ZERO)

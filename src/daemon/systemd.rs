@@ -32,6 +32,11 @@ pub fn stopping() {
     ]);
 }
 
+/// True when started by systemd with a notify socket (status lines are worth computing).
+pub fn under_systemd() -> bool {
+    std::env::var_os("NOTIFY_SOCKET").is_some()
+}
+
 /// STATUS=… shown by `systemctl status`.
 pub fn status(line: &str) {
     send(&[NotifyState::Status(line)]);

@@ -613,3 +613,43 @@ fn a_permanent_failure_goes_dead_and_alerts_the_operator_channel() {
     );
     assert!(!http.hits("gone").is_empty());
 }
+
+#[test]
+fn systemd_notify_ready_status_reloading_and_stopping() {
+    use std::os::unix::net::UnixDatagram;
+    let site = Site::new(2, 1);
+    let sock_path = site.dir.path().join("notify.sock");
+    let sock = UnixDatagram::bind(&sock_path).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut child = site
+        .cmd(&["run"], BEFORE)
+        .env("NOTIFY_SOCKET", &sock_path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut seen = String::new();
+    let mut recv_until = |needle: &str, seen: &mut String| {
+        let mut buf = [0u8; 4096];
+        while !seen.contains(needle) {
+            let n = sock
+                .recv(&mut buf)
+                .unwrap_or_else(|e| panic!("waiting for {needle}: {e}; got {seen}"));
+            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+            seen.push('\n');
+        }
+    };
+    recv_until("READY=1", &mut seen);
+    recv_until("STATUS=next: 1.1", &mut seen);
+    Command::new("kill")
+        .arg("-HUP")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    recv_until("RELOADING=1", &mut seen);
+    assert!(seen.contains("MONOTONIC_USEC="), "{seen}");
+    sigterm(&child);
+    recv_until("STOPPING=1", &mut seen);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
