@@ -630,7 +630,7 @@ fn systemd_notify_ready_status_reloading_and_stopping() {
         .spawn()
         .unwrap();
     let mut seen = String::new();
-    let mut recv_until = |needle: &str, seen: &mut String| {
+    let recv_until = |needle: &str, seen: &mut String| {
         let mut buf = [0u8; 4096];
         while !seen.contains(needle) {
             let n = sock
