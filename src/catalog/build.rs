@@ -330,17 +330,7 @@ pub(super) fn ladder(
     base: Option<&Ladder>,
     ids: &BTreeSet<String>,
 ) -> Ladder {
-    let default = Ladder {
-        time: jiff::civil::time(9, 0, 0, 0),
-        before: vec![Offset::Days(14), Offset::Workdays(3), Offset::Days(0)],
-        overdue_every: Some(Offset::Workdays(3)),
-        escalate_after: Some(Offset::Workdays(5)),
-        escalate_to: vec![EscalateTo::Head],
-        on_non_working_days: false,
-        cooperating: Cooperating::Inform,
-        push: true,
-    };
-    let mut l = base.cloned().unwrap_or(default);
+    let mut l = base.cloned().unwrap_or_default();
     if let Some(t) = &r.time
         && let Some(v) = ctx.check(t, parse::time(&t.value))
     {

@@ -237,6 +237,23 @@ pub struct Ladder {
     pub push: bool,
 }
 
+impl Default for Ladder {
+    /// The built-in ladder (also the reference config's): 09:00; 14 days, 3 working days and the
+    /// day itself before; overdue every 3 working days; escalate to the head after 5.
+    fn default() -> Self {
+        Ladder {
+            time: jiff::civil::time(9, 0, 0, 0),
+            before: vec![Offset::Days(14), Offset::Workdays(3), Offset::Days(0)],
+            overdue_every: Some(Offset::Workdays(3)),
+            escalate_after: Some(Offset::Workdays(5)),
+            escalate_to: vec![EscalateTo::Head],
+            on_non_working_days: false,
+            cooperating: Cooperating::Inform,
+            push: true,
+        }
+    }
+}
+
 /// Check-in cadence for ongoing tasks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

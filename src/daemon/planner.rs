@@ -64,16 +64,7 @@ pub fn plan_set(l: &Loaded, r: &Renderer, now: Timestamp) -> anyhow::Result<Plan
         .map(|o| {
             hash.update(o.key.as_bytes());
             hash.update(o.due.to_string().as_bytes());
-            NewOccurrence {
-                key: o.key.clone(),
-                task_id: o.task_id.clone(),
-                rule_index: o.rule_index.map_or(u32::MAX, |i| i as u32),
-                period_label: o.period_label.clone(),
-                window_start: o.window_start,
-                window_end: o.window_end,
-                due_date: Some(o.due),
-                colour: colour_on(l, o, today),
-            }
+            new_occurrence(o, colour_on(l, o, today))
         })
         .collect();
     let horizon_end = to
@@ -92,6 +83,20 @@ pub fn plan_set(l: &Loaded, r: &Renderer, now: Timestamp) -> anyhow::Result<Plan
         occurrences,
         reminders,
     })
+}
+
+/// The store's row for a planned occurrence (check-ins have no rule: index `u32::MAX`).
+pub fn new_occurrence(o: &Occurrence, colour: crate::notify::Colour) -> NewOccurrence {
+    NewOccurrence {
+        key: o.key.clone(),
+        task_id: o.task_id.clone(),
+        rule_index: o.rule_index.map_or(u32::MAX, |i| i as u32),
+        period_label: o.period_label.clone(),
+        window_start: o.window_start,
+        window_end: o.window_end,
+        due_date: Some(o.due),
+        colour,
+    }
 }
 
 /// The colour of an occurrence as of `today`: 红 past due, 黄 a campaign under way or a date within

@@ -1,25 +1,19 @@
 //! Unit tests of the ladder (merging, moving, caps, colours) and the cron boundary, on
 //! hand-built drafts and the embedded calendar.
 
-use jiff::civil::{Date, Time, date};
+use jiff::civil::{Date, date};
 
 use super::ladder::{MAX_OVERDUE, stages};
 use super::periodic::cron_dates;
 use super::{Draft, Occurrence, OccurrenceKind};
 use crate::calendar::{Offset, WorkCalendar};
-use crate::catalog::{Cooperating, EscalateTo, Ladder};
+use crate::catalog::Ladder;
 use crate::notify::Colour;
 
 fn ladder(before: Vec<Offset>) -> Ladder {
     Ladder {
-        time: Time::constant(9, 0, 0, 0),
         before,
-        overdue_every: Some(Offset::Workdays(3)),
-        escalate_after: Some(Offset::Workdays(5)),
-        escalate_to: vec![EscalateTo::Head],
-        on_non_working_days: false,
-        cooperating: Cooperating::Inform,
-        push: true,
+        ..Ladder::default()
     }
 }
 

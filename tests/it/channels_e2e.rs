@@ -12,7 +12,7 @@ use hmac::{KeyInit, Mac};
 use mailparse::MailHeaderMap;
 
 use crate::daemon::wait_for;
-use crate::helpers::{bin, repo};
+use crate::helpers::{bin, bundled_config_text};
 use crate::smtp_harness::{ServerOptions, SmtpServer};
 use crate::webhook::server::{Scenario, Server};
 
@@ -43,7 +43,7 @@ fn bundled_reminders_arrive_as_chinese_mail_and_signed_vendor_payloads() {
     let ding = http.on("dingtalk", Scenario::fixture("dingtalk_ok.json"));
     let feishu = http.on("feishu", Scenario::fixture("feishu_ok.json"));
     let generic = http.on("generic", Scenario::status(200).body("{}"));
-    let reference = std::fs::read_to_string(repo().join("config/dutybell.yaml")).unwrap();
+    let reference = bundled_config_text(&dir.path().join("state"));
     // Keep everything but the channels, which point at the local servers (ids unchanged, so the
     // units' routing is the bundled one).
     let (head, rest) = reference
@@ -61,19 +61,7 @@ fn bundled_reminders_arrive_as_chinese_mail_and_signed_vendor_payloads() {
 \nevents:",
         port = smtp.port
     );
-    let text = format!("{head}{channels}{events}")
-        .replace(
-            "plan: [../seeds/plan]",
-            &format!("plan: [{}]", repo().join("seeds/plan").display()),
-        )
-        .replace(
-            "calendar: [calendar]",
-            &format!("calendar: [{}]", repo().join("config/calendar").display()),
-        )
-        .replace(
-            "state_dir: state",
-            &format!("state_dir: {}", dir.path().join("state").display()),
-        );
+    let text = format!("{head}{channels}{events}");
     let config = dir.path().join("dutybell.yaml");
     std::fs::write(&config, text).unwrap();
     let env = [

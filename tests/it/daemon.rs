@@ -374,16 +374,10 @@ fn downtime(policy: &str) -> (Vec<String>, usize) {
         d.log.lock().unwrap()
     );
     assert_eq!(d.stop(), 0);
-    let mut subjects = Vec::new();
-    for e in std::fs::read_dir(site.outbox())
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        let n: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap();
-        subjects.push(n["subject"].as_str().unwrap().to_string());
-    }
+    let subjects = messages(&site)
+        .iter()
+        .map(|n| n["subject"].as_str().unwrap().to_string())
+        .collect();
     (subjects, rows(&site, "skipped").len())
 }
 
@@ -502,28 +496,26 @@ fn in_flight_recovered(log: &str) -> usize {
 /// The bundled config with its state in a temp dir.
 fn bundled_site() -> Site {
     let dir = tempfile::tempdir().unwrap();
-    let repo = crate::helpers::repo();
-    let text = std::fs::read_to_string(repo.join("config/dutybell.yaml"))
-        .unwrap()
-        .replace(
-            "plan: [../seeds/plan]",
-            &format!("plan: [{}]", repo.join("seeds/plan").display()),
-        )
-        .replace(
-            "calendar: [calendar]",
-            &format!("calendar: [{}]", repo.join("config/calendar").display()),
-        );
+    let text = crate::helpers::bundled_config_text(&dir.path().join("state"));
     std::fs::write(dir.path().join("dutybell.yaml"), text).unwrap();
     Site { dir }
 }
 
-fn digest_files(site: &Site) -> Vec<serde_json::Value> {
+/// Every message the file channel wrote, parsed.
+fn messages(site: &Site) -> Vec<serde_json::Value> {
     std::fs::read_dir(site.outbox())
         .into_iter()
         .flatten()
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with("digest"))
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
         .map(|e| serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap())
+        .collect()
+}
+
+fn digest_files(site: &Site) -> Vec<serde_json::Value> {
+    messages(site)
+        .into_iter()
+        .filter(|n| n["kind"] == "digest")
         .collect()
 }
 
@@ -586,15 +578,9 @@ fn a_permanent_failure_goes_dead_and_alerts_the_operator_channel() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let alert = || -> Option<serde_json::Value> {
-        std::fs::read_dir(site.outbox())
+    let alert = || {
+        messages(&site)
             .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| {
-                serde_json::from_slice::<serde_json::Value>(&std::fs::read(e.path()).unwrap())
-                    .unwrap()
-            })
             .find(|n| n["kind"] == "operator_alert")
     };
     assert!(

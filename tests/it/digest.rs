@@ -45,16 +45,7 @@ fn occurrences(l: &Loaded, from: Date, to: Date) -> Vec<NewOccurrence> {
     let plan = dutybell::schedule::plan(&l.catalog, &l.calendar, from, to);
     plan.occurrences
         .iter()
-        .map(|o| NewOccurrence {
-            key: o.key.clone(),
-            task_id: o.task_id.clone(),
-            rule_index: o.rule_index.map_or(u32::MAX, |i| i as u32),
-            period_label: o.period_label.clone(),
-            window_start: o.window_start,
-            window_end: o.window_end,
-            due_date: Some(o.due),
-            colour: Colour::Blue,
-        })
+        .map(|o| dutybell::daemon::planner::new_occurrence(o, Colour::Blue))
         .collect()
 }
 

@@ -57,27 +57,9 @@ const LONG: &str = "2.2@long";
 
 fn setup() -> Env {
     let dir = tempfile::tempdir().unwrap();
-    let repo = helpers::repo();
     let state = dir.path().join("state");
     std::fs::create_dir(&state).unwrap();
-    let text = std::fs::read_to_string(repo.join("config/dutybell.yaml")).unwrap();
-    let text = replace_once(
-        &text,
-        "  state_dir: state\n",
-        &format!("  state_dir: {}\n", state.display()),
-    );
-    let plan = repo.join("seeds/plan");
-    let text = replace_once(
-        &text,
-        "  plan: [../seeds/plan]\n",
-        &format!("  plan: [{}]\n", plan.display()),
-    );
-    let cal = repo.join("config/calendar");
-    let text = replace_once(
-        &text,
-        "  calendar: [calendar]\n",
-        &format!("  calendar: [{}]\n", cal.display()),
-    );
+    let text = helpers::bundled_config_text(&state);
     let config = dir.path().join("dutybell.yaml");
     std::fs::write(&config, text).unwrap();
     let db = state.join("dutybell.db");
@@ -120,15 +102,6 @@ fn setup() -> Env {
     let done = note("4.2", Some(SPRING), "已完成春季检查", true);
     store.add_progress(done, t("2027-03-05T16:00")).unwrap();
     Env { dir, config, db }
-}
-
-fn replace_once(text: &str, from: &str, to: &str) -> String {
-    assert_eq!(
-        text.matches(from).count(),
-        1,
-        "config line {from:?} changed"
-    );
-    text.replace(from, to)
 }
 
 impl Env {

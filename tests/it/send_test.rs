@@ -8,22 +8,13 @@ use std::sync::{Arc, Mutex};
 use axum::http::HeaderMap;
 use mailparse::MailHeaderMap;
 
-use crate::helpers::{bin, repo};
+use crate::helpers::bin;
 
 const WHSEC: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 /// The bundled config, with absolute plan/calendar paths and its state under `dir`, edited.
 fn temp_config(dir: &Path, edit: impl Fn(String) -> String) -> PathBuf {
-    let text = std::fs::read_to_string(repo().join("config/dutybell.yaml"))
-        .unwrap()
-        .replace(
-            "plan: [../seeds/plan]",
-            &format!("plan: [{}]", repo().join("seeds/plan").display()),
-        )
-        .replace(
-            "calendar: [calendar]",
-            &format!("calendar: [{}]", repo().join("config/calendar").display()),
-        );
+    let text = crate::helpers::bundled_config_text(&dir.join("state"));
     let path = dir.join("dutybell.yaml");
     std::fs::write(&path, edit(text)).unwrap();
     path
