@@ -62,8 +62,10 @@ for _ in $(seq 1 600); do
 done
 grep -q "dutybell running" "$tmp/log" || { cat "$tmp/log" >&2; echo "no 'dutybell running' within 60 s" >&2; exit 1; }
 
-synced_line=$(grep -m1 "plan synced" "$tmp/log")
-running_line=$(grep -m1 "dutybell running" "$tmp/log")
+# The log has ANSI colours even when redirected; strip them before reading the timestamps.
+plain() { sed 's/\x1b\[[0-9;]*m//g' "$tmp/log"; }
+synced_line=$(plain | grep -m1 "plan synced")
+running_line=$(plain | grep -m1 "dutybell running")
 synced=$(epoch "$(awk '{print $1}' <<<"$synced_line")")
 running=$(epoch "$(awk '{print $1}' <<<"$running_line")")
 startup_cpu=$(cpu_ticks)
