@@ -105,7 +105,9 @@ fn plan(n: usize) -> PlanSet {
 fn synced_store(dir: &Path, n: usize) -> Store {
     let path = dir.join(format!("d{}.db", fastrand::u64(..)));
     let mut store = Store::open(path).unwrap();
-    store.sync_plan(&plan(n), start() - SignedDuration::from_hours(1)).unwrap();
+    store
+        .sync_plan(&plan(n), start() - SignedDuration::from_hours(1))
+        .unwrap();
     store
 }
 
@@ -118,7 +120,12 @@ fn dispatcher(root: &Path) -> Arc<Dispatcher> {
     let out = root.join(format!("out{}", fastrand::u64(..)));
     let channel: Arc<dyn Channel> = Arc::new(FileChannel::new("file", out));
     let clock: SharedClock = Arc::new(ManualClock::new(due_time()));
-    Arc::new(Dispatcher::new([channel], "file", RetryPolicy::default(), clock))
+    Arc::new(Dispatcher::new(
+        [channel],
+        "file",
+        RetryPolicy::default(),
+        clock,
+    ))
 }
 
 fn assert_sent(o: &Outcome) {
@@ -128,7 +135,9 @@ fn assert_sent(o: &Outcome) {
 fn deliver_only(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
     let n = rows();
     let dir = tempfile::tempdir().unwrap();
-    let items: Vec<OutboxItem> = synced_store(dir.path(), n).claim_due(due_time(), n).unwrap();
+    let items: Vec<OutboxItem> = synced_store(dir.path(), n)
+        .claim_due(due_time(), n)
+        .unwrap();
     assert_eq!(items.len(), n);
     let items = Arc::new(items);
     let mut g = c.benchmark_group("file_dispatch");

@@ -109,7 +109,9 @@ fn timer_reference(c: &mut Criterion) {
     let mut g = c.benchmark_group("reference");
     g.measurement_time(Duration::from_secs(3));
     g.bench_function("tokio_sleep_until_now", |b| {
-        b.iter(|| rt.block_on(async { tokio::time::sleep_until(tokio::time::Instant::now()).await }));
+        b.iter(|| {
+            rt.block_on(async { tokio::time::sleep_until(tokio::time::Instant::now()).await })
+        });
     });
     g.finish();
 }
