@@ -4,6 +4,9 @@
 //!
 //! May touch: reads config/dutybell.yaml and the seeds. Set `DUTYBELL_BENCH_SMALL=1` to divide
 //! the synthetic size by 100 (a quick smoke run).
+//! Run: `cargo bench --bench schedule -- --sample-size 10 --measurement-time 5`. The timed loop
+//! includes dropping the returned plan (1.9M reminders at 10,000 tasks); figures in
+//! docs/BENCHMARKS.md.
 
 use std::hint::black_box;
 use std::path::Path;

@@ -3,10 +3,10 @@
 //!
 //! Touches: a python3 child process, a temp directory, loopback TCP. Needs python3 + aiosmtpd.
 //! The server writes every message to disk, so the numbers include its fsync-free file writes.
-//! Run: `cargo bench --profile dev --bench smtp` (dev profile: no release build on shared CI).
-//! Measured 2026-11 (2 shared cores): render ~170 µs; sequential ~21 msg/s (47 ms each, of which
-//! ~40 ms is the delayed-ACK stall of lettre 0.11.23 without TCP_NODELAY, lettre PR #1159); 4 in
-//! flight ~71 msg/s. Python smtplib to the same server: ~2 ms per message.
+//! Run: `cargo bench --bench smtp -- --warm-up-time 1 --measurement-time 5` (release; or
+//! `--profile dev` on a machine where release builds are unwelcome). Figures and what dominates
+//! them (~40 ms per sequential message is the delayed-ACK stall of lettre 0.11.23 without
+//! TCP_NODELAY, lettre PR #1159): docs/BENCHMARKS.md.
 
 use std::hint::black_box;
 use std::sync::Arc;

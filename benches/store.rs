@@ -1,8 +1,11 @@
 //! Store benchmarks: a year's sync for 10,000 tasks (~120k outbox rows), a re-sync of the same
 //! plan, claim/record throughput, and `Store::open` on a database with 1,000,000 outbox rows.
 //!
-//! May touch: temporary directories. Set `DUTYBELL_BENCH_SMALL=1` to divide every size by 100
-//! (a quick smoke run, e.g. under `cargo test --benches`).
+//! May touch: temporary directories, and `$DUTYBELL_BENCH_KEEP_DB` when set (see [`big_db`]).
+//! Set `DUTYBELL_BENCH_SMALL=1` to divide every size by 100 (a quick smoke run, e.g. under
+//! `cargo test --benches`).
+//! Run: `cargo bench --bench store` (sync and open take ~10 samples; building the 1M-row
+//! database once takes about a minute).
 
 use std::hint::black_box;
 use std::path::Path;
@@ -128,14 +131,34 @@ fn claim_record(c: &mut Criterion) {
     group.finish();
 }
 
+/// Where the 1,000,000-row database is built: `$DUTYBELL_BENCH_KEEP_DB/dutybell.db` when that is
+/// set (kept after the run, so `benches/status_big.sh` can time `dutybell status` against it; an
+/// existing file there is reused), else a temporary directory.
+fn big_db() -> (Option<tempfile::TempDir>, std::path::PathBuf) {
+    let (tmp, dir) = match std::env::var_os("DUTYBELL_BENCH_KEEP_DB") {
+        Some(d) => (None, std::path::PathBuf::from(d)),
+        None => {
+            let t = tempfile::tempdir().unwrap();
+            let d = t.path().to_path_buf();
+            (Some(t), d)
+        }
+    };
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("dutybell.db");
+    if !path.exists() {
+        // ~1,000,000 outbox rows (83,334 tasks × 12), built once.
+        let built = std::time::Instant::now();
+        Store::open(&path)
+            .unwrap()
+            .sync_plan(&year_plan(size(83_334)), start())
+            .unwrap();
+        eprintln!("built {} in {:?}", path.display(), built.elapsed());
+    }
+    (tmp, path)
+}
+
 fn open_big(c: &mut Criterion) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("big.db");
-    // ~1,000,000 outbox rows (83,334 tasks × 12), built once.
-    Store::open(&path)
-        .unwrap()
-        .sync_plan(&year_plan(size(83_334)), start())
-        .unwrap();
+    let (_tmp, path) = big_db();
     let mut group = c.benchmark_group("open");
     group.sample_size(20);
     group.bench_function("open_1m_outbox_rows", |b| {
@@ -143,6 +166,12 @@ fn open_big(c: &mut Criterion) {
             let store = Store::open(&path).unwrap();
             black_box(store.next_wakeup().unwrap())
         })
+    });
+    // What `dutybell status` does after opening: counts by state (a full scan), due now, the
+    // next pending rows, recent failures and dead rows.
+    let store = Store::open(&path).unwrap();
+    group.bench_function("status_1m_outbox_rows", |b| {
+        b.iter(|| black_box(store.status(start()).unwrap()))
     });
     group.finish();
 }

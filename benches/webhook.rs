@@ -1,7 +1,8 @@
 //! Webhook benchmarks: pure body building (with the 20 KB fitting search) and end-to-end sends
 //! to a local axum receiver over one reused connection pool.
 //!
-//! Touches only 127.0.0.1. Run with `cargo bench --bench webhook`.
+//! Touches only 127.0.0.1. Run with `cargo bench --bench webhook`. The `reference` group times a
+//! bare `tokio::time::sleep_until(now)`, which the sequential send includes (see docs/BENCHMARKS.md).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -96,5 +97,24 @@ fn sends(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, builders, sends);
+/// Reference for the sequential figure: what `sleep_until(now)` costs on a multi-thread runtime.
+/// `WebhookChannel::wait_turn` sleeps until its rate-limit slot even when the slot is "now" (generic
+/// targets have no limits), and tokio rounds a deadline up to the next 1 ms timer tick.
+fn timer_reference(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut g = c.benchmark_group("reference");
+    g.measurement_time(Duration::from_secs(3));
+    g.bench_function("tokio_sleep_until_now", |b| {
+        b.iter(|| {
+            rt.block_on(async { tokio::time::sleep_until(tokio::time::Instant::now()).await })
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, builders, sends, timer_reference);
 criterion_main!(benches);

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# daemon_idle.sh — idle CPU, resident memory and start-up time of `dutybell run` with the bundled
+# plan (config/dutybell.yaml + seeds/plan, 41 tasks).
+#
+# What it does: builds the release binary (unless SKIP_BUILD=1), writes a temporary copy of the
+# bundled config whose state_dir, plan and calendar point into the repo / a temp dir, starts
+# `dutybell run` at DUTYBELL_NOW (default 2026-07-01T10:00:00+08:00: reminders go out at 09:00, so
+# nothing is due for ~23 h), reads the time from process start to the "plan synced" and
+# "dutybell running" log lines, lets it settle, then samples /proc/PID over SAMPLE_SECS:
+# utime+stime (CPU seconds), VmRSS/VmHWM, threads and context switches (wake-ups). Ends with
+# SIGTERM and checks exit status 0.
+#
+# Touches: a temp dir (removed at exit), the cargo target dir, one child process it kills itself.
+# Env: CARGO_TARGET_DIR (default <repo>/target), SETTLE_SECS (10), SAMPLE_SECS (60),
+# DUTYBELL_NOW, SKIP_BUILD=1. Run: `benches/daemon_idle.sh` from anywhere.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+target=${CARGO_TARGET_DIR:-$repo/target}
+settle=${SETTLE_SECS:-10}
+sample=${SAMPLE_SECS:-60}
+now=${DUTYBELL_NOW:-2026-07-01T10:00:00+08:00}
+bin=$target/release/dutybell
+
+if [ -z "${SKIP_BUILD:-}" ]; then
+    cargo build --release --quiet --manifest-path "$repo/Cargo.toml" --bin dutybell
+fi
+
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+cfg=$tmp/dutybell.yaml
+sed -e "s|^  state_dir: state\$|  state_dir: $tmp/state|" \
+    -e "s|^  plan: \[\.\./seeds/plan\]\$|  plan: [$repo/seeds/plan]|" \
+    -e "s|^  calendar: \[calendar\]\$|  calendar: [$repo/config/calendar]|" \
+    "$repo/config/dutybell.yaml" >"$cfg"
+for want in "state_dir: $tmp/state" "plan: \[$repo/seeds/plan\]" "calendar: \[$repo/config/calendar\]"; do
+    grep -q "$want" "$cfg" || { echo "config rewrite failed: $want" >&2; exit 1; }
+done
+
+ticks=$(getconf CLK_TCK)
+# utime+stime in clock ticks (fields 14 and 15; strip "pid (comm) " first).
+cpu_ticks() { sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}'; }
+status_kb() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$pid/status"; }
+# Voluntary + involuntary context switches summed over all threads: a proxy for wake-ups.
+ctxt() { cat /proc/"$pid"/task/*/status | awk '/ctxt_switches/ {s += $2} END {print s}'; }
+epoch() { date -d "$1" +%s.%N; }
+
+t0=$(date +%s.%N)
+RUST_LOG=info DUTYBELL_NOW=$now "$bin" run --config "$cfg" 2>"$tmp/log" &
+pid=$!
+
+for _ in $(seq 1 600); do
+    grep -q "dutybell running" "$tmp/log" && break
+    kill -0 "$pid" 2>/dev/null || { cat "$tmp/log" >&2; echo "daemon exited early" >&2; exit 1; }
+    sleep 0.1
+done
+grep -q "dutybell running" "$tmp/log" || { cat "$tmp/log" >&2; echo "no 'dutybell running' within 60 s" >&2; exit 1; }
+
+# The log has ANSI colours even when redirected; strip them before reading the timestamps.
+plain() { sed 's/\x1b\[[0-9;]*m//g' "$tmp/log"; }
+synced_line=$(plain | grep -m1 "plan synced")
+running_line=$(plain | grep -m1 "dutybell running")
+synced=$(epoch "$(awk '{print $1}' <<<"$synced_line")")
+running=$(epoch "$(awk '{print $1}' <<<"$running_line")")
+startup_cpu=$(cpu_ticks)
+
+sleep "$settle"
+c0=$(cpu_ticks); x0=$(ctxt); s0=$(date +%s.%N)
+rss_max=0
+for _ in $(seq 1 "$sample"); do
+    sleep 1
+    r=$(status_kb VmRSS)
+    [ "$r" -gt "$rss_max" ] && rss_max=$r
+done
+c1=$(cpu_ticks); x1=$(ctxt); s1=$(date +%s.%N)
+threads=$(status_kb Threads)
+hwm=$(status_kb VmHWM)
+
+k0=$(date +%s.%N)
+kill -TERM "$pid"
+set +e
+wait "$pid"
+rc=$?
+set -e
+k1=$(date +%s.%N)
+pid=
+
+echo "binary:                 $bin ($(stat -c %s "$bin") bytes)"
+echo "DUTYBELL_NOW:           $now"
+echo "plan synced:            $synced_line" | cut -c1-200
+echo "start -> plan synced:   $(echo "$synced - $t0" | bc) s (wall, from fork to log line)"
+echo "start -> running:       $(echo "$running - $t0" | bc) s"
+echo "CPU used by start-up:   $(echo "scale=3; $startup_cpu / $ticks" | bc) s (utime+stime)"
+echo "idle window:            $(echo "$s1 - $s0" | bc) s after ${settle} s settle"
+echo "idle CPU:               $(echo "scale=3; ($c1 - $c0) / $ticks" | bc) s (resolution 1/$ticks s)"
+echo "idle context switches:  $((x1 - x0)) (all threads)"
+echo "VmRSS max while idle:   $rss_max kB"
+echo "VmHWM (peak RSS):       $hwm kB"
+echo "threads:                $threads"
+echo "SIGTERM -> exit:        $(echo "$k1 - $k0" | bc) s, exit status $rc"
+echo "log lines:              $(wc -l <"$tmp/log")"
+[ "$rc" -eq 0 ] || { cat "$tmp/log" >&2; echo "daemon exit status $rc (want 0)" >&2; exit 1; }
