@@ -105,7 +105,7 @@ pub async fn run(
         );
     }
     let mut next_replan = sync(&store, &engine, &clock, &opts).await?;
-    systemd::ready(&status_line(&store, &engine, &clock).await);
+    systemd::ready(&status_line(&store, &engine).await);
     tracing::info!(database = %db.display(), channels = ?engine.dispatcher.channel_ids(), "dutybell running");
     let watchdog = systemd::watchdog_interval();
     let mut inflight: JoinSet<(OutboxItem, Outcome)> = JoinSet::new();
@@ -135,7 +135,7 @@ pub async fn run(
             .unwrap_or(next_replan);
         if inflight.is_empty() && systemd::under_systemd() {
             // Going idle: tell `systemctl status` what comes next.
-            systemd::status(&status_line(&store, &engine, &clock).await);
+            systemd::status(&status_line(&store, &engine).await);
         }
         let mut nap = until
             .duration_since(clock.now())
@@ -160,7 +160,7 @@ pub async fn run(
                     }
                     Err(e) => tracing::error!(error = %format!("{e:#}"), "reload refused; the previous configuration stays active"),
                 }
-                systemd::ready(&status_line(&store, &engine, &clock).await);
+                systemd::ready(&status_line(&store, &engine).await);
             }
             Some(done) = inflight.join_next(), if !inflight.is_empty() => record(&store, &engine, &clock, done).await,
             () = tokio::time::sleep(nap) => {}
@@ -309,12 +309,11 @@ async fn record(
     }
 }
 
-async fn status_line(store: &Shared, engine: &Engine, clock: &SharedClock) -> String {
-    let now = clock.now();
-    let next = blocking(store, move |s| Ok(s.status(now)?))
+async fn status_line(store: &Shared, engine: &Engine) -> String {
+    let next = blocking(store, |s| Ok(s.next_pending(1)?))
         .await
         .ok()
-        .and_then(|r| r.next_pending.into_iter().next());
+        .and_then(|v| v.into_iter().next());
     match next {
         Some(i) => {
             let title = engine

@@ -89,11 +89,33 @@ impl Store {
             counts,
             due_now: due_now as u64,
             next_wakeup: self.next_wakeup()?,
-            next_pending: self
-                .outbox_query("state IN ('pending', 'retry') ORDER BY next_attempt_at, id")?,
+            next_pending: self.next_pending(STATUS_LIST_LIMIT)?,
             recent_failures: self.recent_failures()?,
             dead: self.outbox_query("state = 'dead' ORDER BY updated_at DESC, id DESC")?,
         })
+    }
+
+    /// The `limit` pending or retry rows due soonest. One indexed query per state, merged: an
+    /// `IN (…) ORDER BY` would read and sort every waiting row (1.4 s at a million rows).
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`] or [`StoreError::Corrupt`].
+    pub fn next_pending(&self, limit: usize) -> Result<Vec<OutboxItem>, StoreError> {
+        let mut items = Vec::new();
+        for state in ["pending", "retry"] {
+            let sql = format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = ?1
+                 ORDER BY next_attempt_at, id LIMIT ?2"
+            );
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let mut rows = stmt.query(params![state, limit as i64])?;
+            while let Some(row) = rows.next()? {
+                items.push(outbox_from_row(row)?);
+            }
+        }
+        items.sort_by_key(|i| (i.next_attempt_at, i.id));
+        items.truncate(limit);
+        Ok(items)
     }
 
     /// Every delivery attempt of one outbox row, oldest first.

@@ -176,11 +176,15 @@ impl WebhookChannel {
             let ms = fastrand::u64(0..=max.as_millis().try_into().unwrap_or(u64::MAX));
             tokio::time::sleep(Duration::from_millis(ms)).await;
         }
+        let now = Instant::now();
         let slot = {
             let mut rl = self.limiter.lock().unwrap_or_else(|p| p.into_inner());
-            rl.reserve(Instant::now())
+            rl.reserve(now)
         };
-        tokio::time::sleep_until(slot).await;
+        // Only wait for a slot in the future: tokio rounds any sleep up to its next 1 ms tick.
+        if slot > now {
+            tokio::time::sleep_until(slot).await;
+        }
         start.elapsed()
     }
 
