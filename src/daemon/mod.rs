@@ -141,6 +141,7 @@ pub async fn run(
             .duration_since(clock.now())
             .max(SignedDuration::ZERO)
             .unsigned_abs();
+        tracing::debug!(until = %engine.local(until), in_flight = inflight.len(), "waiting");
         if let Some(w) = watchdog {
             nap = nap.min(w);
         }
