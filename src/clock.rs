@@ -89,6 +89,74 @@ impl Clock for ManualClock {
     }
 }
 
+/// The instant a command starts at: the wall clock, or `--now` / `DUTYBELL_NOW`. A local time
+/// such as `2027-02-20T08:00` is kept civil until the plan's time zone is known, so no zone is
+/// named here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartAt {
+    /// The wall clock.
+    Now,
+    /// An exact instant (`2027-02-20T00:00:00Z`).
+    Instant(Timestamp),
+    /// A local date and time in the plan's zone (`2027-02-20T08:00`, `2027-02-20`).
+    Local(jiff::civil::DateTime),
+}
+
+impl From<jiff::civil::Date> for StartAt {
+    /// Midnight of that day in the plan's zone (tests and examples).
+    fn from(d: jiff::civil::Date) -> Self {
+        StartAt::Local(d.to_datetime(jiff::civil::Time::midnight()))
+    }
+}
+
+impl StartAt {
+    /// Reads `--now`; `None` means the wall clock.
+    ///
+    /// # Errors
+    /// A message naming the accepted forms.
+    pub fn parse(given: Option<&str>) -> Result<StartAt, String> {
+        let Some(s) = given else {
+            return Ok(StartAt::Now);
+        };
+        if let Ok(t) = s.parse::<Timestamp>() {
+            return Ok(StartAt::Instant(t));
+        }
+        s.parse::<jiff::civil::DateTime>()
+            .or_else(|_| {
+                s.parse::<jiff::civil::Date>()
+                    .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+            })
+            .map(StartAt::Local)
+            .map_err(|_| {
+                format!(
+                    "--now `{s}` is not an instant; use 2027-02-20T08:00 (plan time) or \
+                     2027-02-20T00:00:00Z"
+                )
+            })
+    }
+
+    /// The instant, reading a local time in `tz` (the wall clock for [`StartAt::Now`]).
+    pub fn resolve(self, tz: &jiff::tz::TimeZone) -> Timestamp {
+        match self {
+            StartAt::Now => SystemClock.now(),
+            StartAt::Instant(t) => t,
+            StartAt::Local(dt) => dt
+                .to_zoned_datetime(tz.clone())
+                .map(|z| z.timestamp())
+                .unwrap_or_else(|_| SystemClock.now()),
+        }
+    }
+
+    /// The clock a daemon runs on: the wall clock, or one that starts at the given instant and
+    /// moves with real time.
+    pub fn clock(self, tz: &jiff::tz::TimeZone) -> SharedClock {
+        match self {
+            StartAt::Now => Arc::new(SystemClock),
+            other => Arc::new(OffsetClock::starting_at(other.resolve(tz))),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,12 +3,16 @@
 //! The pipeline is the module tree (see `docs/ARCHITECTURE.md`):
 //!
 //! - [`clock`]: the only wall-clock read; everything else takes `now` as a parameter.
+//! - [`model`]: types every layer shares (the resolved time zone, recipients).
 //! - [`config`]: reads the YAML files (the YAML crate is used only here) into raw structs with locations.
 //! - [`catalog`]: validates raw config into the [`catalog::Catalog`] (units, groups, channels, tasks, rules).
 //! - [`calendar`]: the Chinese working-day calendar (statutory holidays, 调休, regional overlay).
 //! - [`schedule`]: occurrences and reminders from rules, calendar and ladders (pure).
-//! - [`store`]: the SQLite state: occurrences, outbox, deliveries, progress.
-//! - [`daemon`]: the loop (plan, sync, sleep until due, dispatch, record), simulate, systemd.
+//! - [`store`]: the [`store::Store`] trait and its SQLite adapter: occurrences, the leased outbox,
+//!   deliveries, progress, ticks.
+//! - [`service`]: the rules of the 督办 loop over the store trait: plan sync, catch-up, claims,
+//!   render at send time, outcomes, progress targeting.
+//! - [`daemon`]: the loop (real or simulated time), signals, systemd; calls the service.
 //! - [`digest`]: weekly digests (督办周报) to unit heads: content, templates, due week, outbox rows.
 //! - [`dispatch`]: send claimed rows, retry policy, downtime catch-up (no SQL).
 //! - [`notify`]: channels (file, email, webhooks) that send one rendered notification.
@@ -28,8 +32,10 @@ pub mod digest;
 pub mod dispatch;
 pub mod export;
 pub mod loader;
+pub mod model;
 pub mod notify;
 pub mod progress_csv;
 pub mod render;
 pub mod schedule;
+pub mod service;
 pub mod store;

@@ -20,6 +20,9 @@ pub struct Loaded {
     pub calendar: WorkCalendar,
     /// Warnings to show the admin.
     pub warnings: Diagnostics,
+    /// The instant the load was evaluated at (`--now` resolved in the plan's zone, or the
+    /// wall clock): what a one-shot command treats as now.
+    pub now: jiff::Timestamp,
 }
 
 /// The config path to use: the given one, else `config/dutybell.yaml` when it exists, else
@@ -36,11 +39,12 @@ pub fn default_config_path(given: Option<&Path>) -> PathBuf {
     }
 }
 
-/// Load and validate the config at `path`; `today` decides which calendar years must be covered.
+/// Load and validate the config at `path`; `at` (read in the plan's own time zone) decides which
+/// calendar years must be covered.
 ///
 /// # Errors
 /// Every problem found, located (the caller exits with code 2).
-pub fn load(path: &Path, today: Date) -> Result<Loaded, Diagnostics> {
+pub fn load(path: &Path, at: crate::clock::StartAt) -> Result<Loaded, Diagnostics> {
     let mut diags = Diagnostics::default();
     let raw = crate::config::load(path, &mut diags);
     let built = crate::catalog::build(&raw);
@@ -60,6 +64,8 @@ pub fn load(path: &Path, today: Date) -> Result<Loaded, Diagnostics> {
         }
     };
     let mut warnings = warnings;
+    let now = at.resolve(catalog.settings.tz.tz());
+    let today: Date = now.to_zoned_datetime(catalog.settings.tz.tz().clone()).date();
     let calendar = calendar(&catalog, path, &mut warnings)?;
     let horizon =
         today.saturating_add(jiff::Span::new().days(i64::from(catalog.settings.horizon_days)));
@@ -84,6 +90,7 @@ pub fn load(path: &Path, today: Date) -> Result<Loaded, Diagnostics> {
         catalog,
         calendar,
         warnings,
+        now,
     })
 }
 
@@ -96,7 +103,19 @@ fn calendar(
     let mut errors = Diagnostics::default();
     for p in &catalog.settings.calendar {
         let files: Vec<PathBuf> = if p.is_dir() {
-            crate::config::load::files_in(p, &["json"]).unwrap_or_default()
+            match crate::config::load::files_in(p, &["json"]) {
+                Ok(f) => f,
+                Err(e) => {
+                    // An unreadable directory must not silently drop next year's holidays.
+                    errors.push(Diagnostic::error(
+                        config,
+                        Pos { line: 1, col: 1 },
+                        "settings.calendar",
+                        format!("calendar directory {} cannot be read: {e}", p.display()),
+                    ));
+                    continue;
+                }
+            }
         } else if p.is_file() {
             vec![p.clone()]
         } else {

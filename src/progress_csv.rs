@@ -8,7 +8,7 @@
 use jiff::civil::Date;
 
 use crate::catalog::Catalog;
-use crate::store::{NewProgress, Occurrence, OccurrenceStatus, ProgressSource};
+use crate::store::{NewProgress, Occurrence, ProgressSource};
 
 /// Accepted header names per column (compared trimmed and case-insensitively).
 const TASK: &[&str] = &["任务编号", "任务", "编号", "task", "task_id"];
@@ -208,14 +208,25 @@ fn validate_row(
         (false, _) => row.note.clone(),
     };
     let occurrence_key = if row.occurrence.is_empty() {
-        let current = current_open(occurrences, &task.id, today).map(|o| o.key.clone());
-        if done && current.is_none() {
-            return Err(format!(
-                "task {} has no open occurrence under way on {today}; fill 周期/occurrence",
-                task.id
-            ));
+        use crate::service::progress::{Target, describe_choices, target};
+        match target(occurrences, &task.id, today) {
+            Target::One(o) => Some(o.key),
+            Target::Ambiguous(choices) => {
+                return Err(format!(
+                    "task {} has several occurrences under way on {today}; fill 周期/occurrence \
+                     with one of:\n{}",
+                    task.id,
+                    describe_choices(&choices)
+                ));
+            }
+            Target::Nothing if done => {
+                return Err(format!(
+                    "task {} has no open occurrence under way on {today}; fill 周期/occurrence",
+                    task.id
+                ));
+            }
+            Target::Nothing => None,
         }
-        current
     } else {
         match occurrences.iter().find(|o| o.key == row.occurrence) {
             None => return Err(format!("unknown occurrence (周期) `{}`", row.occurrence)),
@@ -243,29 +254,16 @@ fn validate_row(
     })
 }
 
-/// The latest open occurrence of `task` whose window has started by `today`.
-pub fn current_open<'a>(
-    occurrences: &'a [Occurrence],
-    task: &str,
-    today: Date,
-) -> Option<&'a Occurrence> {
-    occurrences
-        .iter()
-        .filter(|o| {
-            o.task_id == task && o.status == OccurrenceStatus::Open && o.window_start <= today
-        })
-        .max_by_key(|o| (o.window_start, o.due_date, o.key.clone()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::OccurrenceStatus;
     use crate::notify::Colour;
     use jiff::civil::date;
 
     fn catalog() -> Catalog {
         let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/dutybell.yaml");
-        crate::loader::load(&config, date(2026, 11, 28))
+        crate::loader::load(&config, date(2026, 11, 28).into())
             .unwrap()
             .catalog
     }

@@ -121,18 +121,23 @@ fn settings(
         .timezone
         .as_ref()
         .map(|t| t.value.clone())
-        .unwrap_or_else(|| "Asia/Shanghai".into());
-    if let Some(t) = &s.timezone
-        && jiff::tz::TimeZone::get(&t.value).is_err()
-    {
-        ctx.error(
-            t,
-            format!(
-                "unknown time zone `{}`; expected an IANA name such as Asia/Shanghai",
-                t.value
-            ),
-        );
-    }
+        .unwrap_or_else(|| crate::model::Zone::DEFAULT_NAME.into());
+    // An unknown name is reported here and the build fails, so the default stand-in below never
+    // reaches a caller.
+    let tz = match (&s.timezone, crate::model::Zone::get(&timezone)) {
+        (_, Ok(z)) => z,
+        (Some(t), Err(_)) => {
+            ctx.error(
+                t,
+                format!(
+                    "unknown time zone `{}`; expected an IANA name such as Asia/Shanghai",
+                    t.value
+                ),
+            );
+            crate::model::Zone::default_zone()
+        }
+        (None, Err(_)) => crate::model::Zone::default_zone(),
+    };
     let state_dir = raw.state_dir.clone();
     let database = resolve(
         &state_dir,
@@ -169,6 +174,7 @@ fn settings(
         .collect();
     Settings {
         timezone,
+        tz,
         state_dir,
         database,
         calendar: s
@@ -179,7 +185,7 @@ fn settings(
         fallback_channel,
         operator_channel,
         leadership_group: s.leadership_group.as_ref().map(|g| g.value.clone()),
-        horizon_days: s.horizon_days.as_ref().map(|h| h.value).unwrap_or(400),
+        horizon_days: horizon_days(ctx, s),
         downtime_default,
         downtime_grace,
         downtime_per_kind,
@@ -425,4 +431,27 @@ fn events(ctx: &mut Ctx, raw: &RawConfig) -> BTreeMap<String, NamedEvent> {
         );
     }
     out
+}
+
+/// The most days ahead a plan may be materialised. Three years covers a biennial drill with its
+/// lead reminders; more would only fill the outbox with rows nobody will read for years.
+pub const MAX_HORIZON_DAYS: u32 = 1100;
+
+/// `settings.horizon_days`, default 400, bounded to `1..=MAX_HORIZON_DAYS`.
+fn horizon_days(ctx: &mut Ctx, s: &RawSettings) -> u32 {
+    let Some(h) = s.horizon_days.as_ref() else {
+        return 400;
+    };
+    if h.value == 0 || h.value > MAX_HORIZON_DAYS {
+        ctx.error(
+            h,
+            format!(
+                "horizon_days {} is out of range; expected 1 to {MAX_HORIZON_DAYS} (about three \
+                 years)",
+                h.value
+            ),
+        );
+        return 400;
+    }
+    h.value
 }

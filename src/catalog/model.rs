@@ -470,8 +470,11 @@ pub struct DigestSpec {
 /// Global settings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Settings {
-    /// Time zone name.
+    /// Time zone name as configured.
     pub timezone: String,
+    /// The time zone, resolved once at load (an unknown name is a config error).
+    #[serde(skip)]
+    pub tz: crate::model::Zone,
     /// State directory.
     pub state_dir: PathBuf,
     /// Database path.

@@ -5,13 +5,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Args;
-use jiff::Timestamp;
 use tokio::sync::{Notify, watch};
 
-use crate::clock::{OffsetClock, SharedClock, SystemClock};
+use crate::clock::StartAt;
 use crate::daemon::engine_error_is_config;
-use crate::daemon::simulate::{self, SimOptions};
-use crate::daemon::{self, Controls, RunOptions};
+use crate::daemon::simulate::{self, SimOptions, SimReport};
+use crate::daemon::{self, Controls, Engine, Pace, RunOptions, StoreSource};
 
 /// `simulate` arguments.
 #[derive(Debug, Args)]
@@ -22,13 +21,17 @@ pub struct SimulateArgs {
     /// Last simulated day.
     #[arg(long)]
     pub to: jiff::civil::Date,
-    /// Directory for the simulated database and the file channels' output (default: a new
-    /// directory under the system temp dir).
+    /// Keep the simulated database and the file channels' messages in this directory (default:
+    /// an in-memory database and a temporary directory removed at the end).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Send over the configured channels (SMTP, webhooks) instead of writing files.
     #[arg(long)]
     pub live: bool,
+    /// Print, per recipient, messages, days with messages, the busiest day and escalations
+    /// instead of one line per send.
+    #[arg(long)]
+    pub summary: bool,
 }
 
 /// Logs for journald or a terminal: `RUST_LOG` filters (default `info`); no ANSI colours and
@@ -61,27 +64,30 @@ fn exit_for(e: &anyhow::Error) -> ExitCode {
 }
 
 /// `dutybell run`.
-pub fn run(config: &Path, start: Option<Timestamp>) -> ExitCode {
+pub fn run(config: &Path, start: StartAt) -> ExitCode {
     init_tracing();
-    let clock: SharedClock = match start {
-        Some(t) => Arc::new(OffsetClock::starting_at(t)),
-        None => Arc::new(SystemClock),
-    };
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(e) => return exit_for(&e.into()),
     };
     let result = rt.block_on(async {
+        // The clock needs the plan's zone for a local `--now`; the zone needs the config.
+        let probe = crate::service::load_config(config, &start.clock(&jiff::tz::TimeZone::UTC))?;
+        let clock = start.clock(probe.catalog.settings.tz.tz());
+        let engine = Engine::load(config, &clock)?;
         let (tx, rx) = watch::channel(false);
         let reload = Arc::new(Notify::new());
         tokio::spawn(signals(tx, reload.clone()));
         daemon::run(
             RunOptions::new(config.to_path_buf()),
+            engine,
             clock,
             Controls {
                 shutdown: rx,
                 reload,
             },
+            StoreSource::Configured,
+            Pace::Real,
         )
         .await
     });
@@ -115,36 +121,66 @@ async fn signals(stop: watch::Sender<bool>, reload: Arc<Notify>) {
 
 /// `dutybell simulate`.
 pub fn simulate(config: &Path, a: &SimulateArgs) -> ExitCode {
-    let out = a
-        .out
-        .clone()
-        .unwrap_or_else(|| simulate::default_out(a.from));
-    simulate::reset(&out);
     let opts = SimOptions {
         config: config.to_path_buf(),
         from: a.from,
         to: a.to,
-        out: out.clone(),
+        out: a.out.clone(),
         live: a.live,
     };
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(e) => return exit_for(&e.into()),
     };
-    let mut stdout = std::io::stdout().lock();
-    match rt.block_on(simulate::simulate(&opts, &mut stdout)) {
-        Ok(r) => {
+    let print: Box<dyn std::io::Write + Send> = if a.summary {
+        Box::new(std::io::sink())
+    } else {
+        Box::new(std::io::stdout())
+    };
+    match rt.block_on(simulate::simulate(&opts, print)) {
+        Ok((r, out)) => {
+            if a.summary {
+                print_summary(&r);
+            }
+            let kept = match &a.out {
+                Some(_) => format!("messages and database kept in {}", out.display()),
+                None => {
+                    let _ = std::fs::remove_dir_all(&out);
+                    "nothing kept (use --out DIR to keep the messages and the database)".into()
+                }
+            };
             println!(
-                "\nsimulated {} .. {}: {} sent, {} to retry, {} given up; messages in {}",
-                a.from,
-                a.to,
-                r.sent,
-                r.retried,
-                r.dead,
-                out.display()
+                "\nsimulated {} .. {}: {} sent, {} to retry, {} given up, {} skipped; {kept}",
+                a.from, a.to, r.sent, r.retried, r.dead, r.skipped,
             );
             ExitCode::SUCCESS
         }
         Err(e) => exit_for(&e),
+    }
+}
+
+/// The per-recipient table of `simulate --summary`.
+fn print_summary(r: &SimReport) {
+    println!(
+        "{:<24} {:>8} {:>6} {:>16} {:>11}",
+        "recipient", "messages", "days", "busiest day", "escalations"
+    );
+    let mut rows: Vec<_> = r.per_recipient.iter().collect();
+    rows.sort_by(|a, b| b.1.messages.cmp(&a.1.messages).then(a.0.cmp(b.0)));
+    for (name, load) in rows {
+        let busiest = load
+            .by_day
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(d, n)| format!("{d} ({n})"))
+            .unwrap_or_default();
+        println!(
+            "{:<24} {:>8} {:>6} {:>16} {:>11}",
+            name,
+            load.messages,
+            load.by_day.len(),
+            busiest,
+            load.escalations
+        );
     }
 }

@@ -11,7 +11,6 @@ use super::CliError;
 use crate::digest::{self, DigestView};
 use crate::loader::Loaded;
 use crate::render::Renderer;
-use crate::store::Store;
 
 /// Arguments of `digest`.
 #[derive(Debug, Args)]
@@ -56,7 +55,7 @@ pub(super) fn run(l: &Loaded, a: &DigestArgs, today: Date, now: Timestamp) -> Re
     }
     let plan = digest::plan_for_week(cat, &l.calendar, monday);
     let view = read_view(l)?;
-    let tz = jiff::tz::TimeZone::get(&cat.settings.timezone).map_err(runtime)?;
+    let tz = cat.settings.tz.tz().clone();
     let due = digest::due_instant(spec, &l.calendar, &tz, monday);
     // As the digest reads (or will read) at its due instant.
     let at = match due {
@@ -100,8 +99,8 @@ fn read_view(l: &Loaded) -> Result<DigestView, CliError> {
         );
         return Ok(DigestView::default());
     }
-    let store = Store::open(db).map_err(runtime)?;
-    digest::load_view(&l.catalog, &store).map_err(runtime)
+    let store = super::open_store(l)?;
+    digest::load_view(&l.catalog, store.as_ref()).map_err(runtime)
 }
 
 fn send(
@@ -113,8 +112,8 @@ fn send(
     now: Timestamp,
 ) -> Result<(), CliError> {
     let cat = &l.catalog;
-    let mut store = Store::open(&cat.settings.database).map_err(runtime)?;
-    let view = digest::load_view(cat, &store).map_err(runtime)?;
+    let mut store = super::open_store(l)?;
+    let view = digest::load_view(cat, store.as_ref()).map_err(runtime)?;
     let plan = digest::plan_for_week(cat, &l.calendar, monday);
     let one = crate::catalog::DigestSpec {
         to: Some(vec![unit.to_owned()]),

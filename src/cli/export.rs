@@ -10,7 +10,6 @@ use jiff::civil::Date;
 use super::CliError;
 use crate::export::{self, ExportError, StoreView};
 use crate::loader::Loaded;
-use crate::store::Store;
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -99,8 +98,8 @@ fn view(l: &Loaded) -> Result<StoreView, CliError> {
         );
         return Ok(StoreView::default());
     }
-    let store = Store::open(db).map_err(|e| runtime(ExportError::Store(e)))?;
-    export::load_view(&l.catalog, &store).map_err(runtime)
+    let store = super::open_store(l)?;
+    export::load_view(&l.catalog, store.as_ref()).map_err(runtime)
 }
 
 fn runtime(e: ExportError) -> CliError {

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::clock::{Clock, SystemClock};
+use crate::clock::StartAt;
 use crate::loader::{self, Loaded};
 
 /// dutybell (督办提醒): reminders for a government work plan.
@@ -69,6 +69,7 @@ pub enum Command {
 
 /// Parse arguments, run, and return the process exit code.
 pub fn main() -> ExitCode {
+    quiet_broken_pipe();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -78,7 +79,7 @@ pub fn main() -> ExitCode {
         }
     };
     let config = loader::default_config_path(cli.config.as_deref());
-    let now = match start_instant(cli.now.as_deref()) {
+    let start = match StartAt::parse(cli.now.as_deref()) {
         Ok(t) => t,
         Err(m) => {
             eprintln!("error: {m}");
@@ -86,12 +87,11 @@ pub fn main() -> ExitCode {
         }
     };
     match &cli.command {
-        Command::Run => return daemon::run(&config, cli.now.as_ref().map(|_| now)),
+        Command::Run => return daemon::run(&config, start),
         Command::Simulate(a) => return daemon::simulate(&config, a),
         _ => {}
     }
-    let today = now.to_zoned_datetime(shanghai()).date();
-    let loaded = match loader::load(&config, today) {
+    let loaded = match loader::load(&config, start) {
         Ok(l) => l,
         Err(diags) => {
             eprintln!("{diags}");
@@ -101,6 +101,10 @@ pub fn main() -> ExitCode {
     for w in loaded.warnings.warnings() {
         eprintln!("{w}");
     }
+    let now = loaded.now;
+    let today = now
+        .to_zoned_datetime(loaded.catalog.settings.tz.tz().clone())
+        .date();
     let result = match &cli.command {
         Command::Check => {
             let secrets = crate::notify::secret::SystemSecrets::from_env();
@@ -125,7 +129,7 @@ pub fn main() -> ExitCode {
         Command::ImportProgress(a) => progress_import::run(&loaded, a, today, now),
         Command::Plan(a) => plan::run(&loaded, a, today),
         Command::Render(a) => render::run(&loaded, a, today, now),
-        Command::SendTest(a) => send_test::run(&loaded, a),
+        Command::SendTest(a) => send_test::run(&loaded, a, now),
         Command::Digest(a) => digest::run(&loaded, a, today, now),
     };
     match result {
@@ -141,6 +145,23 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Opens the configured store, creating the state directory and migrating as needed, so every
+/// command works on a fresh checkout before the first `run`.
+///
+/// # Errors
+/// A runtime error naming the database, with its cause.
+pub(crate) fn open_store(l: &Loaded) -> Result<Box<dyn crate::store::Store>, CliError> {
+    let db = &l.catalog.settings.database;
+    crate::store::open(&crate::store::StoreUrl::Sqlite(db.clone())).map_err(|e| {
+        CliError::Runtime(anyhow::Error::new(e).context(format!("cannot open {}", db.display())))
+    })
+}
+
+/// A runtime failure that keeps the whole cause chain (printed with `{:#}`).
+pub(crate) fn runtime_err(e: impl std::error::Error + Send + Sync + 'static) -> CliError {
+    CliError::Runtime(anyhow::Error::new(e))
+}
+
 /// A command failure, mapped to an exit code.
 #[derive(Debug)]
 pub enum CliError {
@@ -148,34 +169,6 @@ pub enum CliError {
     Usage(String),
     /// Runtime failure (exit 1).
     Runtime(anyhow::Error),
-}
-
-/// The instant commands treat as "now": `--now`/`DUTYBELL_NOW` when given, else the wall clock.
-///
-/// # Errors
-/// A message when `--now` cannot be read.
-pub fn start_instant(given: Option<&str>) -> Result<jiff::Timestamp, String> {
-    let Some(s) = given else {
-        return Ok(SystemClock.now());
-    };
-    if let Ok(t) = s.parse::<jiff::Timestamp>() {
-        return Ok(t);
-    }
-    s.parse::<jiff::civil::DateTime>()
-        .or_else(|_| {
-            s.parse::<jiff::civil::Date>()
-                .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
-        })
-        .ok()
-        .and_then(|dt| dt.to_zoned_datetime(shanghai()).ok())
-        .map(|z| z.timestamp())
-        .ok_or_else(|| {
-            format!("--now `{s}` is not an instant; use 2027-02-20T08:00 or 2027-02-20T00:00:00Z")
-        })
-}
-
-fn shanghai() -> jiff::tz::TimeZone {
-    jiff::tz::TimeZone::get("Asia/Shanghai").unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
 /// `ok: config/dutybell.yaml: 36 units, …`.
@@ -201,4 +194,25 @@ pub fn summary(l: &Loaded, config: &std::path::Path) -> String {
         cal,
         l.warnings.warnings().count()
     )
+}
+
+/// `dutybell tasks | head` must end quietly like other Unix tools, not with a panic message and
+/// exit 101: Rust ignores SIGPIPE, so the first write after the reader went away fails, and
+/// `println!` panics on it. The hook turns exactly that panic into a quiet exit 0; every other
+/// panic keeps the default report.
+fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if payload.contains("Broken pipe") && payload.contains("stdout") {
+            #[allow(clippy::disallowed_methods)] // the one exit outside main: nothing is left to do
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }

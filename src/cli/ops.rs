@@ -6,7 +6,8 @@ use jiff::Timestamp;
 
 use super::CliError;
 use crate::loader::Loaded;
-use crate::store::{NewProgress, OccurrenceFilter, OutboxState, ProgressSource, Store};
+use crate::service::progress::{self, Report, ReportError};
+use crate::store::{OutboxState, ProgressSource};
 
 /// `outbox` arguments.
 #[derive(Debug, Args)]
@@ -51,30 +52,27 @@ pub struct ProgressArgs {
     pub occurrence: Option<String>,
 }
 
-fn open(l: &Loaded) -> Result<Store, CliError> {
-    Store::open(&l.catalog.settings.database).map_err(|e| {
-        CliError::Runtime(anyhow::anyhow!(
-            "cannot open {}: {e}",
-            l.catalog.settings.database.display()
-        ))
-    })
-}
-
-fn rt(e: impl std::fmt::Display) -> CliError {
-    CliError::Runtime(anyhow::anyhow!("{e}"))
+fn rt(e: crate::store::StoreError) -> CliError {
+    super::runtime_err(e)
 }
 
 fn local(l: &Loaded, t: Timestamp) -> String {
-    let tz =
-        jiff::tz::TimeZone::get(&l.catalog.settings.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-    t.to_zoned_datetime(tz)
+    t.to_zoned_datetime(l.catalog.settings.tz.tz().clone())
         .strftime("%Y-%m-%d %H:%M")
         .to_string()
 }
 
 pub(super) fn status(l: &Loaded, now: Timestamp) -> Result<(), CliError> {
-    let store = open(l)?;
+    let store = super::open_store(l)?;
     let r = store.status(now).map_err(rt)?;
+    if r.counts.iter().all(|(_, n)| *n == 0) {
+        println!(
+            "nothing planned yet in {}: run `dutybell run` (or `dutybell simulate --from … --to …` \
+             to see a year without sending)",
+            l.catalog.settings.database.display()
+        );
+        return Ok(());
+    }
     let counts: Vec<String> = r
         .counts
         .iter()
@@ -135,7 +133,7 @@ pub(super) fn status(l: &Loaded, now: Timestamp) -> Result<(), CliError> {
 }
 
 pub(super) fn outbox(l: &Loaded, a: &OutboxArgs, now: Timestamp) -> Result<(), CliError> {
-    let mut store = open(l)?;
+    let mut store = super::open_store(l)?;
     if let Some(OutboxAction::Retry { id }) = a.action {
         store.retry_now(id, now).map_err(rt)?;
         println!("row {id} is due now");
@@ -180,40 +178,25 @@ pub(super) fn progress(l: &Loaded, a: &ProgressArgs, now: Timestamp) -> Result<(
             crate::config::diag::hint(&a.task, l.catalog.tasks.iter().map(|t| t.id.as_str()));
         return Err(CliError::Usage(format!("unknown task `{}`{hint}", a.task)));
     }
-    let mut store = open(l)?;
-    let tz =
-        jiff::tz::TimeZone::get(&l.catalog.settings.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let today = now.to_zoned_datetime(tz).date();
-    let occurrence = match &a.occurrence {
-        Some(k) => Some(k.clone()),
-        None => {
-            let filter = OccurrenceFilter {
-                task_id: Some(a.task.clone()),
-                ..OccurrenceFilter::default()
-            };
-            let occs = store.occurrences(&filter).map_err(rt)?;
-            crate::progress_csv::current_open(&occs, &a.task, today).map(|o| o.key.clone())
-        }
+    let mut store = super::open_store(l)?;
+    let today = now
+        .to_zoned_datetime(l.catalog.settings.tz.tz().clone())
+        .date();
+    let report = Report {
+        task: a.task.clone(),
+        occurrence: a.occurrence.clone(),
+        note: a.note.clone(),
+        by: a.by.clone(),
+        done: a.done,
+        source: ProgressSource::Cli,
     };
-    if a.done && occurrence.is_none() {
-        return Err(CliError::Usage(format!(
-            "task {} has no occurrence under way on {today}; name one with --occurrence",
-            a.task
-        )));
-    }
-    let id = store
-        .add_progress(
-            NewProgress {
-                task_id: a.task.clone(),
-                occurrence_key: occurrence.clone(),
-                note: a.note.clone(),
-                by_name: a.by.clone(),
-                done: a.done,
-                source: ProgressSource::Cli,
-            },
-            now,
-        )
-        .map_err(rt)?;
+    let (id, occurrence) = match progress::report(store.as_mut(), &report, today, now) {
+        Ok(r) => r,
+        Err(e @ (ReportError::Ambiguous { .. } | ReportError::NothingUnderWay { .. })) => {
+            return Err(CliError::Usage(e.to_string()));
+        }
+        Err(ReportError::Store(e)) => return Err(rt(e)),
+    };
     let occ = occurrence.map(|k| format!(" for {k}")).unwrap_or_default();
     let done = if a.done {
         "; marked done, its remaining reminders are cancelled"

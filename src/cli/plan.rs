@@ -231,7 +231,7 @@ fn reminder_line(c: &Catalog, l: &Line<'_>) -> String {
 }
 
 fn tz(c: &Catalog) -> jiff::tz::TimeZone {
-    jiff::tz::TimeZone::get(&c.settings.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
+    c.settings.tz.tz().clone()
 }
 
 /// `餐饮室`, `餐饮室负责人`, `城关南区市场监管所(配合)`.

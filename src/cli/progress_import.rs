@@ -10,7 +10,7 @@ use jiff::civil::Date;
 use super::CliError;
 use crate::loader::Loaded;
 use crate::progress_csv;
-use crate::store::{OccurrenceFilter, Store};
+use crate::store::OccurrenceFilter;
 
 /// Arguments of `import-progress`.
 #[derive(Debug, Args)]
@@ -29,8 +29,7 @@ pub struct ImportArgs {
 pub(super) fn run(l: &Loaded, a: &ImportArgs, today: Date, now: Timestamp) -> Result<(), CliError> {
     let bytes = std::fs::read(&a.file)
         .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", a.file.display())))?;
-    let db = &l.catalog.settings.database;
-    let mut store = Store::open(db).map_err(|e| CliError::Runtime(e.into()))?;
+    let mut store = super::open_store(l)?;
     let occurrences = store
         .occurrences(&OccurrenceFilter::default())
         .map_err(|e| CliError::Runtime(e.into()))?;

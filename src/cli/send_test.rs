@@ -10,7 +10,6 @@ use clap::Args;
 
 use super::CliError;
 use crate::catalog::ChannelKind;
-use crate::clock::{Clock, SystemClock};
 use crate::loader::Loaded;
 use crate::notify::secret::SystemSecrets;
 use crate::notify::{Channel, Mailbox, build, webhook};
@@ -27,7 +26,7 @@ pub struct SendTestArgs {
     pub to: Option<String>,
 }
 
-pub(super) fn run(l: &Loaded, a: &SendTestArgs) -> Result<(), CliError> {
+pub(super) fn run(l: &Loaded, a: &SendTestArgs, now: jiff::Timestamp) -> Result<(), CliError> {
     let cat = &l.catalog;
     let Some(spec) = cat.channel(&a.channel) else {
         let ids: Vec<&str> = cat.channels.iter().map(|c| c.id.as_str()).collect();
@@ -51,7 +50,7 @@ pub(super) fn run(l: &Loaded, a: &SendTestArgs) -> Result<(), CliError> {
     }
     let renderer = Renderer::new(cat.settings.templates.as_deref())
         .map_err(|e| CliError::Usage(e.to_string()))?;
-    let mut note = test_message(&renderer, &spec.id, SystemClock.now().as_second())
+    let mut note = test_message(&renderer, &spec.id, now.as_second(), cat.settings.tz.tz())
         .map_err(|e| CliError::Usage(e.to_string()))?;
     if let ChannelKind::Smtp {
         from_name,

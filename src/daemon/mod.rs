@@ -1,14 +1,14 @@
-//! The daemon: plan, sync, sleep until the next due row (or a signal, or a finished send),
-//! dispatch, record. One loop; idle means idle.
+//! The daemon: one loop that plans, sleeps until the next due row (or a signal, or a finished
+//! send), and dispatches through the service layer. The same loop runs `dutybell simulate` on a
+//! manual clock ([`Pace::Simulated`]): only the waiting differs.
 //!
 //! May touch: timers, signals (through the [`Controls`] it is given), sd_notify, spawning, the
-//! store (on blocking threads). Business rules live in `schedule`, `dispatch` and `store`.
+//! store (on blocking threads, through the trait). Business rules live in [`crate::service`].
 
-mod engine;
-pub mod planner;
 pub mod simulate;
 pub mod systemd;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,12 +16,13 @@ use std::time::Duration;
 use anyhow::Context;
 use jiff::{SignedDuration, Timestamp};
 use tokio::sync::{Notify, watch};
-use tokio::task::JoinSet;
+use tokio::task::{Id, JoinSet};
 
-use crate::clock::SharedClock;
-use crate::dispatch::Outcome;
-use crate::store::{OutboxItem, Store};
-pub use engine::{ConfigRefused, Engine};
+use crate::clock::{ManualClock, SharedClock};
+use crate::service::plan::SyncOutcome;
+use crate::service::{cycle, plan, send};
+use crate::store::{OutboxItem, Recorded, Store, StoreUrl};
+pub use crate::service::{ConfigRefused, Engine};
 
 /// True when `e` is a refused configuration (exit code 2), not a runtime failure.
 pub fn engine_error_is_config(e: &anyhow::Error) -> bool {
@@ -37,7 +38,8 @@ pub struct RunOptions {
     pub max_inflight: usize,
     /// How long in-flight sends may take to finish at shutdown.
     pub drain: Duration,
-    /// Re-plan at least this often (the horizon moves with time; edits arrive by SIGHUP).
+    /// Re-check the plan at least this often (the window moves with time; edits arrive by
+    /// SIGHUP). Cheap when nothing changed: the sync compares input hashes first.
     pub replan_every: SignedDuration,
 }
 
@@ -53,7 +55,7 @@ impl RunOptions {
     }
 }
 
-/// How the outside world steers a running daemon: the binary wires these to signals, tests to
+/// How outside the world steers a running daemon: the binary wires these to signals, tests to
 /// channels they hold.
 #[derive(Debug, Clone)]
 pub struct Controls {
@@ -63,107 +65,145 @@ pub struct Controls {
     pub reload: Arc<Notify>,
 }
 
-type Shared = Arc<Mutex<Store>>;
+/// Called with every recorded outcome (the simulation prints and counts them).
+pub type Observer = Box<dyn FnMut(&Engine, &OutboxItem, &Recorded) + Send>;
+
+/// How the loop waits.
+pub enum Pace {
+    /// Real time: sleep until the next due instant (production, `--now`).
+    Real,
+    /// Simulated time: jump the manual clock to the next due instant, stop at `end`.
+    Simulated {
+        /// The clock the loop advances.
+        clock: ManualClock,
+        /// Stop when nothing is due before this instant.
+        end: Timestamp,
+        /// Sees every outcome.
+        observer: Observer,
+    },
+}
+
+/// Where the state lives: a store URL, or a store the caller opened (the simulation's
+/// in-memory database).
+pub enum StoreSource {
+    /// The configured database (`settings.database`).
+    Configured,
+    /// This store.
+    Given(Box<dyn Store>),
+}
+
+type Shared = Arc<Mutex<Box<dyn Store>>>;
 
 async fn blocking<T: Send + 'static>(
     store: &Shared,
-    f: impl FnOnce(&mut Store) -> anyhow::Result<T> + Send + 'static,
+    f: impl FnOnce(&mut dyn Store) -> anyhow::Result<T> + Send + 'static,
 ) -> anyhow::Result<T> {
     let store = store.clone();
     tokio::task::spawn_blocking(move || {
         let mut s = store.lock().unwrap_or_else(|e| e.into_inner());
-        f(&mut s)
+        f(s.as_mut())
     })
     .await
     .context("store task panicked")?
 }
 
-/// Run until `controls.shutdown` turns true. Returns an error only for failures at start-up
-/// (bad config, unwritable database); later problems are logged and retried.
+/// Everything one turn of the loop needs.
+struct Loop {
+    store: Shared,
+    engine: Arc<Engine>,
+    clock: SharedClock,
+    owner: String,
+    inflight: JoinSet<(OutboxItem, Recorded)>,
+    claimed: HashMap<Id, OutboxItem>,
+    next_replan: Timestamp,
+    last_wake_logged: Option<Timestamp>,
+    /// Log and report idleness (not in a simulation, where it would be thousands of lines).
+    real_time: bool,
+}
+
+/// Run until `controls.shutdown` turns true (or, simulated, until `end`). Returns an error only
+/// for failures at start-up (bad config, unwritable or locked database); later problems are
+/// logged and retried.
 ///
 /// # Errors
 /// Start-up failures, with their cause.
 pub async fn run(
     opts: RunOptions,
+    engine: Engine,
     clock: SharedClock,
     mut controls: Controls,
+    source: StoreSource,
+    mut pace: Pace,
 ) -> anyhow::Result<()> {
-    let mut engine = Arc::new(Engine::load(&opts.config, &clock)?);
+    let engine = Arc::new(engine);
     let db = engine.loaded.catalog.settings.database.clone();
-    if let Some(dir) = db.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let store: Shared = Arc::new(Mutex::new(
-        Store::open(&db).with_context(|| format!("cannot open {}", db.display()))?,
-    ));
-    let now = clock.now();
-    let recovered = blocking(&store, move |s| Ok(s.recover_in_flight(now)?)).await?;
+    let (store, _lock) = match source {
+        StoreSource::Given(s) => (s, None),
+        StoreSource::Configured => open_exclusive(&db, &clock)?,
+    };
+    let exclusive = _lock.is_some() || matches!(pace, Pace::Simulated { .. });
+    let store: Shared = Arc::new(Mutex::new(store));
+    let started = clock.now();
+    let recovered = blocking(&store, move |s| {
+        Ok(s.recover_in_flight(started, exclusive)?)
+    })
+    .await?;
     if recovered > 0 {
         tracing::warn!(
             rows = recovered,
             "sends were in flight when dutybell last stopped; they will be sent again"
         );
     }
-    let mut next_replan = sync(&store, &engine, &clock, &opts).await?;
-    systemd::ready(&status_line(&store, &engine).await);
-    tracing::info!(database = %db.display(), channels = ?engine.dispatcher.channel_ids(), "dutybell running");
+    let mut lp = Loop {
+        store,
+        engine,
+        clock: clock.clone(),
+        owner: cycle::owner_id(started),
+        inflight: JoinSet::new(),
+        claimed: HashMap::new(),
+        next_replan: started,
+        last_wake_logged: None,
+        real_time: matches!(pace, Pace::Real),
+    };
+    lp.sync(&opts, true).await?;
+    systemd::ready(&lp.status_line().await);
+    tracing::info!(database = %db.display(), channels = ?lp.engine.dispatcher.channel_ids(), "dutybell running");
     let watchdog = systemd::watchdog_interval();
-    let mut inflight: JoinSet<(OutboxItem, Outcome)> = JoinSet::new();
     loop {
-        let now = clock.now();
-        if now >= next_replan {
-            next_replan = sync(&store, &engine, &clock, &opts).await.unwrap_or_else(|e| {
-                tracing::error!(error = %format!("{e:#}"), "planning failed; will retry in an hour");
-                now.saturating_add(SignedDuration::from_hours(1)).unwrap_or(now)
-            });
-        }
-        digests(&store, &engine, now).await;
-        if let Err(e) =
-            claim_and_spawn(&store, &engine, &mut inflight, now, opts.max_inflight).await
-        {
-            tracing::error!(error = %format!("{e:#}"), "claiming due reminders failed");
-        }
-        let wake = blocking(&store, |s| Ok(s.next_wakeup()?))
-            .await
-            .ok()
-            .flatten();
-        let digest_due = engine.next_digest(now);
-        let until = [wake, Some(next_replan), digest_due]
-            .into_iter()
-            .flatten()
-            .min()
-            .unwrap_or(next_replan);
-        if inflight.is_empty() && systemd::under_systemd() {
-            // Going idle: tell `systemctl status` what comes next.
-            systemd::status(&status_line(&store, &engine).await);
+        let until = lp.turn(&opts).await;
+        match &mut pace {
+            Pace::Simulated {
+                clock: manual,
+                end,
+                observer,
+            } => {
+                if let Some(done) = lp.inflight.join_next_with_id().await {
+                    lp.record(done, Some(observer)).await;
+                    continue;
+                }
+                if until >= *end {
+                    break;
+                }
+                manual.set(until.max(lp.clock.now()));
+                continue;
+            }
+            Pace::Real => {}
         }
         let mut nap = until
             .duration_since(clock.now())
             .max(SignedDuration::ZERO)
             .unsigned_abs();
-        tracing::debug!(until = %engine.local(until), in_flight = inflight.len(), "waiting");
         if let Some(w) = watchdog {
             nap = nap.min(w);
         }
-        if inflight.len() >= opts.max_inflight {
+        if lp.inflight.len() >= opts.max_inflight {
             // Full: wait for a send to finish rather than for the next due row.
             nap = Duration::from_secs(3600);
         }
         tokio::select! {
             _ = controls.shutdown.changed() => break,
-            () = controls.reload.notified() => {
-                systemd::reloading();
-                match Engine::load(&opts.config, &clock) {
-                    Ok(e) => {
-                        engine = Arc::new(e);
-                        tracing::info!("configuration reloaded");
-                        next_replan = clock.now();
-                    }
-                    Err(e) => tracing::error!(error = %format!("{e:#}"), "reload refused; the previous configuration stays active"),
-                }
-                systemd::ready(&status_line(&store, &engine).await);
-            }
-            Some(done) = inflight.join_next(), if !inflight.is_empty() => record(&store, &engine, &clock, done).await,
+            () = controls.reload.notified() => lp.reload(&opts).await,
+            Some(done) = lp.inflight.join_next_with_id(), if !lp.inflight.is_empty() => lp.record(done, None).await,
             () = tokio::time::sleep(nap) => {}
         }
         if watchdog.is_some() {
@@ -173,163 +213,238 @@ pub async fn run(
             break;
         }
     }
-    systemd::stopping();
-    tracing::info!(
-        in_flight = inflight.len(),
-        "stopping: no new claims; waiting for sends in flight"
-    );
-    let drained = tokio::time::timeout(opts.drain, async {
-        while let Some(done) = inflight.join_next().await {
-            record(&store, &engine, &clock, done).await;
-        }
-    })
-    .await;
-    if drained.is_err() {
-        tracing::warn!(
-            left = inflight.len(),
-            "sends still in flight after the drain timeout; they will be retried at the next start"
-        );
-        inflight.abort_all();
-    }
+    lp.drain(&opts).await;
     Ok(())
 }
 
-/// Enqueue this week's digests once they are due (idempotent; see `digest::enqueue_due_digests`).
-async fn digests(store: &Shared, engine: &Arc<Engine>, now: Timestamp) {
-    let e = engine.clone();
-    let r = blocking(store, move |s| {
-        let l = &e.loaded;
-        Ok(crate::digest::enqueue_due_digests(
-            s,
-            &l.catalog,
-            &l.calendar,
-            &e.renderer,
-            now,
-        )?)
-    })
-    .await;
-    match r {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(rows = n, "digests enqueued"),
-        Err(e) => {
-            tracing::error!(error = %format!("{e:#}"), "enqueueing digests failed; will retry at the next wake")
-        }
-    }
-}
-
-/// Plan and sync; returns when to plan next.
-async fn sync(
-    store: &Shared,
-    engine: &Engine,
+/// Opens the configured SQLite database and takes its one-dispatcher lock, so a second daemon
+/// on the same file refuses at start instead of sending everything twice.
+fn open_exclusive(
+    db: &std::path::Path,
     clock: &SharedClock,
-    opts: &RunOptions,
-) -> anyhow::Result<Timestamp> {
-    let now = clock.now();
-    let set = planner::plan_set(&engine.loaded, &engine.renderer, now)?;
-    let report = blocking(store, move |s| Ok(s.sync_plan(&set, now)?)).await?;
-    tracing::info!(
-        added = report.added,
-        cancelled = report.cancelled,
-        updated = report.updated,
-        skipped = report.skipped,
-        unchanged = report.unchanged,
-        "plan synced"
+) -> anyhow::Result<(Box<dyn Store>, Option<crate::store::sqlite::DispatchLock>)> {
+    let url = StoreUrl::Sqlite(db.to_path_buf());
+    let holder = format!(
+        "pid {} since {}",
+        std::process::id(),
+        clock.now().round(jiff::Unit::Second).unwrap_or(clock.now())
     );
-    Ok(now.saturating_add(opts.replan_every).unwrap_or(now))
+    let lock = crate::store::sqlite::DispatchLock::acquire(db, &holder)?;
+    let store = crate::store::open(&url).with_context(|| format!("cannot open {}", db.display()))?;
+    Ok((store, Some(lock)))
 }
 
-async fn claim_and_spawn(
-    store: &Shared,
-    engine: &Engine,
-    inflight: &mut JoinSet<(OutboxItem, Outcome)>,
-    now: Timestamp,
-    max: usize,
-) -> anyhow::Result<()> {
-    let room = max.saturating_sub(inflight.len());
-    if room == 0 {
-        return Ok(());
-    }
-    let items = blocking(store, move |s| Ok(s.claim_due(now, room)?)).await?;
-    let verdict = crate::dispatch::catchup::apply(items, now, &engine.catchup);
-    if !verdict.skip.is_empty() {
-        let skips: Vec<(i64, String)> = verdict
-            .skip
-            .iter()
-            .map(|(i, r)| (i.id, r.clone()))
-            .collect();
-        for (i, why) in &verdict.skip {
-            tracing::info!(task = %i.task_id, stage = %i.stage, channel = %i.channel, outcome = "skipped", reason = %why, "send");
+impl Loop {
+    /// One turn: re-plan when due, enqueue digests, catch up after downtime, claim and spawn
+    /// sends. Returns the instant the loop should next wake for.
+    async fn turn(&mut self, opts: &RunOptions) -> Timestamp {
+        let now = self.clock.now();
+        if now >= self.next_replan
+            && let Err(e) = self.sync(opts, false).await
+        {
+            tracing::error!(error = %format!("{e:#}"), "planning failed; will retry in an hour");
+            self.next_replan = now.saturating_add(SignedDuration::from_hours(1)).unwrap_or(now);
         }
-        blocking(store, move |s| {
-            for (id, why) in skips {
-                s.record_skipped(id, now, &why)?;
+        self.digests(now).await;
+        if let Err(e) = self.claim_and_spawn(now, opts.max_inflight).await {
+            tracing::error!(error = %format!("{e:#}"), "claiming due reminders failed");
+        }
+        let wake = blocking(&self.store, |s| Ok(s.next_wakeup()?))
+            .await
+            .ok()
+            .flatten();
+        let until = [wake, Some(self.next_replan), self.engine.next_digest(now)]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(self.next_replan);
+        if self.inflight.is_empty() {
+            self.going_idle(until).await;
+        }
+        until
+    }
+
+    /// Plan and sync (skipped when the inputs are unchanged, unless `force`).
+    async fn sync(&mut self, opts: &RunOptions, force: bool) -> anyhow::Result<()> {
+        let now = self.clock.now();
+        let e = self.engine.clone();
+        let outcome =
+            blocking(&self.store, move |s| plan::sync(s, &e.loaded, now, force)).await?;
+        match outcome {
+            SyncOutcome::Unchanged => tracing::debug!("plan unchanged"),
+            SyncOutcome::Synced(r) => tracing::info!(
+                added = r.added,
+                cancelled = r.cancelled,
+                updated = r.updated,
+                skipped = r.skipped,
+                unchanged = r.unchanged,
+                "plan synced"
+            ),
+        }
+        self.next_replan = now.saturating_add(opts.replan_every).unwrap_or(now);
+        Ok(())
+    }
+
+    async fn reload(&mut self, opts: &RunOptions) {
+        systemd::reloading();
+        match Engine::load(&opts.config, &self.clock) {
+            Ok(e) => {
+                self.engine = Arc::new(e);
+                tracing::info!("configuration reloaded");
+                self.next_replan = self.clock.now();
             }
-            Ok(())
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "reload refused; the previous configuration stays active"),
+        }
+        systemd::ready(&self.status_line().await);
+    }
+
+    /// Enqueue this week's digests once they are due (idempotent).
+    async fn digests(&self, now: Timestamp) {
+        let e = self.engine.clone();
+        let r = blocking(&self.store, move |s| {
+            let l = &e.loaded;
+            Ok(crate::digest::enqueue_due_digests(
+                s,
+                &l.catalog,
+                &l.calendar,
+                &e.renderer,
+                now,
+            )?)
+        })
+        .await;
+        match r {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "digests enqueued"),
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "enqueueing digests failed; will retry at the next wake")
+            }
+        }
+    }
+
+    async fn claim_and_spawn(&mut self, now: Timestamp, max: usize) -> anyhow::Result<()> {
+        let room = max.saturating_sub(self.inflight.len());
+        if room == 0 {
+            return Ok(());
+        }
+        let e = self.engine.clone();
+        let owner = self.owner.clone();
+        let items = blocking(&self.store, move |s| {
+            cycle::catch_up(s, &e, now)?;
+            Ok(cycle::claim(s, &owner, now, room)?)
         })
         .await?;
-    }
-    for (item, late) in verdict.send {
-        let d = engine.dispatcher.clone();
-        inflight.spawn(async move {
-            let outcome = d.deliver(&item, late).await;
-            (item, outcome)
-        });
-    }
-    Ok(())
-}
-
-async fn record(
-    store: &Shared,
-    engine: &Engine,
-    clock: &SharedClock,
-    done: Result<(OutboxItem, Outcome), tokio::task::JoinError>,
-) {
-    let Ok((item, outcome)) = done else {
-        tracing::error!("a send task panicked; its row is retried at the next start");
-        return;
-    };
-    let now = clock.now();
-    let alert = match &outcome {
-        Outcome::Dead(e) => engine.operator_alert(&item, e, now),
-        _ => None,
-    };
-    let r = blocking(store, move |s| {
-        match outcome {
-            Outcome::Sent(d) => s.record_sent(item.id, now, &d)?,
-            Outcome::Retry { at, error } => s.record_retry(item.id, now, at, &error)?,
-            Outcome::Dead(e) => s.record_dead(item.id, now, &e)?,
-        }
-        if let Some(a) = alert {
-            s.enqueue(&a, now)?;
+        for item in items {
+            let e = self.engine.clone();
+            let it = item.clone();
+            let clock = self.clock.clone();
+            let handle = self.inflight.spawn(async move {
+                let outcome = send::send_one(e, it.clone(), clock.now()).await;
+                (it, outcome)
+            });
+            self.claimed.insert(handle.id(), item);
         }
         Ok(())
-    })
-    .await;
-    if let Err(e) = r {
-        tracing::error!(error = %format!("{e:#}"), "recording a send outcome failed; the row is retried at the next start");
     }
-}
 
-async fn status_line(store: &Shared, engine: &Engine) -> String {
-    let next = blocking(store, |s| Ok(s.next_pending(1)?))
-        .await
-        .ok()
-        .and_then(|v| v.into_iter().next());
-    match next {
-        Some(i) => {
-            let title = engine
-                .loaded
-                .catalog
-                .task(&i.task_id)
-                .map(|t| t.title.chars().take(16).collect::<String>())
-                .unwrap_or_default();
-            format!(
-                "next: {} {} at {}",
-                i.task_id,
-                title,
-                engine.local(i.next_attempt_at)
-            )
+    /// Records a finished send; a send task that panicked is recorded as a transient failure of
+    /// its row, so nothing stays `sending`.
+    async fn record(
+        &mut self,
+        done: Result<(Id, (OutboxItem, Recorded)), tokio::task::JoinError>,
+        observer: Option<&mut Observer>,
+    ) {
+        let now = self.clock.now();
+        let (item, outcome) = match done {
+            Ok((id, pair)) => {
+                self.claimed.remove(&id);
+                pair
+            }
+            Err(err) => {
+                let Some(item) = self.claimed.remove(&err.id()) else {
+                    tracing::error!("a send task failed and its row is unknown; its lease will expire and it will be retried");
+                    return;
+                };
+                tracing::error!(task = %item.task_id, stage = %item.stage, "the send task panicked; recorded as a failure and retried");
+                let outcome = Recorded::Retry {
+                    id: item.id,
+                    next_at: now.saturating_add(SignedDuration::from_mins(5)).unwrap_or(now),
+                    error: "internal error: the send task panicked".into(),
+                };
+                (item, outcome)
+            }
+        };
+        if let Some(obs) = observer {
+            obs(&self.engine, &item, &outcome);
         }
-        None => "idle: nothing scheduled".into(),
+        let e = self.engine.clone();
+        let owner = self.owner.clone();
+        let r = blocking(&self.store, move |s| {
+            Ok(cycle::record(s, &e, &owner, &item, &outcome, now)?)
+        })
+        .await;
+        if let Err(e) = r {
+            tracing::error!(error = %format!("{e:#}"), "recording a send outcome failed; the row's lease will expire and it will be retried");
+        }
+    }
+
+    /// Says at info level, once per change, when the loop will wake next and why.
+    async fn going_idle(&mut self, until: Timestamp) {
+        if !self.real_time || self.last_wake_logged == Some(until) {
+            return;
+        }
+        self.last_wake_logged = Some(until);
+        let line = self.status_line().await;
+        tracing::info!(until = %self.engine.local(until), "idle; {line}");
+        if systemd::under_systemd() {
+            systemd::status(&line);
+        }
+    }
+
+    async fn drain(&mut self, opts: &RunOptions) {
+        systemd::stopping();
+        tracing::info!(
+            in_flight = self.inflight.len(),
+            "stopping: no new claims; waiting for sends in flight"
+        );
+        let drained = tokio::time::timeout(opts.drain, async {
+            while let Some(done) = self.inflight.join_next_with_id().await {
+                self.record(done, None).await;
+            }
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!(
+                left = self.inflight.len(),
+                "sends still in flight after the drain timeout; they will be retried at the next start"
+            );
+            self.inflight.abort_all();
+        }
+    }
+
+    async fn status_line(&self) -> String {
+        let next = blocking(&self.store, |s| Ok(s.next_pending(1)?))
+            .await
+            .ok()
+            .and_then(|v| v.into_iter().next());
+        match next {
+            Some(i) => {
+                let cat = &self.engine.loaded.catalog;
+                let title = cat
+                    .task(&i.task_id)
+                    .map(|t| t.title.chars().take(16).collect::<String>())
+                    .unwrap_or_default();
+                let who = crate::model::Recipient::parse(&i.recipient);
+                let name = who.unit().map(|u| cat.name_of(u)).unwrap_or_default();
+                format!(
+                    "next: {} {} to {}{} at {}",
+                    i.task_id,
+                    title,
+                    name,
+                    if who.is_head() { "负责人" } else { "" },
+                    self.engine.local(i.next_attempt_at)
+                )
+            }
+            None => "idle: nothing scheduled".into(),
+        }
     }
 }

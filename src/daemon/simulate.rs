@@ -1,20 +1,26 @@
-//! `dutybell simulate`: the whole pipeline (plan, outbox, dispatch, record) through simulated
-//! time, against a throw-away database. By default every channel is replaced by a file channel
-//! in an output directory, so nobody is messaged; `--live` uses the configured channels.
+//! `dutybell simulate`: the daemon's own loop ([`super::run`] with [`Pace::Simulated`]) on a
+//! manual clock: the same planner, catch-up, claims, sends, records and operator alerts, with
+//! the waiting replaced by jumping the clock to the next due instant. The state is an in-memory
+//! database unless `--out` keeps one; by default every channel is replaced by a file channel, so
+//! nobody is messaged; `--live` uses the configured channels.
+//!
+//! May touch: the output directory, the configured channels when live.
 
+use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
-use jiff::SignedDuration;
 use jiff::civil::Date;
+use tokio::sync::{Notify, watch};
 
-use super::{Engine, engine::load_config, planner};
-use crate::clock::{ManualClock, SharedClock};
-use crate::dispatch::Outcome;
+use super::{Controls, Engine, Pace, RunOptions, StoreSource};
+use crate::clock::{ManualClock, SharedClock, StartAt};
+use crate::model::Recipient;
 use crate::notify::Channel;
 use crate::notify::file::FileChannel;
-use crate::store::Store;
+use crate::store::{OutboxItem, Recorded};
 
 /// What to simulate.
 #[derive(Debug, Clone)]
@@ -25,14 +31,15 @@ pub struct SimOptions {
     pub from: Date,
     /// Last day.
     pub to: Date,
-    /// Where the file channels write (one directory per channel id).
-    pub out: PathBuf,
+    /// Where the file channels write (one directory per channel id) and the database is kept;
+    /// `None`: a temporary directory removed at the end, and an in-memory database.
+    pub out: Option<PathBuf>,
     /// Send over the configured channels instead of files.
     pub live: bool,
 }
 
 /// Counts at the end of a simulation.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SimReport {
     /// Sends that succeeded.
     pub sent: usize,
@@ -40,110 +47,141 @@ pub struct SimReport {
     pub retried: usize,
     /// Sends given up.
     pub dead: usize,
+    /// Rows skipped at send time (no longer in the plan).
+    pub skipped: usize,
+    /// Per recipient (display name): messages sent, and the distinct days they fell on.
+    pub per_recipient: BTreeMap<String, RecipientLoad>,
 }
 
-/// Run the simulation, printing one line per send to `out`.
+/// How much one recipient received.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RecipientLoad {
+    /// Messages.
+    pub messages: usize,
+    /// Messages per local day.
+    pub by_day: BTreeMap<Date, usize>,
+    /// Escalations among them.
+    pub escalations: usize,
+}
+
+/// Run the simulation, printing one line per send to `print`.
 ///
 /// # Errors
 /// A bad config, or a database or file problem.
-pub async fn simulate(o: &SimOptions, print: &mut dyn std::io::Write) -> anyhow::Result<SimReport> {
-    let tz = jiff::tz::TimeZone::get("Asia/Shanghai")?;
+pub async fn simulate(
+    o: &SimOptions,
+    print: Box<dyn Write + Send>,
+) -> anyhow::Result<(SimReport, PathBuf)> {
+    let probe = crate::loader::load(&o.config, StartAt::Now).map_err(|d| {
+        crate::service::ConfigRefused(d.to_string())
+    })?;
+    let tz = probe.catalog.settings.tz.tz().clone();
     let start = o.from.to_zoned_datetime(tz.clone())?.timestamp();
-    let end =
-        o.to.saturating_add(jiff::Span::new().days(1))
-            .to_zoned_datetime(tz)?
-            .timestamp();
+    let end = o
+        .to
+        .saturating_add(jiff::Span::new().days(1))
+        .to_zoned_datetime(tz.clone())?
+        .timestamp();
     let manual = ManualClock::new(start);
     let clock: SharedClock = Arc::new(manual.clone());
-    let loaded = load_config(&o.config, &clock)?;
-    let engine = if o.live {
-        Engine::load(&o.config, &clock)?
-    } else {
-        let ids = channel_ids(&loaded);
-        let chans: Vec<Arc<dyn Channel>> = ids
-            .iter()
-            .map(|id| Arc::new(FileChannel::new(id.clone(), o.out.join(id))) as Arc<dyn Channel>)
-            .collect();
-        Engine::with_channels(loaded, chans, &clock)?
+    let out = o
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(o.from));
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let engine = engine_for(o, &out, &clock)?;
+    let store = match &o.out {
+        Some(dir) => {
+            reset(dir);
+            crate::store::open(&crate::store::StoreUrl::Sqlite(dir.join("simulate.db")))?
+        }
+        None => crate::store::open_in_memory()?,
     };
-    std::fs::create_dir_all(&o.out)
-        .with_context(|| format!("cannot create {}", o.out.display()))?;
-    let mut store = Store::open(o.out.join("simulate.db"))?;
-    let mut report = SimReport::default();
-    let mut next_plan = start;
-    loop {
-        let now = clock.now();
-        if now >= next_plan {
-            let set = planner::plan_set(&engine.loaded, &engine.renderer, now)?;
-            store.sync_plan(&set, now)?;
-            next_plan = now.saturating_add(SignedDuration::from_hours(24 * 30))?;
-        }
-        let l = &engine.loaded;
-        crate::digest::enqueue_due_digests(
-            &mut store,
-            &l.catalog,
-            &l.calendar,
-            &engine.renderer,
-            now,
-        )?;
-        let digest = engine.next_digest(now);
-        let Some(wake) = [store.next_wakeup()?, digest].into_iter().flatten().min() else {
-            break;
+    let report = Arc::new(Mutex::new(SimReport::default()));
+    let observer = observer(report.clone(), print, tz);
+    let (_tx, rx) = watch::channel(false);
+    let controls = Controls {
+        shutdown: rx,
+        reload: Arc::new(Notify::new()),
+    };
+    let pace = Pace::Simulated {
+        clock: manual,
+        end,
+        observer,
+    };
+    super::run(
+        RunOptions::new(o.config.clone()),
+        engine,
+        clock,
+        controls,
+        StoreSource::Given(store),
+        pace,
+    )
+    .await?;
+    let r = report.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    Ok((r, out))
+}
+
+/// The engine for a simulation: file channels under `out` unless live.
+fn engine_for(o: &SimOptions, out: &Path, clock: &SharedClock) -> anyhow::Result<Engine> {
+    if o.live {
+        return Engine::load(&o.config, clock);
+    }
+    let loaded = crate::service::load_config(&o.config, clock)?;
+    let chans: Vec<Arc<dyn Channel>> = channel_ids(&loaded)
+        .iter()
+        .map(|id| Arc::new(FileChannel::new(id.clone(), out.join(id))) as Arc<dyn Channel>)
+        .collect();
+    Engine::with_channels(loaded, chans, clock)
+}
+
+/// Prints a line per outcome and counts per recipient.
+fn observer(
+    report: Arc<Mutex<SimReport>>,
+    mut print: Box<dyn Write + Send>,
+    tz: jiff::tz::TimeZone,
+) -> super::Observer {
+    Box::new(move |engine: &Engine, item: &OutboxItem, outcome: &Recorded| {
+        let cat = &engine.loaded.catalog;
+        let who = Recipient::parse(&item.recipient);
+        let name = match &who {
+            Recipient::Operator => "管理员".to_owned(),
+            Recipient::Head(u) => format!("{}负责人", cat.name_of(u)),
+            Recipient::Unit(u) => cat.name_of(u).to_owned(),
         };
-        let wake = wake.max(now);
-        if wake >= end {
-            break;
-        }
-        if wake >= next_plan {
-            manual.set(next_plan);
-            continue;
-        }
-        manual.set(wake);
-        for item in store.claim_due(wake, 10_000)? {
-            let outcome = engine.dispatcher.deliver(&item, false).await;
-            let at = clock.now();
-            let who = engine
-                .loaded
-                .catalog
-                .name_of(item.recipient.split('#').next().unwrap_or(""));
-            let head = if item.recipient.contains('#') {
-                "负责人"
-            } else {
-                ""
-            };
-            let verdict = match &outcome {
-                Outcome::Sent(_) => "sent".to_string(),
-                Outcome::Retry { error, .. } => format!("retry ({error})"),
-                Outcome::Dead(e) => format!("dead ({e})"),
-            };
-            writeln!(
-                print,
-                "{}  {:<6} {:<12} {}{} → {}  {}",
-                engine.local(item.fire_at),
-                item.task_id,
-                item.stage,
-                who,
-                head,
-                item.channel,
-                verdict
-            )?;
-            match outcome {
-                Outcome::Sent(d) => {
-                    report.sent += 1;
-                    store.record_sent(item.id, at, &d)?;
-                }
-                Outcome::Retry { at: next, error } => {
-                    report.retried += 1;
-                    store.record_retry(item.id, at, next, &error)?;
-                }
-                Outcome::Dead(e) => {
-                    report.dead += 1;
-                    store.record_dead(item.id, at, &e)?;
+        let verdict = match outcome {
+            Recorded::Sent { .. } => "sent".to_string(),
+            Recorded::Retry { error, .. } => format!("retry ({error})"),
+            Recorded::Dead { error, .. } => format!("dead ({error})"),
+            Recorded::Skipped { reason, .. } => format!("skipped ({reason})"),
+        };
+        let _ = writeln!(
+            print,
+            "{}  {:<6} {:<12} {} → {}  {}",
+            engine.local(item.fire_at),
+            item.task_id,
+            item.stage,
+            name,
+            item.channel,
+            verdict
+        );
+        let mut r = report.lock().unwrap_or_else(|e| e.into_inner());
+        match outcome {
+            Recorded::Sent { .. } => {
+                r.sent += 1;
+                let day = item.fire_at.to_zoned_datetime(tz.clone()).date();
+                let load = r.per_recipient.entry(name).or_default();
+                load.messages += 1;
+                *load.by_day.entry(day).or_default() += 1;
+                if item.kind == crate::notify::MessageKind::Escalation {
+                    load.escalations += 1;
                 }
             }
+            Recorded::Retry { .. } => r.retried += 1,
+            Recorded::Dead { .. } => r.dead += 1,
+            Recorded::Skipped { .. } => r.skipped += 1,
         }
-    }
-    Ok(report)
+    })
 }
 
 /// Every channel id a reminder can name: the configured ones plus fallback and operator.
@@ -163,7 +201,7 @@ pub fn default_out(from: Date) -> PathBuf {
 
 /// Remove a previous simulation database so runs do not mix.
 pub fn reset(out: &Path) {
-    for f in ["simulate.db", "simulate.db-wal", "simulate.db-shm"] {
+    for f in ["simulate.db", "simulate.db-wal", "simulate.db-shm", "simulate.db.lock"] {
         let _ = std::fs::remove_file(out.join(f));
     }
 }

@@ -10,7 +10,6 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
 use serde::Serialize;
 
 use super::classify::AsOf;
@@ -152,7 +151,7 @@ pub fn build_digest(
     week_monday: Date,
     at: Timestamp,
 ) -> DigestContent {
-    let tz = TimeZone::get(&cat.settings.timezone).unwrap_or(TimeZone::UTC);
+    let tz = cat.settings.tz.tz().clone();
     let monday = super::week::week_monday(week_monday);
     let asof = AsOf {
         cal,

@@ -150,7 +150,7 @@ pub fn digest_rows(
     week_monday: Date,
     now: Timestamp,
 ) -> Result<Vec<NewReminder>, RenderError> {
-    let tz = jiff::tz::TimeZone::get(&cat.settings.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let tz = cat.settings.tz.tz().clone();
     let Some(due) = due_instant(spec, cal, &tz, week_monday) else {
         return Ok(Vec::new());
     };
@@ -173,11 +173,11 @@ pub fn digest_rows(
                 recipient: format!("{unit}{HEAD_SUFFIX}"),
                 channel,
                 fire_at: at,
-                message: serde_json::to_string(&n).map_err(|e| RenderError::Template {
+                message: Some(serde_json::to_string(&n).map_err(|e| RenderError::Template {
                     file: "digest".into(),
                     line: None,
                     detail: format!("cannot serialise the notification: {e}"),
-                })?,
+                })?),
             });
         }
     }

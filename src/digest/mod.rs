@@ -18,7 +18,6 @@ mod tests;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
 
 pub use content::{
     AHEAD_DAYS, DigestContent, DigestCounts, DigestItem, DigestUnit, DigestView, NoteItem,
@@ -64,7 +63,7 @@ pub fn plan_for_week(cat: &Catalog, cal: &WorkCalendar, week_monday: Date) -> Pl
 ///
 /// # Errors
 /// [`DigestError::Store`] on a read failure.
-pub fn load_view(cat: &Catalog, store: &Store) -> Result<DigestView, DigestError> {
+pub fn load_view(cat: &Catalog, store: &dyn Store) -> Result<DigestView, DigestError> {
     let occurrences = store.occurrences(&OccurrenceFilter::default())?;
     let mut notes = Vec::new();
     for t in &cat.tasks {
@@ -92,13 +91,13 @@ pub fn load_view(cat: &Catalog, store: &Store) -> Result<DigestView, DigestError
 /// [`DigestError`] on a store or template failure (rows enqueued before it stay; the next call
 /// completes the week).
 pub fn enqueue_due_digests(
-    store: &mut Store,
+    store: &mut dyn Store,
     cat: &Catalog,
     cal: &WorkCalendar,
     renderer: &Renderer,
     now: Timestamp,
 ) -> Result<usize, DigestError> {
-    let tz = TimeZone::get(&cat.settings.timezone).unwrap_or(TimeZone::UTC);
+    let tz = cat.settings.tz.tz().clone();
     let monday = week_monday(now.to_zoned_datetime(tz.clone()).date());
     let week = iso_week_key(monday);
     let mut due = Vec::new();

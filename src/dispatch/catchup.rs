@@ -1,10 +1,13 @@
 //! Downtime catch-up: what to do with rows that fell due while the daemon was not running.
-//! Pure: takes the claimed rows, `now` and the policy; returns which to send and which to skip.
+//! Pure: takes every missed row (all of them, never one claim batch), `now`, the policy and the
+//! grace cutoff (computed by the service in working or calendar days); returns which to skip.
+//! Rows it keeps stay pending and go out with the next claim, flagged late (补发).
 
 use std::collections::BTreeMap;
 
 use jiff::{SignedDuration, Timestamp};
 
+use crate::calendar::Offset;
 use crate::catalog::CatchUp;
 use crate::store::OutboxItem;
 
@@ -17,7 +20,7 @@ pub struct CatchUpPolicy {
     /// Default for every kind.
     pub default: CatchUp,
     /// Missed rows older than this are skipped under `late` (and always under `skip`).
-    pub grace: SignedDuration,
+    pub grace: Offset,
     /// Overrides by kind (`lead`, `overdue`, `digest`, …).
     pub per_kind: BTreeMap<String, CatchUp>,
 }
@@ -26,7 +29,7 @@ impl Default for CatchUpPolicy {
     fn default() -> Self {
         Self {
             default: CatchUp::Late,
-            grace: SignedDuration::from_hours(14 * 24),
+            grace: Offset::Days(14),
             per_kind: BTreeMap::new(),
         }
     }
@@ -34,47 +37,42 @@ impl Default for CatchUpPolicy {
 
 impl CatchUpPolicy {
     fn for_item(&self, item: &OutboxItem) -> CatchUp {
-        let kind = serde_json::to_value(item.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        self.per_kind.get(&kind).copied().unwrap_or(self.default)
+        let kind = crate::render::kind_name(item.kind);
+        self.per_kind.get(kind).copied().unwrap_or(self.default)
     }
 }
 
-/// The verdict on a batch of claimed rows.
+/// The verdict on the missed rows.
 #[derive(Debug, Default, PartialEq)]
 pub struct CatchUpVerdict {
-    /// Send these; `true` marks a late send (the message says 补发).
-    pub send: Vec<(OutboxItem, bool)>,
+    /// Keep these pending: they go out with the next claim, marked late.
+    pub send: Vec<OutboxItem>,
     /// Skip these, with the reason recorded.
     pub skip: Vec<(OutboxItem, String)>,
 }
 
-/// Apply the policy. Under `late`, of several missed rows for the same occurrence, recipient and
-/// channel only the most recent is sent ("send once, marked late"); the others are skipped as
-/// superseded. Rows that are not missed (due within [`MISSED_AFTER`]) are always sent.
-pub fn apply(items: Vec<OutboxItem>, now: Timestamp, p: &CatchUpPolicy) -> CatchUpVerdict {
+/// Apply the policy to every missed row. `cutoff` is the grace limit: a row that fired before it
+/// is too old to send under `late`. Under `late`, of several missed rows for the same occurrence,
+/// recipient and channel only the most recent is kept ("send once, marked late, the latest stage
+/// that applies"); the others are skipped as superseded.
+pub fn apply(
+    items: Vec<OutboxItem>,
+    cutoff: Timestamp,
+    p: &CatchUpPolicy,
+) -> CatchUpVerdict {
     let mut v = CatchUpVerdict::default();
     let mut latest: BTreeMap<(String, String, String), OutboxItem> = BTreeMap::new();
     for item in items {
-        // A retry's lateness is the retry policy's business, not downtime's.
-        let missed = item.attempts <= 1 && now.duration_since(item.fire_at) > MISSED_AFTER;
-        if !missed {
-            v.send.push((item, false));
-            continue;
-        }
-        let age = now.duration_since(item.fire_at);
         match p.for_item(&item) {
-            CatchUp::All => v.send.push((item, true)),
+            CatchUp::All => v.send.push(item),
             CatchUp::Skip => v
                 .skip
                 .push((item, "missed while dutybell was down (policy: skip)".into())),
-            CatchUp::Late if age > p.grace => v.skip.push((
+            CatchUp::Late if item.fire_at < cutoff => v.skip.push((
                 item,
                 format!(
-                    "missed while dutybell was down, older than the grace of {}h",
-                    p.grace.as_hours()
+                    "missed while dutybell was down, older than the grace of {}",
+                    p.grace
                 ),
             )),
             CatchUp::Late => {
@@ -99,7 +97,7 @@ pub fn apply(items: Vec<OutboxItem>, now: Timestamp, p: &CatchUpPolicy) -> Catch
             }
         }
     }
-    v.send.extend(latest.into_values().map(|i| (i, true)));
+    v.send.extend(latest.into_values());
     v
 }
 
@@ -125,8 +123,8 @@ mod tests {
             recipient: "catering".into(),
             channel: "file".into(),
             fire_at: t,
-            state: OutboxState::Sending,
-            attempts: 1,
+            state: OutboxState::Pending,
+            attempts: 0,
             next_attempt_at: t,
             last_error: None,
             message: "{}".into(),
@@ -135,22 +133,26 @@ mod tests {
             created_at: t,
             updated_at: t,
             sent_at: None,
+            lease_owner: None,
+            lease_until: None,
         }
     }
 
-    const NOW: &str = "2027-03-01T01:00:00Z";
+    /// 14 days before 2027-03-01T01:00Z.
+    const CUTOFF: &str = "2027-02-15T01:00:00Z";
 
     #[test]
-    fn late_sends_only_the_latest_missed_reminder_per_occurrence() {
+    fn late_keeps_only_the_latest_missed_reminder_per_occurrence() {
         let items = vec![
             item(1, "4.2@a", MessageKind::Lead, "2027-02-20T01:00:00Z"),
             item(2, "4.2@a", MessageKind::Lead, "2027-02-25T01:00:00Z"),
             item(3, "4.2@a", MessageKind::DueToday, "2027-02-28T01:00:00Z"),
-            item(4, "4.3@a", MessageKind::Lead, "2027-03-01T00:55:00Z"),
+            item(4, "4.3@a", MessageKind::Lead, "2027-03-01T00:40:00Z"),
         ];
-        let v = apply(items, NOW.parse().unwrap(), &CatchUpPolicy::default());
-        let sent: Vec<(i64, bool)> = v.send.iter().map(|(i, l)| (i.id, *l)).collect();
-        assert_eq!(sent, vec![(4, false), (3, true)]);
+        let v = apply(items, CUTOFF.parse().unwrap(), &CatchUpPolicy::default());
+        let mut sent: Vec<i64> = v.send.iter().map(|i| i.id).collect();
+        sent.sort();
+        assert_eq!(sent, vec![3, 4]);
         let skipped: Vec<i64> = v.skip.iter().map(|(i, _)| i.id).collect();
         assert_eq!(skipped, vec![1, 2]);
     }
@@ -163,7 +165,7 @@ mod tests {
                 item(2, "p", MessageKind::Lead, "2027-02-27T01:00:00Z"),
             ]
         };
-        let now: Timestamp = NOW.parse().unwrap();
+        let now: Timestamp = CUTOFF.parse().unwrap();
         let late = apply(items(), now, &CatchUpPolicy::default());
         assert_eq!(
             (late.send.len(), late.skip.len()),

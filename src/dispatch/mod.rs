@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use tokio::sync::Semaphore;
 
 use crate::clock::SharedClock;
-use crate::notify::{Channel, SendError};
+use crate::notify::{Channel, Notification, SendError};
 use crate::store::OutboxItem;
 use retry::{Decision, RetryPolicy};
 
@@ -91,9 +91,10 @@ impl Dispatcher {
         v
     }
 
-    /// Deliver one claimed row. `late` marks a catch-up send after downtime (subject gets 【补发】).
-    pub async fn deliver(&self, item: &OutboxItem, late: bool) -> Outcome {
-        let outcome = self.try_deliver(item, late).await;
+    /// Deliver one claimed row's rendered notification `n` (the service renders it).
+    pub async fn deliver(&self, item: &OutboxItem, n: Notification) -> Outcome {
+        let late = item.late;
+        let outcome = self.try_deliver(item, n).await;
         let now = self.clock.now();
         let outcome = match outcome {
             Ok(detail) => Outcome::Sent(detail),
@@ -126,13 +127,7 @@ impl Dispatcher {
         outcome
     }
 
-    async fn try_deliver(&self, item: &OutboxItem, late: bool) -> Result<String, SendError> {
-        let mut n = item
-            .notification()
-            .map_err(|e| SendError::permanent(format!("stored message cannot be read: {e}")))?;
-        if late && !n.subject.starts_with("【补发】") {
-            n.subject = format!("【补发】{}", n.subject);
-        }
+    async fn try_deliver(&self, item: &OutboxItem, mut n: Notification) -> Result<String, SendError> {
         let slot = match self.slots.get(&item.channel) {
             Some(s) => s,
             None => {

@@ -54,7 +54,7 @@ pub enum ExportError {
 ///
 /// # Errors
 /// [`ExportError::Store`] on a read failure.
-pub fn load_view(cat: &Catalog, store: &Store) -> Result<StoreView, ExportError> {
+pub fn load_view(cat: &Catalog, store: &dyn Store) -> Result<StoreView, ExportError> {
     let occurrences = store.occurrences(&OccurrenceFilter::default())?;
     let mut notes = Vec::new();
     for t in &cat.tasks {

@@ -47,7 +47,7 @@ pub struct Row {
 
 /// The checklist as of `as_of`: one row per task in plan order.
 pub fn checklist_rows(cat: &Catalog, view: &StoreView, as_of: Date) -> Vec<Row> {
-    let tz = TimeZone::get(&cat.settings.timezone).unwrap_or(TimeZone::UTC);
+    let tz = cat.settings.tz.tz().clone();
     cat.tasks
         .iter()
         .map(|t| Row {
@@ -227,7 +227,7 @@ pub struct OccurrenceRow {
 
 /// Every stored occurrence (store order: window start, task, key) with its status as of `as_of`.
 pub fn occurrence_rows(cat: &Catalog, view: &StoreView, as_of: Date) -> Vec<OccurrenceRow> {
-    let tz = TimeZone::get(&cat.settings.timezone).unwrap_or(TimeZone::UTC);
+    let tz = cat.settings.tz.tz().clone();
     view.occurrences
         .iter()
         .map(|o| OccurrenceRow {

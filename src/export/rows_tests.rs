@@ -9,7 +9,7 @@ use crate::store::ProgressSource;
 
 fn catalog() -> Catalog {
     let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/dutybell.yaml");
-    crate::loader::load(&config, date(2026, 11, 28))
+    crate::loader::load(&config, date(2026, 11, 28).into())
         .expect("bundled config is valid")
         .catalog
 }

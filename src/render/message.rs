@@ -206,7 +206,7 @@ pub fn operator_alert(r: &Renderer, subject_detail: &str, body: &str) -> Notific
 }
 
 /// A `dutybell send-test` message for `channel_id`, sent at Unix time `now_unix`
-/// (shown in Asia/Shanghai). Clearly marked 测试消息; recipients are empty (the caller sets
+/// (shown in the plan's zone `tz`). Clearly marked 测试消息; recipients are empty (the caller sets
 /// them for email). `attempt_at` is `now_unix`.
 ///
 /// # Errors
@@ -215,8 +215,8 @@ pub fn test_message(
     r: &Renderer,
     channel_id: &str,
     now_unix: i64,
+    tz: &jiff::tz::TimeZone,
 ) -> Result<Notification, RenderError> {
-    let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap_or(jiff::tz::TimeZone::UTC);
     let sent_at = jiff::Timestamp::from_second(now_unix)
         .map(|t| {
             t.to_zoned_datetime(tz.clone())

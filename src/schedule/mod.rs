@@ -55,12 +55,24 @@ pub(crate) fn year_span(from: Date, to: Date) -> (i16, i16) {
 /// Each occurrence's reminders depend only on the occurrence and its neighbours of the same rule,
 /// never on the range, so `plan(a..c)` equals the union of `plan(a..b)` and `plan(b+1..c)`.
 pub fn plan(cat: &Catalog, cal: &WorkCalendar, from: Date, to: Date) -> Plan {
+    plan_tasks(cat, cal, &cat.tasks, from, to)
+}
+
+/// [`plan`] for some of the catalog's tasks only: rendering a reminder at send time re-plans its
+/// one task around the reminder's date instead of holding the whole plan in memory.
+pub fn plan_tasks<'a>(
+    cat: &'a Catalog,
+    cal: &WorkCalendar,
+    tasks: impl IntoIterator<Item = &'a Task>,
+    from: Date,
+    to: Date,
+) -> Plan {
     let (from, to) = if from <= to { (from, to) } else { (to, from) };
-    let tz = TimeZone::get(&cat.settings.timezone).unwrap_or(TimeZone::UTC);
+    let tz = cat.settings.tz.tz().clone();
     let mut out = Plan::default();
     let mut warnings = BTreeSet::new();
     let router = route::Router::new(cat);
-    for task in &cat.tasks {
+    for task in tasks {
         let units = router.task_units(task);
         for seq in task_sequences(cat, cal, task, from, to) {
             let ctx = SeqCtx {

@@ -1,64 +1,73 @@
-//! The SQLite state: plan versions, occurrences, the durable outbox, deliveries, progress notes and
-//! digest bookkeeping.
+//! The state behind the 督办 loop: plan versions, occurrences, the durable outbox with leases,
+//! deliveries, progress notes, digest bookkeeping and periodic-job ticks.
 //!
-//! May touch: the database file (and its `-wal`/`-shm` siblings). Must not touch: the clock (every
-//! write takes `now`), the network, YAML, channel details. `rusqlite` is used only under this
-//! module. The store is synchronous: the daemon calls it from `spawn_blocking` or a dedicated
-//! thread. Every write runs in one `BEGIN IMMEDIATE` transaction, so two handles on one file (the
-//! daemon and a CLI command) serialise on the write lock and wait up to [`BUSY_TIMEOUT`] instead of
-//! failing with "database is locked".
+//! [`Store`] is the trait every layer above talks to; adapters implement it:
+//! - [`sqlite`] (rusqlite, the embedded default): one file, WAL, one writer at a time.
 //!
-//! Files: [`schema`] (migrations), `types` (plain data), `sync` (planner sync), `outbox`
-//! (dispatch), `progress` (notes, occurrences, digests), `status` (operator views).
+//! A store is synchronous; async callers (the daemon, the web server) run it on a blocking thread
+//! (`tokio::task::spawn_blocking`), which is the small executor boundary the service layer owns.
+//! Adapters must not read the wall clock: every write takes `now` from the caller's
+//! [`Clock`](crate::clock::Clock), except lease expiry on a shared database, which an adapter for
+//! several processes takes from the database's own clock.
+//!
+//! May touch: the database named by the URL. Must not touch: YAML, channels, business rules.
+//! `rusqlite` is used only under `store/sqlite/`.
 
-use std::fs::OpenOptions;
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::Connection;
+use jiff::{SignedDuration, Timestamp};
 
-mod batch;
-mod enqueue;
-mod outbox;
-mod progress;
-pub mod schema;
-mod status;
-mod sync;
-mod types;
+mod compat;
+pub mod sqlite;
+pub(crate) mod types;
 
-pub use outbox::LATE_AFTER;
-pub use schema::SCHEMA_VERSION;
-pub use status::{DeliveryRecord, STATUS_LIST_LIMIT, StatusReport};
+pub use compat::{LOCAL_OWNER, StoreExt};
+pub use sqlite::SCHEMA_VERSION;
 pub use types::*;
 
 /// How long a write waits for another handle's write lock before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Errors from the store. Messages never contain message bodies or secrets.
+/// A row claimed later than this after its `fire_at` is flagged [`OutboxItem::late`], so the
+/// message or the log can say the reminder was delayed (e.g. by downtime).
+pub const LATE_AFTER: SignedDuration = SignedDuration::from_mins(15);
+
+/// Errors from a store. Messages never contain message bodies or secrets.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database file could not be created or opened.
     #[error("cannot open database file {path}")]
     Io {
-        /// The path given to [`Store::open`].
+        /// The path given to the adapter.
         path: String,
         /// The underlying error.
         #[source]
         source: std::io::Error,
     },
-    /// SQLite reported an error.
+    /// The database reported an error.
     #[error("database error")]
-    Sqlite(#[from] rusqlite::Error),
+    Database(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The store URL is not one this binary understands.
+    #[error("store URL {0:?} is not supported (expected sqlite:///path/to/file.db or a path)")]
+    BadUrl(String),
+    /// Another process holds the database for dispatching (a second daemon on one SQLite file).
+    #[error("{path} is in use by another dutybell process ({holder}); stop it first")]
+    Locked {
+        /// The lock file.
+        path: String,
+        /// What the lock file says about its holder.
+        holder: String,
+    },
     /// The file was written by a newer dutybell; opening it could corrupt it.
     #[error(
         "database schema version {found} is newer than this dutybell understands ({known}); \
          upgrade dutybell or restore a backup"
     )]
     TooNew {
-        /// `user_version` found in the file.
+        /// Schema version found in the database.
         found: i64,
-        /// The newest version this binary knows ([`SCHEMA_VERSION`]).
+        /// The newest version this binary knows.
         known: i64,
     },
     /// A migration failed; the database stays at the previous version.
@@ -66,9 +75,9 @@ pub enum StoreError {
     Migration {
         /// The version being applied.
         version: i64,
-        /// The SQLite error.
+        /// The database error.
         #[source]
-        source: rusqlite::Error,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// No outbox row has this id.
     #[error("no outbox row with id {0}")]
@@ -83,6 +92,14 @@ pub enum StoreError {
         state: OutboxState,
         /// What was attempted.
         action: &'static str,
+    },
+    /// The caller's lease on the row has lapsed or been taken over: its outcome is discarded.
+    #[error("outbox row {id}: the lease is no longer held by {owner}; outcome discarded")]
+    LeaseLost {
+        /// Outbox row id.
+        id: i64,
+        /// The process that tried to record.
+        owner: String,
     },
     /// No occurrence has this key.
     #[error("no occurrence with key {0:?}")]
@@ -105,84 +122,250 @@ pub enum StoreError {
     Corrupt(String),
 }
 
-/// A handle on the state database. Cheap to open; one per thread or process.
-#[derive(Debug)]
-pub struct Store {
-    conn: Connection,
+/// What a claim hands out: who holds the rows and for how long.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    /// The claiming process (host:pid:start), recorded on every claimed row.
+    pub owner: String,
+    /// How long the claim is valid; after that any process may reclaim the row.
+    pub ttl: SignedDuration,
 }
 
-impl Store {
-    /// Opens (creating if needed) the database at `path` and migrates it to [`SCHEMA_VERSION`].
-    ///
-    /// The file is created with mode 0600 before SQLite sees it (SQLite gives the `-wal`/`-shm`
-    /// files the same mode): it holds names, addresses and message texts.
-    ///
-    /// Pragmas: `journal_mode=WAL` (readers never block the writer, so `status` works while the
-    /// daemon sends); `busy_timeout` = [`BUSY_TIMEOUT`]; `foreign_keys=ON`; and
-    /// `synchronous=FULL`: a reminder recorded as sent must survive a power loss, or it would be
-    /// sent again after reboot (and one recorded as pending must not vanish). FULL costs one extra
-    /// fsync per commit, which is nothing at our write rates (a few hundred commits a day).
+/// The store every layer above the adapters uses. Object safe: callers hold `Box<dyn Store>`.
+///
+/// Contract (the shared test suite in `tests/it/store_contract.rs` checks it on every adapter):
+/// writes are atomic; the same [`PlanSet`] synced twice changes nothing; a claimed row is leased to
+/// one owner until its lease expires; an outcome is recorded only by the lease holder.
+pub trait Store: Send {
+    /// The schema version of the open database.
     ///
     /// # Errors
-    /// [`StoreError::Io`] if the file cannot be created, [`StoreError::TooNew`] if it comes from a
-    /// newer binary, [`StoreError::Migration`] or [`StoreError::Sqlite`] otherwise.
-    pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
-        Self::open_at_version(path.as_ref(), SCHEMA_VERSION)
-    }
+    /// [`StoreError::Database`] on a read failure.
+    fn schema_version(&self) -> Result<i64, StoreError>;
 
-    /// Opens a private in-memory database (unit tests, dry runs).
+    /// A small stored fact (e.g. the inputs hash of the last plan sync).
     ///
     /// # Errors
-    /// [`StoreError::Sqlite`] if SQLite cannot allocate it.
-    pub fn open_in_memory() -> Result<Store, StoreError> {
-        let conn = Connection::open_in_memory()?;
-        Self::configure(conn, SCHEMA_VERSION)
-    }
+    /// [`StoreError::Database`].
+    fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
 
-    /// Opens `path` but migrates only up to `version` (fixture generation and migration tests).
-    pub(crate) fn open_at_version(path: &Path, version: i64) -> Result<Store, StoreError> {
-        OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(|source| StoreError::Io {
-                path: path.display().to_string(),
-                source,
-            })?;
-        let conn = Connection::open(path)?;
-        Self::configure(conn, version)
-    }
-
-    fn configure(mut conn: Connection, version: i64) -> Result<Store, StoreError> {
-        // busy_timeout first: switching to WAL needs a lock another handle may hold.
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        let _mode: String =
-            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", true)?;
-        schema::migrate_to(&mut conn, version)?;
-        Ok(Store { conn })
-    }
-
-    /// The schema version of the open database (`PRAGMA user_version`).
+    /// Stores a small fact.
     ///
     /// # Errors
-    /// [`StoreError::Sqlite`] on a read failure.
-    pub fn schema_version(&self) -> Result<i64, StoreError> {
-        schema::user_version(&self.conn)
-    }
+    /// [`StoreError::Database`].
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
 
-    /// The journal mode in effect (`wal` for files, `memory` for in-memory databases).
+    /// Reconciles the stored plan with `plan` (rules in `store/sqlite/sync.rs`).
     ///
     /// # Errors
-    /// [`StoreError::Sqlite`] on a read failure.
-    pub fn journal_mode(&self) -> Result<String, StoreError> {
-        Ok(self
-            .conn
-            .pragma_query_value(None, "journal_mode", |row| row.get(0))?)
+    /// [`StoreError::Database`]; on error nothing is changed.
+    fn sync_plan(&mut self, plan: &PlanSet, now: Timestamp) -> Result<SyncReport, StoreError>;
+
+    /// Adds one pending row unless its dedupe key exists; returns whether it was added.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    fn enqueue(&mut self, rem: &NewReminder, now: Timestamp) -> Result<bool, StoreError>;
+
+    /// The earliest instant a pending or retry row, or an expired lease, becomes due.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    fn next_wakeup(&self) -> Result<Option<Timestamp>, StoreError>;
+
+    /// Pending rows never attempted whose `fire_at` is before `before`: the candidates for the
+    /// downtime catch-up policy, all of them (never one claim batch at a time).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    fn missed(&self, before: Timestamp) -> Result<Vec<OutboxItem>, StoreError>;
+
+    /// A pending row that is deliberately not sent (catch-up policy) becomes `skipped`.
+    ///
+    /// # Errors
+    /// [`StoreError::InvalidState`] unless the row is pending.
+    fn skip_pending(&mut self, id: i64, now: Timestamp, reason: &str) -> Result<(), StoreError>;
+
+    /// Claims up to `limit` due rows for `lease.owner`, oldest `fire_at` first: pending and retry
+    /// rows due at `now`, and `sending` rows whose lease expired (their holder died).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`]; on error nothing is claimed.
+    fn claim(
+        &mut self,
+        lease: &Lease,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<OutboxItem>, StoreError>;
+
+    /// Records the outcome of a claimed row, only if `owner` still holds its lease.
+    ///
+    /// `message` is the rendered text that went out (frozen for audit), when the row had none.
+    ///
+    /// # Errors
+    /// [`StoreError::LeaseLost`] when the lease lapsed or passed to another process;
+    /// [`StoreError::NoSuchOutboxRow`].
+    fn record(&mut self, owner: &str, outcome: &Recorded, now: Timestamp)
+    -> Result<(), StoreError>;
+
+    /// Start-up recovery: rows left `sending` whose lease expired by `now`, or every `sending`
+    /// row when `all` (the caller holds the database exclusively), become `retry`, due `now`.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    fn recover_in_flight(&mut self, now: Timestamp, all: bool) -> Result<usize, StoreError>;
+
+    /// Operator action: a `dead`, `retry` or `skipped` row becomes `retry`, due `now`.
+    ///
+    /// # Errors
+    /// [`StoreError::NoSuchOutboxRow`], or [`StoreError::InvalidState`] for other states.
+    fn retry_now(&mut self, id: i64, now: Timestamp) -> Result<(), StoreError>;
+
+    /// One outbox row by id.
+    ///
+    /// # Errors
+    /// [`StoreError::NoSuchOutboxRow`].
+    fn outbox_item(&self, id: i64) -> Result<OutboxItem, StoreError>;
+
+    /// Outbox rows, optionally of one state, by next due time (then id), at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] or [`StoreError::Corrupt`].
+    fn list_outbox(
+        &self,
+        state: Option<OutboxState>,
+        limit: usize,
+    ) -> Result<Vec<OutboxItem>, StoreError>;
+
+    /// The next pending/retry rows, soonest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    fn next_pending(&self, limit: usize) -> Result<Vec<OutboxItem>, StoreError>;
+
+    /// Every delivery attempt of one row, oldest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    fn deliveries(&self, outbox_id: i64) -> Result<Vec<DeliveryRecord>, StoreError>;
+
+    /// A snapshot for operators.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    fn status(&self, now: Timestamp) -> Result<StatusReport, StoreError>;
+
+    /// Records one progress note (and, when done, closes the occurrence and cancels its rows).
+    ///
+    /// # Errors
+    /// [`StoreError::NoSuchOccurrence`], [`StoreError::OccurrenceTaskMismatch`],
+    /// [`StoreError::DoneWithoutOccurrence`].
+    fn add_progress(&mut self, p: NewProgress, now: Timestamp) -> Result<i64, StoreError>;
+
+    /// Records several notes, all or nothing.
+    ///
+    /// # Errors
+    /// As [`Store::add_progress`]; on error nothing is recorded.
+    fn add_progress_batch(
+        &mut self,
+        notes: Vec<NewProgress>,
+        now: Timestamp,
+    ) -> Result<Vec<i64>, StoreError>;
+
+    /// A task's notes, oldest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    fn progress_for_task(&self, task_id: &str) -> Result<Vec<ProgressNote>, StoreError>;
+
+    /// The latest note of every task.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    fn latest_progress(&self) -> Result<Vec<ProgressNote>, StoreError>;
+
+    /// Stored occurrences matching `filter`.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    fn occurrences(&self, filter: &OccurrenceFilter) -> Result<Vec<Occurrence>, StoreError>;
+
+    /// One occurrence by key.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    fn occurrence(&self, key: &str) -> Result<Option<Occurrence>, StoreError>;
+
+    /// Whether a digest's week has been claimed.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    fn digest_week_claimed(&self, digest_id: &str, week: &str) -> Result<bool, StoreError>;
+
+    /// Claims a digest's week; false if it was claimed already.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    fn digest_claim_week(&mut self, digest_id: &str, week: &str) -> Result<bool, StoreError>;
+
+    /// The last completed tick of a periodic job.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    fn last_tick(&self, job: &str) -> Result<Option<Timestamp>, StoreError>;
+
+    /// Records that the tick of `job` due at `due` has run; false if it (or a later one) had.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    fn record_tick(&mut self, job: &str, due: Timestamp, now: Timestamp)
+    -> Result<bool, StoreError>;
+}
+
+/// Where the state lives: a parsed store URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreUrl {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+}
+
+impl StoreUrl {
+    /// Parses `sqlite:///abs/path.db`, `sqlite://rel/path.db` or a bare path.
+    ///
+    /// # Errors
+    /// [`StoreError::BadUrl`] for other schemes.
+    pub fn parse(text: &str) -> Result<StoreUrl, StoreError> {
+        if let Some(rest) = text.strip_prefix("sqlite://") {
+            return Ok(StoreUrl::Sqlite(PathBuf::from(rest)));
+        }
+        if text.contains("://") {
+            return Err(StoreError::BadUrl(text.to_owned()));
+        }
+        Ok(StoreUrl::Sqlite(PathBuf::from(text)))
+    }
+
+    /// The SQLite file, when this is one.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match self {
+            StoreUrl::Sqlite(p) => Some(p),
+        }
     }
 }
 
-#[cfg(test)]
-mod tests;
+/// Opens (creating and migrating if needed) the store at `url`.
+///
+/// # Errors
+/// As the adapter's `open`.
+pub fn open(url: &StoreUrl) -> Result<Box<dyn Store>, StoreError> {
+    match url {
+        StoreUrl::Sqlite(path) => Ok(Box::new(sqlite::SqliteStore::open(path)?)),
+    }
+}
+
+/// An in-memory store (unit tests, dry runs).
+///
+/// # Errors
+/// [`StoreError::Database`] if it cannot be allocated.
+pub fn open_in_memory() -> Result<Box<dyn Store>, StoreError> {
+    Ok(Box::new(sqlite::SqliteStore::open_in_memory()?))
+}

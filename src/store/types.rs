@@ -161,8 +161,10 @@ pub struct NewReminder {
     pub channel: String,
     /// When to send.
     pub fire_at: Timestamp,
-    /// The rendered [`Notification`] as JSON.
-    pub message: String,
+    /// The rendered [`Notification`] as JSON for rows rendered at enqueue (digests, operator
+    /// alerts, test messages); `None` for plan reminders, which are rendered when claimed for
+    /// sending, from their identity and the templates in force then.
+    pub message: Option<String>,
 }
 
 /// What [`super::Store::sync_plan`] did.
@@ -214,7 +216,8 @@ pub struct OutboxItem {
     pub next_attempt_at: Timestamp,
     /// Last error or skip/cancel reason.
     pub last_error: Option<String>,
-    /// Rendered notification (JSON snapshot).
+    /// Rendered notification (JSON snapshot): set at enqueue for digests and alerts, frozen at
+    /// send time for plan reminders (which are rendered then); empty until then.
     pub message: String,
     /// Claimed more than [`super::LATE_AFTER`] after `fire_at` (e.g. the daemon was down).
     pub late: bool,
@@ -226,9 +229,18 @@ pub struct OutboxItem {
     pub updated_at: Timestamp,
     /// When it was sent.
     pub sent_at: Option<Timestamp>,
+    /// The process holding the row while it is `sending`.
+    pub lease_owner: Option<String>,
+    /// When that lease expires.
+    pub lease_until: Option<Timestamp>,
 }
 
 impl OutboxItem {
+    /// True when the row carries no message and must be rendered from its identity at send time.
+    pub fn needs_render(&self) -> bool {
+        self.message.is_empty()
+    }
+
     /// Decodes the message snapshot.
     ///
     /// # Errors
@@ -236,6 +248,55 @@ impl OutboxItem {
     pub fn notification(&self) -> Result<Notification, StoreError> {
         serde_json::from_str(&self.message)
             .map_err(|e| StoreError::Corrupt(format!("outbox {} message: {e}", self.id)))
+    }
+}
+
+/// The outcome of one claimed row, as the lease holder records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// Delivered.
+    Sent {
+        /// Outbox row id.
+        id: i64,
+        /// The vendor's answer.
+        detail: String,
+        /// The rendered notification (JSON) that went out, frozen for audit when the row had none.
+        message: Option<String>,
+    },
+    /// A transient failure; due again at `next_at`.
+    Retry {
+        /// Outbox row id.
+        id: i64,
+        /// Next attempt.
+        next_at: Timestamp,
+        /// What went wrong.
+        error: String,
+    },
+    /// Given up.
+    Dead {
+        /// Outbox row id.
+        id: i64,
+        /// Why.
+        error: String,
+    },
+    /// Deliberately not sent (no longer in the plan, channel gone).
+    Skipped {
+        /// Outbox row id.
+        id: i64,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Recorded {
+    /// The outbox row id.
+    pub fn id(&self) -> i64 {
+        match self {
+            Recorded::Sent { id, .. }
+            | Recorded::Retry { id, .. }
+            | Recorded::Dead { id, .. }
+            | Recorded::Skipped { id, .. } => *id,
+        }
     }
 }
 
@@ -338,4 +399,55 @@ pub(crate) fn enum_text<T: Serialize>(value: &T) -> String {
 pub(crate) fn enum_parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
     serde_json::from_value(serde_json::Value::String(text.to_owned()))
         .map_err(|_| StoreError::Corrupt(format!("enum value {text:?}")))
+}
+
+/// How many rows each list in a [`StatusReport`] holds at most.
+pub const STATUS_LIST_LIMIT: usize = 10;
+
+/// One delivery attempt, with enough of its outbox row to read on its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeliveryRecord {
+    /// Outbox row id.
+    pub outbox_id: i64,
+    /// Task id.
+    pub task_id: String,
+    /// Stage.
+    pub stage: String,
+    /// Channel id.
+    pub channel: String,
+    /// Attempt number (1-based).
+    pub attempt: u32,
+    /// When it was recorded.
+    pub at: Timestamp,
+    /// Outcome.
+    pub outcome: DeliveryOutcome,
+    /// Vendor answer or error (no secrets).
+    pub detail: String,
+}
+
+/// A snapshot of the outbox for operators.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusReport {
+    /// Row count per state, every state listed (zero included), in [`OutboxState::ALL`] order.
+    pub counts: Vec<(OutboxState, u64)>,
+    /// Pending/retry rows already due at `now` (a backlog if this stays above zero).
+    pub due_now: u64,
+    /// When the next row becomes due.
+    pub next_wakeup: Option<Timestamp>,
+    /// The next pending/retry rows, soonest first.
+    pub next_pending: Vec<OutboxItem>,
+    /// The latest `retry`/`dead` delivery attempts, newest first.
+    pub recent_failures: Vec<DeliveryRecord>,
+    /// Dead rows, most recently changed first (each needs an operator decision).
+    pub dead: Vec<OutboxItem>,
+}
+
+impl StatusReport {
+    /// The count for one state.
+    pub fn count(&self, state: OutboxState) -> u64 {
+        self.counts
+            .iter()
+            .find(|(s, _)| *s == state)
+            .map_or(0, |(_, n)| *n)
+    }
 }

@@ -1,6 +1,7 @@
 //! The real binary as a daemon: end-to-end delivery to the file channel, SIGTERM, SIGHUP reloads,
 //! downtime catch-up, progress stopping reminders, and the kill -9 crash test.
 
+use dutybell::store::Store;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -262,8 +263,8 @@ impl Running {
     }
 }
 
-fn store_of(site: &Site) -> dutybell::store::Store {
-    dutybell::store::Store::open(site.dir.path().join("state/dutybell.db")).unwrap()
+fn store_of(site: &Site) -> dutybell::store::sqlite::SqliteStore {
+    dutybell::store::sqlite::SqliteStore::open(site.dir.path().join("state/dutybell.db")).unwrap()
 }
 
 fn rows(site: &Site, state: &str) -> Vec<dutybell::store::OutboxItem> {

@@ -24,7 +24,7 @@ fn t(s: &str) -> Timestamp {
 fn load() -> Loaded {
     loader::load(
         &helpers::repo().join("config/dutybell.yaml"),
-        date(2026, 9, 1),
+        date(2026, 9, 1).into(),
     )
     .expect("bundled config loads")
 }
@@ -45,16 +45,16 @@ fn occurrences(l: &Loaded, from: Date, to: Date) -> Vec<NewOccurrence> {
     let plan = dutybell::schedule::plan(&l.catalog, &l.calendar, from, to);
     plan.occurrences
         .iter()
-        .map(|o| dutybell::daemon::planner::new_occurrence(o, Colour::Blue))
+        .map(|o| dutybell::service::plan::new_occurrence(o, Colour::Blue))
         .collect()
 }
 
 /// A temp store holding the plan's occurrences and a few notes around the week of 2026-09-07:
 /// 5.1's second-quarter check-in done last week, a note on 4.4 last week, an older note on 5.2
 /// (this quarter, not last week), and a note after the digest's due instant (must not show).
-fn seeded(l: &Loaded) -> (tempfile::TempDir, Store) {
+fn seeded(l: &Loaded) -> (tempfile::TempDir, dutybell::store::sqlite::SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("dutybell.db")).unwrap();
+    let mut store = dutybell::store::sqlite::SqliteStore::open(dir.path().join("dutybell.db")).unwrap();
     let set = PlanSet {
         version_hash: "digest-test".into(),
         horizon_end: t("2027-12-31T00:00"),
@@ -107,7 +107,7 @@ fn golden(name: &str, actual: &str) {
     );
 }
 
-fn preview(l: &Loaded, store: &Store, unit: &str, monday: Date) -> String {
+fn preview(l: &Loaded, store: &dyn Store, unit: &str, monday: Date) -> String {
     let spec = &l.catalog.settings.digests[0];
     let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
     let at = digest::due_instant(spec, &l.calendar, &tz, monday).unwrap();
@@ -146,7 +146,7 @@ fn national_day_week_digest_is_due_thursday_and_matches_the_golden_file() {
     );
 }
 
-fn digest_rows(store: &Store) -> Vec<OutboxItem> {
+fn digest_rows(store: &dyn Store) -> Vec<OutboxItem> {
     store
         .list_outbox(None, 1000)
         .unwrap()

@@ -63,7 +63,7 @@ fn setup() -> Env {
     let config = dir.path().join("dutybell.yaml");
     std::fs::write(&config, text).unwrap();
     let db = state.join("dutybell.db");
-    let mut store = Store::open(&db).unwrap();
+    let mut store = dutybell::store::sqlite::SqliteStore::open(&db).unwrap();
     let plan = PlanSet {
         version_hash: "test".into(),
         horizon_end: t("2099-12-31T00:00"),
@@ -251,7 +251,7 @@ fn csv_has_one_row_per_task() {
     let env = setup();
     let out = env.ok(&["export", "--format", "csv", "--as-of", "2027-03-10"]);
     let recs = csv_records(&out.stdout);
-    let catalog = dutybell::loader::load(&env.config, date(2027, 3, 10))
+    let catalog = dutybell::loader::load(&env.config, date(2027, 3, 10).into())
         .unwrap()
         .catalog;
     let ids: Vec<&str> = recs.iter().map(|r| &r[0]).collect();
@@ -359,7 +359,7 @@ fn write_csv(env: &Env, name: &str, text: &str) -> PathBuf {
 }
 
 fn notes_of(db: &Path, task: &str) -> Vec<ProgressNote> {
-    Store::open(db).unwrap().progress_for_task(task).unwrap()
+    dutybell::store::sqlite::SqliteStore::open(db).unwrap().progress_for_task(task).unwrap()
 }
 
 #[test]
@@ -396,7 +396,7 @@ fn a_good_csv_is_imported_and_shows_in_the_export() {
         (ProgressSource::Csv, "食品室李四")
     );
     assert_eq!(n[0].note, "已完成一企一档检查\n共12家");
-    let store = Store::open(&env.db).unwrap();
+    let store = dutybell::store::sqlite::SqliteStore::open(&env.db).unwrap();
     assert_eq!(
         store.occurrence(LONG).unwrap().unwrap().status,
         OccurrenceStatus::Done
@@ -426,7 +426,7 @@ fn a_csv_with_one_bad_row_writes_nothing_and_exits_2() {
     assert!(err.contains("line 3: unknown task `9.9`"), "{err}");
     assert!(!err.contains("line 2"), "{err}");
     assert!(notes_of(&env.db, "2.2").is_empty());
-    let store = Store::open(&env.db).unwrap();
+    let store = dutybell::store::sqlite::SqliteStore::open(&env.db).unwrap();
     assert_eq!(
         store.occurrence(LONG).unwrap().unwrap().status,
         OccurrenceStatus::Open

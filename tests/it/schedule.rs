@@ -74,7 +74,7 @@ fn synth(tasks: &str, smtp: bool) -> Loaded {
     std::fs::create_dir(dir.path().join("plan")).expect("mkdir");
     let plan_yaml = format!("area: {{ number: 1, title: 测试 }}\ntasks:\n{tasks}");
     std::fs::write(dir.path().join("plan/p.yaml"), plan_yaml).expect("write");
-    match load(&dir.path().join("dutybell.yaml"), date(2026, 1, 1)) {
+    match load(&dir.path().join("dutybell.yaml"), date(2026, 1, 1).into()) {
         Ok(l) => l,
         Err(d) => panic!("synthetic config does not load:\n{d}"),
     }

@@ -6,7 +6,7 @@ use crate::helpers::repo;
 
 fn catalog() -> Catalog {
     let today = jiff::civil::date(2026, 11, 28);
-    dutybell::loader::load(&repo().join("config/dutybell.yaml"), today)
+    dutybell::loader::load(&repo().join("config/dutybell.yaml"), today.into())
         .expect("bundled config is valid")
         .catalog
 }

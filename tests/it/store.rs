@@ -17,9 +17,9 @@ fn t(s: &str) -> Timestamp {
     format!("{s}:00+08:00").parse().unwrap()
 }
 
-fn open(dir: &Path) -> (Store, PathBuf) {
+fn open(dir: &Path) -> (dutybell::store::sqlite::SqliteStore, PathBuf) {
     let path = dir.join("state.db");
-    (Store::open(&path).unwrap(), path)
+    (dutybell::store::sqlite::SqliteStore::open(&path).unwrap(), path)
 }
 
 fn occ(key: &str) -> NewOccurrence {
@@ -59,7 +59,7 @@ fn rem(stage: &str, fire_at: &str) -> NewReminder {
         recipient: "food".into(),
         channel: "file".into(),
         fire_at: t(fire_at),
-        message: serde_json::to_string(&n).unwrap(),
+        message: Some(serde_json::to_string(&n).unwrap()),
     }
 }
 
@@ -72,7 +72,7 @@ fn plan(horizon: &str, reminders: Vec<NewReminder>) -> PlanSet {
     }
 }
 
-fn state_of(store: &Store, stage: &str) -> OutboxState {
+fn state_of(store: &dyn Store, stage: &str) -> OutboxState {
     let all = store.list_outbox(None, 1000).unwrap();
     all.iter().find(|i| i.stage == stage).unwrap().state
 }
@@ -111,7 +111,7 @@ fn v1_fixture_migrates_without_losing_rows() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
     std::fs::copy(helpers::repo().join("tests/fixtures/db/v1.sqlite"), &path).unwrap();
-    let mut store = Store::open(&path).unwrap();
+    let mut store = dutybell::store::sqlite::SqliteStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     let rows = store.list_outbox(None, 10).unwrap();
     assert_eq!(rows.len(), 2);
@@ -133,7 +133,7 @@ fn v1_fixture_migrates_without_losing_rows() {
 
 #[test]
 fn sync_is_idempotent() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = dutybell::store::sqlite::SqliteStore::open_in_memory().unwrap();
     let now = t("2027-02-01T09:00");
     let p = plan(
         "2027-12-31T00:00",
@@ -158,7 +158,7 @@ fn sync_is_idempotent() {
 
 #[test]
 fn edit_cancels_only_future_rows_of_removed_keys_and_never_deletes() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = dutybell::store::sqlite::SqliteStore::open_in_memory().unwrap();
     let p1 = plan(
         "2027-12-31T00:00",
         vec![
@@ -194,7 +194,7 @@ fn edit_cancels_only_future_rows_of_removed_keys_and_never_deletes() {
 
 #[test]
 fn new_past_due_reminders_are_skipped_even_on_first_sync() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = dutybell::store::sqlite::SqliteStore::open_in_memory().unwrap();
     let now = t("2027-03-15T09:00");
     let p = plan(
         "2027-12-31T00:00",
@@ -221,7 +221,7 @@ fn new_past_due_reminders_are_skipped_even_on_first_sync() {
 
 #[test]
 fn claim_then_record_outcomes() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = dutybell::store::sqlite::SqliteStore::open_in_memory().unwrap();
     let stages = [
         ("s1", "2027-03-01T09:00"),
         ("s2", "2027-03-01T09:01"),
@@ -299,7 +299,7 @@ fn claim_then_record_outcomes() {
 
 #[test]
 fn late_claims_are_flagged_and_limit_is_honoured() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = dutybell::store::sqlite::SqliteStore::open_in_memory().unwrap();
     let p = plan(
         "2027-12-31T00:00",
         vec![rem("a", "2027-03-01T09:00"), rem("b", "2027-03-01T10:00")],
@@ -324,9 +324,9 @@ fn recover_in_flight_after_a_crash() {
         .unwrap();
     let id = store.claim_due(t("2027-03-01T09:00"), 10).unwrap()[0].id;
     drop(store); // the crash: claimed, never recorded
-    let mut store = Store::open(&path).unwrap();
+    let mut store = dutybell::store::sqlite::SqliteStore::open(&path).unwrap();
     let restart = t("2027-03-01T09:30");
-    assert_eq!(store.recover_in_flight(restart).unwrap(), 1);
+    assert_eq!(store.recover_in_flight(restart, true).unwrap(), 1);
     let item = store.outbox_item(id).unwrap();
     assert_eq!(
         (item.state, item.next_attempt_at),
@@ -337,13 +337,13 @@ fn recover_in_flight_after_a_crash() {
         DeliveryOutcome::Retry
     );
     assert_eq!(store.claim_due(restart, 10).unwrap()[0].attempts, 2);
-    assert_eq!(store.recover_in_flight(restart).unwrap(), 1);
-    assert_eq!(store.recover_in_flight(restart).unwrap(), 0);
+    assert_eq!(store.recover_in_flight(restart, true).unwrap(), 1);
+    assert_eq!(store.recover_in_flight(restart, true).unwrap(), 0);
 }
 
 #[test]
 fn done_progress_closes_the_occurrence_and_cancels_its_reminders() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = dutybell::store::sqlite::SqliteStore::open_in_memory().unwrap();
     let p = plan(
         "2027-12-31T00:00",
         vec![rem("a", "2027-03-01T09:00"), rem("b", "2027-04-01T09:00")],
@@ -394,7 +394,7 @@ fn done_progress_closes_the_occurrence_and_cancels_its_reminders() {
 
 #[test]
 fn retry_now_requeues_dead_rows_only() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = dutybell::store::sqlite::SqliteStore::open_in_memory().unwrap();
     store
         .sync_plan(
             &plan(
@@ -432,7 +432,7 @@ fn retry_now_requeues_dead_rows_only() {
 
 #[test]
 fn digest_week_is_claimed_once() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = dutybell::store::sqlite::SqliteStore::open_in_memory().unwrap();
     assert!(store.digest_claim_week("weekly", "2027-W08").unwrap());
     assert!(!store.digest_claim_week("weekly", "2027-W08").unwrap());
     assert!(store.digest_claim_week("weekly", "2027-W09").unwrap());
@@ -442,7 +442,7 @@ fn digest_week_is_claimed_once() {
 fn two_handles_on_one_file_can_both_write() {
     let dir = tempfile::tempdir().unwrap();
     let (mut daemon, path) = open(dir.path());
-    let mut cli = Store::open(&path).unwrap();
+    let mut cli = dutybell::store::sqlite::SqliteStore::open(&path).unwrap();
     daemon
         .sync_plan(
             &plan("2027-12-31T00:00", vec![rem("a", "2027-03-01T09:00")]),
@@ -467,7 +467,7 @@ fn two_handles_on_one_file_can_both_write() {
         .map(|w| {
             let path = path.clone();
             std::thread::spawn(move || {
-                let mut s = Store::open(&path).unwrap();
+                let mut s = dutybell::store::sqlite::SqliteStore::open(&path).unwrap();
                 for i in 0..50 {
                     let note = NewProgress {
                         note: format!("{w}-{i}"),

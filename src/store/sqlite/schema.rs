@@ -24,6 +24,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 2,
         sql: include_str!("migrations/0002_due_indexes_digest_runs.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("migrations/0003_render_at_send_leases.sql"),
+    },
 ];
 
 /// The schema version this binary writes (the `user_version` after all migrations).
@@ -59,7 +63,7 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), Store
         tx.execute_batch(migration.sql)
             .map_err(|source| StoreError::Migration {
                 version: migration.version,
-                source,
+                source: Box::new(source),
             })?;
         tx.pragma_update(None, "user_version", migration.version)?;
         tx.commit()?;

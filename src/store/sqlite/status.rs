@@ -4,69 +4,22 @@
 
 use jiff::Timestamp;
 use rusqlite::{Row, params};
-use serde::Serialize;
 
 use super::outbox::{OUTBOX_COLUMNS, outbox_from_row};
-use super::types::ts;
-use super::{DeliveryOutcome, OutboxItem, OutboxState, Store, StoreError};
+use crate::store::types::ts;
+use crate::store::{
+    DeliveryOutcome, DeliveryRecord, OutboxItem, OutboxState, STATUS_LIST_LIMIT, StatusReport,
+    StoreError,
+};
 
-/// How many rows each list in a [`StatusReport`] holds at most.
-pub const STATUS_LIST_LIMIT: usize = 10;
+use super::SqliteStore;
 
-/// One delivery attempt, with enough of its outbox row to read on its own.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DeliveryRecord {
-    /// Outbox row id.
-    pub outbox_id: i64,
-    /// Task id.
-    pub task_id: String,
-    /// Stage.
-    pub stage: String,
-    /// Channel id.
-    pub channel: String,
-    /// Attempt number (1-based).
-    pub attempt: u32,
-    /// When it was recorded.
-    pub at: Timestamp,
-    /// Outcome.
-    pub outcome: DeliveryOutcome,
-    /// Vendor answer or error (no secrets).
-    pub detail: String,
-}
-
-/// A snapshot of the outbox for operators.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StatusReport {
-    /// Row count per state, every state listed (zero included), in [`OutboxState::ALL`] order.
-    pub counts: Vec<(OutboxState, u64)>,
-    /// Pending/retry rows already due at `now` (a backlog if this stays above zero).
-    pub due_now: u64,
-    /// When the next row becomes due.
-    pub next_wakeup: Option<Timestamp>,
-    /// The next pending/retry rows, soonest first.
-    pub next_pending: Vec<OutboxItem>,
-    /// The latest `retry`/`dead` delivery attempts, newest first.
-    pub recent_failures: Vec<DeliveryRecord>,
-    /// Dead rows, most recently changed first (each needs an operator decision).
-    pub dead: Vec<OutboxItem>,
-}
-
-impl StatusReport {
-    /// The count for one state.
-    pub fn count(&self, state: OutboxState) -> u64 {
-        self.counts
-            .iter()
-            .find(|(s, _)| *s == state)
-            .map_or(0, |(_, n)| *n)
-    }
-}
-
-impl Store {
+impl SqliteStore {
     /// The operator's snapshot at `now`; each list holds at most [`STATUS_LIST_LIMIT`] rows.
     ///
     /// # Errors
     /// [`StoreError::Sqlite`] or [`StoreError::Corrupt`].
-    pub fn status(&self, now: Timestamp) -> Result<StatusReport, StoreError> {
+    pub(super) fn status_impl(&self, now: Timestamp) -> Result<StatusReport, StoreError> {
         let mut counts: Vec<(OutboxState, u64)> =
             OutboxState::ALL.iter().map(|s| (*s, 0)).collect();
         let mut stmt = self
@@ -88,8 +41,8 @@ impl Store {
         Ok(StatusReport {
             counts,
             due_now: due_now as u64,
-            next_wakeup: self.next_wakeup()?,
-            next_pending: self.next_pending(STATUS_LIST_LIMIT)?,
+            next_wakeup: self.next_wakeup_impl()?,
+            next_pending: self.next_pending_impl(STATUS_LIST_LIMIT)?,
             recent_failures: self.recent_failures()?,
             dead: self.outbox_query("state = 'dead' ORDER BY updated_at DESC, id DESC")?,
         })
@@ -100,7 +53,7 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Sqlite`] or [`StoreError::Corrupt`].
-    pub fn next_pending(&self, limit: usize) -> Result<Vec<OutboxItem>, StoreError> {
+    pub(super) fn next_pending_impl(&self, limit: usize) -> Result<Vec<OutboxItem>, StoreError> {
         let mut items = Vec::new();
         for state in ["pending", "retry"] {
             let sql = format!(
@@ -122,7 +75,7 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Sqlite`] or [`StoreError::Corrupt`].
-    pub fn deliveries(&self, outbox_id: i64) -> Result<Vec<DeliveryRecord>, StoreError> {
+    pub(super) fn deliveries_impl(&self, outbox_id: i64) -> Result<Vec<DeliveryRecord>, StoreError> {
         self.delivery_query("d.outbox_id = ?1 ORDER BY d.id", outbox_id)
     }
 

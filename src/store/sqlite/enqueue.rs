@@ -6,15 +6,17 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, TransactionBehavior};
 
 use super::sync::insert_reminder;
-use super::{NewReminder, OutboxState, Store, StoreError};
+use crate::store::{NewReminder, OutboxState, StoreError};
 
-impl Store {
+use super::SqliteStore;
+
+impl SqliteStore {
     /// Adds one pending row unless a row with the same dedupe key exists; returns whether it was
     /// added. Idempotent, so a digest tick or an alert repeated after a crash adds nothing.
     ///
     /// # Errors
     /// [`StoreError::Sqlite`].
-    pub fn enqueue(&mut self, rem: &NewReminder, now: Timestamp) -> Result<bool, StoreError> {
+    pub(super) fn enqueue_impl(&mut self, rem: &NewReminder, now: Timestamp) -> Result<bool, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -36,6 +38,7 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    use crate::store::{Store, StoreExt};
     use super::*;
     use crate::notify::MessageKind;
     use crate::store::PlanSet;
@@ -50,13 +53,13 @@ mod tests {
             recipient: "operator".into(),
             channel: "file".into(),
             fire_at: at,
-            message: "{}".into(),
+            message: Some("{}".into()),
         }
     }
 
     #[test]
     fn enqueue_is_idempotent_and_survives_a_plan_sync() {
-        let mut s = Store::open_in_memory().unwrap();
+        let mut s = SqliteStore::open_in_memory().unwrap();
         let now: Timestamp = "2027-02-20T01:00:00Z".parse().unwrap();
         let later: Timestamp = "2027-02-21T01:00:00Z".parse().unwrap();
         assert!(s.enqueue(&alert("op|1", later), now).unwrap());

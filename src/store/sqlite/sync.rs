@@ -19,15 +19,17 @@
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
-use super::types::enum_text;
-use super::{NewOccurrence, NewReminder, OutboxState, PlanSet, Store, StoreError, SyncReport};
+use crate::store::types::enum_text;
+use crate::store::{NewOccurrence, NewReminder, OutboxState, PlanSet, StoreError, SyncReport};
 
-impl Store {
+use super::SqliteStore;
+
+impl SqliteStore {
     /// Reconciles the stored plan with `plan` (see the module docs for the rules).
     ///
     /// # Errors
     /// [`StoreError::Sqlite`]; on error nothing is changed.
-    pub fn sync_plan(&mut self, plan: &PlanSet, now: Timestamp) -> Result<SyncReport, StoreError> {
+    pub(super) fn sync_plan_impl(&mut self, plan: &PlanSet, now: Timestamp) -> Result<SyncReport, StoreError> {
         let now_s = now.as_second();
         let tx = self
             .conn
@@ -215,7 +217,7 @@ pub(super) fn insert_reminder(
         fire_at,
         state.as_str(),
         reason,
-        rem.message,
+        rem.message.as_deref().unwrap_or(""),
         version,
         now
     ])?;
@@ -232,7 +234,8 @@ fn update_existing(
     report: &mut SyncReport,
 ) -> Result<(), StoreError> {
     let fire_at = rem.fire_at.as_second();
-    let same = fire_at == row.fire_at && rem.message == row.message;
+    let message = rem.message.as_deref().unwrap_or("");
+    let same = fire_at == row.fire_at && message == row.message;
     let (state, reason, counter) = match row.state {
         OutboxState::Pending if !occurrence_open => (
             OutboxState::Cancelled,
@@ -248,11 +251,11 @@ fn update_existing(
         ),
         OutboxState::Pending => (OutboxState::Pending, None, &mut report.updated),
         // A retry keeps its schedule; only the content follows the plan.
-        OutboxState::Retry if rem.message != row.message => {
+        OutboxState::Retry if message != row.message => {
             tx.prepare_cached(
                 "UPDATE outbox SET message = ?2, plan_version = ?3, updated_at = ?4 WHERE id = ?1",
             )?
-            .execute(params![row.id, rem.message, version, now])?;
+            .execute(params![row.id, message, version, now])?;
             return bump(&mut report.updated);
         }
         // Back in the plan after an edit was reverted, still in the future, occurrence open.
@@ -270,7 +273,7 @@ fn update_existing(
         row.id,
         state.as_str(),
         fire_at,
-        rem.message,
+        message,
         reason,
         version,
         now

@@ -1,10 +1,11 @@
-//! The engine: everything the loop needs that comes from the config (catalog, calendar,
+//! The engine: everything the service needs that comes from the config (catalog, calendar,
 //! templates, channels, policies). Built whole or not at all, so a bad reload changes nothing.
+//!
+//! May touch: the config files (through the loader) and the environment's secrets (channels).
 
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::Context;
 use jiff::Timestamp;
 
 use crate::clock::SharedClock;
@@ -15,6 +16,7 @@ use crate::loader::Loaded;
 use crate::notify::{Channel, MessageKind};
 use crate::render::Renderer;
 use crate::store::{NewReminder, OutboxItem};
+use crate::clock::StartAt;
 
 /// The configuration was refused (the CLI exits with code 2).
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +33,6 @@ pub struct Engine {
     pub dispatcher: Arc<Dispatcher>,
     /// Downtime policy.
     pub catchup: CatchUpPolicy,
-    tz: jiff::tz::TimeZone,
 }
 
 impl Engine {
@@ -82,28 +83,50 @@ impl Engine {
         let dispatcher = Arc::new(dispatcher);
         let catchup = CatchUpPolicy {
             default: s.downtime_default,
-            grace: grace(&loaded),
+            grace: s.downtime_grace,
             per_kind: s.downtime_per_kind.clone(),
         };
-        let tz = jiff::tz::TimeZone::get(&s.timezone).context("time zone")?;
         Ok(Engine {
             loaded,
             renderer,
             dispatcher,
             catchup,
-            tz,
         })
+    }
+
+    /// The plan's time zone.
+    pub fn tz(&self) -> &jiff::tz::TimeZone {
+        self.loaded.catalog.settings.tz.tz()
+    }
+
+    /// Missed rows that fired before this instant are beyond the downtime grace: the grace is
+    /// counted back from `now` in working days (`5wd`) or calendar days (`14d`).
+    pub fn grace_cutoff(&self, now: Timestamp) -> Timestamp {
+        let zoned = now.to_zoned_datetime(self.tz().clone());
+        let today = zoned.date();
+        let day = match self.catchup.grace {
+            crate::calendar::Offset::Days(d) => {
+                today.saturating_sub(jiff::Span::new().days(i64::from(d.unsigned_abs())))
+            }
+            crate::calendar::Offset::Workdays(d) => {
+                self.loaded.calendar.add_workdays(today, d.saturating_neg())
+            }
+        };
+        day.to_datetime(zoned.time())
+            .to_zoned_datetime(self.tz().clone())
+            .map(|z| z.timestamp())
+            .unwrap_or(now)
     }
 
     /// The next instant after `now` at which a digest falls due (the loop wakes for it).
     pub fn next_digest(&self, now: Timestamp) -> Option<Timestamp> {
         let l = &self.loaded;
-        crate::digest::next_due(&l.catalog.settings.digests, &l.calendar, &self.tz, now)
+        crate::digest::next_due(&l.catalog.settings.digests, &l.calendar, self.tz(), now)
     }
 
     /// A local `YYYY-MM-DD HH:MM` for logs and status.
     pub fn local(&self, t: Timestamp) -> String {
-        t.to_zoned_datetime(self.tz.clone())
+        t.to_zoned_datetime(self.tz().clone())
             .strftime("%Y-%m-%d %H:%M")
             .to_string()
     }
@@ -143,16 +166,8 @@ impl Engine {
             recipient: "operator".into(),
             channel: self.loaded.catalog.settings.operator_channel.clone(),
             fire_at: now,
-            message: serde_json::to_string(&n).ok()?,
+            message: Some(serde_json::to_string(&n).ok()?),
         })
-    }
-}
-
-fn grace(l: &Loaded) -> jiff::SignedDuration {
-    match l.catalog.settings.downtime_grace {
-        crate::calendar::Offset::Days(d) | crate::calendar::Offset::Workdays(d) => {
-            jiff::SignedDuration::from_hours(i64::from(d) * 24)
-        }
     }
 }
 
@@ -161,9 +176,8 @@ fn grace(l: &Loaded) -> jiff::SignedDuration {
 /// # Errors
 /// [`ConfigRefused`] with every located problem.
 pub fn load_config(config: &Path, clock: &SharedClock) -> anyhow::Result<Loaded> {
-    let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap_or(jiff::tz::TimeZone::UTC);
-    let today = clock.now().to_zoned_datetime(tz).date();
-    let loaded = crate::loader::load(config, today).map_err(|d| ConfigRefused(d.to_string()))?;
+    let loaded = crate::loader::load(config, StartAt::Instant(clock.now()))
+        .map_err(|d| ConfigRefused(d.to_string()))?;
     for w in loaded.warnings.warnings() {
         tracing::warn!("{w}");
     }

@@ -6,11 +6,10 @@
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
-use super::types::{date, enum_parse, ts};
-use super::{
-    NewProgress, Occurrence, OccurrenceFilter, OccurrenceStatus, ProgressNote, ProgressSource,
-    Store, StoreError,
-};
+use crate::store::types::{date, enum_parse, ts};
+use crate::store::{NewProgress, Occurrence, OccurrenceFilter, OccurrenceStatus, ProgressNote, ProgressSource, StoreError};
+
+use super::SqliteStore;
 
 const PROGRESS_COLUMNS: &str = "id, task_id, occurrence_key, note, by_name, at, done, source";
 
@@ -57,7 +56,7 @@ pub(super) fn insert_note(
     Ok(id)
 }
 
-impl Store {
+impl SqliteStore {
     /// Records a progress note and returns its id. If `p.done`, the occurrence is marked done and
     /// its remaining pending/retry reminders are cancelled in the same transaction, so no reminder
     /// for finished work can go out after the note is stored.
@@ -66,7 +65,7 @@ impl Store {
     /// [`StoreError::DoneWithoutOccurrence`] if `done` has no occurrence key;
     /// [`StoreError::NoSuchOccurrence`] / [`StoreError::OccurrenceTaskMismatch`] if the key is
     /// unknown or belongs to another task; [`StoreError::Sqlite`].
-    pub fn add_progress(&mut self, p: NewProgress, now: Timestamp) -> Result<i64, StoreError> {
+    pub(super) fn add_progress_impl(&mut self, p: NewProgress, now: Timestamp) -> Result<i64, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -79,7 +78,7 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Sqlite`] or [`StoreError::Corrupt`].
-    pub fn progress_for_task(&self, task_id: &str) -> Result<Vec<ProgressNote>, StoreError> {
+    pub(super) fn progress_for_task_impl(&self, task_id: &str) -> Result<Vec<ProgressNote>, StoreError> {
         let sql =
             format!("SELECT {PROGRESS_COLUMNS} FROM progress WHERE task_id = ?1 ORDER BY at, id");
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -95,7 +94,7 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Sqlite`] or [`StoreError::Corrupt`].
-    pub fn latest_progress(&self) -> Result<Vec<ProgressNote>, StoreError> {
+    pub(super) fn latest_progress_impl(&self) -> Result<Vec<ProgressNote>, StoreError> {
         // Ties on `at` go to the later row id (two notes in the same second).
         let sql = format!(
             "SELECT {PROGRESS_COLUMNS} FROM progress p WHERE id = (
@@ -116,7 +115,7 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Sqlite`] or [`StoreError::Corrupt`].
-    pub fn occurrences(&self, filter: &OccurrenceFilter) -> Result<Vec<Occurrence>, StoreError> {
+    pub(super) fn occurrences_impl(&self, filter: &OccurrenceFilter) -> Result<Vec<Occurrence>, StoreError> {
         let sql = format!(
             "SELECT {OCCURRENCE_COLUMNS} FROM occurrences
              WHERE (?1 IS NULL OR task_id = ?1) AND (?2 IS NULL OR status = ?2)
@@ -140,7 +139,7 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Sqlite`] or [`StoreError::Corrupt`].
-    pub fn occurrence(&self, key: &str) -> Result<Option<Occurrence>, StoreError> {
+    pub(super) fn occurrence_impl(&self, key: &str) -> Result<Option<Occurrence>, StoreError> {
         let sql = format!("SELECT {OCCURRENCE_COLUMNS} FROM occurrences WHERE key = ?1");
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt.query([key])?;
@@ -152,7 +151,7 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Sqlite`].
-    pub fn digest_week_claimed(&self, digest_id: &str, week: &str) -> Result<bool, StoreError> {
+    pub(super) fn digest_week_claimed_impl(&self, digest_id: &str, week: &str) -> Result<bool, StoreError> {
         let n: i64 = self.conn.query_row(
             "SELECT COUNT(*) FROM digest_runs WHERE digest_id = ?1 AND week = ?2",
             params![digest_id, week],
@@ -166,7 +165,7 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Sqlite`].
-    pub fn digest_claim_week(&mut self, digest_id: &str, week: &str) -> Result<bool, StoreError> {
+    pub(super) fn digest_claim_week_impl(&mut self, digest_id: &str, week: &str) -> Result<bool, StoreError> {
         let n = self.conn.execute(
             "INSERT OR IGNORE INTO digest_runs (digest_id, week) VALUES (?1, ?2)",
             params![digest_id, week],

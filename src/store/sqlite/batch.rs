@@ -7,9 +7,11 @@ use jiff::Timestamp;
 use rusqlite::TransactionBehavior;
 
 use super::progress::insert_note;
-use super::{NewProgress, Store, StoreError};
+use crate::store::{NewProgress, StoreError};
 
-impl Store {
+use super::SqliteStore;
+
+impl SqliteStore {
     /// Records `notes` in one transaction and returns their ids in order. Each note follows the
     /// rules of [`Store::add_progress`] (a done note completes its occurrence and cancels its
     /// pending/retry reminders); if any note is refused, nothing at all is written.
@@ -18,7 +20,7 @@ impl Store {
     /// The first refusal: [`StoreError::DoneWithoutOccurrence`], [`StoreError::NoSuchOccurrence`],
     /// [`StoreError::OccurrenceTaskMismatch`]; or [`StoreError::Sqlite`]. The transaction is
     /// rolled back in every case.
-    pub fn add_progress_batch(
+    pub(super) fn add_progress_batch_impl(
         &mut self,
         notes: Vec<NewProgress>,
         now: Timestamp,
@@ -38,14 +40,15 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    use crate::store::Store;
     use jiff::civil::date;
 
     use super::*;
     use crate::notify::Colour;
     use crate::store::{NewOccurrence, OccurrenceStatus, PlanSet, ProgressSource};
 
-    fn store() -> Store {
-        let mut s = Store::open_in_memory().unwrap();
+    fn store() -> SqliteStore {
+        let mut s = SqliteStore::open_in_memory().unwrap();
         let occ = NewOccurrence {
             key: "4.2@a".into(),
             task_id: "4.2".into(),

@@ -8,17 +8,18 @@ use std::path::Path;
 use rusqlite::Connection;
 
 use super::*;
+use crate::store::{Store, StoreExt};
 
 #[test]
 fn open_refuses_a_newer_schema_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.db");
-    drop(Store::open(&path).unwrap());
+    drop(SqliteStore::open(&path).unwrap());
     let conn = Connection::open(&path).unwrap();
     conn.pragma_update(None, "user_version", SCHEMA_VERSION + 7)
         .unwrap();
     drop(conn);
-    let err = Store::open(&path).unwrap_err();
+    let err = SqliteStore::open(&path).unwrap_err();
     assert!(
         matches!(err, StoreError::TooNew { found, known } if found == SCHEMA_VERSION + 7 && known == SCHEMA_VERSION)
     );
@@ -27,7 +28,7 @@ fn open_refuses_a_newer_schema_with_a_clear_error() {
 
 #[test]
 fn in_memory_store_is_fully_migrated() {
-    let store = Store::open_in_memory().unwrap();
+    let store = SqliteStore::open_in_memory().unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     assert_eq!(store.journal_mode().unwrap(), "memory");
 }
@@ -35,7 +36,7 @@ fn in_memory_store_is_fully_migrated() {
 #[test]
 fn pragmas_are_set_on_file_databases() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("s.db")).unwrap();
+    let store = SqliteStore::open(dir.path().join("s.db")).unwrap();
     let sync: i64 = store
         .conn
         .pragma_query_value(None, "synchronous", |r| r.get(0))
@@ -51,11 +52,11 @@ fn pragmas_are_set_on_file_databases() {
 #[test]
 fn stored_enum_text_round_trips() {
     use crate::notify::{Colour, MessageKind};
-    let text = types::enum_text(&MessageKind::DueToday);
+    let text = crate::store::types::enum_text(&MessageKind::DueToday);
     assert_eq!(text, "due_today");
-    let back: MessageKind = types::enum_parse(&text).unwrap();
+    let back: MessageKind = crate::store::types::enum_parse(&text).unwrap();
     assert_eq!(back, MessageKind::DueToday);
-    assert!(types::enum_parse::<Colour>("purple").is_err());
+    assert!(crate::store::types::enum_parse::<Colour>("purple").is_err());
     for s in OutboxState::ALL {
         assert_eq!(OutboxState::parse(s.as_str()).unwrap(), *s);
     }
@@ -70,7 +71,7 @@ fn write_v1_fixture() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/db/v1.sqlite");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let _ = std::fs::remove_file(&path);
-    let store = Store::open_at_version(&path, 1).unwrap();
+    let store = SqliteStore::open_at_version(&path, 1).unwrap();
     assert_eq!(store.schema_version().unwrap(), 1);
     store.conn.execute_batch(V1_ROWS).unwrap();
     // A self-contained single file: no -wal sibling to forget when committing.
@@ -115,7 +116,7 @@ fn reminder(fire_at: &str, message: &str) -> NewReminder {
         recipient: "food".into(),
         channel: "file".into(),
         fire_at: fire_at.parse().unwrap(),
-        message: message.into(),
+        message: Some(message.into()),
     }
 }
 
@@ -130,7 +131,7 @@ fn one(fire_at: &str, message: &str) -> PlanSet {
 
 #[test]
 fn sync_moves_pending_rows_and_refreshes_retry_content_only() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = SqliteStore::open_in_memory().unwrap();
     let now: jiff::Timestamp = "2027-01-01T00:00:00Z".parse().unwrap();
     store
         .sync_plan(&one("2027-03-01T01:00:00Z", "{}"), now)

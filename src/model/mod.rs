@@ -1,0 +1,10 @@
+//! Types every layer shares: the plan's resolved time zone, recipients, typed ids.
+//!
+//! May touch: nothing (pure data). No dependencies on any other module of the crate except for
+//! plain re-exports, so every layer may use it.
+
+mod recipient;
+mod zone;
+
+pub use recipient::{HEAD_SUFFIX, Recipient};
+pub use zone::Zone;

@@ -1,0 +1,100 @@
+//! One turn of dispatch, store side: the downtime catch-up pass, claiming with a lease, and
+//! recording outcomes. The daemon (real or simulated time) drives these; sending is in
+//! [`super::send`].
+//!
+//! May touch: the store through the trait. Pure otherwise; `now` is a parameter.
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::Engine;
+use crate::dispatch::catchup::{self, MISSED_AFTER};
+use crate::store::{Lease, OutboxItem, Recorded, Store, StoreError};
+
+/// How long a claim holds a row before another process may take it over: longer than any send
+/// can take (channel timeouts are at most a minute), short enough that a crashed process's rows
+/// go out again within minutes.
+pub const LEASE_TTL: SignedDuration = SignedDuration::from_mins(5);
+
+/// Applies the downtime policy to every row missed while nobody was sending (pending rows never
+/// attempted that fired more than [`MISSED_AFTER`] ago). Per occurrence, recipient and channel at
+/// most the latest stage is kept (it goes out with the next claim, marked 补发); the rest are
+/// skipped with a reason. Returns how many were skipped.
+///
+/// # Errors
+/// A store error; rows skipped before it stay skipped (each skip is its own transaction and
+/// the pass is idempotent).
+pub fn catch_up(store: &mut dyn Store, e: &Engine, now: Timestamp) -> Result<usize, StoreError> {
+    let before = now.checked_sub(MISSED_AFTER).unwrap_or(now);
+    let missed = store.missed(before)?;
+    if missed.is_empty() {
+        return Ok(0);
+    }
+    let verdict = catchup::apply(missed, e.grace_cutoff(now), &e.catchup);
+    for (item, why) in &verdict.skip {
+        tracing::info!(task = %item.task_id, stage = %item.stage, recipient = %item.recipient, channel = %item.channel, outcome = "skipped", reason = %why, "catch-up");
+        store.skip_pending(item.id, now, why)?;
+    }
+    if !verdict.send.is_empty() {
+        tracing::info!(
+            rows = verdict.send.len(),
+            skipped = verdict.skip.len(),
+            "reminders missed while dutybell was down go out now, marked 补发"
+        );
+    }
+    Ok(verdict.skip.len())
+}
+
+/// Claims up to `limit` due rows for `owner`.
+///
+/// # Errors
+/// A store error; nothing is claimed then.
+pub fn claim(
+    store: &mut dyn Store,
+    owner: &str,
+    now: Timestamp,
+    limit: usize,
+) -> Result<Vec<OutboxItem>, StoreError> {
+    let lease = Lease {
+        owner: owner.to_owned(),
+        ttl: LEASE_TTL,
+    };
+    store.claim(&lease, now, limit)
+}
+
+/// Records one outcome as the lease holder, and queues an operator alert for a dead row.
+/// A lapsed lease is logged and the outcome discarded (another process owns the row now).
+///
+/// # Errors
+/// A store error other than a lost lease.
+pub fn record(
+    store: &mut dyn Store,
+    e: &Engine,
+    owner: &str,
+    item: &OutboxItem,
+    outcome: &Recorded,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    match store.record(owner, outcome, now) {
+        Ok(()) => {}
+        Err(err @ StoreError::LeaseLost { .. }) => {
+            tracing::warn!(task = %item.task_id, stage = %item.stage, error = %err, "outcome discarded");
+            return Ok(());
+        }
+        Err(err) => return Err(err),
+    }
+    if let Recorded::Dead { error, .. } = outcome
+        && let Some(alert) = e.operator_alert(item, error, now)
+    {
+        store.enqueue(&alert, now)?;
+    }
+    Ok(())
+}
+
+/// The identity a process claims under: host, pid and start instant, so a restarted process
+/// never mistakes its predecessor's leases for its own.
+pub fn owner_id(started: Timestamp) -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "localhost".into());
+    format!("{host}:{}:{}", std::process::id(), started.as_second())
+}

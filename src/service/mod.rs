@@ -1,0 +1,22 @@
+//! The service layer: the rules of the 督办 loop, through the [`Store`](crate::store::Store) trait
+//! and the channels. The daemon, the CLI (and the web pages) call these functions; they hold no
+//! business rules of their own.
+//!
+//! - [`engine`]: everything derived from one configuration (catalog, calendar, templates,
+//!   channels, policies), built whole or not at all.
+//! - [`plan`]: plan the horizon and sync it into the store, skipped when the inputs are unchanged.
+//! - [`cycle`]: one turn of dispatch: downtime catch-up over every missed row, claim with a lease,
+//!   record outcomes (with operator alerts for dead rows).
+//! - [`send`]: render a claimed row at send time and send it.
+//! - [`progress`]: which occurrence a progress report is about.
+//!
+//! May touch: the store (through the trait) and channels. Must not: name a concrete store, read
+//! the wall clock (every function takes `now`).
+
+pub mod cycle;
+pub mod engine;
+pub mod plan;
+pub mod progress;
+pub mod send;
+
+pub use engine::{ConfigRefused, Engine, load_config};

@@ -1,0 +1,181 @@
+//! Planning and sync: schedule the plan for the horizon and hand the store a [`PlanSet`] of
+//! reminder identities (no rendered text: messages are rendered when they are sent).
+//!
+//! A sync is skipped when the plan's inputs (catalog, calendar, the planned window and today's
+//! date, which sets colours) hash to what the store recorded at the last sync: the 6-hourly
+//! re-check and a reload of an unchanged config then cost one hash and one read.
+//!
+//! May touch: the store through the [`Store`] trait. Pure otherwise; `now` is a parameter.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use sha2::{Digest, Sha256};
+
+use crate::loader::Loaded;
+use crate::notify::Colour;
+use crate::schedule::{self, Occurrence};
+use crate::store::{NewOccurrence, NewReminder, PlanSet, Store, StoreError, SyncReport};
+
+/// Days before today that are planned too, so occurrences still under way (a campaign that
+/// opened last week, a deadline overdue since last month) stay tracked with their future stages.
+pub const LOOKBACK_DAYS: i64 = 62;
+
+/// The `meta` key under which the inputs hash of the last sync is kept.
+const INPUTS_KEY: &str = "plan_inputs";
+
+/// How often the planned window moves: once a week (and whenever the inputs change). Within a
+/// week every day's `[today - LOOKBACK_DAYS, today + horizon_days]` lies inside the window, so a
+/// daily re-plan would only repeat work (a simulated year would re-plan 365 times).
+pub const WINDOW_STEP_DAYS: i64 = 7;
+
+/// The planned window for `today`: from [`LOOKBACK_DAYS`] before the start of today's step to
+/// `horizon_days` after its end.
+pub fn window(l: &Loaded, today: Date) -> (Date, Date) {
+    let step = step_start(today);
+    let from = step.saturating_sub(jiff::Span::new().days(LOOKBACK_DAYS));
+    let horizon = i64::from(l.catalog.settings.horizon_days) + WINDOW_STEP_DAYS;
+    let to = step.saturating_add(jiff::Span::new().days(horizon));
+    (from, to)
+}
+
+/// The first day of the [`WINDOW_STEP_DAYS`] step that holds `today` (steps start on Mondays).
+fn step_start(today: Date) -> Date {
+    let back = i64::from(today.weekday().to_monday_zero_offset());
+    today.saturating_sub(jiff::Span::new().days(back))
+}
+
+/// A hash of everything a plan sync depends on (the window, not the day: occurrence colours are
+/// recomputed by whoever shows them). Debug output is deterministic here: the catalog
+/// and calendar hold only vectors and B-tree maps.
+pub fn inputs_hash(l: &Loaded, today: Date) -> String {
+    let (from, to) = window(l, today);
+    let mut h = Sha256::new();
+    h.update(format!("v3|{from}|{to}|").as_bytes());
+    h.update(format!("{:?}", l.catalog).as_bytes());
+    h.update(format!("{:?}", l.calendar).as_bytes());
+    hex12(&h.finalize())
+}
+
+fn hex12(bytes: &[u8]) -> String {
+    bytes.iter().take(12).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Build the plan set for the window around `now`'s local date.
+///
+/// # Errors
+/// A reminder whose occurrence is missing from the plan (a schedule bug).
+pub fn plan_set(l: &Loaded, now: Timestamp) -> anyhow::Result<PlanSet> {
+    let tz = l.catalog.settings.tz.tz();
+    let today = now.to_zoned_datetime(tz.clone()).date();
+    let (from, to) = window(l, today);
+    let plan = schedule::plan(&l.catalog, &l.calendar, from, to);
+    let occ_by_key: HashMap<&str, &Occurrence> = plan
+        .occurrences
+        .iter()
+        .map(|o| (o.key.as_str(), o))
+        .collect();
+    let mut reminders = Vec::with_capacity(plan.reminders.len());
+    for rem in &plan.reminders {
+        if !occ_by_key.contains_key(rem.occurrence_key.as_str()) {
+            anyhow::bail!(
+                "reminder {} has no occurrence in the plan",
+                rem.dedupe_key()
+            );
+        }
+        reminders.push(NewReminder {
+            dedupe_key: rem.dedupe_key(),
+            occurrence_key: rem.occurrence_key.clone(),
+            task_id: rem.task_id.clone(),
+            stage: rem.stage.clone(),
+            kind: rem.kind,
+            recipient: rem.recipient.clone(),
+            channel: rem.channel.clone(),
+            fire_at: rem.at,
+            message: None,
+        });
+    }
+    let occurrences = plan
+        .occurrences
+        .iter()
+        .map(|o| new_occurrence(o, colour_on(l, o, step_start(today))))
+        .collect();
+    let horizon_end = to
+        .saturating_add(jiff::Span::new().days(1))
+        .to_zoned_datetime(tz.clone())?
+        .timestamp();
+    Ok(PlanSet {
+        version_hash: inputs_hash(l, today),
+        horizon_end,
+        occurrences,
+        reminders,
+    })
+}
+
+/// What [`sync`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncOutcome {
+    /// The inputs were those of the last sync; nothing was planned or written.
+    Unchanged,
+    /// The plan was computed and reconciled.
+    Synced(SyncReport),
+}
+
+/// Plan and reconcile, unless the inputs are those of the last sync (or `force`).
+///
+/// # Errors
+/// A schedule bug or a store error; on error the store is unchanged.
+pub fn sync(
+    store: &mut dyn Store,
+    l: &Loaded,
+    now: Timestamp,
+    force: bool,
+) -> anyhow::Result<SyncOutcome> {
+    let today = now.to_zoned_datetime(l.catalog.settings.tz.tz().clone()).date();
+    let hash = inputs_hash(l, today);
+    if !force && store.meta(INPUTS_KEY)?.as_deref() == Some(hash.as_str()) {
+        return Ok(SyncOutcome::Unchanged);
+    }
+    let set = plan_set(l, now)?;
+    let report = store.sync_plan(&set, now)?;
+    store.set_meta(INPUTS_KEY, &hash)?;
+    Ok(SyncOutcome::Synced(report))
+}
+
+/// Forget the inputs hash, so the next [`sync`] plans again (after progress or an office
+/// decision changed what the plan should hold).
+///
+/// # Errors
+/// A store error.
+pub fn invalidate(store: &mut dyn Store) -> Result<(), StoreError> {
+    store.set_meta(INPUTS_KEY, "")
+}
+
+/// The store's row for a planned occurrence (check-ins have no rule: index `u32::MAX`).
+pub fn new_occurrence(o: &Occurrence, colour: Colour) -> NewOccurrence {
+    NewOccurrence {
+        key: o.key.clone(),
+        task_id: o.task_id.clone(),
+        rule_index: o.rule_index.map_or(u32::MAX, |i| i as u32),
+        period_label: o.period_label.clone(),
+        window_start: o.window_start,
+        window_end: o.window_end,
+        due_date: Some(o.due),
+        colour,
+    }
+}
+
+/// The colour of an occurrence as of `today`: 红 past due, 黄 a campaign under way or a date within
+/// 3 working days, 蓝 otherwise. Progress recorded as done is kept by the store whatever this says.
+pub fn colour_on(l: &Loaded, o: &Occurrence, today: Date) -> Colour {
+    if o.due < today {
+        Colour::Red
+    } else if (o.kind == crate::schedule::OccurrenceKind::Campaign && o.window_start <= today)
+        || l.calendar.workdays_between(today, o.due) <= 3
+    {
+        Colour::Yellow
+    } else {
+        Colour::Blue
+    }
+}

@@ -1,0 +1,112 @@
+//! Sending one claimed row: render it from its identity with the templates in force now (or read
+//! the snapshot of a digest or alert), send it over its channel, and turn what happened into the
+//! outcome the lease holder records.
+//!
+//! May touch: channels through the [`Dispatcher`](crate::dispatch::Dispatcher). No SQL: the caller
+//! records the returned [`Recorded`].
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use super::Engine;
+use crate::dispatch::Outcome;
+use crate::notify::Notification;
+use crate::schedule;
+use crate::store::{OutboxItem, Recorded};
+
+/// What a row turns into before it is sent.
+#[derive(Debug)]
+pub enum Prepared {
+    /// Send this notification; `frozen` is its JSON when the row carried no snapshot (stored
+    /// with the outcome, so the record shows exactly what went out).
+    Send {
+        /// The message.
+        notification: Box<Notification>,
+        /// JSON to freeze into the row, for rows rendered at send time.
+        frozen: Option<String>,
+    },
+    /// Do not send: the reminder is no longer in the plan (edited or removed since it was planned).
+    Skip(String),
+    /// Cannot be sent ever (a template or stored snapshot is broken).
+    Fail(String),
+}
+
+/// Renders a claimed row as it should go out at `now`.
+pub fn prepare(e: &Engine, item: &OutboxItem, now: Timestamp) -> Prepared {
+    if !item.needs_render() {
+        return match item.notification() {
+            Ok(mut n) => {
+                if item.late && !n.subject.starts_with("【补发】") {
+                    n.subject = format!("【补发】{}", n.subject);
+                }
+                Prepared::Send {
+                    notification: Box::new(n),
+                    frozen: None,
+                }
+            }
+            Err(err) => Prepared::Fail(format!("stored message cannot be read: {err}")),
+        };
+    }
+    let cat = &e.loaded.catalog;
+    let cal = &e.loaded.calendar;
+    let Some(task) = cat.task(&item.task_id) else {
+        return Prepared::Skip(format!("task {} is no longer in the plan", item.task_id));
+    };
+    let day = item.fire_at.to_zoned_datetime(e.tz().clone()).date();
+    let plan = schedule::plan_tasks(cat, cal, [task], day, day);
+    let rem = plan
+        .reminders
+        .iter()
+        .find(|r| r.dedupe_key() == item.dedupe_key);
+    let occ = plan
+        .occurrences
+        .iter()
+        .find(|o| o.key == item.occurrence_key);
+    let (Some(rem), Some(occ)) = (rem, occ) else {
+        return Prepared::Skip("no longer in the plan (the plan was edited since)".into());
+    };
+    let today = now.to_zoned_datetime(e.tz().clone()).date();
+    match crate::render::notification(&e.renderer, cat, cal, occ, rem, item.late, today) {
+        Ok(n) => {
+            let frozen = serde_json::to_string(&n).ok();
+            Prepared::Send {
+                notification: Box::new(n),
+                frozen,
+            }
+        }
+        Err(err) => Prepared::Fail(format!("cannot render: {err}")),
+    }
+}
+
+/// Prepares, sends and classifies one claimed row. Never panics on a bad row: every failure
+/// becomes an outcome to record.
+pub async fn send_one(e: Arc<Engine>, item: OutboxItem, now: Timestamp) -> Recorded {
+    let id = item.id;
+    match prepare(&e, &item, now) {
+        Prepared::Skip(reason) => {
+            tracing::info!(task = %item.task_id, stage = %item.stage, channel = %item.channel, outcome = "skipped", reason = %reason, "send");
+            Recorded::Skipped { id, reason }
+        }
+        Prepared::Fail(error) => {
+            tracing::error!(task = %item.task_id, stage = %item.stage, channel = %item.channel, outcome = "dead", error = %error, "send");
+            Recorded::Dead { id, error }
+        }
+        Prepared::Send {
+            notification,
+            frozen,
+        } => match e.dispatcher.deliver(&item, *notification).await {
+            Outcome::Sent(detail) => Recorded::Sent {
+                id,
+                detail,
+                message: frozen,
+            },
+            Outcome::Retry { at, error } => Recorded::Retry {
+                id,
+                next_at: at,
+                error,
+            },
+            Outcome::Dead(error) => Recorded::Dead { id, error },
+        },
+    }
+}
