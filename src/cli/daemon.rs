@@ -72,7 +72,8 @@ pub fn run(config: &Path, start: StartAt) -> ExitCode {
     };
     let result = rt.block_on(async {
         // The clock needs the plan's zone for a local `--now`; the zone needs the config.
-        let probe = crate::service::load_config(config, &start.clock(&jiff::tz::TimeZone::UTC))?;
+        let probe = crate::loader::load(config, start)
+            .map_err(|d| crate::service::ConfigRefused(d.to_string()))?;
         let clock = start.clock(probe.catalog.settings.tz.tz());
         let engine = Engine::load(config, &clock)?;
         let (tx, rx) = watch::channel(false);

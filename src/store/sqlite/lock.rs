@@ -34,6 +34,9 @@ impl DispatchLock {
             path: path.display().to_string(),
             source,
         };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
         let mut file = OpenOptions::new()
             .create(true)
             .truncate(false)
