@@ -72,7 +72,7 @@ pub(super) enum Tok {
 }
 
 /// Splits a clause into date and text tokens. A date is `[N年|次年][N月]N日` (`号` accepted for
-/// `日`); a bracketed or bare note straight after a date (`（农历腊月二十八、周日）`, `周四`) is
+/// `日`; a bracketed or bare note straight after a date (`（农历腊月二十八、周日）`, `周四`) is
 /// attached to it. A digit run that is not part of a date stays text.
 pub(super) fn tokens(s: &str) -> Vec<Tok> {
     let cs: Vec<char> = s.chars().collect();
@@ -137,7 +137,12 @@ fn date_at(cs: &[char], i: usize) -> Option<(DateTok, usize)> {
         month = Some(i8::try_from(n).ok()?);
         (n, k) = number_at(cs, k + 1)?;
     }
-    if !matches!(cs.get(k), Some('日' | '号')) || (year.is_some() && month.is_none()) {
+    if cs.get(k) != Some(&'日') || (year.is_some() && month.is_none()) {
+        return None;
+    }
+    // A bare day (`3日`) is a date only as the end of a range or in a list (`至3日`, `5日、6日`);
+    // elsewhere a number before 日 is something else (a count, a document number).
+    if month.is_none() && !(i > 0 && "至-、和及".contains(cs[i - 1])) {
         return None;
     }
     let day = i8::try_from(n).ok()?;
