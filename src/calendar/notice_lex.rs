@@ -71,9 +71,8 @@ pub(super) enum Tok {
     Text(String),
 }
 
-/// Splits a clause into date and text tokens. A date is `[N年|次年][N月]N日` (`号` accepted for
-/// `日`; a bracketed or bare note straight after a date (`（农历腊月二十八、周日）`, `周四`) is
-/// attached to it. A digit run that is not part of a date stays text.
+/// Splits a clause into date and text tokens. A date is `[N年|次年][N月]N日`; a bracketed or
+/// bare note straight after a date (`（农历腊月二十八、周日）`, `周四`) is attached to it. A digit run that is not part of a date stays text.
 pub(super) fn tokens(s: &str) -> Vec<Tok> {
     let cs: Vec<char> = s.chars().collect();
     let mut out = Vec::new();
