@@ -70,7 +70,9 @@ pub enum NoticeError {
     #[error("the notice text is empty")]
     Empty,
     /// No year in the title and no `--year`.
-    #[error("no year found (expected a title like 国务院办公厅关于2027年部分节假日安排的通知); pass --year")]
+    #[error(
+        "no year found (expected a title like 国务院办公厅关于2027年部分节假日安排的通知); pass --year"
+    )]
     NoYear,
     /// The title's year and `--year` differ.
     #[error("line {line}: the notice is for {found} but --year {given} was given")]
@@ -426,7 +428,11 @@ impl Parser {
 
     /// Resolves a date expression (`[(start, Some(end))]` ranges or single days) to days,
     /// checking weekdays; `None` after recording errors.
-    fn resolve_all(&mut self, s: &Sentence, items: &[(DateTok, Option<DateTok>)]) -> Option<Vec<Date>> {
+    fn resolve_all(
+        &mut self,
+        s: &Sentence,
+        items: &[(DateTok, Option<DateTok>)],
+    ) -> Option<Vec<Date>> {
         let mut out = Vec::new();
         let mut prev: Option<Date> = None;
         let bad = |reason: String| NoticeError::BadDate {
@@ -461,7 +467,11 @@ impl Parser {
                 self.errors.push(bad(e));
                 return None;
             }
-            out.extend(start.series(jiff::Span::new().days(1)).take(len as usize + 1));
+            out.extend(
+                start
+                    .series(jiff::Span::new().days(1))
+                    .take(len as usize + 1),
+            );
             prev = Some(end);
         }
         Some(out)
@@ -506,7 +516,8 @@ impl Parser {
                 };
                 if let Some(reason) = reason {
                     let (line, date) = (h.line, *d);
-                    self.errors.push(NoticeError::Conflict { line, date, reason });
+                    self.errors
+                        .push(NoticeError::Conflict { line, date, reason });
                 }
             }
         }
@@ -523,8 +534,12 @@ impl Parser {
 
 /// The calendar date of a token in `year`; a missing month comes from `prev`.
 fn resolve(d: &DateTok, year: i16, prev: Option<Date>) -> Result<Date, String> {
-    let month = d.month.or(prev.map(|p| p.month())).ok_or("a day without a month")?;
-    Date::new(year, month, d.day).map_err(|_| format!("{year}-{month:02}-{:02} is not a date", d.day))
+    let month = d
+        .month
+        .or(prev.map(|p| p.month()))
+        .ok_or("a day without a month")?;
+    Date::new(year, month, d.day)
+        .map_err(|_| format!("{year}-{month:02}-{:02} is not a date", d.day))
 }
 
 /// `共8天`, `放假1天`, `与周末连休`, `不调休`: clauses that add no dates. Returns the count when

@@ -178,7 +178,8 @@ fn note_after(cs: &[char], i: usize) -> (Option<(String, Weekday)>, usize) {
         let rest: String = cs[j..cs.len().min(j + 3)].iter().collect();
         if rest.starts_with("农历") {
             j += 2;
-            while j < cs.len() && "正冬腊一二三四五六七八九十廿卅初月除夕".contains(cs[j]) {
+            while j < cs.len() && "正冬腊一二三四五六七八九十廿卅初月除夕".contains(cs[j])
+            {
                 j += 1;
             }
         } else if rest.starts_with("除夕") {

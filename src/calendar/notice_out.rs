@@ -23,7 +23,8 @@ pub const NATIONAL_HOLIDAYS: [&str; 7] = [
 
 /// Whether a section name (`国庆节、中秋节`) names only national holidays.
 pub fn is_national(name: &str) -> bool {
-    name.split(['、', '和']).all(|n| NATIONAL_HOLIDAYS.contains(&n))
+    name.split(['、', '和'])
+        .all(|n| NATIONAL_HOLIDAYS.contains(&n))
 }
 
 impl Scope {
@@ -39,7 +40,10 @@ impl Scope {
 impl Notice {
     /// The sections a regional overlay keeps: those that are not national holidays.
     pub fn regional(&self) -> Vec<&Holiday> {
-        self.holidays.iter().filter(|h| !is_national(&h.name)).collect()
+        self.holidays
+            .iter()
+            .filter(|h| !is_national(&h.name))
+            .collect()
     }
 
     /// All sections, for a national file.
@@ -63,7 +67,11 @@ impl Notice {
             let work = if h.workdays.is_empty() {
                 "-".to_string()
             } else {
-                h.workdays.iter().map(|d| day(*d)).collect::<Vec<_>>().join(", ")
+                h.workdays
+                    .iter()
+                    .map(|d| day(*d))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             let scope = match h.scope {
                 Scope::All => "",
@@ -76,17 +84,28 @@ impl Notice {
             ));
         }
         for s in &self.advisories {
-            out.push_str(&format!("  note (line {}, no day changed): {}\n", s.line, s.text));
+            out.push_str(&format!(
+                "  note (line {}, no day changed): {}\n",
+                s.line, s.text
+            ));
         }
         for s in &self.skipped {
-            out.push_str(&format!("  skipped (line {}, no dates): {}\n", s.line, s.text));
+            out.push_str(&format!(
+                "  skipped (line {}, no dates): {}\n",
+                s.line, s.text
+            ));
         }
         out
     }
 
     /// The holiday-cn JSON for `holidays`, days in date order. `papers` names the sources;
     /// `with_scope` adds each day's `scope` (regional overlays only: holiday-cn has no such key).
-    pub fn holiday_cn_json(&self, holidays: &[&Holiday], papers: &[String], with_scope: bool) -> String {
+    pub fn holiday_cn_json(
+        &self,
+        holidays: &[&Holiday],
+        papers: &[String],
+        with_scope: bool,
+    ) -> String {
         let mut days: Vec<OutDay<'_>> = Vec::new();
         for h in holidays {
             let scope = with_scope.then(|| h.scope.as_str());

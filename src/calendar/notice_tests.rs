@@ -102,7 +102,10 @@ fn xingqi_and_zhou_are_the_same() {
     assert_eq!(days(&xingqi, None), days(N2026, None));
     let zhou = N2024.replace("星期", "周");
     assert_eq!(days(&zhou, None), days(N2024, None));
-    assert_eq!(days(&N2024.replace("星期日", "星期天"), None), days(N2024, None));
+    assert_eq!(
+        days(&N2024.replace("星期日", "星期天"), None),
+        days(N2024, None)
+    );
 }
 
 #[test]
@@ -135,7 +138,10 @@ fn regional_scope_hui_or_all() {
     assert!(json.contains("\"scope\": \"hui\""), "{json}");
     let after = NX2021.replace("（星期五）放假，共2天", "（星期五）全区回族职工放假，共2天");
     assert_ne!(after, NX2021);
-    assert_eq!(parse_notice(&after, None).unwrap().regional()[0].scope, Scope::Hui);
+    assert_eq!(
+        parse_notice(&after, None).unwrap().regional()[0].scope,
+        Scope::Hui
+    );
 }
 
 #[test]
@@ -144,7 +150,10 @@ fn wrong_weekday_is_an_error_with_its_line() {
     let e = errors(&typo, None);
     assert_eq!(e.len(), 1, "{e:?}");
     let msg = e[0].to_string();
-    assert!(msg.starts_with("line 6: 2026-01-04 is a Sunday, but the notice says 周一"), "{msg}");
+    assert!(
+        msg.starts_with("line 6: 2026-01-04 is a Sunday, but the notice says 周一"),
+        "{msg}"
+    );
     // The wrong year shows up as weekday mismatches everywhere.
     let wrong_year = N2026.replace("2026年", "2027年");
     assert!(errors(&wrong_year, None).len() > 10);
@@ -161,7 +170,10 @@ fn unrecognised_dated_sentence_is_an_error() {
     );
     // Also before the first section.
     let pre = N2026.replace("经国务院批准", "12月1日起经国务院批准");
-    assert!(matches!(errors(&pre, None)[..], [NoticeError::Unrecognised(_)]));
+    assert!(matches!(
+        errors(&pre, None)[..],
+        [NoticeError::Unrecognised(_)]
+    ));
 }
 
 #[test]
@@ -181,7 +193,13 @@ fn stated_count_must_match() {
 #[test]
 fn impossible_and_backwards_dates() {
     let e = errors(&N2026.replace("1月4日（周日）上班", "2月30日上班"), None);
-    assert!(e[0].to_string().contains("2026-02-30 is not a date"), "{e:?}");
+    assert!(
+        e[0].to_string().contains("2026-02-30 is not a date"),
+        "{e:?}"
+    );
     let e = errors(&N2026.replace("5月1日（周五）至5日", "5月5日至1日"), None);
-    assert!(e.iter().any(|e| e.to_string().contains("runs backwards")), "{e:?}");
+    assert!(
+        e.iter().any(|e| e.to_string().contains("runs backwards")),
+        "{e:?}"
+    );
 }

@@ -113,21 +113,32 @@ fn import(a: &ImportArgs, config: &Path, today: Date) -> Result<(), Fail> {
     // Never write what the loader would refuse.
     WorkCalendar::empty()
         .load_file(&path.display().to_string(), &json)
-        .map_err(|e| (1, format!("error: internal: the generated file does not load: {e}")))?;
+        .map_err(|e| {
+            (
+                1,
+                format!("error: internal: the generated file does not load: {e}"),
+            )
+        })?;
     if path.exists() && !a.force {
-        let m = format!("error: {} exists; use --force to replace it", path.display());
+        let m = format!(
+            "error: {} exists; use --force to replace it",
+            path.display()
+        );
         return Err((1, m));
     }
     if !a.yes {
         if from_stdin {
-            let m = "error: the notice was read from stdin, so there is no way to confirm; pass --yes";
+            let m =
+                "error: the notice was read from stdin, so there is no way to confirm; pass --yes";
             return Err((2, m.to_string()));
         }
         eprint!("Write {}? [y/N] ", path.display());
         let mut answer = String::new();
         let _ = std::io::stdin().lock().read_line(&mut answer);
         if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            return Err((1, "nothing written".to_string()));
+            // At end of input the prompt has no newline of its own.
+            let nl = if answer.ends_with('\n') { "" } else { "\n" };
+            return Err((1, format!("{nl}nothing written")));
         }
     }
     write_atomically(&path, &json).map_err(|e| (1, format!("error: {}: {e}", path.display())))?;
@@ -167,7 +178,10 @@ fn papers(n: &Notice, region: Option<Region>) -> Vec<String> {
     let title = n.title.clone().unwrap_or_else(|| match region {
         None => format!("国务院办公厅关于{}年部分节假日安排的通知", n.year),
         Some(Region::Ningxia) => {
-            format!("宁夏回族自治区人民政府办公厅关于{}年部分节假日安排的通知", n.year)
+            format!(
+                "宁夏回族自治区人民政府办公厅关于{}年部分节假日安排的通知",
+                n.year
+            )
         }
     });
     let issued = n.issued.map(|d| format!(", dated {d}")).unwrap_or_default();
@@ -176,7 +190,9 @@ fn papers(n: &Notice, region: Option<Region>) -> Vec<String> {
         "imported from the notice text with `dutybell calendar import-notice`".to_string(),
     ];
     if region.is_some() {
-        out.push("scope: all = every employee in the region; hui = Hui staff only (回族职工)".into());
+        out.push(
+            "scope: all = every employee in the region; hui = Hui staff only (回族职工)".into(),
+        );
     }
     out
 }
