@@ -6,7 +6,8 @@
 //!
 //! Layout: this file holds the day model and lookups; [`data`] loads holiday-cn JSON;
 //! `arith` holds shifting and working-day arithmetic; [`offset`] the `14d`/`3wd` offsets; `text`
-//! the human-readable explanations and warnings; [`notice`] (with `notice_lex` and [`notice_out`])
+//! the human-readable explanations and warnings; [`notice`] (with `notice_lex`, `notice_shape`, `notice_parse`
+//! and [`notice_out`])
 //! parses the pasted text of a holiday notice into days and holiday-cn JSON. Data sources are described in `docs/CALENDAR.md`.
 
 mod arith;
@@ -14,6 +15,8 @@ pub mod data;
 pub mod notice;
 mod notice_lex;
 pub mod notice_out;
+mod notice_parse;
+mod notice_shape;
 pub mod offset;
 mod text;
 
