@@ -203,3 +203,20 @@ fn impossible_and_backwards_dates() {
         "{e:?}"
     );
 }
+
+#[test]
+fn next_year_ranges_and_scope_values() {
+    let text = "关于2026年部分节假日安排的通知：一、元旦：12月31日至次年1月2日放假，共3天。";
+    let d = days(text, None);
+    assert_eq!(
+        d[0].1,
+        [date(2026, 12, 31), date(2027, 1, 1), date(2027, 1, 2)]
+    );
+    let bad = r#"{"year": 2027, "days": [{"name": "开斋节", "date": "2027-03-10", "isOffDay": true, "scope": "some"}]}"#;
+    let e = super::WorkCalendar::empty().load_file("x/cn-nx-2027.json", bad);
+    assert!(
+        e.unwrap_err()
+            .to_string()
+            .contains("days[0].scope \"some\"")
+    );
+}
