@@ -67,23 +67,16 @@ pub fn load(path: &Path, at: crate::clock::StartAt) -> Result<Loaded, Diagnostic
     let now = at.resolve(catalog.settings.tz.tz());
     let today: Date = now.to_zoned_datetime(catalog.settings.tz.tz().clone()).date();
     let calendar = calendar(&catalog, path, &mut warnings)?;
-    let horizon =
-        today.saturating_add(jiff::Span::new().days(i64::from(catalog.settings.horizon_days)));
-    let missing = calendar.uncovered_years(today, horizon);
+    let missing = calendar.years_to_warn(today);
     if !missing.is_empty() {
-        let tasks = catalog
-            .tasks
-            .iter()
-            .filter(|t| !t.rules.is_empty() || t.checkin != crate::catalog::Checkin::None)
-            .count();
+        // Point at the `calendar:` setting, where the fix goes; 1:1 when the config has none.
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let pos = key_pos(&text, "calendar").unwrap_or(Pos { line: 1, col: 1 });
         warnings.push(Diagnostic::warning(
             path,
-            Pos { line: 1, col: 1 },
+            pos,
             "settings.calendar",
-            format!(
-                "{} ({tasks} tasks have rules or progress check-ins that fall in those years)",
-                calendar.uncovered_warning(&missing)
-            ),
+            calendar.uncovered_warning(&missing),
         ));
     }
     Ok(Loaded {
@@ -148,5 +141,31 @@ fn calendar(
         Err(errors)
     } else {
         Ok(cal)
+    }
+}
+
+/// The position of the first `key:` mapping key in YAML `text` (a plain line scan: good enough
+/// to point a warning at the setting; the YAML itself was validated before).
+fn key_pos(text: &str, key: &str) -> Option<Pos> {
+    text.lines().enumerate().find_map(|(i, l)| {
+        let body = l.trim_start();
+        let rest = body.strip_prefix(key)?.strip_prefix(':')?;
+        (rest.is_empty() || rest.starts_with([' ', '\t'])).then(|| Pos {
+            line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            col: u32::try_from(l.len() - body.len() + 1).unwrap_or(1),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_pos_finds_the_setting_not_its_longer_cousins() {
+        let yaml =
+            "# calendar: comment\nsettings:\n  calendar_overrides: []\n  calendar: [calendar]\n";
+        assert_eq!(key_pos(yaml, "calendar"), Some(Pos { line: 4, col: 3 }));
+        assert_eq!(key_pos("settings: {}\n", "calendar"), None);
     }
 }

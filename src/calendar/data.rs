@@ -69,6 +69,16 @@ pub enum CalendarError {
         /// The file's `year`.
         year: i16,
     },
+    /// A `scope` other than `all` or `hui`.
+    #[error("{origin}: days[{index}].scope {value:?} is not one of \"all\", \"hui\"")]
+    BadScope {
+        /// The file the text came from.
+        origin: String,
+        /// Position in the `days` array (0-based).
+        index: usize,
+        /// The value as written.
+        value: String,
+    },
     /// The same date appears twice in one file.
     #[error("{origin}: days[{index}].date {date} is listed twice in the same file")]
     Duplicate {
@@ -114,6 +124,10 @@ struct RawDay {
     date: String,
     #[serde(rename = "isOffDay")]
     is_off_day: bool,
+    /// dutybell's extension for regional overlays: who the day off is for, `all` or `hui` (回族职工
+    /// only). Validated and kept in the file for the admin; the calendar treats both as days off.
+    #[serde(default)]
+    scope: Option<String>,
 }
 
 impl WorkCalendar {
@@ -201,6 +215,13 @@ fn parse(origin: &str, json: &str) -> Result<Parsed, CalendarError> {
             value: day.date.clone(),
             reason,
         })?;
+        if let Some(scope) = day.scope.as_deref().filter(|s| !["all", "hui"].contains(s)) {
+            return Err(CalendarError::BadScope {
+                origin: own(),
+                index,
+                value: scope.to_string(),
+            });
+        }
         if !belongs_to(date, year) {
             return Err(CalendarError::WrongYear {
                 origin: own(),

@@ -6,13 +6,22 @@
 //!
 //! Layout: this file holds the day model and lookups; [`data`] loads holiday-cn JSON;
 //! `arith` holds shifting and working-day arithmetic; [`offset`] the `14d`/`3wd` offsets; `text`
-//! the human-readable explanations and warnings. Data sources are described in `docs/CALENDAR.md`.
+//! the human-readable explanations and warnings; [`notice`] (with `notice_lex`, `notice_shape`,
+//! `notice_parse` and [`notice_out`]) parses the pasted text of a holiday notice into days and
+//! holiday-cn JSON. Data sources are described in `docs/CALENDAR.md`.
 
 mod arith;
 pub mod data;
+pub mod notice;
+mod notice_lex;
+pub mod notice_out;
+mod notice_parse;
+mod notice_shape;
 pub mod offset;
 mod text;
 
+#[cfg(test)]
+mod notice_tests;
 #[cfg(test)]
 mod tests;
 

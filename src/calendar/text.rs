@@ -1,5 +1,5 @@
-//! Human-readable text about days: the "why" lines of `dutybell plan` and the loud warning for
-//! years without calendar data.
+//! Human-readable text about days: the "why" lines of `dutybell plan` and the one-line warning
+//! for years without calendar data (and which years deserve it on a given day).
 //!
 //! Pure formatting. Log/CLI text is English; holiday names stay as the data gives them (Chinese).
 
@@ -26,8 +26,9 @@ impl WorkCalendar {
         line
     }
 
-    /// The loud warning for years without national data, or an empty string when `years` is
-    /// empty. It names the years and says how to add the data.
+    /// The one-line warning for years without national data, or an empty string when `years` is
+    /// empty, e.g. `no holiday data for 2027 yet; working-day dates in 2027 are provisional until
+    /// you run `dutybell calendar import-notice``.
     pub fn uncovered_warning(&self, years: &[i16]) -> String {
         if years.is_empty() {
             return String::new();
@@ -37,18 +38,30 @@ impl WorkCalendar {
             .map(i16::to_string)
             .collect::<Vec<_>>()
             .join(", ");
-        let (noun, files) = if years.len() == 1 {
-            ("year", format!("{}.json", years[0]))
+        let in_what = if years.len() == 1 {
+            list.clone()
         } else {
-            ("years", format!("{}.json etc.", years[0]))
+            "those years".to_string()
         };
         format!(
-            "WARNING: no Chinese holiday calendar data for {noun} {list}. Dates in {list} are \
-             computed as if every Monday-Friday were a working day and every weekend a rest day, \
-             ignoring statutory holidays and make-up working days (调休). Add the State Council \
-             arrangement as holiday-cn JSON ({files}) to the calendar directory named by the \
-             `calendar:` setting, or add `calendar_overrides:` entries; see docs/CALENDAR.md."
+            "no holiday data for {list} yet; working-day dates in {in_what} are provisional until \
+             you run `dutybell calendar import-notice`"
         )
+    }
+
+    /// The years to warn about on `today`: the current year when it has no national data, and
+    /// the next year from 1 November on (the State Council publishes it in early or mid
+    /// November; warning all year long would teach admins to ignore the line).
+    pub fn years_to_warn(&self, today: Date) -> Vec<i16> {
+        let y = today.year();
+        let mut out = Vec::new();
+        if !self.covers_year(y) {
+            out.push(y);
+        }
+        if today.month() >= 11 && !self.covers_year(y + 1) {
+            out.push(y + 1);
+        }
+        out
     }
 }
 
@@ -87,10 +100,25 @@ mod tests {
     fn warning_names_years_and_the_fix() {
         let cal = WorkCalendar::embedded();
         assert_eq!(cal.uncovered_warning(&[]), "");
-        let one = cal.uncovered_warning(&[2027]);
-        assert!(one.starts_with("WARNING: no Chinese holiday calendar data for year 2027."));
-        assert!(one.contains("2027.json") && one.contains("docs/CALENDAR.md"));
+        assert_eq!(
+            cal.uncovered_warning(&[2027]),
+            "no holiday data for 2027 yet; working-day dates in 2027 are provisional until you \
+             run `dutybell calendar import-notice`"
+        );
         let two = cal.uncovered_warning(&[2027, 2028]);
-        assert!(two.contains("for years 2027, 2028."), "{two}");
+        assert!(
+            two.starts_with("no holiday data for 2027, 2028 yet; working-day dates in those years")
+        );
+    }
+
+    #[test]
+    fn warns_from_1_november_and_for_a_missing_current_year() {
+        let cal = WorkCalendar::embedded();
+        assert!(cal.years_to_warn(date(2026, 10, 31)).is_empty());
+        assert_eq!(cal.years_to_warn(date(2026, 11, 1)), [2027]);
+        assert_eq!(cal.years_to_warn(date(2026, 12, 31)), [2027]);
+        assert!(cal.years_to_warn(date(2025, 11, 1)).is_empty());
+        assert_eq!(cal.years_to_warn(date(2027, 3, 1)), [2027]);
+        assert_eq!(cal.years_to_warn(date(2027, 11, 2)), [2027, 2028]);
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 ok, 1 runtime failure, 2 bad configuration or usage.
 
+mod calendar;
 mod daemon;
 mod digest;
 mod export;
@@ -65,6 +66,8 @@ pub enum Command {
     SendTest(send_test::SendTestArgs),
     /// Preview a unit head's weekly digest (督办周报), or enqueue it with `--send`.
     Digest(digest::DigestArgs),
+    /// Calendar data: `import-notice` turns a holiday notice's text into next year's file.
+    Calendar(calendar::CalendarArgs),
 }
 
 /// Parse arguments, run, and return the process exit code.
@@ -90,6 +93,13 @@ pub fn main() -> ExitCode {
         Command::Run => return daemon::run(&config, start),
         Command::Simulate(a) => return daemon::simulate(&config, a),
         _ => {}
+    }
+    if let Command::Calendar(a) = &cli.command {
+        // Handled before loading: it loads the config only when it needs the calendar directory.
+        // The default year comes from today in the config's default zone.
+        let zone = crate::model::Zone::default_zone();
+        let today = start.resolve(zone.tz()).to_zoned_datetime(zone.tz().clone()).date();
+        return calendar::run(a, &config, today);
     }
     let loaded = match loader::load(&config, start) {
         Ok(l) => l,
@@ -120,7 +130,9 @@ pub fn main() -> ExitCode {
                 Err(e) => Err(CliError::Usage(e.to_string())),
             }
         }
-        Command::Run | Command::Simulate(_) => unreachable!("handled before loading"),
+        Command::Run | Command::Simulate(_) | Command::Calendar(_) => {
+            unreachable!("handled before loading")
+        }
         Command::Tasks(a) => tasks::run(&loaded, a),
         Command::Status => ops::status(&loaded, now),
         Command::Outbox(a) => ops::outbox(&loaded, a, now),

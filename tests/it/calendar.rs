@@ -323,7 +323,7 @@ fn year_without_data_is_reported() {
     let years = cal.uncovered_years(date(2026, 11, 1), date(2027, 12, 31));
     assert_eq!(years, [2027]);
     let warning = cal.uncovered_warning(&years);
-    assert!(warning.contains("2027") && warning.contains("docs/CALENDAR.md"));
+    assert!(warning.contains("2027") && warning.contains("dutybell calendar import-notice"));
     assert!(
         cal.describe(date(2027, 10, 1))
             .ends_with("(assumed: no calendar data for 2027)")

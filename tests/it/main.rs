@@ -1,6 +1,7 @@
 //! The one integration-test binary: every file under `tests/it/` is a module here.
 
 mod calendar;
+mod calendar_notice;
 mod channels_e2e;
 mod config_check;
 mod daemon;
