@@ -65,7 +65,9 @@ pub fn load(path: &Path, at: crate::clock::StartAt) -> Result<Loaded, Diagnostic
     };
     let mut warnings = warnings;
     let now = at.resolve(catalog.settings.tz.tz());
-    let today: Date = now.to_zoned_datetime(catalog.settings.tz.tz().clone()).date();
+    let today: Date = now
+        .to_zoned_datetime(catalog.settings.tz.tz().clone())
+        .date();
     let calendar = calendar(&catalog, path, &mut warnings)?;
     let missing = calendar.years_to_warn(today);
     if !missing.is_empty() {

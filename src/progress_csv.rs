@@ -257,8 +257,8 @@ fn validate_row(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::OccurrenceStatus;
     use crate::notify::Colour;
+    use crate::store::OccurrenceStatus;
     use jiff::civil::date;
 
     fn catalog() -> Catalog {

@@ -98,7 +98,10 @@ pub fn main() -> ExitCode {
         // Handled before loading: it loads the config only when it needs the calendar directory.
         // The default year comes from today in the config's default zone.
         let zone = crate::model::Zone::default_zone();
-        let today = start.resolve(zone.tz()).to_zoned_datetime(zone.tz().clone()).date();
+        let today = start
+            .resolve(zone.tz())
+            .to_zoned_datetime(zone.tz().clone())
+            .date();
         return calendar::run(a, &config, today);
     }
     let loaded = match loader::load(&config, start) {
@@ -222,7 +225,8 @@ fn quiet_broken_pipe() {
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or("");
         if payload.contains("Broken pipe") && payload.contains("stdout") {
-            #[allow(clippy::disallowed_methods)] // the one exit outside main: nothing is left to do
+            #[allow(clippy::disallowed_methods)]
+            // the one exit outside main: nothing is left to do
             std::process::exit(0);
         }
         default(info);

@@ -20,9 +20,9 @@ use tokio::task::{Id, JoinSet};
 
 use crate::clock::{ManualClock, SharedClock};
 use crate::service::plan::SyncOutcome;
+pub use crate::service::{ConfigRefused, Engine};
 use crate::service::{cycle, plan, send};
 use crate::store::{OutboxItem, Recorded, Store, StoreUrl};
-pub use crate::service::{ConfigRefused, Engine};
 
 /// True when `e` is a refused configuration (exit code 2), not a runtime failure.
 pub fn engine_error_is_config(e: &anyhow::Error) -> bool {
@@ -144,9 +144,10 @@ pub async fn run(
     let exclusive = _lock.is_some() || matches!(pace, Pace::Simulated { .. });
     let store: Shared = Arc::new(Mutex::new(store));
     let started = clock.now();
-    let recovered = blocking(&store, move |s| {
-        Ok(s.recover_in_flight(started, exclusive)?)
-    })
+    let recovered = blocking(
+        &store,
+        move |s| Ok(s.recover_in_flight(started, exclusive)?),
+    )
     .await?;
     if recovered > 0 {
         tracing::warn!(
@@ -196,6 +197,7 @@ pub async fn run(
         if let Some(w) = watchdog {
             nap = nap.min(w);
         }
+        tracing::debug!(until = %lp.engine.local(until), in_flight = lp.inflight.len(), "waiting");
         if lp.inflight.len() >= opts.max_inflight {
             // Full: wait for a send to finish rather than for the next due row.
             nap = Duration::from_secs(3600);
@@ -230,7 +232,8 @@ fn open_exclusive(
         clock.now().round(jiff::Unit::Second).unwrap_or(clock.now())
     );
     let lock = crate::store::sqlite::DispatchLock::acquire(db, &holder)?;
-    let store = crate::store::open(&url).with_context(|| format!("cannot open {}", db.display()))?;
+    let store =
+        crate::store::open(&url).with_context(|| format!("cannot open {}", db.display()))?;
     Ok((store, Some(lock)))
 }
 
@@ -243,7 +246,9 @@ impl Loop {
             && let Err(e) = self.sync(opts, false).await
         {
             tracing::error!(error = %format!("{e:#}"), "planning failed; will retry in an hour");
-            self.next_replan = now.saturating_add(SignedDuration::from_hours(1)).unwrap_or(now);
+            self.next_replan = now
+                .saturating_add(SignedDuration::from_hours(1))
+                .unwrap_or(now);
         }
         self.digests(now).await;
         if let Err(e) = self.claim_and_spawn(now, opts.max_inflight).await {
@@ -268,8 +273,7 @@ impl Loop {
     async fn sync(&mut self, opts: &RunOptions, force: bool) -> anyhow::Result<()> {
         let now = self.clock.now();
         let e = self.engine.clone();
-        let outcome =
-            blocking(&self.store, move |s| plan::sync(s, &e.loaded, now, force)).await?;
+        let outcome = blocking(&self.store, move |s| plan::sync(s, &e.loaded, now, force)).await?;
         match outcome {
             SyncOutcome::Unchanged => tracing::debug!("plan unchanged"),
             SyncOutcome::Synced(r) => tracing::info!(
@@ -293,7 +297,9 @@ impl Loop {
                 tracing::info!("configuration reloaded");
                 self.next_replan = self.clock.now();
             }
-            Err(e) => tracing::error!(error = %format!("{e:#}"), "reload refused; the previous configuration stays active"),
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "reload refused; the previous configuration stays active")
+            }
         }
         systemd::ready(&self.status_line().await);
     }
@@ -361,13 +367,17 @@ impl Loop {
             }
             Err(err) => {
                 let Some(item) = self.claimed.remove(&err.id()) else {
-                    tracing::error!("a send task failed and its row is unknown; its lease will expire and it will be retried");
+                    tracing::error!(
+                        "a send task failed and its row is unknown; its lease will expire and it will be retried"
+                    );
                     return;
                 };
                 tracing::error!(task = %item.task_id, stage = %item.stage, "the send task panicked; recorded as a failure and retried");
                 let outcome = Recorded::Retry {
                     id: item.id,
-                    next_at: now.saturating_add(SignedDuration::from_mins(5)).unwrap_or(now),
+                    next_at: now
+                        .saturating_add(SignedDuration::from_mins(5))
+                        .unwrap_or(now),
                     error: "internal error: the send task panicked".into(),
                 };
                 (item, outcome)

@@ -72,22 +72,17 @@ pub async fn simulate(
     o: &SimOptions,
     print: Box<dyn Write + Send>,
 ) -> anyhow::Result<(SimReport, PathBuf)> {
-    let probe = crate::loader::load(&o.config, StartAt::Now).map_err(|d| {
-        crate::service::ConfigRefused(d.to_string())
-    })?;
+    let probe = crate::loader::load(&o.config, StartAt::Now)
+        .map_err(|d| crate::service::ConfigRefused(d.to_string()))?;
     let tz = probe.catalog.settings.tz.tz().clone();
     let start = o.from.to_zoned_datetime(tz.clone())?.timestamp();
-    let end = o
-        .to
-        .saturating_add(jiff::Span::new().days(1))
-        .to_zoned_datetime(tz.clone())?
-        .timestamp();
+    let end =
+        o.to.saturating_add(jiff::Span::new().days(1))
+            .to_zoned_datetime(tz.clone())?
+            .timestamp();
     let manual = ManualClock::new(start);
     let clock: SharedClock = Arc::new(manual.clone());
-    let out = o
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(o.from));
+    let out = o.out.clone().unwrap_or_else(|| default_out(o.from));
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let engine = engine_for(o, &out, &clock)?;
     let store = match &o.out {
@@ -141,47 +136,49 @@ fn observer(
     mut print: Box<dyn Write + Send>,
     tz: jiff::tz::TimeZone,
 ) -> super::Observer {
-    Box::new(move |engine: &Engine, item: &OutboxItem, outcome: &Recorded| {
-        let cat = &engine.loaded.catalog;
-        let who = Recipient::parse(&item.recipient);
-        let name = match &who {
-            Recipient::Operator => "管理员".to_owned(),
-            Recipient::Head(u) => format!("{}负责人", cat.name_of(u)),
-            Recipient::Unit(u) => cat.name_of(u).to_owned(),
-        };
-        let verdict = match outcome {
-            Recorded::Sent { .. } => "sent".to_string(),
-            Recorded::Retry { error, .. } => format!("retry ({error})"),
-            Recorded::Dead { error, .. } => format!("dead ({error})"),
-            Recorded::Skipped { reason, .. } => format!("skipped ({reason})"),
-        };
-        let _ = writeln!(
-            print,
-            "{}  {:<6} {:<12} {} → {}  {}",
-            engine.local(item.fire_at),
-            item.task_id,
-            item.stage,
-            name,
-            item.channel,
-            verdict
-        );
-        let mut r = report.lock().unwrap_or_else(|e| e.into_inner());
-        match outcome {
-            Recorded::Sent { .. } => {
-                r.sent += 1;
-                let day = item.fire_at.to_zoned_datetime(tz.clone()).date();
-                let load = r.per_recipient.entry(name).or_default();
-                load.messages += 1;
-                *load.by_day.entry(day).or_default() += 1;
-                if item.kind == crate::notify::MessageKind::Escalation {
-                    load.escalations += 1;
+    Box::new(
+        move |engine: &Engine, item: &OutboxItem, outcome: &Recorded| {
+            let cat = &engine.loaded.catalog;
+            let who = Recipient::parse(&item.recipient);
+            let name = match &who {
+                Recipient::Operator => "管理员".to_owned(),
+                Recipient::Head(u) => format!("{}负责人", cat.name_of(u)),
+                Recipient::Unit(u) => cat.name_of(u).to_owned(),
+            };
+            let verdict = match outcome {
+                Recorded::Sent { .. } => "sent".to_string(),
+                Recorded::Retry { error, .. } => format!("retry ({error})"),
+                Recorded::Dead { error, .. } => format!("dead ({error})"),
+                Recorded::Skipped { reason, .. } => format!("skipped ({reason})"),
+            };
+            let _ = writeln!(
+                print,
+                "{}  {:<6} {:<12} {} → {}  {}",
+                engine.local(item.fire_at),
+                item.task_id,
+                item.stage,
+                name,
+                item.channel,
+                verdict
+            );
+            let mut r = report.lock().unwrap_or_else(|e| e.into_inner());
+            match outcome {
+                Recorded::Sent { .. } => {
+                    r.sent += 1;
+                    let day = item.fire_at.to_zoned_datetime(tz.clone()).date();
+                    let load = r.per_recipient.entry(name).or_default();
+                    load.messages += 1;
+                    *load.by_day.entry(day).or_default() += 1;
+                    if item.kind == crate::notify::MessageKind::Escalation {
+                        load.escalations += 1;
+                    }
                 }
+                Recorded::Retry { .. } => r.retried += 1,
+                Recorded::Dead { .. } => r.dead += 1,
+                Recorded::Skipped { .. } => r.skipped += 1,
             }
-            Recorded::Retry { .. } => r.retried += 1,
-            Recorded::Dead { .. } => r.dead += 1,
-            Recorded::Skipped { .. } => r.skipped += 1,
-        }
-    })
+        },
+    )
 }
 
 /// Every channel id a reminder can name: the configured ones plus fallback and operator.
@@ -201,7 +198,12 @@ pub fn default_out(from: Date) -> PathBuf {
 
 /// Remove a previous simulation database so runs do not mix.
 pub fn reset(out: &Path) {
-    for f in ["simulate.db", "simulate.db-wal", "simulate.db-shm", "simulate.db.lock"] {
+    for f in [
+        "simulate.db",
+        "simulate.db-wal",
+        "simulate.db-shm",
+        "simulate.db.lock",
+    ] {
         let _ = std::fs::remove_file(out.join(f));
     }
 }

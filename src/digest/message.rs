@@ -173,11 +173,13 @@ pub fn digest_rows(
                 recipient: format!("{unit}{HEAD_SUFFIX}"),
                 channel,
                 fire_at: at,
-                message: Some(serde_json::to_string(&n).map_err(|e| RenderError::Template {
-                    file: "digest".into(),
-                    line: None,
-                    detail: format!("cannot serialise the notification: {e}"),
-                })?),
+                message: Some(
+                    serde_json::to_string(&n).map_err(|e| RenderError::Template {
+                        file: "digest".into(),
+                        line: None,
+                        detail: format!("cannot serialise the notification: {e}"),
+                    })?,
+                ),
             });
         }
     }

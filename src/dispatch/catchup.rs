@@ -55,11 +55,7 @@ pub struct CatchUpVerdict {
 /// is too old to send under `late`. Under `late`, of several missed rows for the same occurrence,
 /// recipient and channel only the most recent is kept ("send once, marked late, the latest stage
 /// that applies"); the others are skipped as superseded.
-pub fn apply(
-    items: Vec<OutboxItem>,
-    cutoff: Timestamp,
-    p: &CatchUpPolicy,
-) -> CatchUpVerdict {
+pub fn apply(items: Vec<OutboxItem>, cutoff: Timestamp, p: &CatchUpPolicy) -> CatchUpVerdict {
     let mut v = CatchUpVerdict::default();
     let mut latest: BTreeMap<(String, String, String), OutboxItem> = BTreeMap::new();
     for item in items {

@@ -127,7 +127,11 @@ impl Dispatcher {
         outcome
     }
 
-    async fn try_deliver(&self, item: &OutboxItem, mut n: Notification) -> Result<String, SendError> {
+    async fn try_deliver(
+        &self,
+        item: &OutboxItem,
+        mut n: Notification,
+    ) -> Result<String, SendError> {
         let slot = match self.slots.get(&item.channel) {
             Some(s) => s,
             None => {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use crate::clock::SharedClock;
+use crate::clock::StartAt;
 use crate::dispatch::Dispatcher;
 use crate::dispatch::catchup::CatchUpPolicy;
 use crate::dispatch::retry::RetryPolicy;
@@ -16,7 +17,6 @@ use crate::loader::Loaded;
 use crate::notify::{Channel, MessageKind};
 use crate::render::Renderer;
 use crate::store::{NewReminder, OutboxItem};
-use crate::clock::StartAt;
 
 /// The configuration was refused (the CLI exits with code 2).
 #[derive(Debug, thiserror::Error)]

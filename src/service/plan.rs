@@ -132,7 +132,9 @@ pub fn sync(
     now: Timestamp,
     force: bool,
 ) -> anyhow::Result<SyncOutcome> {
-    let today = now.to_zoned_datetime(l.catalog.settings.tz.tz().clone()).date();
+    let today = now
+        .to_zoned_datetime(l.catalog.settings.tz.tz().clone())
+        .date();
     let hash = inputs_hash(l, today);
     if !force && store.meta(INPUTS_KEY)?.as_deref() == Some(hash.as_str()) {
         return Ok(SyncOutcome::Unchanged);

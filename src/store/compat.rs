@@ -43,8 +43,7 @@ pub trait StoreExt {
     ///
     /// # Errors
     /// As [`Store::record`].
-    fn record_skipped(&mut self, id: i64, now: Timestamp, reason: &str)
-    -> Result<(), StoreError>;
+    fn record_skipped(&mut self, id: i64, now: Timestamp, reason: &str) -> Result<(), StoreError>;
 }
 
 impl<S: Store + ?Sized> StoreExt for S {
@@ -84,12 +83,7 @@ impl<S: Store + ?Sized> StoreExt for S {
         };
         self.record(LOCAL_OWNER, &r, now)
     }
-    fn record_skipped(
-        &mut self,
-        id: i64,
-        now: Timestamp,
-        reason: &str,
-    ) -> Result<(), StoreError> {
+    fn record_skipped(&mut self, id: i64, now: Timestamp, reason: &str) -> Result<(), StoreError> {
         let r = Recorded::Skipped {
             id,
             reason: reason.into(),

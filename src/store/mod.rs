@@ -318,8 +318,12 @@ pub trait Store: Send {
     ///
     /// # Errors
     /// [`StoreError::Database`].
-    fn record_tick(&mut self, job: &str, due: Timestamp, now: Timestamp)
-    -> Result<bool, StoreError>;
+    fn record_tick(
+        &mut self,
+        job: &str,
+        due: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
 }
 
 /// Where the state lives: a parsed store URL.

@@ -392,7 +392,7 @@ fn downtime(policy: &str) -> (Vec<String>, usize) {
 fn downtime_late_sends_the_latest_missed_reminder_once_marked_late() {
     let (subjects, skipped) = downtime("late");
     assert_eq!(subjects.len(), 1, "{subjects:?}");
-    assert!(subjects[0].starts_with("【补发】"), "{subjects:?}");
+    assert!(subjects[0].contains("【补发】"), "{subjects:?}");
     assert_eq!(skipped, 1, "the earlier `due` reminder is superseded");
 }
 
@@ -407,7 +407,7 @@ fn downtime_skip_sends_nothing_missed() {
 fn downtime_all_sends_every_missed_reminder() {
     let (subjects, skipped) = downtime("all");
     assert_eq!(subjects.len(), 2, "{subjects:?}");
-    assert!(subjects.iter().all(|s| s.starts_with("【补发】")));
+    assert!(subjects.iter().all(|s| s.contains("【补发】")));
     assert_eq!(skipped, 0);
 }
 

@@ -54,7 +54,8 @@ fn occurrences(l: &Loaded, from: Date, to: Date) -> Vec<NewOccurrence> {
 /// (this quarter, not last week), and a note after the digest's due instant (must not show).
 fn seeded(l: &Loaded) -> (tempfile::TempDir, dutybell::store::sqlite::SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = dutybell::store::sqlite::SqliteStore::open(dir.path().join("dutybell.db")).unwrap();
+    let mut store =
+        dutybell::store::sqlite::SqliteStore::open(dir.path().join("dutybell.db")).unwrap();
     let set = PlanSet {
         version_hash: "digest-test".into(),
         horizon_end: t("2027-12-31T00:00"),

@@ -359,7 +359,10 @@ fn write_csv(env: &Env, name: &str, text: &str) -> PathBuf {
 }
 
 fn notes_of(db: &Path, task: &str) -> Vec<ProgressNote> {
-    dutybell::store::sqlite::SqliteStore::open(db).unwrap().progress_for_task(task).unwrap()
+    dutybell::store::sqlite::SqliteStore::open(db)
+        .unwrap()
+        .progress_for_task(task)
+        .unwrap()
 }
 
 #[test]

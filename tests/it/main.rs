@@ -4,6 +4,7 @@ mod calendar;
 mod calendar_notice;
 mod channels_e2e;
 mod config_check;
+mod core;
 mod daemon;
 mod digest;
 mod email;

@@ -15,7 +15,11 @@ use jiff::civil::{Date, date};
 use crate::helpers::repo;
 
 fn loaded() -> Loaded {
-    loader::load(&repo().join("config/dutybell.yaml"), date(2026, 3, 1).into()).expect("bundled config")
+    loader::load(
+        &repo().join("config/dutybell.yaml"),
+        date(2026, 3, 1).into(),
+    )
+    .expect("bundled config")
 }
 
 /// Plan task 4.2's spring 2026 campaign window (hand-built; the schedule is not under test).
@@ -374,7 +378,13 @@ fn operator_alert_and_test_message_are_marked() {
     assert!(a.text.contains("smtp: 550 rejected <a@b>"));
     assert!(a.html.unwrap().contains("550 rejected &lt;a@b&gt;"));
     assert_eq!(a.kind, MessageKind::OperatorAlert);
-    let t = render::test_message(&renderer, "wecom-food", 1_772_326_800, &jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()).unwrap();
+    let t = render::test_message(
+        &renderer,
+        "wecom-food",
+        1_772_326_800,
+        &jiff::tz::TimeZone::get("Asia/Shanghai").unwrap(),
+    )
+    .unwrap();
     assert_eq!(t.subject, "【督办提醒·测试消息】通道 wecom-food 连通性测试");
     assert!(t.text.contains("这是一条测试消息") && t.text.contains("2026-03-01 09:00:00"));
     assert!(t.markdown.contains("测试消息"));

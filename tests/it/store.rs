@@ -19,7 +19,10 @@ fn t(s: &str) -> Timestamp {
 
 fn open(dir: &Path) -> (dutybell::store::sqlite::SqliteStore, PathBuf) {
     let path = dir.join("state.db");
-    (dutybell::store::sqlite::SqliteStore::open(&path).unwrap(), path)
+    (
+        dutybell::store::sqlite::SqliteStore::open(&path).unwrap(),
+        path,
+    )
 }
 
 fn occ(key: &str) -> NewOccurrence {
@@ -117,7 +120,11 @@ fn v1_fixture_migrates_without_losing_rows() {
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].state, OutboxState::Sent);
     assert_eq!(rows[1].state, OutboxState::Pending);
-    assert_eq!(rows[1].notification().unwrap().kind, MessageKind::DueToday);
+    // v3 renders plan reminders at send time: the unsent row's stored text is dropped, the sent
+    // one keeps what went out.
+    assert!(rows[1].needs_render());
+    assert_eq!(rows[1].kind, MessageKind::DueToday);
+    assert!(!rows[0].needs_render());
     assert_eq!(store.deliveries(1).unwrap().len(), 1);
     assert_eq!(
         store.progress_for_task("4.2").unwrap()[0].note,
@@ -270,14 +277,12 @@ fn claim_then_record_outcomes() {
         .collect();
     use DeliveryOutcome::*;
     assert_eq!(outcomes, [Sent, Retry, Dead, Skipped]);
+    // Recording again is refused: the row is no longer leased to anyone.
     let err = store.record_sent(a, now, "again").unwrap_err();
-    assert!(matches!(
-        err,
-        StoreError::InvalidState {
-            state: OutboxState::Sent,
-            ..
-        }
-    ));
+    assert!(
+        matches!(err, StoreError::LeaseLost { id, .. } if id == a),
+        "{err}"
+    );
     assert!(matches!(
         store.record_sent(999, now, "x"),
         Err(StoreError::NoSuchOutboxRow(999))

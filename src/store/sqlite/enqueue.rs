@@ -16,7 +16,11 @@ impl SqliteStore {
     ///
     /// # Errors
     /// [`StoreError::Sqlite`].
-    pub(super) fn enqueue_impl(&mut self, rem: &NewReminder, now: Timestamp) -> Result<bool, StoreError> {
+    pub(super) fn enqueue_impl(
+        &mut self,
+        rem: &NewReminder,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -38,10 +42,10 @@ impl SqliteStore {
 
 #[cfg(test)]
 mod tests {
-    use crate::store::{Store, StoreExt};
     use super::*;
     use crate::notify::MessageKind;
     use crate::store::PlanSet;
+    use crate::store::{Store, StoreExt};
 
     fn alert(key: &str, at: Timestamp) -> NewReminder {
         NewReminder {

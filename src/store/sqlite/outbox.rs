@@ -109,7 +109,14 @@ impl SqliteStore {
             "UPDATE outbox SET state = 'skipped', last_error = ?3, updated_at = ?2 WHERE id = ?1",
             params![id, now.as_second(), reason],
         )?;
-        insert_delivery(&tx, id, item.attempts, now.as_second(), DeliveryOutcome::Skipped, reason)?;
+        insert_delivery(
+            &tx,
+            id,
+            item.attempts,
+            now.as_second(),
+            DeliveryOutcome::Skipped,
+            reason,
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -143,8 +150,17 @@ impl SqliteStore {
             if state == "sending" {
                 // The holder died or wedged: its send may have gone out (a bounded duplicate).
                 let attempts: u32 =
-                    tx.query_row("SELECT attempts FROM outbox WHERE id = ?1", [id], |r| r.get(0))?;
-                insert_delivery(&tx, id, attempts, now_s, DeliveryOutcome::Retry, LEASE_EXPIRED)?;
+                    tx.query_row("SELECT attempts FROM outbox WHERE id = ?1", [id], |r| {
+                        r.get(0)
+                    })?;
+                insert_delivery(
+                    &tx,
+                    id,
+                    attempts,
+                    now_s,
+                    DeliveryOutcome::Retry,
+                    LEASE_EXPIRED,
+                )?;
             }
             tx.prepare_cached(
                 "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2,

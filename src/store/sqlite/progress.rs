@@ -7,7 +7,10 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
 use crate::store::types::{date, enum_parse, ts};
-use crate::store::{NewProgress, Occurrence, OccurrenceFilter, OccurrenceStatus, ProgressNote, ProgressSource, StoreError};
+use crate::store::{
+    NewProgress, Occurrence, OccurrenceFilter, OccurrenceStatus, ProgressNote, ProgressSource,
+    StoreError,
+};
 
 use super::SqliteStore;
 
@@ -65,7 +68,11 @@ impl SqliteStore {
     /// [`StoreError::DoneWithoutOccurrence`] if `done` has no occurrence key;
     /// [`StoreError::NoSuchOccurrence`] / [`StoreError::OccurrenceTaskMismatch`] if the key is
     /// unknown or belongs to another task; [`StoreError::Sqlite`].
-    pub(super) fn add_progress_impl(&mut self, p: NewProgress, now: Timestamp) -> Result<i64, StoreError> {
+    pub(super) fn add_progress_impl(
+        &mut self,
+        p: NewProgress,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -78,7 +85,10 @@ impl SqliteStore {
     ///
     /// # Errors
     /// [`StoreError::Sqlite`] or [`StoreError::Corrupt`].
-    pub(super) fn progress_for_task_impl(&self, task_id: &str) -> Result<Vec<ProgressNote>, StoreError> {
+    pub(super) fn progress_for_task_impl(
+        &self,
+        task_id: &str,
+    ) -> Result<Vec<ProgressNote>, StoreError> {
         let sql =
             format!("SELECT {PROGRESS_COLUMNS} FROM progress WHERE task_id = ?1 ORDER BY at, id");
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -115,7 +125,10 @@ impl SqliteStore {
     ///
     /// # Errors
     /// [`StoreError::Sqlite`] or [`StoreError::Corrupt`].
-    pub(super) fn occurrences_impl(&self, filter: &OccurrenceFilter) -> Result<Vec<Occurrence>, StoreError> {
+    pub(super) fn occurrences_impl(
+        &self,
+        filter: &OccurrenceFilter,
+    ) -> Result<Vec<Occurrence>, StoreError> {
         let sql = format!(
             "SELECT {OCCURRENCE_COLUMNS} FROM occurrences
              WHERE (?1 IS NULL OR task_id = ?1) AND (?2 IS NULL OR status = ?2)
@@ -151,7 +164,11 @@ impl SqliteStore {
     ///
     /// # Errors
     /// [`StoreError::Sqlite`].
-    pub(super) fn digest_week_claimed_impl(&self, digest_id: &str, week: &str) -> Result<bool, StoreError> {
+    pub(super) fn digest_week_claimed_impl(
+        &self,
+        digest_id: &str,
+        week: &str,
+    ) -> Result<bool, StoreError> {
         let n: i64 = self.conn.query_row(
             "SELECT COUNT(*) FROM digest_runs WHERE digest_id = ?1 AND week = ?2",
             params![digest_id, week],
@@ -165,7 +182,11 @@ impl SqliteStore {
     ///
     /// # Errors
     /// [`StoreError::Sqlite`].
-    pub(super) fn digest_claim_week_impl(&mut self, digest_id: &str, week: &str) -> Result<bool, StoreError> {
+    pub(super) fn digest_claim_week_impl(
+        &mut self,
+        digest_id: &str,
+        week: &str,
+    ) -> Result<bool, StoreError> {
         let n = self.conn.execute(
             "INSERT OR IGNORE INTO digest_runs (digest_id, week) VALUES (?1, ?2)",
             params![digest_id, week],

@@ -75,7 +75,10 @@ impl SqliteStore {
     ///
     /// # Errors
     /// [`StoreError::Sqlite`] or [`StoreError::Corrupt`].
-    pub(super) fn deliveries_impl(&self, outbox_id: i64) -> Result<Vec<DeliveryRecord>, StoreError> {
+    pub(super) fn deliveries_impl(
+        &self,
+        outbox_id: i64,
+    ) -> Result<Vec<DeliveryRecord>, StoreError> {
         self.delivery_query("d.outbox_id = ?1 ORDER BY d.id", outbox_id)
     }
 

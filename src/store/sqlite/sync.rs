@@ -29,7 +29,11 @@ impl SqliteStore {
     ///
     /// # Errors
     /// [`StoreError::Sqlite`]; on error nothing is changed.
-    pub(super) fn sync_plan_impl(&mut self, plan: &PlanSet, now: Timestamp) -> Result<SyncReport, StoreError> {
+    pub(super) fn sync_plan_impl(
+        &mut self,
+        plan: &PlanSet,
+        now: Timestamp,
+    ) -> Result<SyncReport, StoreError> {
         let now_s = now.as_second();
         let tx = self
             .conn

@@ -1,0 +1,344 @@
+//! The core redesign's guarantees, each with a test that fails on the first version's code:
+//! per-occurrence catch-up across claim batches, leases, rendering at send time, the working-day
+//! grace, the fresh-checkout path of the CLI, a broken pipe, a second daemon on one database, a
+//! bounded horizon.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use jiff::civil::date;
+use jiff::{SignedDuration, Timestamp};
+
+use dutybell::calendar::Offset;
+use dutybell::clock::{ManualClock, SharedClock};
+use dutybell::notify::MessageKind;
+use dutybell::service::{Engine, cycle, plan, send};
+use dutybell::store::sqlite::SqliteStore;
+use dutybell::store::{
+    Lease, NewReminder, OutboxState, PlanSet, Recorded, Store, StoreError, StoreExt,
+};
+
+use crate::helpers::{bin, bundled_config_text};
+
+fn ts(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+/// The bundled config with its state under `dir`, written to `dir/dutybell.yaml`.
+fn site(dir: &Path) -> std::path::PathBuf {
+    let config = dir.join("dutybell.yaml");
+    std::fs::write(&config, bundled_config_text(&dir.join("state"))).unwrap();
+    config
+}
+
+fn engine(config: &Path, now: Timestamp) -> Engine {
+    let clock: SharedClock = Arc::new(ManualClock::new(now));
+    let loaded = dutybell::service::load_config(config, &clock).unwrap();
+    Engine::with_channels(loaded, vec![], &clock).unwrap()
+}
+
+fn reminder(key: &str, occ: &str, recipient: &str, at: &str) -> NewReminder {
+    NewReminder {
+        dedupe_key: key.into(),
+        occurrence_key: occ.into(),
+        task_id: "4.2".into(),
+        stage: key.into(),
+        kind: MessageKind::Overdue,
+        recipient: recipient.into(),
+        channel: "file".into(),
+        fire_at: ts(at),
+        message: None,
+    }
+}
+
+/// After a week's downtime an occurrence had a due reminder and three overdue repeats missed
+/// for the same recipient. The first version judged each claim batch alone, so once the batch
+/// filled, later claims took one row each and every stage went out. Now the catch-up pass sees
+/// every missed row: one message per occurrence and recipient, the latest stage.
+#[test]
+fn catch_up_is_per_occurrence_whatever_the_claim_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = site(dir.path());
+    let planned = ts("2027-02-28T00:00:00Z");
+    let back = ts("2027-03-05T02:00:00Z");
+    let e = engine(&config, back);
+    let mut store = SqliteStore::open(dir.path().join("s.db")).unwrap();
+    let rows = vec![
+        reminder("due", "4.2@x", "catering", "2027-03-01T01:00:00Z"),
+        reminder("od1", "4.2@x", "catering", "2027-03-02T01:00:00Z"),
+        reminder("od2", "4.2@x", "catering", "2027-03-03T01:00:00Z"),
+        reminder("od3", "4.2@x", "catering", "2027-03-04T01:00:00Z"),
+        reminder("other", "4.2@x", "food", "2027-03-02T01:00:00Z"),
+    ];
+    let set = PlanSet {
+        version_hash: "t".into(),
+        horizon_end: ts("2028-01-01T00:00:00Z"),
+        occurrences: vec![],
+        reminders: rows,
+    };
+    store.sync_plan(&set, planned).unwrap();
+    assert_eq!(cycle::catch_up(&mut store, &e, back).unwrap(), 3);
+    // Claim one row at a time, as a daemon with one free send slot does.
+    let mut sent = Vec::new();
+    while let Some(item) = store.claim_due(back, 1).unwrap().pop() {
+        assert!(item.late, "a missed row goes out marked late");
+        store.record_sent(item.id, back, "ok").unwrap();
+        sent.push(item.dedupe_key);
+    }
+    sent.sort();
+    assert_eq!(sent, vec!["od3", "other"]);
+    assert_eq!(
+        cycle::catch_up(&mut store, &e, back).unwrap(),
+        0,
+        "idempotent"
+    );
+}
+
+/// Grace given in working days counts working days: three working days back from Thursday
+/// 2026-10-08 (the first working day after the 国庆 week, 10-01..07 off) are 09-30, 09-29 and
+/// 09-28. The first version counted 3 calendar days (10-05, inside the holiday).
+#[test]
+fn downtime_grace_in_working_days_skips_the_holiday() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = site(dir.path());
+    let now = ts("2026-10-08T01:00:00Z"); // 09:00 in Asia/Shanghai
+    let mut e = engine(&config, now);
+    e.catchup.grace = Offset::Workdays(3);
+    assert_eq!(e.grace_cutoff(now), ts("2026-09-28T01:00:00Z"));
+    e.catchup.grace = Offset::Days(3);
+    assert_eq!(e.grace_cutoff(now), ts("2026-10-05T01:00:00Z"));
+}
+
+/// Leases: the holder records; anyone else is refused; an expired lease is reclaimed by another
+/// process, after which the first holder's late outcome is discarded.
+#[test]
+fn an_outcome_is_recorded_only_by_the_lease_holder() {
+    let mut store = SqliteStore::open_in_memory().unwrap();
+    let t0 = ts("2027-03-01T01:00:00Z");
+    let set = PlanSet {
+        version_hash: "t".into(),
+        horizon_end: ts("2028-01-01T00:00:00Z"),
+        occurrences: vec![],
+        reminders: vec![reminder("a", "4.2@x", "catering", "2027-03-01T01:00:00Z")],
+    };
+    store.sync_plan(&set, ts("2027-02-01T00:00:00Z")).unwrap();
+    let a = Lease {
+        owner: "host-a:1:0".into(),
+        ttl: SignedDuration::from_mins(5),
+    };
+    let b = Lease {
+        owner: "host-b:2:0".into(),
+        ttl: SignedDuration::from_mins(5),
+    };
+    let item = store.claim(&a, t0, 10).unwrap().pop().unwrap();
+    assert_eq!(item.lease_owner.as_deref(), Some("host-a:1:0"));
+    assert!(store.claim(&b, t0, 10).unwrap().is_empty(), "leased to a");
+    let sent = Recorded::Sent {
+        id: item.id,
+        detail: "ok".into(),
+        message: Some("{\"frozen\":true}".into()),
+    };
+    assert!(matches!(
+        store.record(&b.owner, &sent, t0),
+        Err(StoreError::LeaseLost { .. })
+    ));
+    // a stalls past its lease; b takes the row over and sends it.
+    let later = t0.checked_add(SignedDuration::from_mins(6)).unwrap();
+    assert_eq!(
+        store.next_wakeup().unwrap(),
+        Some(ts("2027-03-01T01:05:00Z"))
+    );
+    let again = store.claim(&b, later, 10).unwrap().pop().unwrap();
+    assert_eq!(again.id, item.id);
+    assert_eq!(again.attempts, 2);
+    assert!(matches!(
+        store.record(&a.owner, &sent, later),
+        Err(StoreError::LeaseLost { .. })
+    ));
+    store.record(&b.owner, &sent, later).unwrap();
+    let row = store.outbox_item(item.id).unwrap();
+    assert_eq!(row.state, OutboxState::Sent);
+    assert_eq!(row.message, "{\"frozen\":true}", "what went out is frozen");
+    let log = store.deliveries(item.id).unwrap();
+    assert!(log[0].detail.contains("lease expired"), "{log:?}");
+}
+
+/// Start-up recovery without the exclusive lock leaves live leases alone.
+#[test]
+fn recovery_takes_only_expired_leases_unless_exclusive() {
+    let mut store = SqliteStore::open_in_memory().unwrap();
+    let t0 = ts("2027-03-01T01:00:00Z");
+    let set = PlanSet {
+        version_hash: "t".into(),
+        horizon_end: ts("2028-01-01T00:00:00Z"),
+        occurrences: vec![],
+        reminders: vec![reminder("a", "4.2@x", "catering", "2027-03-01T01:00:00Z")],
+    };
+    store.sync_plan(&set, ts("2027-02-01T00:00:00Z")).unwrap();
+    store.claim_due(t0, 1).unwrap();
+    assert_eq!(store.recover_in_flight(t0, false).unwrap(), 0);
+    assert_eq!(store.recover_in_flight(t0, true).unwrap(), 1);
+}
+
+/// Plan rows carry no rendered text (the first version stored ~9,700 rendered messages, 88 MB);
+/// the text is rendered when the row is claimed, from the templates in force then.
+#[test]
+fn reminders_are_rendered_at_send_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = site(dir.path());
+    let now = ts("2026-11-30T01:00:00Z");
+    let e = engine(&config, now);
+    let mut store = SqliteStore::open(dir.path().join("s.db")).unwrap();
+    let first = plan::sync(&mut store, &e.loaded, now, false).unwrap();
+    assert!(matches!(first, plan::SyncOutcome::Synced(r) if r.added > 1000));
+    let again = plan::sync(&mut store, &e.loaded, now, false).unwrap();
+    assert_eq!(
+        again,
+        plan::SyncOutcome::Unchanged,
+        "unchanged inputs: no work"
+    );
+    let pending = store
+        .list_outbox(Some(OutboxState::Pending), 100_000)
+        .unwrap();
+    assert!(pending.iter().all(|i| i.message.is_empty()));
+    let item = store
+        .claim_due(now, 1)
+        .unwrap()
+        .pop()
+        .expect("something is due");
+    match send::prepare(&e, &item, now) {
+        send::Prepared::Send {
+            notification,
+            frozen,
+        } => {
+            assert_eq!(notification.id, item.dedupe_key);
+            assert!(!notification.subject.is_empty());
+            assert!(frozen.unwrap().contains(&notification.subject));
+        }
+        other => panic!("expected a message, got {other:?}"),
+    }
+}
+
+fn run_cli(config: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(bin())
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env_remove("DUTYBELL_NOW")
+        .output()
+        .unwrap()
+}
+
+/// On a fresh checkout, before any `run`: every command works (the first version failed with
+/// "cannot open database file").
+#[test]
+fn commands_work_before_the_first_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = site(dir.path());
+    let status = run_cli(&config, &["status"]);
+    let out = String::from_utf8_lossy(&status.stdout);
+    assert!(status.status.success(), "{status:?}");
+    assert!(out.contains("nothing planned yet"), "{out}");
+    for args in [
+        &["outbox"][..],
+        &["progress", "1.1", "--note", "已部署"],
+        &["export", "--format", "csv", "-o", "/dev/null"],
+    ] {
+        let o = run_cli(&config, args);
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+/// `dutybell tasks | head -1` ends quietly (the first version panicked, exit 101).
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = site(dir.path());
+    let mut child = Command::new(bin())
+        .arg("--config")
+        .arg(&config)
+        .arg("tasks")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}
+
+/// A second daemon on the same SQLite database refuses at start, naming the holder.
+#[test]
+fn a_second_daemon_on_one_database_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = site(dir.path());
+    let mut first = Command::new(bin())
+        .arg("--config")
+        .arg(&config)
+        .args(["run", "--now", "2026-11-30T08:00"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lock = dir.path().join("state/dutybell.db.lock");
+    assert!(crate::daemon::wait_for(
+        std::time::Duration::from_secs(30),
+        || { std::fs::read_to_string(&lock).is_ok_and(|t| t.contains("pid")) }
+    ));
+    let second = run_cli(&config, &["run", "--now", "2026-11-30T08:00"]);
+    let _ = first.kill();
+    let _ = first.wait();
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "{err}");
+    assert!(err.contains("in use by another dutybell process"), "{err}");
+    assert!(err.contains(&format!("pid {}", first.id())), "{err}");
+}
+
+/// `horizon_days` is bounded, with a located error (the first version accepted any number).
+#[test]
+fn horizon_days_is_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = site(dir.path());
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = text.replacen("  horizon_days: 400\n", "  horizon_days: 5000\n", 1);
+    std::fs::write(&config, text).unwrap();
+    let o = run_cli(&config, &["check"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("horizon_days 5000 is out of range"), "{err}");
+    assert!(err.contains("dutybell.yaml:"), "{err}");
+}
+
+/// The plan's zone is resolved once; an unknown one is a config error, never a silent UTC.
+#[test]
+fn an_unknown_time_zone_is_a_config_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = site(dir.path());
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = text.replacen(
+        "  timezone: Asia/Shanghai\n",
+        "  timezone: Asia/Pingluo\n",
+        1,
+    );
+    std::fs::write(&config, text).unwrap();
+    let o = run_cli(&config, &["plan", "--from", "2026-03-01", "--days", "3"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("unknown time zone `Asia/Pingluo`"), "{err}");
+    let _ = date(2026, 1, 1);
+}
