@@ -12,6 +12,7 @@
 //! Run: `cargo bench --bench dispatch -- --sample-size 10`. `DUTYBELL_BENCH_SMALL=1` divides
 //! the row count by 10.
 
+use dutybell::store::sqlite::SqliteStore;
 use std::hint::black_box;
 use std::path::Path;
 use std::sync::Arc;
@@ -22,7 +23,7 @@ use dutybell::dispatch::retry::RetryPolicy;
 use dutybell::dispatch::{Dispatcher, Outcome};
 use dutybell::notify::file::FileChannel;
 use dutybell::notify::{Channel, Colour, Mailbox, MessageKind, Notification, Recipients};
-use dutybell::store::{NewOccurrence, NewReminder, OutboxItem, PlanSet, Store};
+use dutybell::store::{NewOccurrence, NewReminder, OutboxItem, PlanSet, Store, StoreExt};
 use jiff::civil::date;
 use jiff::{SignedDuration, Timestamp};
 
@@ -90,7 +91,7 @@ fn plan(n: usize) -> PlanSet {
             recipient: "food".into(),
             channel: "file".into(),
             fire_at: start() + SignedDuration::from_secs(60 + i as i64),
-            message: serde_json::to_string(&n).unwrap(),
+            message: Some(serde_json::to_string(&n).unwrap()),
         });
     }
     PlanSet {
@@ -102,9 +103,9 @@ fn plan(n: usize) -> PlanSet {
 }
 
 /// A store in `dir` with the plan synced (nothing claimed yet).
-fn synced_store(dir: &Path, n: usize) -> Store {
+fn synced_store(dir: &Path, n: usize) -> SqliteStore {
     let path = dir.join(format!("d{}.db", fastrand::u64(..)));
-    let mut store = Store::open(path).unwrap();
+    let mut store = SqliteStore::open(path).unwrap();
     store
         .sync_plan(&plan(n), start() - SignedDuration::from_hours(1))
         .unwrap();
@@ -148,7 +149,10 @@ fn deliver_only(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
             |d| {
                 rt.block_on(async {
                     for item in items.iter() {
-                        assert_sent(&d.deliver(black_box(item), false).await);
+                        assert_sent(
+                            &d.deliver(black_box(item), item.notification().unwrap())
+                                .await,
+                        );
                     }
                 })
             },
@@ -163,7 +167,10 @@ fn deliver_only(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
                     let mut set = tokio::task::JoinSet::new();
                     for i in 0..items.len() {
                         let (d, items) = (d.clone(), items.clone());
-                        set.spawn(async move { d.deliver(&items[i], false).await });
+                        set.spawn(async move {
+                            let n = items[i].notification().unwrap();
+                            d.deliver(&items[i], n).await
+                        });
                     }
                     while let Some(o) = set.join_next().await {
                         assert_sent(&o.unwrap());
@@ -193,7 +200,8 @@ fn claim_deliver_record(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
                             break;
                         }
                         for item in batch {
-                            match d.deliver(&item, false).await {
+                            let n = item.notification().unwrap();
+                            match d.deliver(&item, n).await {
                                 Outcome::Sent(detail) => {
                                     store.record_sent(item.id, due_time(), &detail).unwrap()
                                 }

@@ -19,7 +19,7 @@ use jiff::civil::date;
 
 fn bundled() -> Loaded {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/dutybell.yaml");
-    match load(&path, date(2026, 1, 1)) {
+    match load(&path, date(2026, 1, 1).into()) {
         Ok(l) => l,
         Err(d) => panic!("bundled config does not load:\n{d}"),
     }

@@ -7,12 +7,13 @@
 //! Run: `cargo bench --bench store` (sync and open take ~10 samples; building the 1M-row
 //! database once takes about a minute).
 
+use dutybell::store::sqlite::SqliteStore;
 use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use dutybell::notify::{Colour, MessageKind};
-use dutybell::store::{NewOccurrence, NewReminder, PlanSet, Store};
+use dutybell::store::{NewOccurrence, NewReminder, PlanSet, Store, StoreExt};
 use jiff::civil::date;
 use jiff::{SignedDuration, Timestamp};
 
@@ -65,7 +66,7 @@ fn year_plan(tasks: usize) -> PlanSet {
                     recipient: "unit".into(),
                     channel: "smtp".into(),
                     fire_at: start() + offset,
-                    message: message.clone(),
+                    message: Some(message.clone()),
                 });
             }
         }
@@ -78,9 +79,9 @@ fn year_plan(tasks: usize) -> PlanSet {
     }
 }
 
-fn fresh(dir: &Path) -> Store {
+fn fresh(dir: &Path) -> SqliteStore {
     let path = dir.join(format!("s{}.db", fastrand::u64(..)));
-    Store::open(path).unwrap()
+    SqliteStore::open(path).unwrap()
 }
 
 fn sync(c: &mut Criterion) {
@@ -148,7 +149,7 @@ fn big_db() -> (Option<tempfile::TempDir>, std::path::PathBuf) {
     if !path.exists() {
         // ~1,000,000 outbox rows (83,334 tasks × 12), built once.
         let built = std::time::Instant::now();
-        Store::open(&path)
+        SqliteStore::open(&path)
             .unwrap()
             .sync_plan(&year_plan(size(83_334)), start())
             .unwrap();
@@ -163,13 +164,13 @@ fn open_big(c: &mut Criterion) {
     group.sample_size(20);
     group.bench_function("open_1m_outbox_rows", |b| {
         b.iter(|| {
-            let store = Store::open(&path).unwrap();
+            let store = SqliteStore::open(&path).unwrap();
             black_box(store.next_wakeup().unwrap())
         })
     });
     // What `dutybell status` does after opening: counts by state (a full scan), due now, the
     // next pending rows, recent failures and dead rows.
-    let store = Store::open(&path).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
     group.bench_function("status_1m_outbox_rows", |b| {
         b.iter(|| black_box(store.status(start()).unwrap()))
     });
