@@ -20,6 +20,9 @@ pub struct Loaded {
     pub calendar: WorkCalendar,
     /// Warnings to show the admin.
     pub warnings: Diagnostics,
+    /// A hash of the catalog and calendar: what a plan sync depends on besides the window.
+    /// Computed once per load, so the 6-hourly re-check compares a string, not the whole plan.
+    pub fingerprint: String,
     /// The instant the load was evaluated at (`--now` resolved in the plan's zone, or the
     /// wall clock): what a one-shot command treats as now.
     pub now: jiff::Timestamp,
@@ -81,12 +84,28 @@ pub fn load(path: &Path, at: crate::clock::StartAt) -> Result<Loaded, Diagnostic
             calendar.uncovered_warning(&missing),
         ));
     }
+    let fingerprint = fingerprint(&catalog, &calendar);
     Ok(Loaded {
         catalog,
         calendar,
         warnings,
+        fingerprint,
         now,
     })
+}
+
+/// SHA-256 (first 12 bytes, hex) of the catalog and calendar. Debug output is deterministic here:
+/// both hold only vectors and B-tree maps.
+fn fingerprint(catalog: &Catalog, calendar: &WorkCalendar) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(format!("{catalog:?}").as_bytes());
+    h.update(format!("{calendar:?}").as_bytes());
+    h.finalize()
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn calendar(

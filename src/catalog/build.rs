@@ -289,7 +289,7 @@ fn digest(
     channels: &BTreeSet<String>,
 ) -> Option<DigestSpec> {
     use crate::config::raw::OneOrMany;
-    ctx.check(&d.cron, parse::cron(&d.cron.value));
+    let cron = ctx.check(&d.cron, parse::cron(&d.cron.value));
     for c in &d.chat {
         ctx.reference(c, channels, "channel");
     }
@@ -322,7 +322,7 @@ fn digest(
     };
     Some(DigestSpec {
         id: d.id.value.clone(),
-        cron: d.cron.value.clone(),
+        cron: cron?,
         to,
         chat: d.chat.iter().map(|c| c.value.clone()).collect(),
         send_empty,

@@ -378,10 +378,10 @@ pub enum RuleForm {
         /// Only working days.
         workdays_only: bool,
     },
-    /// Cron expression (seconds first).
+    /// Cron expression (seconds first), parsed once at load.
     Cron {
         /// Expression.
-        expr: String,
+        expr: crate::model::CronExpr,
     },
 }
 
@@ -457,8 +457,8 @@ pub enum CatchUp {
 pub struct DigestSpec {
     /// Id.
     pub id: String,
-    /// Cron expression.
-    pub cron: String,
+    /// Cron expression, parsed once at load.
+    pub cron: crate::model::CronExpr,
     /// None = section heads; else units/groups.
     pub to: Option<Vec<String>>,
     /// Chat channels for a summary.

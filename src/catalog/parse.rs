@@ -89,20 +89,14 @@ pub fn id(s: &str) -> Result<(), String> {
 /// Validate a cron expression in tokio-cron-scheduler's dialect (seconds first): the expression
 /// must be accepted by `tokio_cron_scheduler::Job` itself, and croner (the parser it uses, with
 /// its settings) supplies the explanation when it is not.
-pub fn cron(expr: &str) -> Result<(), String> {
-    let detail = croner::parser::CronParser::builder()
-        .seconds(croner::parser::Seconds::Required)
-        .dom_and_dow(true)
-        .build()
-        .parse(expr)
-        .err()
-        .map(|e| e.to_string());
+pub fn cron(expr: &str) -> Result<crate::model::CronExpr, String> {
+    let parsed = crate::model::CronExpr::parse(expr);
     let job = tokio_cron_scheduler::Job::new_async(expr, |_, _| Box::pin(async {}));
-    match (job, detail) {
-        (Ok(_), None) => Ok(()),
-        (_, d) => Err(format!(
+    match (job, parsed) {
+        (Ok(_), Ok(c)) => Ok(c),
+        (_, p) => Err(format!(
             "`{expr}` is not a valid cron expression (sec min hour day month weekday){}",
-            d.map(|d| format!(": {d}")).unwrap_or_default()
+            p.err().map(|d| format!(": {d}")).unwrap_or_default()
         )),
     }
 }

@@ -316,13 +316,8 @@ fn rule(
             common!(x),
         ),
         RawRule::Cron(x) => {
-            ctx.check(&x.expr, parse::cron(&x.expr.value))?;
-            (
-                RuleForm::Cron {
-                    expr: x.expr.value.clone(),
-                },
-                common!(x),
-            )
+            let expr = ctx.check(&x.expr, parse::cron(&x.expr.value))?;
+            (RuleForm::Cron { expr }, common!(x))
         }
     };
     Some(Rule {

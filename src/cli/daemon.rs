@@ -22,7 +22,7 @@ pub struct SimulateArgs {
     #[arg(long)]
     pub to: jiff::civil::Date,
     /// Keep the simulated database and the file channels' messages in this directory (default:
-    /// an in-memory database and a temporary directory removed at the end).
+    /// a temporary directory removed at the end).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Send over the configured channels (SMTP, webhooks) instead of writing files.

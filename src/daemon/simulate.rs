@@ -1,6 +1,6 @@
 //! `dutybell simulate`: the daemon's own loop ([`super::run`] with [`Pace::Simulated`]) on a
 //! manual clock: the same planner, catch-up, claims, sends, records and operator alerts, with
-//! the waiting replaced by jumping the clock to the next due instant. The state is an in-memory
+//! the waiting replaced by jumping the clock to the next due instant. The state is a scratch
 //! database unless `--out` keeps one; by default every channel is replaced by a file channel, so
 //! nobody is messaged; `--live` uses the configured channels.
 //!
@@ -32,7 +32,7 @@ pub struct SimOptions {
     /// Last day.
     pub to: Date,
     /// Where the file channels write (one directory per channel id) and the database is kept;
-    /// `None`: a temporary directory removed at the end, and an in-memory database.
+    /// `None`: a temporary directory (messages and a scratch database) removed at the end.
     pub out: Option<PathBuf>,
     /// Send over the configured channels instead of files.
     pub live: bool,
@@ -85,13 +85,12 @@ pub async fn simulate(
     let out = o.out.clone().unwrap_or_else(|| default_out(o.from));
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let engine = engine_for(o, &out, &clock)?;
-    let store = match &o.out {
-        Some(dir) => {
-            reset(dir);
-            crate::store::open(&crate::store::StoreUrl::Sqlite(dir.join("simulate.db")))?
-        }
-        None => crate::store::open_in_memory()?,
-    };
+    // A scratch file rather than an in-memory database: a year's frozen messages would otherwise
+    // all sit in RAM. It lives in the output directory, removed at the end unless --out.
+    reset(&out);
+    let store: Box<dyn crate::store::Store> = Box::new(
+        crate::store::sqlite::SqliteStore::open_scratch(out.join("simulate.db"))?,
+    );
     let report = Arc::new(Mutex::new(SimReport::default()));
     let observer = observer(report.clone(), print, tz);
     let (_tx, rx) = watch::channel(false);
@@ -125,7 +124,9 @@ fn engine_for(o: &SimOptions, out: &Path, clock: &SharedClock) -> anyhow::Result
     let loaded = crate::service::load_config(&o.config, clock)?;
     let chans: Vec<Arc<dyn Channel>> = channel_ids(&loaded)
         .iter()
-        .map(|id| Arc::new(FileChannel::new(id.clone(), out.join(id))) as Arc<dyn Channel>)
+        .map(|id| {
+            Arc::new(FileChannel::new(id.clone(), out.join(id)).scratch()) as Arc<dyn Channel>
+        })
         .collect();
     Engine::with_channels(loaded, chans, clock)
 }

@@ -10,7 +10,7 @@ use crate::catalog::DigestSpec;
 fn spec(cron: &str) -> DigestSpec {
     DigestSpec {
         id: "weekly".into(),
-        cron: cron.into(),
+        cron: crate::model::CronExpr::parse(cron).unwrap(),
         to: None,
         chat: vec![],
         send_empty: true,

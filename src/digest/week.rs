@@ -1,9 +1,8 @@
 //! Digest weeks: ISO week keys and labels, and when a digest is due in a week (its cron
 //! expression, moved to a working day). Pure: the calendar and time zone are parameters.
 //!
-//! May touch: nothing. chrono appears only at the croner boundary, as in `schedule::periodic`.
+//! May touch: nothing. Crons are [`crate::model::CronExpr`], parsed once at load.
 
-use chrono::{Datelike, TimeZone as _, Timelike};
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
@@ -62,37 +61,9 @@ pub fn due_instant(
 }
 
 /// The first local date-time in `[monday 00:00, next monday 00:00)` at which `cron` fires.
-///
-/// croner works on chrono date-times; we hand it local wall-clock time dressed as UTC and read
-/// the answer back the same way, which is exact for zones without daylight saving (Asia/Shanghai).
-fn first_fire_in_week(cron: &str, monday: Date) -> Option<DateTime> {
-    let parsed = croner::parser::CronParser::builder()
-        .seconds(croner::parser::Seconds::Required)
-        .dom_and_dow(true)
-        .build()
-        .parse(cron)
-        .ok()?;
-    let start = chrono::Utc
-        .with_ymd_and_hms(
-            i32::from(monday.year()),
-            u32::try_from(monday.month()).ok()?,
-            u32::try_from(monday.day()).ok()?,
-            0,
-            0,
-            0,
-        )
-        .single()?;
-    let next = parsed.find_next_occurrence(&start, true).ok()?;
-    let dt = jiff::civil::datetime(
-        i16::try_from(next.year()).ok()?,
-        i8::try_from(next.month()).ok()?,
-        i8::try_from(next.day()).ok()?,
-        i8::try_from(next.hour()).ok()?,
-        i8::try_from(next.minute()).ok()?,
-        i8::try_from(next.second()).ok()?,
-        0,
-    );
-    (dt.date() < add_days(monday, 7)).then_some(dt)
+fn first_fire_in_week(cron: &crate::model::CronExpr, monday: Date) -> Option<DateTime> {
+    let next = cron.next_at_or_after(monday.to_datetime(jiff::civil::Time::midnight()))?;
+    (next.date() < add_days(monday, 7)).then_some(next)
 }
 
 /// The next due instant of any digest strictly after `now` (this week's or next week's), so the

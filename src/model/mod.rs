@@ -3,8 +3,10 @@
 //! May touch: nothing (pure data). No dependencies on any other module of the crate except for
 //! plain re-exports, so every layer may use it.
 
+mod cron;
 mod recipient;
 mod zone;
 
+pub use cron::CronExpr;
 pub use recipient::{HEAD_SUFFIX, Recipient};
 pub use zone::Zone;

@@ -17,6 +17,7 @@ use super::{Channel, Notification, Receipt, SendError, SendFuture};
 pub struct FileChannel {
     id: String,
     dir: PathBuf,
+    durable: bool,
 }
 
 impl FileChannel {
@@ -25,7 +26,15 @@ impl FileChannel {
         Self {
             id: id.into(),
             dir: dir.into(),
+            durable: true,
         }
+    }
+
+    /// The same channel without fsync: for throw-away runs (`dutybell simulate`) whose files need
+    /// not survive a power loss. Writes stay atomic (temporary name, then rename).
+    pub fn scratch(mut self) -> Self {
+        self.durable = false;
+        self
     }
 
     /// The directory messages are written to.
@@ -65,11 +74,15 @@ impl FileChannel {
         {
             let mut f = std::fs::File::create(&tmp)?;
             f.write_all(&body)?;
-            f.sync_all()?;
+            if self.durable {
+                f.sync_all()?;
+            }
         }
         std::fs::rename(&tmp, &target)?;
         // Make the rename itself durable before we report success.
-        if let Ok(d) = std::fs::File::open(&self.dir) {
+        if self.durable
+            && let Ok(d) = std::fs::File::open(&self.dir)
+        {
             let _ = d.sync_all();
         }
         Ok(target)

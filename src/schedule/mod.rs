@@ -171,6 +171,14 @@ fn plan_sequence(
         }
         let prev = i.checked_sub(1).map(|p| seq[p].occ.due);
         let next = seq.get(i + 1).map(|n| n.occ.due);
+        // Every stage of this ladder lies after the previous due date and before the next one
+        // (see `ladder::stages`), so neighbours bound it: a draft whose neighbours are both on one
+        // side of the range contributes nothing unless its own window overlaps the range. This
+        // keeps planning one task for one day (rendering at send time) to a few ladders.
+        let window_touches = d.occ.window_start <= to && d.occ.window_end >= from;
+        if !window_touches && (next.is_some_and(|n| n < from) || prev.is_some_and(|p| p > to)) {
+            continue;
+        }
         let stages = ladder::stages(ctx.cal, d, prev, next);
         let mut touched = d.occ.window_start <= to && d.occ.window_end >= from;
         for st in stages.iter().filter(|s| s.date >= from && s.date <= to) {

@@ -1,9 +1,8 @@
 //! Occurrences of the periodic rule forms: half-yearly, quarterly, monthly, weekly, daily, cron.
 //!
 //! Pure. Cron goes through `croner` with the same parser settings as `catalog::parse::cron`;
-//! chrono appears only at that boundary (local wall-clock times, see [`cron_dates`]).
+//! Cron rules go through [`crate::model::CronExpr`], parsed once at load (see [`cron_dates`]).
 
-use chrono::{Datelike, TimeZone as _};
 use jiff::civil::{Date, Weekday};
 
 use super::expand::{Base, clamped, year_window};
@@ -228,47 +227,22 @@ fn single_day<'a>(cal: &WorkCalendar, b: &Base<'a>, d: Date, note: String) -> Dr
 }
 
 /// The local dates on which a cron expression fires in the years `years` (one per date).
-///
-/// croner works on chrono date-times. We hand it local wall-clock times dressed as UTC and read
-/// the answer back the same way: that is exactly "in the plan's time zone" for zones without
-/// daylight saving, such as Asia/Shanghai (a DST zone would see the gap hour as existing).
-pub(crate) fn cron_dates(expr: &str, years: (i16, i16)) -> Vec<Date> {
-    let parsed = croner::parser::CronParser::builder()
-        .seconds(croner::parser::Seconds::Required)
-        .dom_and_dow(true)
-        .build()
-        .parse(expr);
-    let Ok(cron) = parsed else { return Vec::new() };
-    let Some(mut cur) = chrono::Utc
-        .with_ymd_and_hms(i32::from(years.0), 1, 1, 0, 0, 0)
-        .single()
-    else {
+pub(crate) fn cron_dates(expr: &crate::model::CronExpr, years: (i16, i16)) -> Vec<Date> {
+    let (Ok(first), Ok(end)) = (Date::new(years.0, 1, 1), Date::new(years.1, 12, 31)) else {
         return Vec::new();
     };
+    let mut cur = first.to_datetime(jiff::civil::Time::midnight());
     let mut out = Vec::new();
-    while let Ok(next) = cron.find_next_occurrence(&cur, true) {
-        if next.year() > i32::from(years.1) {
+    while let Some(next) = expr.next_at_or_after(cur) {
+        if next.date() > end {
             break;
         }
-        let Some(d) = to_date(next.date_naive()) else {
-            break;
-        };
-        out.push(d);
+        out.push(next.date());
         // Jump to the next day: one occurrence per date, and at most one search per day.
-        let Some(day) = next
-            .date_naive()
-            .succ_opt()
-            .and_then(|n| n.and_hms_opt(0, 0, 0))
-        else {
+        let Ok(day) = next.date().tomorrow() else {
             break;
         };
-        cur = chrono::Utc.from_utc_datetime(&day);
+        cur = day.to_datetime(jiff::civil::Time::midnight());
     }
     out
-}
-
-fn to_date(d: chrono::NaiveDate) -> Option<Date> {
-    let m = i8::try_from(d.month()).ok()?;
-    let day = i8::try_from(d.day()).ok()?;
-    Date::new(i16::try_from(d.year()).ok()?, m, day).ok()
 }

@@ -46,15 +46,12 @@ fn step_start(today: Date) -> Date {
     today.saturating_sub(jiff::Span::new().days(back))
 }
 
-/// A hash of everything a plan sync depends on (the window, not the day: occurrence colours are
-/// recomputed by whoever shows them). Debug output is deterministic here: the catalog
-/// and calendar hold only vectors and B-tree maps.
+/// A hash of everything a plan sync depends on: the loaded config's fingerprint and the window
+/// (not the day: occurrence colours are recomputed by whoever shows them).
 pub fn inputs_hash(l: &Loaded, today: Date) -> String {
     let (from, to) = window(l, today);
     let mut h = Sha256::new();
-    h.update(format!("v3|{from}|{to}|").as_bytes());
-    h.update(format!("{:?}", l.catalog).as_bytes());
-    h.update(format!("{:?}", l.calendar).as_bytes());
+    h.update(format!("v3|{from}|{to}|{}", l.fingerprint).as_bytes());
     hex12(&h.finalize())
 }
 

@@ -71,6 +71,17 @@ impl SqliteStore {
         Self::open_at_version(path.as_ref(), SCHEMA_VERSION)
     }
 
+    /// Opens a scratch database for a throw-away run (`dutybell simulate`): like [`Self::open`]
+    /// but without fsync (`synchronous=OFF`), because nothing in it must survive a power loss.
+    ///
+    /// # Errors
+    /// As [`Self::open`].
+    pub fn open_scratch(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
+        let store = Self::open(path)?;
+        store.conn.pragma_update(None, "synchronous", "OFF")?;
+        Ok(store)
+    }
+
     /// Opens a private in-memory database (unit tests, dry runs).
     ///
     /// # Errors
