@@ -65,7 +65,7 @@ now_ns() { date +%s%N; }
 cell() { python3 -c '
 import statistics, sys
 v = [float(x) for x in open(sys.argv[1]) if x.strip()]
-f = lambda x: f"{x:.4g}"
+f = lambda x: f"{x:,.0f}" if x >= 1000 else f"{x:.4g}"
 print(f"{f(statistics.median(v))} ({f(min(v))}–{f(max(v))}) n={len(v)}")' "$1"; }
 ratio() { python3 -c '
 import statistics, sys
@@ -81,7 +81,7 @@ import json, sys
 for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m.get("executable"):
-        print(f"{m[\"target\"][\"name\"]}={m[\"executable\"]}")')"
+        print(m["target"]["name"] + "=" + m["executable"])')"
 : "${peer_plan:?peer_plan bench not built}" "${peer_smtp:?peer_smtp bench not built}"
 
 row_a() {
@@ -100,13 +100,14 @@ row_b() {
   have remind remind || { skip b "print a year, $N duties" "remind is not installed (apt-get install remind)"; return; }
   [ -f "$work/r.rem" ] || python3 "$here/gen_remind.py" "$N" "$work/r.rem"
   python3 "$here/gen_plan.py" "$repo" "$N" "$work/cfg" >/dev/null
-  timeout 300 "$bin" --config "$work/cfg/dutybell.yaml" check >/dev/null
+  timeout 300 "$bin" --config "$work/cfg/dutybell.yaml" check >/dev/null 2>"$work/check.err" \
+    || { cat "$work/check.err" >&2; return 1; }
   : >"$work/b.peer"; : >"$work/b.us"
   for _ in $(seq 1 "$ROUNDS"); do
     t0=$(now_ns); timeout 300 remind -s12 "$work/r.rem" 1 Jan 2026 >/dev/null 2>&1; t1=$(now_ns)
     echo "scale=4; ($t1 - $t0) / 1000000000" | bc >>"$work/b.peer"
     t0=$(now_ns)
-    timeout 600 "$bin" --config "$work/cfg/dutybell.yaml" plan --from $FROM --to $TO >"$work/b.out"
+    timeout 600 "$bin" --config "$work/cfg/dutybell.yaml" plan --from $FROM --to $TO >"$work/b.out" 2>"$work/b.err"
     t1=$(now_ns)
     echo "scale=4; ($t1 - $t0) / 1000000000" | bc >>"$work/b.us"
   done
