@@ -7,7 +7,9 @@
 #      config (gen_plan.py) vs `remind -s12`, both whole processes, output to /dev/null
 #   c  SMTP messages/s to Postfix's smtp-sink: dutybell's email channel (benches/peer_smtp.rs,
 #      pool of S connections) vs smtp-source -d (S reused sessions), S = 1 and 16
-#   d  webhook notifications/s vs Alertmanager: not implemented yet (prints why)
+#   d  webhook notifications/s to a counting sink (benches/peer_webhook.rs): dutybell's generic
+#      webhook channel, 16 in flight, vs a fresh Alertmanager fed W alerts (am_load.py, 100 per
+#      POST) and routed one notification per alert
 # Peer and dutybell run alternately, ROUNDS rounds (default 5); each cell is median (min-max).
 # Ratio = dutybell / peer: for times (s) above 1 means dutybell is slower, for rates (msg/s)
 # above 1 means dutybell is faster. Missing peers are installed from Debian (apt-get, as root)
@@ -29,23 +31,32 @@ for a in "$@"; do
 done
 [ ${#rows[@]} -eq 0 ] && rows=(a b c d)
 if [ $smoke = 1 ]; then
-  ROUNDS=${ROUNDS:-1}; N=${N:-200}; M=${M:-200}
+  ROUNDS=${ROUNDS:-1}; N=${N:-200}; M=${M:-200}; W=${W:-200}
 else
-  ROUNDS=${ROUNDS:-5}; N=${N:-10000}; M=${M:-5000}
+  ROUNDS=${ROUNDS:-5}; N=${N:-10000}; M=${M:-5000}; W=${W:-10000}
 fi
 FROM=2026-01-01; TO=2026-12-31
 work=$(mktemp -d /tmp/dutybell-peers.XXXXXX)
-pids=()
+pids=()      # long-lived helpers (sinks), stopped on exit
+am_pid=""    # the current round's Alertmanager, if running
 cleanup() {
   local p
-  for p in "${pids[@]}"; do
-    kill "$p" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
-    kill -9 "$p" 2>/dev/null || true
-  done
+  for p in "${pids[@]}" $am_pid; do stop "$p"; done
   rm -rf "$work"
 }
 trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {
+  for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
+  echo "port $1 never opened" >&2; return 1
+}
+# stop PID: end one process this script started (SIGTERM, then SIGKILL after 2.5 s).
+stop() {
+  kill "$1" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done
+  kill -9 "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
 results=()   # "row|measure|peer|peer cell|dutybell cell|ratio"
 
 # have CMD PKG: true when CMD exists, installing Debian package PKG first if allowed.
@@ -59,9 +70,9 @@ have() {
 }
 skip() { results+=("$1|$2|-|skipped: $3|-|-"); echo "row $1 skipped: $3" >&2; }
 
-# now_ns: monotonic-enough wall stamp for a whole child process (ns).
+# now_ns: a ns time stamp around a whole child process (wall time of that process).
 now_ns() { date +%s%N; }
-# stats FILE: "median (min–max)" of the numbers in FILE, one per line; prints the median on fd 3.
+# cell FILE: "median (min–max) n=" of the numbers in FILE, one per line. ratio PEER US: us/peer medians.
 cell() { python3 -c '
 import statistics, sys
 v = [float(x) for x in open(sys.argv[1]) if x.strip()]
@@ -76,13 +87,13 @@ print(f"{med(sys.argv[2]) / med(sys.argv[1]):.3g}")' "$1" "$2"; }
 timeout 1200 cargo build --release --quiet --manifest-path "$repo/Cargo.toml"
 bin="$CARGO_TARGET_DIR/release/dutybell"
 eval "$(timeout 1200 cargo bench --no-run --quiet --manifest-path "$repo/Cargo.toml" \
-  --bench peer_plan --bench peer_smtp --message-format=json 2>/dev/null | python3 -c '
+  --bench peer_plan --bench peer_smtp --bench peer_webhook --message-format=json 2>/dev/null | python3 -c '
 import json, sys
 for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m.get("executable"):
         print(m["target"]["name"] + "=" + m["executable"])')"
-: "${peer_plan:?peer_plan bench not built}" "${peer_smtp:?peer_smtp bench not built}"
+: "${peer_plan:?not built}" "${peer_smtp:?not built}" "${peer_webhook:?not built}"
 
 row_a() {
   have remind remind || { skip a "plan a year, $N duties" "remind is not installed (apt-get install remind)"; return; }
@@ -117,10 +128,10 @@ row_b() {
 
 row_c() {
   have smtp-sink postfix && have smtp-source postfix || { skip c "SMTP msg/s" "smtp-sink/smtp-source (Debian postfix) are not installed"; return; }
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  port=$(free_port)
   user=(); [ "$(id -u)" = 0 ] && user=(-u nobody)
   smtp-sink "${user[@]}" "127.0.0.1:$port" 1024 2>"$work/sink.log" & pids+=($!)
-  for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+  wait_port "$port"
   for s in 1 16; do
     : >"$work/c$s.peer"; : >"$work/c$s.us"
     for _ in $(seq 1 "$ROUNDS"); do
@@ -135,11 +146,36 @@ row_c() {
 }
 
 row_d() {
-  skip d "webhook notifications/s" "not implemented yet: needs a local HTTP sink and an Alertmanager load generator (see docs/BENCHMARKS.md)"
+  have prometheus-alertmanager prometheus-alertmanager || { skip d "webhook notif/s" "prometheus-alertmanager (Debian) is not installed"; return; }
+  sport=$(free_port); aport=$(free_port)
+  "$peer_webhook" sink "$sport" & pids+=($!)
+  wait_port "$sport"
+  # One notification per alert (group_by '...'), flushed at once: the peers' burst set-up.
+  cat >"$work/am.yml" <<YAML
+route: { receiver: sink, group_by: ['...'], group_wait: 0s, group_interval: 1s, repeat_interval: 24h }
+receivers:
+  - name: sink
+    webhook_configs: [{ url: "http://127.0.0.1:$sport/am", send_resolved: false }]
+YAML
+  : >"$work/d.peer"; : >"$work/d.us"
+  for r in $(seq 1 "$ROUNDS"); do
+    rm -rf "$work/am-data"; mkdir -p "$work/am-data"
+    # Fresh Alertmanager per round; gossip off so nothing listens beyond 127.0.0.1.
+    prometheus-alertmanager --config.file="$work/am.yml" --storage.path="$work/am-data" \
+      --web.listen-address="127.0.0.1:$aport" --cluster.listen-address= --log.level=warn \
+      >"$work/am.log" 2>&1 & am_pid=$!
+    wait_port "$aport"; sleep 1
+    timeout 150 python3 "$here/am_load.py" "$aport" "$sport" "$W" "$r" \
+      | sed -n 's/.*notif_per_s=\([0-9.]*\).*/\1/p' >>"$work/d.peer"
+    stop "$am_pid"; am_pid=""   # cleared so the EXIT trap never signals a reused PID
+    timeout 120 "$peer_webhook" send "http://127.0.0.1:$sport/hook" "$W" 16 \
+      | sed -n 's/.*msg_per_s=\([0-9.]*\).*/\1/p' >>"$work/d.us"
+  done
+  results+=("d|webhook to a local sink, $W notifications (notif/s)|alertmanager burst|$(cell "$work/d.peer")|$(cell "$work/d.us")|$(ratio "$work/d.peer" "$work/d.us")")
 }
 
 for r in "${rows[@]}"; do "row_$r"; done
 echo
-echo "rounds=$ROUNDS N=$N M=$M  ratio = dutybell / peer (times: >1 slower; rates: >1 faster)"
+echo "rounds=$ROUNDS N=$N M=$M W=$W  ratio = dutybell / peer (times: >1 slower; rates: >1 faster)"
 printf '%s\n' "row|measure|peer|peer median (min–max)|dutybell median (min–max)|ratio" "${results[@]}" \
   | column -t -s '|'
