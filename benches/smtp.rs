@@ -4,9 +4,9 @@
 //! Touches: a python3 child process, a temp directory, loopback TCP. Needs python3 + aiosmtpd.
 //! The server writes every message to disk, so the numbers include its fsync-free file writes.
 //! Run: `cargo bench --bench smtp -- --warm-up-time 1 --measurement-time 5` (release; or
-//! `--profile dev` on a machine where release builds are unwelcome). Figures and what dominates
-//! them (~40 ms per sequential message is the delayed-ACK stall of lettre 0.11.23 without
-//! TCP_NODELAY, lettre PR #1159): docs/BENCHMARKS.md.
+//! `--profile dev` on a machine where release builds are unwelcome). Figures: docs/BENCHMARKS.md
+//! (section 6 has the old ~40 ms per message, the Nagle/delayed-ACK stall now fixed by the
+//! channel's own `TCP_NODELAY` connections; the side-by-side section has the figures after it).
 
 use std::hint::black_box;
 use std::sync::Arc;

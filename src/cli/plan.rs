@@ -3,6 +3,9 @@
 //!
 //! May touch: stdout only. The plan itself comes from `schedule::plan` (pure).
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use clap::Args;
 use jiff::civil::Date;
 
@@ -165,6 +168,10 @@ struct Line<'a> {
 
 /// Reminders of one instant, grouped per occurrence, stage and channel, then merged across
 /// occurrences whose line would otherwise repeat word for word.
+///
+/// Both steps look groups up in a map (keeping first-seen order in the vectors), so an instant
+/// shared by many reminders costs linear time: with 10,000 tasks a year's listing has instants
+/// with tens of thousands of reminders, and the linear scans made it quadratic (~100 s).
 fn groups(rs: &[Reminder]) -> Vec<Line<'_>> {
     let mut out: Vec<Line<'_>> = Vec::new();
     let mut i = 0;
@@ -172,29 +179,32 @@ fn groups(rs: &[Reminder]) -> Vec<Line<'_>> {
         let at = rs[i].at;
         let j = i + rs[i..].iter().take_while(|x| x.at == at).count();
         let mut stage_groups: Vec<Vec<&Reminder>> = Vec::new();
+        let mut by_key: HashMap<(&str, &str, &str), usize> = HashMap::new();
         for x in &rs[i..j] {
-            let same = |g: &&mut Vec<&Reminder>| {
-                g[0].occurrence_key == x.occurrence_key
-                    && g[0].stage == x.stage
-                    && g[0].channel == x.channel
-            };
-            match stage_groups.iter_mut().find(same) {
-                Some(g) => g.push(x),
-                None => stage_groups.push(vec![x]),
+            let key = (
+                x.occurrence_key.as_str(),
+                x.stage.as_str(),
+                x.channel.as_str(),
+            );
+            match by_key.entry(key) {
+                Entry::Occupied(e) => stage_groups[*e.get()].push(x),
+                Entry::Vacant(e) => {
+                    e.insert(stage_groups.len());
+                    stage_groups.push(vec![x]);
+                }
             }
         }
-        let first = out.len();
+        let mut by_sig: HashMap<Signature<'_>, usize> = HashMap::new();
         for g in stage_groups {
-            let sig = signature(&g);
-            match out[first..]
-                .iter_mut()
-                .find(|l| signature(&l.reminders) == sig)
-            {
-                Some(l) => l.occurrences.push(&g[0].occurrence_key),
-                None => out.push(Line {
-                    occurrences: vec![&g[0].occurrence_key],
-                    reminders: g,
-                }),
+            match by_sig.entry(signature(&g)) {
+                Entry::Occupied(e) => out[*e.get()].occurrences.push(&g[0].occurrence_key),
+                Entry::Vacant(e) => {
+                    e.insert(out.len());
+                    out.push(Line {
+                        occurrences: vec![&g[0].occurrence_key],
+                        reminders: g,
+                    });
+                }
             }
         }
         i = j;
@@ -202,14 +212,17 @@ fn groups(rs: &[Reminder]) -> Vec<Line<'_>> {
     out
 }
 
+/// Stage, channel, reason and the (recipient, supporting) list of a group, borrowed.
+type Signature<'a> = (&'a str, &'a str, &'a str, Vec<(&'a str, bool)>);
+
 /// What must be equal for two occurrences to share a line (the reason's due date included).
-fn signature(g: &[&Reminder]) -> (String, String, String, Vec<(String, bool)>) {
+fn signature<'a>(g: &[&'a Reminder]) -> Signature<'a> {
     let r = g[0];
     let who = g
         .iter()
-        .map(|x| (x.recipient.clone(), x.supporting))
+        .map(|x| (x.recipient.as_str(), x.supporting))
         .collect();
-    (r.stage.clone(), r.channel.clone(), r.why.clone(), who)
+    (&r.stage, &r.channel, &r.why, who)
 }
 
 fn reminder_line(c: &Catalog, l: &Line<'_>) -> String {

@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::email::{EmailChannel, SmtpConfig, SmtpTls};
+use super::email::{DEFAULT_POOL_SIZE, EmailChannel, SmtpConfig, SmtpTls};
 use super::file::FileChannel;
 use super::secret::SecretSource;
 use super::webhook::{self, Secret, WebhookChannel, WebhookTarget};
@@ -101,7 +101,11 @@ pub fn build_channel(
         ChannelKind::File { dir } => Ok(Arc::new(FileChannel::new(id.clone(), dir.clone()))),
         ChannelKind::Smtp { .. } => {
             let cfg = smtp_config(spec, secrets)?;
-            let ch = EmailChannel::new(cfg).map_err(|e| vec![format!("channel {id}: {e}")])?;
+            // The channel's `concurrency:` sizes the connection pool as well as the sends in
+            // flight: one connection per concurrent transaction, none waiting for another.
+            let pool = spec.concurrency.unwrap_or(DEFAULT_POOL_SIZE);
+            let ch = EmailChannel::with_pool_size(cfg, pool)
+                .map_err(|e| vec![format!("channel {id}: {e}")])?;
             Ok(Arc::new(ch))
         }
         ChannelKind::Webhook { .. } => {

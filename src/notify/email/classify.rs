@@ -97,6 +97,17 @@ pub(crate) fn classify(err: &SmtpError, ctx: ErrorContext<'_>, recipients: &[&st
     classify_parts(failure_of(err), &err.to_string(), ctx, recipients)
 }
 
+/// Classifies a failure of our own TCP connect (before lettre takes over): always transient,
+/// a timeout when the OS says so.
+pub(crate) fn classify_io(err: &std::io::Error, ctx: ErrorContext<'_>) -> SendError {
+    let failure = if err.kind() == std::io::ErrorKind::TimedOut {
+        Failure::Timeout
+    } else {
+        Failure::Connection
+    };
+    classify_parts(failure, &format!("connection error: {err}"), ctx, &[])
+}
+
 /// The mapping itself: `detail` is lettre's text for the error.
 pub(crate) fn classify_parts(
     failure: Failure,

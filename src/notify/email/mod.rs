@@ -1,34 +1,44 @@
-//! The email channel: one pooled lettre SMTP transport per relay (tokio + rustls).
+//! The email channel: a small pool of SMTP connections per relay (lettre's protocol code over
+//! our own tokio stream with `TCP_NODELAY`, rustls for TLS).
 //!
 //! May touch: the network (the relay) and, once at construction, the extra root CA file named in
 //! the config. Must not touch: SQL, the clock (the `Date` header comes from
-//! [`Notification::attempt_at`]), retry decisions (failures are only classified, in the private
-//! `classify` module). Message building is pure and lives in [`message`].
+//! [`Notification::attempt_at`]; idle connections are aged with tokio's monotonic clock),
+//! retry decisions (failures are only classified, in the private `classify` module). Message
+//! building is pure and lives in [`message`].
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::transport::smtp::{AsyncSmtpTransportBuilder, PoolConfig};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::response::Response;
+use tokio::time::Instant;
 
 use super::{Channel, Mailbox, Notification, Receipt, SendError, SendFuture};
 
 mod classify;
 pub mod config;
 pub mod message;
+mod stream;
 
 pub use config::{SmtpConfig, SmtpTls, is_loopback_host};
 pub use message::{build_message, message_id, render_rfc5322, thread_root_id};
 
-/// Connections kept open to one relay, and sends in flight on this channel. lettre's pool only
-/// caps *idle* connections, so the channel enforces the in-flight limit itself (a semaphore):
-/// a burst never runs more than this many SMTP transactions against the relay at once.
-/// Throughput note: lettre 0.11.23 sends the final `.` in its own write without `TCP_NODELAY`,
-/// so each message waits for the peer's delayed ACK (~40 ms on Linux): about 20 messages/s per
-/// connection, ~70/s with 4 (benches/smtp.rs). Ample for a bureau's reminders; fixed upstream by
-/// lettre PR #1159 (merged, not yet released).
-const POOL_SIZE: u32 = 4;
+/// Default number of connections to one relay, and of sends in flight on the channel, when the
+/// channel's `concurrency:` is not set. The channel enforces the in-flight limit itself (a
+/// semaphore), so a burst never runs more than this many SMTP transactions against the relay.
+pub const DEFAULT_POOL_SIZE: usize = 4;
+
+/// An idle connection younger than this is reused straight away (a burst pays no extra round
+/// trip); an older one is first probed with `NOOP`, as the relay may have closed it meanwhile.
+const PROBE_AFTER: Duration = Duration::from_secs(2);
+
+/// Idle connections older than this are closed (`QUIT`) instead of reused: relays drop idle
+/// sessions after a few minutes anyway, and the daemon may sleep for a day between bursts.
+const IDLE_MAX: Duration = Duration::from_secs(60);
 
 /// Why an [`EmailChannel`] could not be built. Texts never contain the password.
 #[derive(Debug, thiserror::Error)]
@@ -56,21 +66,30 @@ pub enum EmailConfigError {
         /// What went wrong.
         reason: String,
     },
-    /// The pooled transport spawns a tokio task, so it must be built inside a runtime.
+    /// Sends run on tokio, so the channel must be built inside a runtime (checked up front).
     #[error("smtp channel {0:?}: must be built inside a tokio runtime")]
     NoRuntime(String),
 }
 
-type Transport = AsyncSmtpTransport<Tokio1Executor>;
+/// A connection waiting in the pool, with the instant it was put back.
+struct Idle {
+    conn: AsyncSmtpConnection,
+    since: Instant,
+}
 
 /// Sends notifications as email through one SMTP relay.
 pub struct EmailChannel {
     cfg: SmtpConfig,
     relay: String,
-    /// Kept to build a fresh pool after a send times out (see `send_one`).
-    builder: AsyncSmtpTransportBuilder,
-    /// The live pooled transport; `None` only while dropping.
-    transport: Mutex<Option<Arc<Transport>>>,
+    /// `Some` for STARTTLS and implicit TLS.
+    tls: Option<TlsParameters>,
+    credentials: Option<Credentials>,
+    hello: ClientId,
+    pool_size: usize,
+    /// Connections not in use, most recently used last. A send owns its connection until it
+    /// finishes, so a send cancelled by the deadline drops its connection instead of
+    /// returning it half-way through a command.
+    idle: Mutex<Vec<Idle>>,
     in_flight: tokio::sync::Semaphore,
     runtime: tokio::runtime::Handle,
 }
@@ -79,12 +98,44 @@ impl std::fmt::Debug for EmailChannel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EmailChannel")
             .field("cfg", &self.cfg)
+            .field("pool_size", &self.pool_size)
             .finish_non_exhaustive()
     }
 }
 
+/// What can go wrong in one transaction: lettre's protocol errors, or our own connect.
+enum Failed {
+    Smtp(lettre::transport::smtp::Error),
+    Connect(std::io::Error),
+}
+
+impl From<lettre::transport::smtp::Error> for Failed {
+    fn from(e: lettre::transport::smtp::Error) -> Self {
+        Failed::Smtp(e)
+    }
+}
+
+impl From<stream::ConnectError> for Failed {
+    fn from(e: stream::ConnectError) -> Self {
+        match e {
+            stream::ConnectError::Io(e) => Failed::Connect(e),
+            stream::ConnectError::Smtp(e) => Failed::Smtp(e),
+        }
+    }
+}
+
 impl EmailChannel {
-    /// Validates `cfg`, reads the extra root CA (if any) and builds the pooled transport.
+    /// As [`EmailChannel::with_pool_size`] with [`DEFAULT_POOL_SIZE`].
+    ///
+    /// # Errors
+    ///
+    /// As [`EmailChannel::with_pool_size`].
+    pub fn new(cfg: SmtpConfig) -> Result<EmailChannel, EmailConfigError> {
+        EmailChannel::with_pool_size(cfg, DEFAULT_POOL_SIZE)
+    }
+
+    /// Validates `cfg`, reads the extra root CA (if any) and prepares a pool of up to
+    /// `pool_size` connections (at least 1), which is also the number of sends in flight.
     ///
     /// No connection is made here; the first send connects.
     ///
@@ -92,31 +143,34 @@ impl EmailChannel {
     ///
     /// [`EmailConfigError`] for invalid settings, an unreadable CA file, bad TLS parameters, or
     /// when called outside a tokio runtime.
-    pub fn new(cfg: SmtpConfig) -> Result<EmailChannel, EmailConfigError> {
+    pub fn with_pool_size(
+        cfg: SmtpConfig,
+        pool_size: usize,
+    ) -> Result<EmailChannel, EmailConfigError> {
         cfg.validate().map_err(EmailConfigError::Invalid)?;
+        // Not needed to build anything any more, but sends need tokio, and a channel built
+        // outside a runtime is a caller's mistake worth catching at start-up.
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return Err(EmailConfigError::NoRuntime(cfg.id.clone()));
         };
         let tls = match cfg.tls {
-            SmtpTls::None => Tls::None,
-            SmtpTls::StartTls => Tls::Required(tls_parameters(&cfg)?),
-            SmtpTls::Implicit => Tls::Wrapper(tls_parameters(&cfg)?),
+            SmtpTls::None => None,
+            SmtpTls::StartTls | SmtpTls::Implicit => Some(tls_parameters(&cfg)?),
         };
-        let mut builder =
-            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(cfg.host.as_str())
-                .port(cfg.port)
-                .tls(tls)
-                .timeout(Some(cfg.timeout))
-                .pool_config(PoolConfig::new().max_size(POOL_SIZE));
-        if let (Some(user), Some(pass)) = (&cfg.username, &cfg.password) {
-            builder = builder.credentials(Credentials::new(user.clone(), pass.clone()));
-        }
+        let credentials = match (&cfg.username, &cfg.password) {
+            (Some(user), Some(pass)) => Some(Credentials::new(user.clone(), pass.clone())),
+            _ => None,
+        };
+        let pool_size = pool_size.max(1);
         Ok(EmailChannel {
             relay: format!("{}:{}", cfg.host, cfg.port),
-            transport: Mutex::new(Some(Arc::new(builder.clone().build()))),
-            builder,
+            tls,
+            credentials,
+            hello: ClientId::default(),
+            pool_size,
+            idle: Mutex::new(Vec::with_capacity(pool_size)),
+            in_flight: tokio::sync::Semaphore::new(pool_size),
             runtime,
-            in_flight: tokio::sync::Semaphore::new(POOL_SIZE as usize),
             cfg,
         })
     }
@@ -137,6 +191,8 @@ impl EmailChannel {
 
     async fn send_one(&self, n: &Notification) -> Result<Receipt, SendError> {
         let msg = build_message(n, &self.cfg.from, message::host_of(&self.cfg.from))?;
+        let envelope = msg.envelope().clone();
+        let body = msg.formatted();
         let ctx = classify::ErrorContext {
             relay: &self.relay,
             tls: self.cfg.tls,
@@ -146,13 +202,12 @@ impl EmailChannel {
         let _permit = self.in_flight.acquire().await.map_err(|_| {
             SendError::transient(format!("smtp channel {:?} is shutting down", self.cfg.id))
         })?;
-        let Some(transport) = self.slot().clone() else {
-            return Err(SendError::transient("smtp channel is being dropped"));
-        };
-        // lettre's tokio transport bounds only the TCP connect; a relay that stops answering
-        // would hang this send (and a worker) forever, so the whole send has a deadline.
-        let Ok(sent) = tokio::time::timeout(self.cfg.timeout, transport.send(msg)).await else {
-            self.replace_after_timeout(&transport);
+        // A relay that stops answering would hang this send (and a worker) forever, so the whole
+        // send has a deadline. On expiry the future, and with it the connection, is dropped: a
+        // connection left mid-command never goes back to the pool.
+        let Ok(sent) =
+            tokio::time::timeout(self.cfg.timeout, self.transact(&envelope, &body)).await
+        else {
             return Err(SendError::transient(format!(
                 "no answer from SMTP relay {} within {:?}; delivery unknown (a retry reuses the \
                  Message-ID)",
@@ -167,7 +222,7 @@ impl EmailChannel {
                     detail: classify::redact(detail.trim_end(), ctx.secret),
                 })
             }
-            Err(e) => {
+            Err(Failed::Smtp(e)) => {
                 let rcpts: Vec<&str> = n
                     .recipients
                     .to
@@ -177,39 +232,91 @@ impl EmailChannel {
                     .collect();
                 Err(classify::classify(&e, ctx, &rcpts))
             }
+            Err(Failed::Connect(e)) => Err(classify::classify_io(&e, ctx)),
         }
     }
-}
 
-impl EmailChannel {
-    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Arc<Transport>>> {
-        self.transport
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+    /// One SMTP transaction on a pooled or new connection.
+    async fn transact(&self, envelope: &Envelope, body: &[u8]) -> Result<Response, Failed> {
+        let mut conn = match self.checkout().await {
+            Some(c) => c,
+            None => self.connect().await?,
+        };
+        let resp = conn.send(envelope, body).await;
+        // lettre marks a connection broken (and sends QUIT) on every protocol error; a healthy
+        // one goes back, also after a refused message (e.g. an early client-side check).
+        if !conn.has_broken() {
+            self.checkin(conn);
+        }
+        Ok(resp?)
     }
 
-    /// A send cancelled by the deadline leaves its connection mid-command, yet lettre would
-    /// recycle it into the pool (it only discards connections that saw an error) and the next
-    /// send could read a stale reply. So the whole pool is swapped for a fresh one; the old one
-    /// closes its connections when the last in-flight send lets go of it.
-    fn replace_after_timeout(&self, used: &Arc<Transport>) {
-        let mut slot = self.slot();
-        if slot.as_ref().is_some_and(|t| Arc::ptr_eq(t, used)) {
-            *slot = Some(Arc::new(self.builder.clone().build()));
+    /// The most recently used idle connection that is still good, if any.
+    async fn checkout(&self) -> Option<AsyncSmtpConnection> {
+        loop {
+            let Idle { mut conn, since } = self.pool().pop()?;
+            let idle_for = since.elapsed();
+            if idle_for > IDLE_MAX {
+                conn.abort().await;
+            } else if idle_for <= PROBE_AFTER || conn.test_connected().await {
+                return Some(conn);
+            } else {
+                conn.abort().await;
+            }
         }
+    }
+
+    fn checkin(&self, conn: AsyncSmtpConnection) {
+        let mut idle = self.pool();
+        if idle.len() < self.pool_size {
+            idle.push(Idle {
+                conn,
+                since: Instant::now(),
+            });
+        }
+    }
+
+    fn pool(&self) -> std::sync::MutexGuard<'_, Vec<Idle>> {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A new session: TCP with `TCP_NODELAY`, TLS (from the first byte, or the REQUIRED
+    /// `STARTTLS` after `EHLO`), and only then `AUTH`: credentials never travel in clear text
+    /// unless the config allowed plain SMTP to a loopback relay.
+    async fn connect(&self) -> Result<AsyncSmtpConnection, Failed> {
+        let implicit = match self.cfg.tls {
+            SmtpTls::Implicit => self.tls.as_ref(),
+            SmtpTls::StartTls | SmtpTls::None => None,
+        };
+        let stream = stream::connect(&self.cfg.host, self.cfg.port, implicit).await?;
+        let mut conn = AsyncSmtpConnection::connect_with_transport(stream, &self.hello).await?;
+        if self.cfg.tls == SmtpTls::StartTls {
+            let params = self.tls.clone().ok_or_else(|| {
+                Failed::Connect(std::io::Error::other("STARTTLS without TLS parameters"))
+            })?;
+            // Refuses (client error "STARTTLS is not supported") when the relay does not offer
+            // it: never a fallback to plain text. On failure the connection is only dropped: after
+            // a failed handshake lettre has no stream left to send QUIT on (it would panic).
+            conn.starttls(params, &self.hello).await?;
+        }
+        if let Some(credentials) = &self.credentials {
+            conn.auth(DEFAULT_MECHANISMS, credentials).await?;
+        }
+        Ok(conn)
     }
 }
 
 impl Drop for EmailChannel {
     fn drop(&mut self) {
-        // lettre's pool spawns its clean-up when dropped, which panics outside a runtime (e.g. a
-        // CLI dropping the channel after `block_on` returned): drop it in the runtime it was built in.
+        // Idle connections hold tokio sockets; drop them inside the runtime they were made in so
+        // a CLI dropping the channel after `block_on` returned never trips over a missing
+        // reactor. They close without QUIT (no await in `drop`); relays accept that.
         let _guard = self.runtime.enter();
-        let transport = match self.transport.get_mut() {
-            Ok(t) => t.take(),
-            Err(poisoned) => poisoned.into_inner().take(),
+        let idle = match self.idle.get_mut() {
+            Ok(v) => std::mem::take(v),
+            Err(poisoned) => std::mem::take(poisoned.into_inner()),
         };
-        drop(transport);
+        drop(idle);
     }
 }
 
@@ -238,7 +345,7 @@ impl Channel for EmailChannel {
     }
 
     fn concurrency(&self) -> usize {
-        POOL_SIZE as usize
+        self.pool_size
     }
 
     fn send<'a>(&'a self, n: &'a Notification) -> SendFuture<'a> {

@@ -142,3 +142,38 @@ async fn a_silent_server_times_out_as_transient() {
     let _ = release.send(());
     hold.await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pool_reuses_connections_and_its_size_caps_the_burst() {
+    let server = plain_server();
+    let cfg = config("127.0.0.1", server.port, SmtpTls::None);
+    let ch = std::sync::Arc::new(EmailChannel::with_pool_size(cfg, 2).unwrap());
+    assert_eq!(ch.concurrency(), 2);
+    for i in 0..3 {
+        ch.send(&note(&format!("seq-{i}"), &["food@example.org"]))
+            .await
+            .expect("sequential send");
+    }
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let ch = std::sync::Arc::clone(&ch);
+        set.spawn(async move {
+            ch.send(&note(&format!("pool-{i}"), &["food@example.org"]))
+                .await
+        });
+    }
+    while let Some(r) = set.join_next().await {
+        r.unwrap().expect("burst send");
+    }
+    let events = server.events_of("message");
+    assert_eq!(events.len(), 11);
+    // Back-to-back sends share one session (same client port); the burst opens at most one more.
+    let peers: std::collections::BTreeSet<String> =
+        events.iter().map(|e| e["peer"].to_string()).collect();
+    assert_eq!(events[0]["peer"], events[2]["peer"], "{events:?}");
+    assert!(peers.len() <= 2, "{peers:?}");
+    assert!(
+        events.iter().all(|e| e["in_flight"].as_u64().unwrap() <= 2),
+        "{events:?}"
+    );
+}

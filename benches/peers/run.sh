@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# run.sh [a] [b] [c] [d] [--smoke]: dutybell side by side with its peers, on 127.0.0.1 only.
+#   a  plan a year of 10,000 recurring duties: schedule::plan on the bundled 41 tasks cloned to
+#      10,000 (benches/peer_plan.rs, in-process time) vs `remind -s12` on 10,000 REMs
+#      (gen_remind.py, whole process, output to /dev/null)
+#   b  the same year printed in full: `dutybell plan --from --to` on a generated 10,000-task
+#      config (gen_plan.py) vs `remind -s12`, both whole processes, output to /dev/null
+#   c  SMTP messages/s to Postfix's smtp-sink: dutybell's email channel (benches/peer_smtp.rs,
+#      pool of S connections) vs smtp-source -d (S reused sessions), S = 1 and 16
+#   d  webhook notifications/s to a counting sink (benches/peer_webhook.rs): dutybell's generic
+#      webhook channel, 16 in flight, vs a fresh Alertmanager fed W alerts (am_load.py, 100 per
+#      POST) and routed one notification per alert
+# Peer and dutybell run alternately, ROUNDS rounds (default 5); each cell is median (min-max).
+# Ratio = dutybell / peer: for times (s) above 1 means dutybell is slower, for rates (msg/s)
+# above 1 means dutybell is faster. Missing peers are installed from Debian (apt-get, as root)
+# unless --smoke, which runs 1 round on tiny sizes (all rows < 30 s with the release build
+# already there) and skips a row whose peer is missing, saying why. Every command runs under
+# `timeout`; what this script starts is stopped by PID on exit. Exit status 0 unless a
+# measurement itself fails.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+here="$repo/benches/peers"
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$repo/target}
+smoke=0; rows=()
+for a in "$@"; do
+  case $a in
+    --smoke) smoke=1 ;;
+    a|b|c|d) rows+=("$a") ;;
+    *) echo "usage: $0 [a] [b] [c] [d] [--smoke]" >&2; exit 2 ;;
+  esac
+done
+[ ${#rows[@]} -eq 0 ] && rows=(a b c d)
+if [ $smoke = 1 ]; then
+  ROUNDS=${ROUNDS:-1}; N=${N:-200}; M=${M:-200}; W=${W:-200}
+else
+  ROUNDS=${ROUNDS:-5}; N=${N:-10000}; M=${M:-5000}; W=${W:-10000}
+fi
+FROM=2026-01-01; TO=2026-12-31
+work=$(mktemp -d /tmp/dutybell-peers.XXXXXX)
+pids=()      # long-lived helpers (sinks), stopped on exit
+am_pid=""    # the current round's Alertmanager, if running
+cleanup() {
+  local p
+  for p in "${pids[@]}" $am_pid; do stop "$p"; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {
+  for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
+  echo "port $1 never opened" >&2; return 1
+}
+# stop PID: end one process this script started (SIGTERM, then SIGKILL after 2.5 s).
+stop() {
+  kill "$1" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done
+  kill -9 "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+results=()   # "row|measure|peer|peer cell|dutybell cell|ratio"
+
+# have CMD PKG: true when CMD exists, installing Debian package PKG first if allowed.
+have() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  if [ $smoke = 1 ] || [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then return 1; fi
+  echo "installing $2 (Debian) for $1" >&2
+  [ "$2" = postfix ] && echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq "$2" >/dev/null 2>&1 || true
+  command -v "$1" >/dev/null 2>&1
+}
+skip() { results+=("$1|$2|-|skipped: $3|-|-"); echo "row $1 skipped: $3" >&2; }
+
+# now_ns: a ns time stamp around a whole child process (wall time of that process).
+now_ns() { date +%s%N; }
+# cell FILE: "median (min–max) n=" of the numbers in FILE, one per line. ratio PEER US: us/peer medians.
+cell() { python3 -c '
+import statistics, sys
+v = [float(x) for x in open(sys.argv[1]) if x.strip()]
+f = lambda x: f"{x:,.0f}" if x >= 1000 else f"{x:.4g}"
+print(f"{f(statistics.median(v))} ({f(min(v))}–{f(max(v))}) n={len(v)}")' "$1"; }
+ratio() { python3 -c '
+import statistics, sys
+med = lambda p: statistics.median(float(x) for x in open(p) if x.strip())
+print(f"{med(sys.argv[2]) / med(sys.argv[1]):.3g}")' "$1" "$2"; }
+
+# Release binary and the two bench helpers (no-ops when up to date).
+timeout 1200 cargo build --release --quiet --manifest-path "$repo/Cargo.toml"
+bin="$CARGO_TARGET_DIR/release/dutybell"
+eval "$(timeout 1200 cargo bench --no-run --quiet --manifest-path "$repo/Cargo.toml" \
+  --bench peer_plan --bench peer_smtp --bench peer_webhook --message-format=json 2>/dev/null | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable"):
+        print(m["target"]["name"] + "=" + m["executable"])')"
+: "${peer_plan:?not built}" "${peer_smtp:?not built}" "${peer_webhook:?not built}"
+
+row_a() {
+  have remind remind || { skip a "plan a year, $N duties" "remind is not installed (apt-get install remind)"; return; }
+  python3 "$here/gen_remind.py" "$N" "$work/r.rem"
+  : >"$work/a.peer"; : >"$work/a.us"
+  for _ in $(seq 1 "$ROUNDS"); do
+    t0=$(now_ns); timeout 300 remind -s12 "$work/r.rem" 1 Jan 2026 >/dev/null 2>&1; t1=$(now_ns)
+    echo "scale=4; ($t1 - $t0) / 1000000000" | bc >>"$work/a.peer"
+    timeout 300 "$peer_plan" "$N" $FROM $TO | sed -n 's/^plan_s=\([0-9.]*\).*/\1/p' >>"$work/a.us"
+  done
+  results+=("a|plan a year, $N duties (s)|remind -s12|$(cell "$work/a.peer")|$(cell "$work/a.us")|$(ratio "$work/a.peer" "$work/a.us")")
+}
+
+row_b() {
+  have remind remind || { skip b "print a year, $N duties" "remind is not installed (apt-get install remind)"; return; }
+  [ -f "$work/r.rem" ] || python3 "$here/gen_remind.py" "$N" "$work/r.rem"
+  python3 "$here/gen_plan.py" "$repo" "$N" "$work/cfg" >/dev/null
+  timeout 300 "$bin" --config "$work/cfg/dutybell.yaml" check >/dev/null 2>"$work/check.err" \
+    || { cat "$work/check.err" >&2; return 1; }
+  : >"$work/b.peer"; : >"$work/b.us"
+  for _ in $(seq 1 "$ROUNDS"); do
+    t0=$(now_ns); timeout 300 remind -s12 "$work/r.rem" 1 Jan 2026 >/dev/null 2>&1; t1=$(now_ns)
+    echo "scale=4; ($t1 - $t0) / 1000000000" | bc >>"$work/b.peer"
+    t0=$(now_ns)
+    timeout 600 "$bin" --config "$work/cfg/dutybell.yaml" plan --from $FROM --to $TO >"$work/b.out" 2>"$work/b.err"
+    t1=$(now_ns)
+    echo "scale=4; ($t1 - $t0) / 1000000000" | bc >>"$work/b.us"
+  done
+  echo "row b: dutybell printed $(wc -l <"$work/b.out") lines; remind $(remind -s12 "$work/r.rem" 1 Jan 2026 2>/dev/null | wc -l)" >&2
+  results+=("b|print a year, $N duties (s)|remind -s12|$(cell "$work/b.peer")|$(cell "$work/b.us")|$(ratio "$work/b.peer" "$work/b.us")")
+}
+
+row_c() {
+  have smtp-sink postfix && have smtp-source postfix || { skip c "SMTP msg/s" "smtp-sink/smtp-source (Debian postfix) are not installed"; return; }
+  port=$(free_port)
+  user=(); [ "$(id -u)" = 0 ] && user=(-u nobody)
+  smtp-sink "${user[@]}" "127.0.0.1:$port" 1024 2>"$work/sink.log" & pids+=($!)
+  wait_port "$port"
+  for s in 1 16; do
+    : >"$work/c$s.peer"; : >"$work/c$s.us"
+    for _ in $(seq 1 "$ROUNDS"); do
+      t0=$(now_ns)
+      timeout 120 smtp-source -d -s $s -m "$M" -l 2048 -f bench@example.test -t sink@example.test "127.0.0.1:$port"
+      t1=$(now_ns)
+      echo "scale=1; $M * 1000000000 / ($t1 - $t0)" | bc >>"$work/c$s.peer"
+      timeout 120 "$peer_smtp" "$port" "$M" $s | sed -n 's/.*msg_per_s=\([0-9.]*\).*/\1/p' >>"$work/c$s.us"
+    done
+    results+=("c|SMTP to smtp-sink, $s session(s), $M msgs (msg/s)|smtp-source -d -s $s|$(cell "$work/c$s.peer")|$(cell "$work/c$s.us")|$(ratio "$work/c$s.peer" "$work/c$s.us")")
+  done
+}
+
+row_d() {
+  have prometheus-alertmanager prometheus-alertmanager || { skip d "webhook notif/s" "prometheus-alertmanager (Debian) is not installed"; return; }
+  sport=$(free_port); aport=$(free_port)
+  "$peer_webhook" sink "$sport" & pids+=($!)
+  wait_port "$sport"
+  # One notification per alert (group_by '...'), flushed at once: the peers' burst set-up.
+  cat >"$work/am.yml" <<YAML
+route: { receiver: sink, group_by: ['...'], group_wait: 0s, group_interval: 1s, repeat_interval: 24h }
+receivers:
+  - name: sink
+    webhook_configs: [{ url: "http://127.0.0.1:$sport/am", send_resolved: false }]
+YAML
+  : >"$work/d.peer"; : >"$work/d.us"
+  for r in $(seq 1 "$ROUNDS"); do
+    rm -rf "$work/am-data"; mkdir -p "$work/am-data"
+    # Fresh Alertmanager per round; gossip off so nothing listens beyond 127.0.0.1.
+    prometheus-alertmanager --config.file="$work/am.yml" --storage.path="$work/am-data" \
+      --web.listen-address="127.0.0.1:$aport" --cluster.listen-address= --log.level=warn \
+      >"$work/am.log" 2>&1 & am_pid=$!
+    wait_port "$aport"; sleep 1
+    timeout 150 python3 "$here/am_load.py" "$aport" "$sport" "$W" "$r" \
+      | sed -n 's/.*notif_per_s=\([0-9.]*\).*/\1/p' >>"$work/d.peer"
+    stop "$am_pid"; am_pid=""   # cleared so the EXIT trap never signals a reused PID
+    timeout 120 "$peer_webhook" send "http://127.0.0.1:$sport/hook" "$W" 16 \
+      | sed -n 's/.*msg_per_s=\([0-9.]*\).*/\1/p' >>"$work/d.us"
+  done
+  results+=("d|webhook to a local sink, $W notifications (notif/s)|alertmanager burst|$(cell "$work/d.peer")|$(cell "$work/d.us")|$(ratio "$work/d.peer" "$work/d.us")")
+}
+
+for r in "${rows[@]}"; do "row_$r"; done
+echo
+echo "rounds=$ROUNDS N=$N M=$M W=$W  ratio = dutybell / peer (times: >1 slower; rates: >1 faster)"
+printf '%s\n' "row|measure|peer|peer median (min–max)|dutybell median (min–max)|ratio" "${results[@]}" \
+  | column -t -s '|'
