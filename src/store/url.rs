@@ -40,9 +40,11 @@ pub struct PgUrl {
 pub enum SslMode {
     /// Plain TCP (loopback, Unix sockets, a private network).
     Disable,
-    /// TLS when the server offers it, else plain (libpq's default).
+    /// TLS when the server offers it, else plain. Unlike libpq, an offered certificate is
+    /// always verified.
     Prefer,
-    /// TLS with a verified certificate (rustls; webpki roots plus `sslrootcert`).
+    /// TLS with a verified certificate and host name (rustls; webpki roots plus `sslrootcert`),
+    /// i.e. libpq's `verify-full`: `verify-ca` and `verify-full` mean the same here.
     Require,
 }
 
@@ -129,12 +131,19 @@ fn parse_pg(text: &str) -> Result<PgUrl, StoreError> {
     if dbname.is_empty() {
         return Err(bad("no database name"));
     }
+    // No sslmode: plain on loopback (a local server's self-signed certificate would fail the
+    // verification dutybell always does), verified TLS anywhere else.
+    let local = ["127.0.0.1", "localhost", "[::1]", "::1"].contains(&host.as_str());
     let mut pg = PgUrl {
         user,
         host,
         port: url.port().unwrap_or(5432),
         dbname,
-        sslmode: SslMode::Prefer,
+        sslmode: if local {
+            SslMode::Disable
+        } else {
+            SslMode::Require
+        },
         sslrootcert: None,
     };
     for (k, v) in url.query_pairs() {

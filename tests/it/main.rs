@@ -10,6 +10,7 @@ mod digest;
 mod email;
 mod export;
 mod helpers;
+mod pg;
 mod render;
 mod render_cmd;
 mod schedule;
@@ -18,5 +19,6 @@ mod send_test;
 #[path = "../support/smtp_harness.rs"]
 mod smtp_harness;
 mod store;
+mod store_contract;
 mod systemd;
 mod webhook;

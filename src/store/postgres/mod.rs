@@ -28,6 +28,7 @@ use super::{
     StoreError, SyncReport,
 };
 
+pub mod admin;
 pub mod connect;
 mod meta;
 mod outbox;
