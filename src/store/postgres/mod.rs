@@ -9,9 +9,9 @@
 //! The small executor boundary: [`Store`] is synchronous, the driver is async. Each [`PgStore`]
 //! owns a private current-thread tokio runtime and a two-connection deadpool pool, and
 //! `block_on`s every call. Callers therefore call it from plain threads: the CLI (no runtime) and
-//! the daemon (`spawn_blocking`). Calling it from inside an async task is refused with an error
-//! rather than a panic. Dropping it inside an async context is fine (the runtime is shut down in
-//! the background).
+//! the daemon (`spawn_blocking`, whose threads may block). Calling it from inside an async task
+//! panics (tokio refuses to nest `block_on` there); dropping it inside an async context is fine
+//! (the runtime is shut down in the background).
 //!
 //! Files: [`connect`] (URL → pool, password, TLS), `schema` (migrations under an advisory lock),
 //! `outbox` (claims, leases, outcomes), `sync` (planner sync), `progress` (notes, occurrences,
@@ -75,7 +75,7 @@ impl PgStore {
     /// # Errors
     /// [`StoreError::Connect`] when the server cannot be reached or refuses the login,
     /// [`StoreError::Password`] when a password file cannot be read, [`StoreError::TooNew`],
-    /// [`StoreError::Migration`], or [`StoreError::Database`] when called inside an async task.
+    /// [`StoreError::Migration`] or [`StoreError::Database`].
     pub fn open(url: &PgUrl) -> Result<PgStore, StoreError> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -95,13 +95,6 @@ impl PgStore {
 
     /// Runs one call to completion on the private runtime.
     fn block<T>(&self, f: impl Future<Output = Result<T, StoreError>>) -> Result<T, StoreError> {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(StoreError::Database(
-                "the PostgreSQL store was called from inside an async task; \
-                 call it from spawn_blocking"
-                    .into(),
-            ));
-        }
         match &self.rt {
             Some(rt) => rt.block_on(f),
             None => Err(StoreError::Database("the store is closed".into())),
