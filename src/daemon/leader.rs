@@ -32,9 +32,12 @@ impl Replica {
     }
 }
 
-/// When the next heartbeat is due after a turn at `now`.
-pub(super) fn next_beat(now: Timestamp) -> Timestamp {
-    now.saturating_add(HEARTBEAT_EVERY).unwrap_or(now)
+/// When the next heartbeat is due after a turn at `now`: also the moment expired outbox leases
+/// are looked for (the PostgreSQL adapter cannot put a database-clock expiry on the caller's
+/// clock, so `next_wakeup` leaves them out), hence never later than one lease TTL.
+pub(super) fn next_beat(now: Timestamp, lease_ttl: jiff::SignedDuration) -> Timestamp {
+    let every = HEARTBEAT_EVERY.min(lease_ttl.max(jiff::SignedDuration::from_secs(1)));
+    now.saturating_add(every).unwrap_or(now)
 }
 
 impl Loop {

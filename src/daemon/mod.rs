@@ -42,6 +42,8 @@ pub struct RunOptions {
     /// Re-check the plan at least this often (the window moves with time; edits arrive by
     /// SIGHUP). Cheap when nothing changed: the sync compares input hashes first.
     pub replan_every: SignedDuration,
+    /// How long a claim holds a row ([`cycle::LEASE_TTL`]; shorter only in tests and drills).
+    pub lease_ttl: SignedDuration,
 }
 
 impl RunOptions {
@@ -52,6 +54,7 @@ impl RunOptions {
             max_inflight: 16,
             drain: Duration::from_secs(20),
             replan_every: SignedDuration::from_hours(6),
+            lease_ttl: cycle::LEASE_TTL,
         }
     }
 }
@@ -122,6 +125,7 @@ struct Loop {
     real_time: bool,
     /// Set on a shared store: heartbeats and the leader lease.
     replica: Option<leader::Replica>,
+    lease_ttl: SignedDuration,
 }
 
 /// Run until `controls.shutdown` turns true (or, simulated, until `end`). Returns an error only
@@ -172,6 +176,7 @@ pub async fn run(
         last_wake_logged: None,
         real_time: matches!(pace, Pace::Real),
         replica: shared.then(|| leader::Replica::new(started)),
+        lease_ttl: opts.lease_ttl,
     };
     if lp.lead().await {
         lp.sync(&opts, true).await?;
@@ -291,7 +296,10 @@ impl Loop {
             .await
             .ok()
             .flatten();
-        let beat = self.replica.as_ref().map(|_| leader::next_beat(now));
+        let beat = self
+            .replica
+            .as_ref()
+            .map(|_| leader::next_beat(now, self.lease_ttl));
         let until = [
             wake,
             Some(self.next_replan),
@@ -376,9 +384,10 @@ impl Loop {
         }
         let e = self.engine.clone();
         let owner = self.owner.clone();
+        let ttl = self.lease_ttl;
         let items = blocking(&self.store, move |s| {
             cycle::catch_up(s, &e, now)?;
-            Ok(cycle::claim(s, &owner, now, room)?)
+            Ok(cycle::claim_for(s, &owner, now, room, ttl)?)
         })
         .await?;
         for item in items {

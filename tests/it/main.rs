@@ -13,6 +13,7 @@ mod helpers;
 mod pg;
 mod render;
 mod render_cmd;
+mod replicas;
 mod schedule;
 mod seeds;
 mod send_test;

@@ -42,13 +42,6 @@ pub struct TempDb {
     pub url: PgUrl,
 }
 
-impl TempDb {
-    /// The URL as text (for a config file or `--to`).
-    pub fn url_text(&self) -> String {
-        self.url.display()
-    }
-}
-
 impl Drop for TempDb {
     fn drop(&mut self) {
         let _ = admin::drop_database(&self.admin, &self.url.dbname);

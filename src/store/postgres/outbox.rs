@@ -73,13 +73,13 @@ pub(super) async fn enqueue(
     Ok(n == 1)
 }
 
-/// The earliest due instant of a pending/retry row, or a lease expiry.
+/// The earliest due instant of a pending/retry row. Lease expiries are left out: they are on
+/// the database's clock, which the caller's clock (`--now`, a simulation) need not share; a
+/// replica on a shared store wakes at least once per lease TTL to reclaim them instead.
 pub(super) async fn next_wakeup(c: &Client) -> Result<Option<Timestamp>, StoreError> {
     let row = c
         .query_one(
-            "SELECT LEAST(
-                 (SELECT MIN(next_attempt_at) FROM outbox WHERE state IN ('pending', 'retry')),
-                 (SELECT MIN(lease_until) FROM outbox WHERE state = 'sending'))",
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE state IN ('pending', 'retry')",
             &[],
         )
         .await?;
