@@ -4,21 +4,28 @@
 //! May touch: the `outbox` and `deliveries` tables.
 //!
 //! Several replicas claim from one table. What keeps a row from being sent twice while its holder
-//! is alive, and which bugs of other queues this design avoids:
+//! is alive, and which duplicate-send bugs of other PostgreSQL-backed schedulers it avoids:
 //! - The claim is ONE statement: a `MATERIALIZED` CTE selects due rows `FOR UPDATE SKIP LOCKED`
-//!   with a `LIMIT`, and the `UPDATE` joins on it. graphile-worker and others learned that
-//!   `UPDATE … WHERE id IN (SELECT … LIMIT … FOR UPDATE SKIP LOCKED)` can be planned as a join that
-//!   re-runs the subquery and locks more rows than the limit; a materialised CTE runs once.
-//!   `SKIP LOCKED` means two replicas never block on, or both take, the same row.
-//! - Expiry is compared with `extract(epoch from now())`, never with the caller's clock: Quartz's
-//!   clustered JobStore documents misfires and double fires when node clocks drift; here a replica
+//!   with a `LIMIT`, and the `UPDATE` joins on it (materialised, so the planner cannot re-run the
+//!   locking subquery and take more rows than the limit). Row locks are taken and the `WHERE`
+//!   re-checked on the current row version before anything is written. Quartz's clustered JDBC
+//!   store fired triggers twice when it acquired them without a lock (the ABA problem of
+//!   quartz-scheduler/quartz#107, #280, #29; `acquireTriggersWithinLock`): here there is no
+//!   read-then-write window at all.
+//! - Expiry is compared with `extract(epoch from now())`, never with a replica's clock: Quartz
+//!   users report double fires with unsynchronised node clocks (quartz#548, #106); a replica
 //!   whose clock is minutes off still cannot declare a live lease expired.
 //! - `record` updates only `WHERE id = $1 AND state = 'sending' AND lease_owner = $2`, in the same
-//!   statement that writes the delivery row. River fixed jobs being completed by a producer that
-//!   had lost them (a rescued job finished twice); here a holder whose lease was reclaimed gets
-//!   [`StoreError::LeaseLost`] and its outcome is discarded, never overwriting the new holder's.
+//!   statement that writes the delivery line. River's rescuer once overwrote a job that its
+//!   worker had completed after the rescuer's read, because the rescue update checked only the id
+//!   (riverqueue/river#1302, fixed by #1373 with a current-state guard); both our writes (claim and
+//!   record) guard on the current state and owner, so a stale holder gets
+//!   [`StoreError::LeaseLost`] and its outcome is discarded.
+//! - Leases always expire: graphile-worker users found jobs stuck after an ungraceful shutdown of
+//!   two instances until rows were cleared by hand (graphile/worker#449); here a row whose holder
+//!   died is reclaimed by any replica after its TTL, with nothing to unlock.
 //! - The owner id contains the process start instant, so a restarted process (same host and
-//!   pid after a reboot) never mistakes its predecessor's leases for its own.
+//!   pid) never mistakes its predecessor's leases for its own.
 //!
 //! What remains is the bound every at-least-once outbox has: a holder that dies (or stalls past
 //! the lease) after sending and before recording; its row is sent again after the lease expires,
