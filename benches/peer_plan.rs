@@ -38,7 +38,7 @@ fn main() {
         return;
     };
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/dutybell.yaml");
-    let l = match load(&path, from) {
+    let l = match load(&path, from.into()) {
         Ok(l) => l,
         Err(d) => panic!("bundled config does not load:\n{d}"),
     };

@@ -146,6 +146,7 @@ fn settings(
             .map(|d| d.value.as_str())
             .unwrap_or("dutybell.db"),
     );
+    let (store, database) = store_url(ctx, s, &state_dir, database);
     let channel_ref = |name: &Option<Located<String>>, ctx: &mut Ctx| -> String {
         match name {
             Some(c) => {
@@ -177,6 +178,7 @@ fn settings(
         tz,
         state_dir,
         database,
+        store,
         calendar: s
             .calendar
             .iter()
@@ -205,6 +207,40 @@ fn settings(
             .operator_email
             .as_ref()
             .and_then(|e| ctx.check(e, parse::email(&e.value))),
+    }
+}
+
+/// `settings.store`, validated (a bad URL is reported at its position), or the SQLite file
+/// `database`. A relative SQLite path is relative to the state directory, like `database`.
+fn store_url(
+    ctx: &mut Ctx,
+    s: &crate::config::raw::RawSettings,
+    state_dir: &std::path::Path,
+    database: std::path::PathBuf,
+) -> (crate::store::StoreUrl, std::path::PathBuf) {
+    use crate::store::StoreUrl;
+    let fallback = (StoreUrl::Sqlite(database.clone()), database.clone());
+    let Some(url) = &s.store else {
+        return fallback;
+    };
+    if let Some(db) = &s.database {
+        ctx.error(
+            db,
+            "set either settings.store or settings.database, not both (store: sqlite://FILE \
+             replaces database: FILE)"
+                .to_owned(),
+        );
+    }
+    match StoreUrl::parse(&url.value) {
+        Ok(StoreUrl::Sqlite(p)) => {
+            let path = resolve(state_dir, &p.to_string_lossy());
+            (StoreUrl::Sqlite(path.clone()), path)
+        }
+        Ok(pg) => (pg, database),
+        Err(e) => {
+            ctx.error(url, e.to_string());
+            fallback
+        }
     }
 }
 

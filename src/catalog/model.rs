@@ -380,8 +380,8 @@ pub enum RuleForm {
     },
     /// Cron expression (seconds first), parsed once at load.
     Cron {
-        /// Expression.
-        expr: crate::model::CronExpr,
+        /// Expression (boxed: a parsed cron is large and rare among rules).
+        expr: Box<crate::model::CronExpr>,
     },
 }
 
@@ -477,8 +477,11 @@ pub struct Settings {
     pub tz: crate::model::Zone,
     /// State directory.
     pub state_dir: PathBuf,
-    /// Database path.
+    /// Database path (the SQLite file; also where a SQLite `store` URL points).
     pub database: PathBuf,
+    /// Where the state lives: `settings.store`, or the SQLite file `database`.
+    #[serde(skip)]
+    pub store: crate::store::StoreUrl,
     /// Calendar files/dirs.
     pub calendar: Vec<PathBuf>,
     /// Fallback channel id.

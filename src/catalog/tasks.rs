@@ -317,7 +317,12 @@ fn rule(
         ),
         RawRule::Cron(x) => {
             let expr = ctx.check(&x.expr, parse::cron(&x.expr.value))?;
-            (RuleForm::Cron { expr }, common!(x))
+            (
+                RuleForm::Cron {
+                    expr: Box::new(expr),
+                },
+                common!(x),
+            )
         }
     };
     Some(Rule {

@@ -79,8 +79,17 @@ pub fn run(config: &Path, start: StartAt) -> ExitCode {
         let (tx, rx) = watch::channel(false);
         let reload = Arc::new(Notify::new());
         tokio::spawn(signals(tx, reload.clone()));
+        let mut opts = RunOptions::new(config.to_path_buf());
+        // A shorter claim lease for crash drills and tests (seconds); the default suits production.
+        if let Some(secs) = std::env::var("DUTYBELL_LEASE_TTL_SECS")
+            .ok()
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|s| *s > 0)
+        {
+            opts.lease_ttl = jiff::SignedDuration::from_secs(secs);
+        }
         daemon::run(
-            RunOptions::new(config.to_path_buf()),
+            opts,
             engine,
             clock,
             Controls {

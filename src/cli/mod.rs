@@ -166,10 +166,9 @@ pub fn main() -> ExitCode {
 /// # Errors
 /// A runtime error naming the database, with its cause.
 pub(crate) fn open_store(l: &Loaded) -> Result<Box<dyn crate::store::Store>, CliError> {
-    let db = &l.catalog.settings.database;
-    crate::store::open(&crate::store::StoreUrl::Sqlite(db.clone())).map_err(|e| {
-        CliError::Runtime(anyhow::Error::new(e).context(format!("cannot open {}", db.display())))
-    })
+    let url = &l.catalog.settings.store;
+    crate::store::open(url)
+        .map_err(|e| CliError::Runtime(anyhow::Error::new(e).context(format!("cannot open {url}"))))
 }
 
 /// A runtime failure that keeps the whole cause chain (printed with `{:#}`).

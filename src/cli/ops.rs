@@ -69,9 +69,24 @@ pub(super) fn status(l: &Loaded, now: Timestamp) -> Result<(), CliError> {
         println!(
             "nothing planned yet in {}: run `dutybell run` (or `dutybell simulate --from … --to …` \
              to see a year without sending)",
-            l.catalog.settings.database.display()
+            l.catalog.settings.store
         );
         return Ok(());
+    }
+    let replicas = store.replicas().map_err(rt)?;
+    if !replicas.is_empty() {
+        println!("replicas ({} live):", replicas.len());
+        for r in &replicas {
+            println!(
+                "  {}{}  dutybell {}  plan {} (gen {})  last heartbeat {}",
+                r.owner,
+                if r.leader { " [leader]" } else { "" },
+                r.version,
+                r.plan_hash,
+                r.plan_gen,
+                local(l, r.last_seen)
+            );
+        }
     }
     let counts: Vec<String> = r
         .counts

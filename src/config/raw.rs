@@ -20,6 +20,9 @@ pub struct RawSettings {
     pub state_dir: Option<LStr>,
     /// Database file, relative to the state directory.
     pub database: Option<LStr>,
+    /// Store URL (`sqlite://…` or `postgres://user@host:port/db?sslmode=…`); default `sqlite://`
+    /// plus `database`. Never a password: that comes from the environment.
+    pub store: Option<LStr>,
     /// Plan files or directories, relative to the config file.
     #[serde(default)]
     pub plan: Vec<LStr>,

@@ -5,6 +5,7 @@
 //! May touch: timers, signals (through the [`Controls`] it is given), sd_notify, spawning, the
 //! store (on blocking threads, through the trait). Business rules live in [`crate::service`].
 
+mod leader;
 pub mod simulate;
 pub mod systemd;
 
@@ -41,6 +42,8 @@ pub struct RunOptions {
     /// Re-check the plan at least this often (the window moves with time; edits arrive by
     /// SIGHUP). Cheap when nothing changed: the sync compares input hashes first.
     pub replan_every: SignedDuration,
+    /// How long a claim holds a row ([`cycle::LEASE_TTL`]; shorter only in tests and drills).
+    pub lease_ttl: SignedDuration,
 }
 
 impl RunOptions {
@@ -51,6 +54,7 @@ impl RunOptions {
             max_inflight: 16,
             drain: Duration::from_secs(20),
             replan_every: SignedDuration::from_hours(6),
+            lease_ttl: cycle::LEASE_TTL,
         }
     }
 }
@@ -86,7 +90,7 @@ pub enum Pace {
 /// Where the state lives: a store URL, or a store the caller opened (the simulation's
 /// in-memory database).
 pub enum StoreSource {
-    /// The configured database (`settings.database`).
+    /// The configured store (`settings.store`, default the SQLite file `settings.database`).
     Configured,
     /// This store.
     Given(Box<dyn Store>),
@@ -119,6 +123,9 @@ struct Loop {
     last_wake_logged: Option<Timestamp>,
     /// Log and report idleness (not in a simulation, where it would be thousands of lines).
     real_time: bool,
+    /// Set on a shared store: heartbeats and the leader lease.
+    replica: Option<leader::Replica>,
+    lease_ttl: SignedDuration,
 }
 
 /// Run until `controls.shutdown` turns true (or, simulated, until `end`). Returns an error only
@@ -136,10 +143,13 @@ pub async fn run(
     mut pace: Pace,
 ) -> anyhow::Result<()> {
     let engine = Arc::new(engine);
-    let db = engine.loaded.catalog.settings.database.clone();
+    let db = engine.loaded.catalog.settings.store.clone();
+    // Shared only when dispatching from the configured PostgreSQL store (a simulation's given
+    // store is private to it).
+    let shared = matches!(source, StoreSource::Configured) && db.is_shared();
     let (store, _lock) = match source {
         StoreSource::Given(s) => (s, None),
-        StoreSource::Configured => open_exclusive(&db, &clock)?,
+        StoreSource::Configured => open_for_dispatch(&db, &clock).await?,
     };
     let exclusive = _lock.is_some() || matches!(pace, Pace::Simulated { .. });
     let store: Shared = Arc::new(Mutex::new(store));
@@ -165,10 +175,14 @@ pub async fn run(
         next_replan: started,
         last_wake_logged: None,
         real_time: matches!(pace, Pace::Real),
+        replica: shared.then(|| leader::Replica::new(started)),
+        lease_ttl: opts.lease_ttl,
     };
-    lp.sync(&opts, true).await?;
+    if lp.lead().await {
+        lp.sync(&opts, true).await?;
+    }
     systemd::ready(&lp.status_line().await);
-    tracing::info!(database = %db.display(), channels = ?lp.engine.dispatcher.channel_ids(), "dutybell running");
+    tracing::info!(database = %db, channels = ?lp.engine.dispatcher.channel_ids(), "dutybell running");
     let watchdog = systemd::watchdog_interval();
     loop {
         let until = lp.turn(&opts).await;
@@ -219,6 +233,26 @@ pub async fn run(
     Ok(())
 }
 
+/// Opens the configured store for dispatching: SQLite with its one-dispatcher lock; PostgreSQL
+/// without one (replicas share it through leases), opened on a blocking thread because its
+/// adapter runs its own small runtime.
+async fn open_for_dispatch(
+    url: &StoreUrl,
+    clock: &SharedClock,
+) -> anyhow::Result<(Box<dyn Store>, Option<crate::store::sqlite::DispatchLock>)> {
+    match url {
+        StoreUrl::Sqlite(db) => open_exclusive(db, clock),
+        StoreUrl::Postgres(_) => {
+            let u = url.clone();
+            let store = tokio::task::spawn_blocking(move || crate::store::open(&u))
+                .await
+                .context("store task panicked")?
+                .with_context(|| format!("cannot open {url}"))?;
+            Ok((store, None))
+        }
+    }
+}
+
 /// Opens the configured SQLite database and takes its one-dispatcher lock, so a second daemon
 /// on the same file refuses at start instead of sending everything twice.
 fn open_exclusive(
@@ -242,7 +276,9 @@ impl Loop {
     /// sends. Returns the instant the loop should next wake for.
     async fn turn(&mut self, opts: &RunOptions) -> Timestamp {
         let now = self.clock.now();
-        if now >= self.next_replan
+        let lead = self.lead().await;
+        if lead
+            && now >= self.next_replan
             && let Err(e) = self.sync(opts, false).await
         {
             tracing::error!(error = %format!("{e:#}"), "planning failed; will retry in an hour");
@@ -250,7 +286,9 @@ impl Loop {
                 .saturating_add(SignedDuration::from_hours(1))
                 .unwrap_or(now);
         }
-        self.digests(now).await;
+        if lead {
+            self.digests(now).await;
+        }
         if let Err(e) = self.claim_and_spawn(now, opts.max_inflight).await {
             tracing::error!(error = %format!("{e:#}"), "claiming due reminders failed");
         }
@@ -258,11 +296,20 @@ impl Loop {
             .await
             .ok()
             .flatten();
-        let until = [wake, Some(self.next_replan), self.engine.next_digest(now)]
-            .into_iter()
-            .flatten()
-            .min()
-            .unwrap_or(self.next_replan);
+        let beat = self
+            .replica
+            .as_ref()
+            .map(|_| leader::next_beat(now, self.lease_ttl));
+        let until = [
+            wake,
+            Some(self.next_replan),
+            self.engine.next_digest(now),
+            beat,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(self.next_replan);
         if self.inflight.is_empty() {
             self.going_idle(until).await;
         }
@@ -294,6 +341,9 @@ impl Loop {
         match Engine::load(&opts.config, &self.clock) {
             Ok(e) => {
                 self.engine = Arc::new(e);
+                if let Some(r) = &mut self.replica {
+                    r.plan = None;
+                }
                 tracing::info!("configuration reloaded");
                 self.next_replan = self.clock.now();
             }
@@ -334,9 +384,10 @@ impl Loop {
         }
         let e = self.engine.clone();
         let owner = self.owner.clone();
+        let ttl = self.lease_ttl;
         let items = blocking(&self.store, move |s| {
             cycle::catch_up(s, &e, now)?;
-            Ok(cycle::claim(s, &owner, now, room)?)
+            Ok(cycle::claim_for(s, &owner, now, room, ttl)?)
         })
         .await?;
         for item in items {

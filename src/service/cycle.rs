@@ -54,9 +54,23 @@ pub fn claim(
     now: Timestamp,
     limit: usize,
 ) -> Result<Vec<OutboxItem>, StoreError> {
+    claim_for(store, owner, now, limit, LEASE_TTL)
+}
+
+/// Claims up to `limit` due rows for `owner`, leased for `ttl`.
+///
+/// # Errors
+/// A store error; nothing is claimed then.
+pub fn claim_for(
+    store: &mut dyn Store,
+    owner: &str,
+    now: Timestamp,
+    limit: usize,
+    ttl: SignedDuration,
+) -> Result<Vec<OutboxItem>, StoreError> {
     let lease = Lease {
         owner: owner.to_owned(),
-        ttl: LEASE_TTL,
+        ttl,
     };
     store.claim(&lease, now, limit)
 }

@@ -9,6 +9,7 @@
 //!   record outcomes (with operator alerts for dead rows).
 //! - [`send`]: render a claimed row at send time and send it.
 //! - [`progress`]: which occurrence a progress report is about.
+//! - [`replica`]: leader lease, heartbeats and configuration generations on a shared store.
 //!
 //! May touch: the store (through the trait) and channels. Must not: name a concrete store, read
 //! the wall clock (every function takes `now`).
@@ -17,6 +18,7 @@ pub mod cycle;
 pub mod engine;
 pub mod plan;
 pub mod progress;
+pub mod replica;
 pub mod send;
 
 pub use engine::{ConfigRefused, Engine, load_config};

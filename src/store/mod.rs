@@ -3,6 +3,8 @@
 //!
 //! [`Store`] is the trait every layer above talks to; adapters implement it:
 //! - [`sqlite`] (rusqlite, the embedded default): one file, WAL, one writer at a time.
+//! - [`postgres`] (tokio-postgres + deadpool): one database shared by several replicas; claims
+//!   with `FOR UPDATE SKIP LOCKED`, leases and the leader lease on the database's clock.
 //!
 //! A store is synchronous; async callers (the daemon, the web server) run it on a blocking thread
 //! (`tokio::task::spawn_blocking`), which is the small executor boundary the service layer owns.
@@ -11,20 +13,24 @@
 //! several processes takes from the database's own clock.
 //!
 //! May touch: the database named by the URL. Must not touch: YAML, channels, business rules.
-//! `rusqlite` is used only under `store/sqlite/`.
+//! `rusqlite` is used only under `store/sqlite/`, `tokio_postgres` only under `store/postgres/`.
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
 mod compat;
+pub mod postgres;
+mod replica;
 pub mod sqlite;
 pub(crate) mod types;
+mod url;
 
 pub use compat::{LOCAL_OWNER, StoreExt};
+pub use replica::{Heartbeat, Replica};
 pub use sqlite::SCHEMA_VERSION;
 pub use types::*;
+pub use url::{PgUrl, SslMode, StoreUrl};
 
 /// How long a write waits for another handle's write lock before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -48,9 +54,24 @@ pub enum StoreError {
     /// The database reported an error.
     #[error("database error")]
     Database(#[source] Box<dyn std::error::Error + Send + Sync>),
-    /// The store URL is not one this binary understands.
-    #[error("store URL {0:?} is not supported (expected sqlite:///path/to/file.db or a path)")]
+    /// The store URL is not one this binary understands (shown without any password).
+    #[error(
+        "store URL {0} is not supported (expected sqlite:///path/to/file.db, a path, or \
+         postgres://user@host:port/db?sslmode=require)"
+    )]
     BadUrl(String),
+    /// The database server could not be reached or refused the connection.
+    #[error("cannot connect to {url}")]
+    Connect {
+        /// The URL, without secrets.
+        url: String,
+        /// The driver's error (it never contains the password).
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The PostgreSQL password could not be read from its file or credential.
+    #[error("cannot read the PostgreSQL password from {0}")]
+    Password(String, #[source] std::io::Error),
     /// Another process holds the database for dispatching (a second daemon on one SQLite file).
     #[error("{path} is in use by another dutybell process ({holder}); stop it first")]
     Locked {
@@ -324,36 +345,28 @@ pub trait Store: Send {
         due: Timestamp,
         now: Timestamp,
     ) -> Result<bool, StoreError>;
-}
 
-/// Where the state lives: a parsed store URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StoreUrl {
-    /// A SQLite file.
-    Sqlite(PathBuf),
-}
-
-impl StoreUrl {
-    /// Parses `sqlite:///abs/path.db`, `sqlite://rel/path.db` or a bare path.
+    /// Takes or renews the leader lease for `owner` for `ttl` (on the database's clock); true
+    /// when `owner` leads. Only the leader syncs the plan and enqueues digests. A store that
+    /// serves one dispatching process (SQLite, behind its dispatch lock) always answers true.
     ///
     /// # Errors
-    /// [`StoreError::BadUrl`] for other schemes.
-    pub fn parse(text: &str) -> Result<StoreUrl, StoreError> {
-        if let Some(rest) = text.strip_prefix("sqlite://") {
-            return Ok(StoreUrl::Sqlite(PathBuf::from(rest)));
-        }
-        if text.contains("://") {
-            return Err(StoreError::BadUrl(text.to_owned()));
-        }
-        Ok(StoreUrl::Sqlite(PathBuf::from(text)))
-    }
+    /// [`StoreError::Database`].
+    fn try_lead(&mut self, owner: &str, ttl: SignedDuration) -> Result<bool, StoreError>;
 
-    /// The SQLite file, when this is one.
-    pub fn sqlite_path(&self) -> Option<&Path> {
-        match self {
-            StoreUrl::Sqlite(p) => Some(p),
-        }
-    }
+    /// Records that a replica is alive (what it runs, which plan it holds) for `ttl`.
+    /// A no-op on single-process stores.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    fn heartbeat(&mut self, beat: &Heartbeat, ttl: SignedDuration) -> Result<(), StoreError>;
+
+    /// The replicas whose last heartbeat is still live, leader first (empty on single-process
+    /// stores).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    fn replicas(&self) -> Result<Vec<Replica>, StoreError>;
 }
 
 /// Opens (creating and migrating if needed) the store at `url`.
@@ -363,6 +376,7 @@ impl StoreUrl {
 pub fn open(url: &StoreUrl) -> Result<Box<dyn Store>, StoreError> {
     match url {
         StoreUrl::Sqlite(path) => Ok(Box::new(sqlite::SqliteStore::open(path)?)),
+        StoreUrl::Postgres(pg) => Ok(Box::new(postgres::PgStore::open(pg)?)),
     }
 }
 

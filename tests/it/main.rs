@@ -10,13 +10,16 @@ mod digest;
 mod email;
 mod export;
 mod helpers;
+mod pg;
 mod render;
 mod render_cmd;
+mod replicas;
 mod schedule;
 mod seeds;
 mod send_test;
 #[path = "../support/smtp_harness.rs"]
 mod smtp_harness;
 mod store;
+mod store_contract;
 mod systemd;
 mod webhook;

@@ -18,13 +18,13 @@ use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use rusqlite::Connection;
 
 use super::{
-    BUSY_TIMEOUT, DeliveryRecord, Lease, NewProgress, NewReminder, Occurrence, OccurrenceFilter,
-    OutboxItem, OutboxState, PlanSet, ProgressNote, Recorded, StatusReport, Store, StoreError,
-    SyncReport,
+    BUSY_TIMEOUT, DeliveryRecord, Heartbeat, Lease, NewProgress, NewReminder, Occurrence,
+    OccurrenceFilter, OutboxItem, OutboxState, PlanSet, ProgressNote, Recorded, Replica,
+    StatusReport, Store, StoreError, SyncReport,
 };
 
 mod batch;
@@ -237,6 +237,17 @@ impl Store for SqliteStore {
         now: Timestamp,
     ) -> Result<bool, StoreError> {
         meta::record_tick(&mut self.conn, job, due, now)
+    }
+    // One dispatching process per file (the dispatch lock): it always leads, and there are no
+    // other replicas to tell about.
+    fn try_lead(&mut self, _owner: &str, _ttl: SignedDuration) -> Result<bool, StoreError> {
+        Ok(true)
+    }
+    fn heartbeat(&mut self, _beat: &Heartbeat, _ttl: SignedDuration) -> Result<(), StoreError> {
+        Ok(())
+    }
+    fn replicas(&self) -> Result<Vec<Replica>, StoreError> {
+        Ok(Vec::new())
     }
 }
 

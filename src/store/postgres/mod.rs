@@ -1,0 +1,244 @@
+//! The PostgreSQL adapter of [`Store`]: one database shared by several dutybell replicas.
+//!
+//! May touch: the database named by the URL (over the network), the password sources listed in
+//! [`connect`]. Must not touch: the wall clock (every write takes `now` from the caller, EXCEPT
+//! lease expiry, which uses the database's `now()` because replicas on several hosts share the
+//! rows and their clocks may disagree), YAML, channel details. `tokio_postgres` is used only under
+//! this module.
+//!
+//! The small executor boundary: [`Store`] is synchronous, the driver is async. Each [`PgStore`]
+//! owns a private current-thread tokio runtime and a two-connection deadpool pool, and
+//! `block_on`s every call. Callers therefore call it from plain threads: the CLI (no runtime) and
+//! the daemon (`spawn_blocking`, whose threads may block). Calling it from inside an async task
+//! panics (tokio refuses to nest `block_on` there); dropping it inside an async context is fine
+//! (the runtime is shut down in the background).
+//!
+//! Files: [`connect`] (URL → pool, password, TLS), `schema` (migrations under an advisory lock),
+//! `outbox` (claims, leases, outcomes), `sync` (planner sync), `progress` (notes, occurrences,
+//! digests), `status` (operator views), `meta` (facts, ticks, leader lease, heartbeats).
+
+use std::future::Future;
+
+use deadpool_postgres::{Object, Pool};
+use jiff::{SignedDuration, Timestamp};
+
+use super::{
+    DeliveryRecord, Heartbeat, Lease, NewProgress, NewReminder, Occurrence, OccurrenceFilter,
+    OutboxItem, OutboxState, PgUrl, PlanSet, ProgressNote, Recorded, Replica, StatusReport, Store,
+    StoreError, SyncReport,
+};
+
+pub mod admin;
+pub mod connect;
+mod meta;
+mod outbox;
+mod progress;
+mod rows;
+pub mod schema;
+mod status;
+mod sync;
+
+pub use schema::SCHEMA_VERSION;
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        StoreError::Database(Box::new(e))
+    }
+}
+
+/// A handle on a PostgreSQL state database: a private runtime and a small pool.
+pub struct PgStore {
+    rt: Option<tokio::runtime::Runtime>,
+    pool: Pool,
+    url: String,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore").field("url", &self.url).finish()
+    }
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        // A runtime may not be dropped (joined) inside another runtime; the daemon drops its store
+        // at the end of an async fn. Background shutdown never blocks.
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl PgStore {
+    /// Connects to `url` and migrates the database to [`SCHEMA_VERSION`].
+    ///
+    /// # Errors
+    /// [`StoreError::Connect`] when the server cannot be reached or refuses the login,
+    /// [`StoreError::Password`] when a password file cannot be read, [`StoreError::TooNew`],
+    /// [`StoreError::Migration`] or [`StoreError::Database`].
+    pub fn open(url: &PgUrl) -> Result<PgStore, StoreError> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Database(Box::new(e)))?;
+        let store = PgStore {
+            rt: Some(rt),
+            pool: connect::pool(url)?,
+            url: url.display(),
+        };
+        store.block(async {
+            let mut c = store.client().await?;
+            schema::migrate(&mut c).await
+        })?;
+        Ok(store)
+    }
+
+    /// Runs one call to completion on the private runtime.
+    fn block<T>(&self, f: impl Future<Output = Result<T, StoreError>>) -> Result<T, StoreError> {
+        match &self.rt {
+            Some(rt) => rt.block_on(f),
+            None => Err(StoreError::Database("the store is closed".into())),
+        }
+    }
+
+    /// A pooled connection (reconnecting if the last one broke).
+    async fn client(&self) -> Result<Object, StoreError> {
+        self.pool.get().await.map_err(|e| StoreError::Connect {
+            url: self.url.clone(),
+            source: Box::new(e),
+        })
+    }
+
+    /// The URL without secrets.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+/// Runs `$body` with `$c` bound to a pooled connection, on the private runtime.
+macro_rules! with_client {
+    ($self:ident, |$c:ident| $body:expr) => {
+        $self.block(async {
+            #[allow(unused_mut)]
+            let mut $c = $self.client().await?;
+            $body.await
+        })
+    };
+}
+
+// The trait is a thin veneer: each method lives beside its SQL in a submodule.
+impl Store for PgStore {
+    fn schema_version(&self) -> Result<i64, StoreError> {
+        with_client!(self, |c| schema::version(&c))
+    }
+    fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        with_client!(self, |c| meta::get(&c, key))
+    }
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        with_client!(self, |c| meta::set(&c, key, value))
+    }
+    fn sync_plan(&mut self, plan: &PlanSet, now: Timestamp) -> Result<SyncReport, StoreError> {
+        with_client!(self, |c| sync::sync_plan(&mut c, plan, now))
+    }
+    fn enqueue(&mut self, rem: &NewReminder, now: Timestamp) -> Result<bool, StoreError> {
+        with_client!(self, |c| outbox::enqueue(&c, rem, now))
+    }
+    fn next_wakeup(&self) -> Result<Option<Timestamp>, StoreError> {
+        with_client!(self, |c| outbox::next_wakeup(&c))
+    }
+    fn missed(&self, before: Timestamp) -> Result<Vec<OutboxItem>, StoreError> {
+        with_client!(self, |c| outbox::missed(&c, before))
+    }
+    fn skip_pending(&mut self, id: i64, now: Timestamp, reason: &str) -> Result<(), StoreError> {
+        with_client!(self, |c| outbox::skip_pending(&mut c, id, now, reason))
+    }
+    fn claim(
+        &mut self,
+        lease: &Lease,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
+        with_client!(self, |c| outbox::claim(&c, lease, now, limit))
+    }
+    fn record(
+        &mut self,
+        owner: &str,
+        outcome: &Recorded,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        with_client!(self, |c| outbox::record(&c, owner, outcome, now))
+    }
+    fn recover_in_flight(&mut self, now: Timestamp, all: bool) -> Result<usize, StoreError> {
+        with_client!(self, |c| outbox::recover_in_flight(&c, now, all))
+    }
+    fn retry_now(&mut self, id: i64, now: Timestamp) -> Result<(), StoreError> {
+        with_client!(self, |c| outbox::retry_now(&mut c, id, now))
+    }
+    fn outbox_item(&self, id: i64) -> Result<OutboxItem, StoreError> {
+        with_client!(self, |c| outbox::load(&**c, id))
+    }
+    fn list_outbox(
+        &self,
+        state: Option<OutboxState>,
+        limit: usize,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
+        with_client!(self, |c| outbox::list(&c, state, limit))
+    }
+    fn next_pending(&self, limit: usize) -> Result<Vec<OutboxItem>, StoreError> {
+        with_client!(self, |c| status::next_pending(&c, limit))
+    }
+    fn deliveries(&self, outbox_id: i64) -> Result<Vec<DeliveryRecord>, StoreError> {
+        with_client!(self, |c| status::deliveries(&c, outbox_id))
+    }
+    fn status(&self, now: Timestamp) -> Result<StatusReport, StoreError> {
+        with_client!(self, |c| status::status(&c, now))
+    }
+    fn add_progress(&mut self, p: NewProgress, now: Timestamp) -> Result<i64, StoreError> {
+        with_client!(self, |c| progress::add_batch(&mut c, vec![p], now)).map(|ids| ids[0])
+    }
+    fn add_progress_batch(
+        &mut self,
+        notes: Vec<NewProgress>,
+        now: Timestamp,
+    ) -> Result<Vec<i64>, StoreError> {
+        with_client!(self, |c| progress::add_batch(&mut c, notes, now))
+    }
+    fn progress_for_task(&self, task_id: &str) -> Result<Vec<ProgressNote>, StoreError> {
+        with_client!(self, |c| progress::for_task(&c, task_id))
+    }
+    fn latest_progress(&self) -> Result<Vec<ProgressNote>, StoreError> {
+        with_client!(self, |c| progress::latest(&c))
+    }
+    fn occurrences(&self, filter: &OccurrenceFilter) -> Result<Vec<Occurrence>, StoreError> {
+        with_client!(self, |c| progress::occurrences(&c, filter))
+    }
+    fn occurrence(&self, key: &str) -> Result<Option<Occurrence>, StoreError> {
+        with_client!(self, |c| progress::occurrence(&c, key))
+    }
+    fn digest_week_claimed(&self, digest_id: &str, week: &str) -> Result<bool, StoreError> {
+        with_client!(self, |c| progress::digest_week_claimed(&c, digest_id, week))
+    }
+    fn digest_claim_week(&mut self, digest_id: &str, week: &str) -> Result<bool, StoreError> {
+        with_client!(self, |c| progress::digest_claim_week(&c, digest_id, week))
+    }
+    fn last_tick(&self, job: &str) -> Result<Option<Timestamp>, StoreError> {
+        with_client!(self, |c| meta::last_tick(&c, job))
+    }
+    fn record_tick(
+        &mut self,
+        job: &str,
+        due: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        with_client!(self, |c| meta::record_tick(&c, job, due, now))
+    }
+    fn try_lead(&mut self, owner: &str, ttl: SignedDuration) -> Result<bool, StoreError> {
+        with_client!(self, |c| meta::try_lead(&c, owner, ttl))
+    }
+    fn heartbeat(&mut self, beat: &Heartbeat, ttl: SignedDuration) -> Result<(), StoreError> {
+        with_client!(self, |c| meta::heartbeat(&c, beat, ttl))
+    }
+    fn replicas(&self) -> Result<Vec<Replica>, StoreError> {
+        with_client!(self, |c| meta::replicas(&c))
+    }
+}

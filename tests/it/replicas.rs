@@ -1,0 +1,137 @@
+//! Three `dutybell run` replicas on one PostgreSQL database, `kill -9` at random moments: nothing
+//! is lost, and the `deliveries` table proves that no row was ever taken from a holder whose
+//! lease was still live (so every duplicate at the sink is a send whose holder died, bounded by
+//! the takeovers).
+//!
+//! Sized by environment variables (defaults keep CI under a minute):
+//! `DUTYBELL_REPLICAS_UNITS` (reminders = units × 10; default 100 → 1,000),
+//! `DUTYBELL_REPLICAS_KILLS` (default 30). The big run is in docs/TESTING.md.
+//!
+//! May touch: a temp dir, a fresh `dutybell_t_*` database, an HTTP sink on 127.0.0.1.
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use dutybell::store::postgres::admin;
+
+use crate::daemon::{Site, wait_for};
+use crate::pg;
+use crate::webhook::server::{Scenario, Server};
+
+const DUE: &str = "2027-03-01T09:00:00+08:00";
+
+fn env_num(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn start(site: &Site, hook: &str) -> Child {
+    site.cmd(&["run"], DUE)
+        .env("DUTYBELL_TEST_HOOK", hook)
+        .env("DUTYBELL_LEASE_TTL_SECS", "2")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn kill(child: &mut Child, signal: &str) {
+    Command::new("kill")
+        .arg(signal)
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn three_replicas_killed_at_random_lose_nothing_and_never_share_a_live_lease() {
+    let Some(db) = pg::temp_db("replicas") else {
+        return;
+    };
+    let units = env_num("DUTYBELL_REPLICAS_UNITS", 100);
+    let kills = env_num("DUTYBELL_REPLICAS_KILLS", 30);
+    let site = Site::new(units, 10);
+    let cfg = std::fs::read_to_string(site.config())
+        .unwrap()
+        .replace("overdue_every: 3wd", "overdue_every: 0d")
+        .replace("escalate_to: [head]", "escalate_to: []")
+        .replace(
+            "  state_dir: state\n",
+            &format!("  state_dir: state\n  store: {}\n", db.url.display()),
+        )
+        .replace("kind: section }", "kind: section, channels: [hook] }")
+        + "  - { id: hook, kind: generic, url: { env: DUTYBELL_TEST_HOOK } }\n";
+    std::fs::write(site.config(), cfg).unwrap();
+    let expected = site.planned_due(DUE).len();
+    assert_eq!(expected, units * 10);
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(Server::start());
+    let hook = server.on(
+        "sink",
+        Scenario::status(200).delay(Duration::from_millis(15)),
+    );
+    let distinct = || {
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        for h in server.hits("sink") {
+            *ids.entry(h.header("webhook-id").unwrap_or_default())
+                .or_default() += 1;
+        }
+        ids
+    };
+
+    let mut replicas: Vec<Child> = (0..3).map(|_| start(&site, &hook)).collect();
+    assert!(
+        wait_for(Duration::from_secs(60), || !server.hits("sink").is_empty()),
+        "no replica planned and sent"
+    );
+    let mut rng = fastrand::Rng::with_seed(0x7265_706c);
+    let mut while_sending = 0;
+    for _ in 0..kills {
+        std::thread::sleep(Duration::from_millis(rng.u64(20..120)));
+        let i = rng.usize(0..replicas.len());
+        kill(&mut replicas[i], "-KILL");
+        if distinct().len() < expected {
+            while_sending += 1;
+        }
+        replicas[i] = start(&site, &hook);
+    }
+    let all_in = wait_for(Duration::from_secs(60), || distinct().len() >= expected);
+    for r in &mut replicas {
+        kill(r, "-TERM");
+    }
+    let ids = distinct();
+    let total: usize = ids.values().sum();
+    let lost = expected.saturating_sub(ids.len());
+    let duplicates = total - ids.len();
+    let audit = admin::lease_audit(&db.url).unwrap();
+    println!(
+        "replicas: {kills} × kill -9 ({while_sending} while sending), {expected} planned, \
+         {} delivered, {lost} lost, {duplicates} duplicates; bound {} takeovers of expired \
+         leases, {} overlapping live leases, {} rows recorded sent",
+        ids.len(),
+        audit.takeovers,
+        audit.overlapping,
+        audit.sent
+    );
+    assert!(all_in, "not all delivered: {} of {expected}", ids.len());
+    assert_eq!(lost, 0);
+    assert_eq!(ids.len(), expected, "nothing unplanned was sent");
+    assert_eq!(audit.overlapping, 0, "a row was taken from a live lease");
+    assert_eq!(audit.double_recorded, 0);
+    assert_eq!(audit.sent as usize, expected);
+    assert!(
+        duplicates as i64 <= audit.takeovers,
+        "{duplicates} duplicates but only {} takeovers",
+        audit.takeovers
+    );
+    assert!(
+        while_sending >= kills / 2,
+        "only {while_sending} kills landed while sending"
+    );
+}
