@@ -96,6 +96,7 @@ fn plan(n: usize) -> PlanSet {
     }
     PlanSet {
         version_hash: format!("dispatch-bench-{n}"),
+        horizon_start: None,
         horizon_end: "2028-01-01T00:00:00Z".parse().unwrap(),
         occurrences,
         reminders,

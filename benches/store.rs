@@ -73,6 +73,7 @@ fn year_plan(tasks: usize) -> PlanSet {
     }
     PlanSet {
         version_hash: format!("bench-{tasks}"),
+        horizon_start: None,
         horizon_end: "2028-01-01T00:00:00Z".parse().unwrap(),
         occurrences,
         reminders,

@@ -33,6 +33,37 @@ pub struct Engine {
     pub dispatcher: Arc<Dispatcher>,
     /// Downtime policy.
     pub catchup: CatchUpPolicy,
+    /// The day's plans of single tasks, reused by the sends of that day (see
+    /// [`super::send::prepare`]).
+    pub(super) day_plans: std::sync::Mutex<DayPlans>,
+}
+
+/// Plans of one task for one day, kept for the day they are about. Sends come in bursts per task
+/// and day (one stage to ten units), so re-planning the task once per day instead of once per
+/// row is what keeps rendering at send time cheap. Bounded by the number of tasks.
+#[derive(Debug, Default)]
+pub(super) struct DayPlans {
+    day: Option<jiff::civil::Date>,
+    by_task: std::collections::HashMap<String, Arc<crate::schedule::Plan>>,
+}
+
+impl DayPlans {
+    /// The plan of `task` for `day`, computed by `make` on a miss.
+    pub(super) fn get(
+        &mut self,
+        task: &str,
+        day: jiff::civil::Date,
+        make: impl FnOnce() -> crate::schedule::Plan,
+    ) -> Arc<crate::schedule::Plan> {
+        if self.day != Some(day) {
+            self.day = Some(day);
+            self.by_task.clear();
+        }
+        self.by_task
+            .entry(task.to_owned())
+            .or_insert_with(|| Arc::new(make()))
+            .clone()
+    }
 }
 
 impl Engine {
@@ -91,6 +122,7 @@ impl Engine {
             renderer,
             dispatcher,
             catchup,
+            day_plans: std::sync::Mutex::default(),
         })
     }
 

@@ -25,6 +25,14 @@ pub const LOOKBACK_DAYS: i64 = 62;
 /// The `meta` key under which the inputs hash of the last sync is kept.
 const INPUTS_KEY: &str = "plan_inputs";
 
+/// The `meta` key of the last sync's config fingerprint, first planned day of its last full
+/// sync, and last planned day: `fingerprint|full_from|to`.
+const WINDOW_KEY: &str = "plan_window";
+
+/// A full sync at least this often even when only the window moved: it refreshes the stored
+/// colours of occurrences under way and drops the days that left the look-back.
+const FULL_SYNC_DAYS: i64 = 28;
+
 /// How often the planned window moves: once a week (and whenever the inputs change). Within a
 /// week every day's `[today - LOOKBACK_DAYS, today + horizon_days]` lies inside the window, so a
 /// daily re-plan would only repeat work (a simulated year would re-plan 365 times).
@@ -67,6 +75,20 @@ pub fn plan_set(l: &Loaded, now: Timestamp) -> anyhow::Result<PlanSet> {
     let tz = l.catalog.settings.tz.tz();
     let today = now.to_zoned_datetime(tz.clone()).date();
     let (from, to) = window(l, today);
+    range_set(l, today, from, to, false)
+}
+
+/// The plan set of `[from, to]`; `partial` marks a slice added to an existing plan (rows outside
+/// it are neither compared nor cancelled). Planning is additive over ranges (`schedule::plan`),
+/// so a slice planned alone equals that slice of the whole plan.
+fn range_set(
+    l: &Loaded,
+    today: Date,
+    from: Date,
+    to: Date,
+    partial: bool,
+) -> anyhow::Result<PlanSet> {
+    let tz = l.catalog.settings.tz.tz();
     let plan = schedule::plan(&l.catalog, &l.calendar, from, to);
     let occ_by_key: HashMap<&str, &Occurrence> = plan
         .occurrences
@@ -102,8 +124,14 @@ pub fn plan_set(l: &Loaded, now: Timestamp) -> anyhow::Result<PlanSet> {
         .saturating_add(jiff::Span::new().days(1))
         .to_zoned_datetime(tz.clone())?
         .timestamp();
+    let horizon_start = if partial {
+        Some(from.to_zoned_datetime(tz.clone())?.timestamp())
+    } else {
+        None
+    };
     Ok(PlanSet {
         version_hash: inputs_hash(l, today),
+        horizon_start,
         horizon_end,
         occurrences,
         reminders,
@@ -136,10 +164,44 @@ pub fn sync(
     if !force && store.meta(INPUTS_KEY)?.as_deref() == Some(hash.as_str()) {
         return Ok(SyncOutcome::Unchanged);
     }
-    let set = plan_set(l, now)?;
+    let (from, to) = window(l, today);
+    let last = store.meta(WINDOW_KEY)?.and_then(|t| LastWindow::parse(&t));
+    let (set, full_from) = match last {
+        // Same config, the window only moved forward a little: plan just the new days.
+        Some(w)
+            if !force
+                && w.fingerprint == l.fingerprint
+                && to > w.to
+                && from >= w.full_from
+                && (from - w.full_from).get_days() < FULL_SYNC_DAYS as i32 =>
+        {
+            let first_new = w.to.tomorrow()?;
+            (range_set(l, today, first_new, to, true)?, w.full_from)
+        }
+        _ => (plan_set(l, now)?, from),
+    };
     let report = store.sync_plan(&set, now)?;
     store.set_meta(INPUTS_KEY, &hash)?;
+    store.set_meta(WINDOW_KEY, &format!("{}|{full_from}|{to}", l.fingerprint))?;
     Ok(SyncOutcome::Synced(report))
+}
+
+/// What the last sync planned.
+struct LastWindow {
+    fingerprint: String,
+    full_from: Date,
+    to: Date,
+}
+
+impl LastWindow {
+    fn parse(text: &str) -> Option<LastWindow> {
+        let mut parts = text.split('|');
+        Some(LastWindow {
+            fingerprint: parts.next()?.to_owned(),
+            full_from: parts.next()?.parse().ok()?,
+            to: parts.next()?.parse().ok()?,
+        })
+    }
 }
 
 /// Forget the inputs hash, so the next [`sync`] plans again (after progress or an office
@@ -148,7 +210,8 @@ pub fn sync(
 /// # Errors
 /// A store error.
 pub fn invalidate(store: &mut dyn Store) -> Result<(), StoreError> {
-    store.set_meta(INPUTS_KEY, "")
+    store.set_meta(INPUTS_KEY, "")?;
+    store.set_meta(WINDOW_KEY, "")
 }
 
 /// The store's row for a planned occurrence (check-ins have no rule: index `u32::MAX`).

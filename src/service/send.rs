@@ -54,7 +54,13 @@ pub fn prepare(e: &Engine, item: &OutboxItem, now: Timestamp) -> Prepared {
         return Prepared::Skip(format!("task {} is no longer in the plan", item.task_id));
     };
     let day = item.fire_at.to_zoned_datetime(e.tz().clone()).date();
-    let plan = schedule::plan_tasks(cat, cal, [task], day, day);
+    let plan = e
+        .day_plans
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&task.id, day, || {
+            schedule::plan_tasks(cat, cal, [task], day, day)
+        });
     let rem = plan
         .reminders
         .iter()

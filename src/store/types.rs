@@ -113,6 +113,10 @@ text_enum! {
 pub struct PlanSet {
     /// Hash of the configuration the plan came from; a new hash records a new plan version.
     pub version_hash: String,
+    /// Start of the planned range: pending rows absent from the set are cancelled only from here
+    /// (or from `now`, whichever is later). `None`: from `now` (a full plan). An incremental sync,
+    /// which plans only the days the window moved onto, sets it to the first new day.
+    pub horizon_start: Option<Timestamp>,
     /// End of the planned horizon: pending rows absent from the set are cancelled only up to here.
     pub horizon_end: Timestamp,
     /// Occurrences in the horizon.

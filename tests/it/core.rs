@@ -74,6 +74,7 @@ fn catch_up_is_per_occurrence_whatever_the_claim_batch() {
     ];
     let set = PlanSet {
         version_hash: "t".into(),
+        horizon_start: None,
         horizon_end: ts("2028-01-01T00:00:00Z"),
         occurrences: vec![],
         reminders: rows,
@@ -119,6 +120,7 @@ fn an_outcome_is_recorded_only_by_the_lease_holder() {
     let t0 = ts("2027-03-01T01:00:00Z");
     let set = PlanSet {
         version_hash: "t".into(),
+        horizon_start: None,
         horizon_end: ts("2028-01-01T00:00:00Z"),
         occurrences: vec![],
         reminders: vec![reminder("a", "4.2@x", "catering", "2027-03-01T01:00:00Z")],
@@ -172,6 +174,7 @@ fn recovery_takes_only_expired_leases_unless_exclusive() {
     let t0 = ts("2027-03-01T01:00:00Z");
     let set = PlanSet {
         version_hash: "t".into(),
+        horizon_start: None,
         horizon_end: ts("2028-01-01T00:00:00Z"),
         occurrences: vec![],
         reminders: vec![reminder("a", "4.2@x", "catering", "2027-03-01T01:00:00Z")],

@@ -58,6 +58,7 @@ fn seeded(l: &Loaded) -> (tempfile::TempDir, dutybell::store::sqlite::SqliteStor
         dutybell::store::sqlite::SqliteStore::open(dir.path().join("dutybell.db")).unwrap();
     let set = PlanSet {
         version_hash: "digest-test".into(),
+        horizon_start: None,
         horizon_end: t("2027-12-31T00:00"),
         occurrences: occurrences(l, date(2026, 5, 1), date(2026, 11, 30)),
         reminders: vec![],

@@ -66,6 +66,7 @@ fn setup() -> Env {
     let mut store = dutybell::store::sqlite::SqliteStore::open(&db).unwrap();
     let plan = PlanSet {
         version_hash: "test".into(),
+        horizon_start: None,
         horizon_end: t("2099-12-31T00:00"),
         occurrences: vec![
             occ(

@@ -87,7 +87,7 @@ fn three_replicas_killed_at_random_lose_nothing_and_never_share_a_live_lease() {
 
     let mut replicas: Vec<Child> = (0..3).map(|_| start(&site, &hook)).collect();
     assert!(
-        wait_for(Duration::from_secs(60), || !server.hits("sink").is_empty()),
+        wait_for(Duration::from_secs(180), || !server.hits("sink").is_empty()),
         "no replica planned and sent"
     );
     let mut rng = fastrand::Rng::with_seed(0x7265_706c);

@@ -70,6 +70,7 @@ fn rem(stage: &str, fire_at: &str) -> NewReminder {
 fn plan(horizon: &str, reminders: Vec<NewReminder>) -> PlanSet {
     PlanSet {
         version_hash: "h1".into(),
+        horizon_start: None,
         horizon_end: t(horizon),
         occurrences: vec![occ("4.2@2027-spring")],
         reminders,

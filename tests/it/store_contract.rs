@@ -121,6 +121,7 @@ fn rem(stage: &str, fire_at: &str) -> NewReminder {
 fn plan(reminders: Vec<NewReminder>) -> PlanSet {
     PlanSet {
         version_hash: "h1".into(),
+        horizon_start: None,
         horizon_end: t("2027-12-31T00:00"),
         occurrences: vec![occ(OCC, "4.2")],
         reminders,

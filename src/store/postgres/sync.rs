@@ -39,14 +39,15 @@ pub(super) async fn sync_plan(
         .iter()
         .map(|r| r.dedupe_key.as_str())
         .collect();
+    let from = plan.horizon_start.map_or(now, |s| s.as_second().max(now));
     report.cancelled += tx
         .execute(
             "UPDATE outbox o SET state = 'cancelled', last_error = 'removed from the plan',
-                 updated_at = $1
+                 updated_at = $4
              WHERE state IN ('pending', 'retry') AND fire_at BETWEEN $1 AND $2
                AND kind NOT IN ('digest', 'operator_alert', 'test')
                AND NOT EXISTS (SELECT 1 FROM unnest($3::text[]) k(key) WHERE k.key = o.dedupe_key)",
-            &[&now, &plan.horizon_end.as_second(), &keys],
+            &[&from, &plan.horizon_end.as_second(), &keys, &now],
         )
         .await? as usize;
     tx.commit().await?;

@@ -61,6 +61,7 @@ mod tests {
         };
         let plan = PlanSet {
             version_hash: "h".into(),
+            horizon_start: None,
             horizon_end: Timestamp::from_second(1_900_000_000).unwrap(),
             occurrences: vec![occ],
             reminders: vec![],

@@ -70,6 +70,7 @@ mod tests {
         assert!(!s.enqueue(&alert("op|1", later), now).unwrap());
         let empty = PlanSet {
             version_hash: "v1".into(),
+            horizon_start: None,
             horizon_end: "2028-01-01T00:00:00Z".parse().unwrap(),
             occurrences: vec![],
             reminders: vec![],

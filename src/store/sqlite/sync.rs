@@ -344,13 +344,14 @@ fn bump(counter: &mut usize) -> Result<(), StoreError> {
 /// Cancels pending/retry rows in `[now, horizon_end]` whose key is not in the plan (the keys are
 /// in `temp.sync_keys`, filled by [`fill_sync_keys`]).
 fn cancel_absent(tx: &Transaction<'_>, plan: &PlanSet, now: i64) -> Result<usize, StoreError> {
+    let from = plan.horizon_start.map_or(now, |s| s.as_second().max(now));
     let cancelled = tx.execute(
         "UPDATE outbox SET state = 'cancelled', last_error = 'removed from the plan',
-             updated_at = ?1
+             updated_at = ?3
          WHERE state IN ('pending', 'retry') AND fire_at BETWEEN ?1 AND ?2
            AND kind NOT IN ('digest', 'operator_alert', 'test')
            AND dedupe_key NOT IN (SELECT key FROM temp.sync_keys)",
-        params![now, plan.horizon_end.as_second()],
+        params![from, plan.horizon_end.as_second(), now],
     )?;
     Ok(cancelled)
 }

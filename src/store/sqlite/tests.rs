@@ -123,6 +123,7 @@ fn reminder(fire_at: &str, message: &str) -> NewReminder {
 fn one(fire_at: &str, message: &str) -> PlanSet {
     PlanSet {
         version_hash: message.into(),
+        horizon_start: None,
         horizon_end: "2028-01-01T00:00:00Z".parse().unwrap(),
         occurrences: vec![],
         reminders: vec![reminder(fire_at, message)],
