@@ -82,6 +82,7 @@ pub fn build(raw: &RawConfig) -> Result<(Catalog, Diagnostics), Diagnostics> {
             })
         })
         .collect();
+    let web = super::web::web(&mut ctx, &raw.web);
     let (areas, tasks) = tasks::plan(&mut diags, raw, &settings, &ids, &events);
     let cat = Catalog {
         settings,
@@ -92,6 +93,7 @@ pub fn build(raw: &RawConfig) -> Result<(Catalog, Diagnostics), Diagnostics> {
         areas,
         tasks,
         calendar_overrides,
+        web,
     };
     diags.sort();
     if diags.has_errors() {

@@ -335,6 +335,10 @@ impl Loop {
         let e = self.engine.clone();
         let owner = self.owner.clone();
         let items = blocking(&self.store, move |s| {
+            // Web loop (issue 13): granted 延期 as of now, for rendering at send time.
+            if let Ok(mut o) = e.due_overrides.write() {
+                *o = s.due_overrides()?.into_iter().collect();
+            }
             cycle::catch_up(s, &e, now)?;
             Ok(cycle::claim(s, &owner, now, room)?)
         })

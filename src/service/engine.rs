@@ -33,6 +33,12 @@ pub struct Engine {
     pub dispatcher: Arc<Dispatcher>,
     /// Downtime policy.
     pub catchup: CatchUpPolicy,
+    // ---- web loop (issue 13) ----
+    /// Signs the unit links put into reminders (`None` when `web.keys` is empty).
+    pub links: Option<crate::service::links::LinkSigner>,
+    /// Granted 延期 as last read from the store (refreshed before each claim), so a row
+    /// re-planned by an override renders from the moved due date.
+    pub due_overrides: std::sync::RwLock<crate::schedule::DueOverrides>,
 }
 
 impl Engine {
@@ -51,7 +57,12 @@ impl Engine {
                 ))
             })?;
         let channels: Vec<Arc<dyn Channel>> = set.ids().filter_map(|id| set.get(id)).collect();
-        Self::with_channels(loaded, channels, clock)
+        // Web loop (issue 13): the link keys are secrets like the channels'.
+        let links = crate::service::links::LinkSigner::from_catalog(&loaded.catalog, &secrets)
+            .map_err(ConfigRefused)?;
+        let mut e = Self::with_channels(loaded, channels, clock)?;
+        e.links = links;
+        Ok(e)
     }
 
     /// An engine over the given channels (simulation and tests).
@@ -91,7 +102,26 @@ impl Engine {
             renderer,
             dispatcher,
             catchup,
+            links: None,
+            due_overrides: Default::default(),
         })
+    }
+
+    /// The unit's signed link for a reminder to `recipient` about `occurrence` (web loop, issue
+    /// 13): a unit or a unit head gets the unit's page; a group gets none (its members each have
+    /// their own). Falls back to `settings.progress_url`.
+    pub fn progress_link(
+        &self,
+        recipient: &str,
+        occurrence: &str,
+        now: Timestamp,
+    ) -> Option<String> {
+        let cat = &self.loaded.catalog;
+        let unit = recipient.strip_suffix("#head").unwrap_or(recipient);
+        match &self.links {
+            Some(l) if cat.unit(unit).is_some() => Some(l.unit_url(unit, Some(occurrence), now)),
+            _ => cat.settings.progress_url.clone(),
+        }
     }
 
     /// The plan's time zone.

@@ -15,6 +15,7 @@
 
 pub mod cycle;
 pub mod engine;
+pub mod links;
 pub mod plan;
 pub mod progress;
 pub mod send;

@@ -67,10 +67,29 @@ fn hex12(bytes: &[u8]) -> String {
 /// # Errors
 /// A reminder whose occurrence is missing from the plan (a schedule bug).
 pub fn plan_set(l: &Loaded, now: Timestamp) -> anyhow::Result<PlanSet> {
+    plan_set_with(l, now, &schedule::DueOverrides::new())
+}
+
+/// [`plan_set`] honouring granted 延期 (`overrides`, from [`Store::due_overrides`]).
+///
+/// # Errors
+/// As [`plan_set`].
+pub fn plan_set_with(
+    l: &Loaded,
+    now: Timestamp,
+    overrides: &schedule::DueOverrides,
+) -> anyhow::Result<PlanSet> {
     let tz = l.catalog.settings.tz.tz();
     let today = now.to_zoned_datetime(tz.clone()).date();
     let (from, to) = window(l, today);
-    let plan = schedule::plan(&l.catalog, &l.calendar, from, to);
+    let plan = schedule::plan_tasks_with(
+        &l.catalog,
+        &l.calendar,
+        &l.catalog.tasks,
+        from,
+        to,
+        overrides,
+    );
     let occ_by_key: HashMap<&str, &Occurrence> = plan
         .occurrences
         .iter()
@@ -135,11 +154,19 @@ pub fn sync(
     let today = now
         .to_zoned_datetime(l.catalog.settings.tz.tz().clone())
         .date();
-    let hash = inputs_hash(l, today);
+    // Granted 延期 are inputs too: a new override re-plans (web loop, issue 13).
+    let overrides: schedule::DueOverrides = store.due_overrides()?.into_iter().collect();
+    let mut hash = inputs_hash(l, today);
+    if !overrides.is_empty() {
+        let mut h = Sha256::new();
+        h.update(format!("{hash}|{overrides:?}").as_bytes());
+        hash = hex12(&h.finalize());
+    }
     if !force && store.meta(INPUTS_KEY)?.as_deref() == Some(hash.as_str()) {
         return Ok(SyncOutcome::Unchanged);
     }
-    let set = plan_set(l, now)?;
+    let mut set = plan_set_with(l, now, &overrides)?;
+    set.version_hash = hash.clone();
     let report = store.sync_plan(&set, now)?;
     store.set_meta(INPUTS_KEY, &hash)?;
     Ok(SyncOutcome::Synced(report))

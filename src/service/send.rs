@@ -54,7 +54,13 @@ pub fn prepare(e: &Engine, item: &OutboxItem, now: Timestamp) -> Prepared {
         return Prepared::Skip(format!("task {} is no longer in the plan", item.task_id));
     };
     let day = item.fire_at.to_zoned_datetime(e.tz().clone()).date();
-    let plan = schedule::plan_tasks(cat, cal, [task], day, day);
+    // Web loop (issue 13): a granted 延期 moved this occurrence's ladder; plan with it.
+    let overrides = e
+        .due_overrides
+        .read()
+        .map(|o| o.clone())
+        .unwrap_or_default();
+    let plan = schedule::plan_tasks_with(cat, cal, [task], day, day, &overrides);
     let rem = plan
         .reminders
         .iter()
@@ -67,7 +73,19 @@ pub fn prepare(e: &Engine, item: &OutboxItem, now: Timestamp) -> Prepared {
         return Prepared::Skip("no longer in the plan (the plan was edited since)".into());
     };
     let today = now.to_zoned_datetime(e.tz().clone()).date();
-    match crate::render::notification(&e.renderer, cat, cal, occ, rem, item.late, today) {
+    // Web loop (issue 13): the unit's signed link replaces `settings.progress_url`.
+    let link = e.progress_link(&item.recipient, &item.occurrence_key, now);
+    let rendered = crate::render::notification_linked(
+        &e.renderer,
+        cat,
+        cal,
+        occ,
+        rem,
+        item.late,
+        today,
+        link.as_deref(),
+    );
+    match rendered {
         Ok(n) => {
             let frozen = serde_json::to_string(&n).ok();
             Prepared::Send {

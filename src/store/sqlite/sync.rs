@@ -188,11 +188,16 @@ fn sync_reminder(
 /// True if the occurrence is open, or unknown (reminders without a stored occurrence, such as
 /// operator alerts, are not held back by one).
 fn occurrence_open(tx: &Transaction<'_>, key: &str) -> Result<bool, StoreError> {
-    let status: Option<String> = tx
-        .prepare_cached("SELECT status FROM occurrences WHERE key = ?1")?
+    // A pending 办结 request holds the occurrence like a close would (web loop, migration 0004).
+    let open: Option<bool> = tx
+        .prepare_cached(
+            "SELECT status = 'open' AND NOT EXISTS (SELECT 1 FROM requests r
+                 WHERE r.occurrence_key = ?1 AND r.kind = 'done' AND r.state = 'pending')
+             FROM occurrences WHERE key = ?1",
+        )?
         .query_row([key], |r| r.get(0))
         .optional()?;
-    Ok(status.is_none_or(|s| s == "open"))
+    Ok(open.unwrap_or(true))
 }
 
 pub(super) fn insert_reminder(
@@ -307,7 +312,7 @@ fn cancel_absent(tx: &Transaction<'_>, plan: &PlanSet, now: i64) -> Result<usize
         "UPDATE outbox SET state = 'cancelled', last_error = 'removed from the plan',
              updated_at = ?1
          WHERE state IN ('pending', 'retry') AND fire_at BETWEEN ?1 AND ?2
-           AND kind NOT IN ('digest', 'operator_alert', 'test')
+           AND kind NOT IN ('digest', 'operator_alert', 'test') AND stage NOT LIKE 'web-%'
            AND dedupe_key NOT IN (SELECT key FROM temp.sync_keys)",
         params![now, plan.horizon_end.as_second()],
     )?;
