@@ -123,8 +123,9 @@ pub struct RequestDecision {
     pub effect: DecisionEffect,
     /// The audit line.
     pub audit: NewAudit,
-    /// A message to the unit (e.g. the 退办 reason), enqueued in the same transaction.
-    pub message: Option<NewReminder>,
+    /// Messages to the unit (e.g. the 退办 reason, one per channel), enqueued in the same
+    /// transaction.
+    pub messages: Vec<NewReminder>,
 }
 
 /// An audit line to write.

@@ -167,7 +167,7 @@ impl SqliteStore {
         )?;
         apply_effect(&tx, &req, &d.effect, now_s)?;
         insert_audit(&tx, &d.audit, now_s)?;
-        if let Some(m) = &d.message {
+        for m in &d.messages {
             super::sync::insert_reminder(&tx, m, OutboxState::Pending, None, None, now_s)?;
         }
         let out = request_in(&tx, d.id)?;
