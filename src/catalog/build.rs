@@ -82,7 +82,10 @@ pub fn build(raw: &RawConfig) -> Result<(Catalog, Diagnostics), Diagnostics> {
             })
         })
         .collect();
-    let web = super::web::web(&mut ctx, &raw.web);
+    let web = match &raw.web {
+        Some(w) => super::web::web(&mut ctx, w),
+        None => super::web::WebSettings::off(),
+    };
     let (areas, tasks) = tasks::plan(&mut diags, raw, &settings, &ids, &events);
     let cat = Catalog {
         settings,

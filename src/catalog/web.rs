@@ -45,6 +45,14 @@ impl Default for WebSettings {
 }
 
 impl WebSettings {
+    /// No `web:` section: no pages are served and reminders carry no signed link.
+    pub fn off() -> WebSettings {
+        WebSettings {
+            bind: None,
+            ..WebSettings::default()
+        }
+    }
+
     /// True when cookies must be `Secure` (the public URL is https).
     pub fn https(&self) -> bool {
         self.public_url.starts_with("https://")
@@ -144,7 +152,7 @@ pub(super) fn web(ctx: &mut Ctx, raw: &RawWeb) -> WebSettings {
             // The value is not echoed: it may be a password pasted by mistake.
             ctx.error(
                 &u.password_hash,
-                "password_hash must be an Argon2 PHC string ($argon2id$v=19$...); generate one with `dutybell web hash-password`",
+                "password_hash must be an Argon2 PHC string ($argon2id$v=19$...); generate one with `dutybell hash-password`",
             );
         }
         out.users.push(WebUser {

@@ -59,8 +59,8 @@ pub struct RawConfig {
     pub events: Vec<(Located<String>, RawEvent)>,
     /// `calendar_overrides:`.
     pub calendar_overrides: Vec<RawCalendarOverride>,
-    /// `web:`.
-    pub web: RawWeb,
+    /// `web:` (absent: no web pages).
+    pub web: Option<RawWeb>,
     /// Plan files in load order.
     pub plans: Vec<RawPlan>,
     /// The state directory: `settings.state_dir` relative to the config file, else systemd's
@@ -99,9 +99,7 @@ pub fn load(path: &Path, diags: &mut Diagnostics) -> RawConfig {
             }
             "events" => raw.events = events(path, v, diags),
             "web" => {
-                if let Some(w) = item(path, v, "web", diags) {
-                    raw.web = w;
-                }
+                raw.web = Some(item(path, v, "web", diags).unwrap_or_default());
             }
             other => diags.push(Diagnostic::error(
                 path,

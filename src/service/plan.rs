@@ -25,6 +25,9 @@ pub const LOOKBACK_DAYS: i64 = 62;
 /// The `meta` key under which the inputs hash of the last sync is kept.
 const INPUTS_KEY: &str = "plan_inputs";
 
+/// The `meta` key holding the unix second of the last completed plan sync.
+pub const SYNCED_AT_KEY: &str = "plan_synced_at";
+
 /// How often the planned window moves: once a week (and whenever the inputs change). Within a
 /// week every day's `[today - LOOKBACK_DAYS, today + horizon_days]` lies inside the window, so a
 /// daily re-plan would only repeat work (a simulated year would re-plan 365 times).
@@ -169,6 +172,8 @@ pub fn sync(
     set.version_hash = hash.clone();
     let report = store.sync_plan(&set, now)?;
     store.set_meta(INPUTS_KEY, &hash)?;
+    // For `/metrics` and `/healthz` (web loop, issue 13).
+    store.set_meta(SYNCED_AT_KEY, &now.as_second().to_string())?;
     Ok(SyncOutcome::Synced(report))
 }
 

@@ -113,7 +113,7 @@ pub async fn send_one(e: Arc<Engine>, item: OutboxItem, now: Timestamp) -> Recor
         Prepared::Send {
             notification,
             frozen,
-        } => match e.dispatcher.deliver(&item, *notification).await {
+        } => match timed_deliver(&e, &item, *notification).await {
             Outcome::Sent(detail) => Recorded::Sent {
                 id,
                 detail,
@@ -127,4 +127,18 @@ pub async fn send_one(e: Arc<Engine>, item: OutboxItem, now: Timestamp) -> Recor
             Outcome::Dead(error) => Recorded::Dead { id, error },
         },
     }
+}
+
+/// Delivers and counts the send for `/metrics` (web loop, issue 13); the latency uses the
+/// monotonic clock, never the wall clock.
+async fn timed_deliver(e: &Engine, item: &OutboxItem, n: Notification) -> Outcome {
+    let started = std::time::Instant::now();
+    let out = e.dispatcher.deliver(item, n).await;
+    let outcome = match &out {
+        Outcome::Sent(_) => "sent",
+        Outcome::Retry { .. } => "retry",
+        Outcome::Dead(_) => "dead",
+    };
+    crate::metrics::record_send(&item.channel, outcome, started.elapsed().as_secs_f64());
+    out
 }
