@@ -139,9 +139,16 @@ impl LinkSigner {
     ) -> Result<Option<LinkSigner>, String> {
         let mut keys = Vec::new();
         for k in &cat.web.keys {
-            let value = secrets
-                .get(&k.secret)
-                .map_err(|e| format!("web.keys {}: {e}", k.id))?;
+            let value = match secrets.get(&k.secret) {
+                Ok(v) => v,
+                // A key not provided (e.g. the dev key's variable unset) leaves links out of
+                // reminders; it must not stop reminders from going out.
+                Err(crate::notify::secret::SecretError::EnvMissing(_)) => {
+                    tracing::warn!(key = %k.id, source = %describe(&k.secret), "link key not set; reminders carry no signed link");
+                    continue;
+                }
+                Err(e) => return Err(format!("web.keys {}: {e}", k.id)),
+            };
             if value.len() < 16 {
                 return Err(format!(
                     "web.keys {}: the key from {} is shorter than 16 bytes",
