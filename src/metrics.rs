@@ -39,7 +39,11 @@ pub fn record_send(channel: &str, outcome: &str, seconds: f64) {
 
 /// Registers the process-wide families in `reg` (they share state with the statics).
 pub fn register(reg: &mut Registry) {
-    reg.register("dutybell_sends", "Sends by channel and outcome", SENDS.clone());
+    reg.register(
+        "dutybell_sends",
+        "Sends by channel and outcome",
+        SENDS.clone(),
+    );
     reg.register(
         "dutybell_send_duration_seconds",
         "Time one send took, by channel",

@@ -38,7 +38,8 @@ pub fn audit(l: &Loaded, a: &AuditArgs) -> Result<(), CliError> {
         } else {
             println!(
                 "{}  {}  {}  {}  {}  {} -> {}",
-                e.at.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M:%S"),
+                e.at.to_zoned_datetime(tz.clone())
+                    .strftime("%Y-%m-%d %H:%M:%S"),
                 e.actor,
                 e.address,
                 e.action,
@@ -81,7 +82,11 @@ pub fn web_state(config: &Path, clock: &SharedClock) -> anyhow::Result<Arc<WebSt
     let db = engine.loaded.catalog.settings.database.clone();
     let store = crate::store::open(&crate::store::StoreUrl::Sqlite(db.clone()))
         .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", db.display()))?;
-    Ok(Arc::new(WebState::new(Arc::new(engine), store, clock.clone())))
+    Ok(Arc::new(WebState::new(
+        Arc::new(engine),
+        store,
+        clock.clone(),
+    )))
 }
 
 /// Starts the web pages in the background when `web.bind` is set; they stop when `stop` turns
@@ -126,7 +131,10 @@ async fn stopped(mut stop: watch::Receiver<bool>) {
 /// `dutybell serve`: the web pages only (no sending).
 pub fn serve_cmd(config: &Path, start: StartAt) -> ExitCode {
     super::daemon::init_tracing();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: {e}");
@@ -139,7 +147,9 @@ pub fn serve_cmd(config: &Path, start: StartAt) -> ExitCode {
         let clock = start.clock(probe.catalog.settings.tz.tz());
         let st = web_state(config, &clock)?;
         let Some(addr) = st.engine.loaded.catalog.web.bind else {
-            return Err(crate::service::ConfigRefused("web.bind is off; nothing to serve".into()).into());
+            return Err(
+                crate::service::ConfigRefused("web.bind is off; nothing to serve".into()).into(),
+            );
         };
         let (tx, rx) = watch::channel(false);
         tokio::spawn(super::daemon::stop_on_signals(tx));
@@ -149,7 +159,11 @@ pub fn serve_cmd(config: &Path, start: StartAt) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(if crate::daemon::engine_error_is_config(&e) { 2 } else { 1 })
+            ExitCode::from(if crate::daemon::engine_error_is_config(&e) {
+                2
+            } else {
+                1
+            })
         }
     }
 }

@@ -117,7 +117,9 @@ pub fn board(
     let mut counts: Vec<(String, usize)> = STATES.iter().map(|s| ((*s).to_owned(), 0)).collect();
     for task in &cat.tasks {
         if f.area.is_some_and(|a| a != task.area)
-            || f.unit.as_ref().is_some_and(|u| cat.role_of(task, u).is_none())
+            || f.unit
+                .as_ref()
+                .is_some_and(|u| cat.role_of(task, u).is_none())
         {
             continue;
         }

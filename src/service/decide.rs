@@ -48,9 +48,11 @@ pub fn decide(
         return Err(DeskError::Invalid("该申请已处理".into()));
     }
     let (state, effect, note) = match (req.kind, verdict) {
-        (RequestKind::Done, Verdict::Confirm) => {
-            (RequestState::Confirmed, DecisionEffect::CloseOccurrence, None)
-        }
+        (RequestKind::Done, Verdict::Confirm) => (
+            RequestState::Confirmed,
+            DecisionEffect::CloseOccurrence,
+            None,
+        ),
         (RequestKind::Extend, Verdict::Grant) => match req.new_due {
             Some(d) => (RequestState::Granted, DecisionEffect::MoveDue(d), None),
             None => return Err(DeskError::Invalid("延期申请缺少日期".into())),
@@ -72,7 +74,11 @@ pub fn decide(
         Some(reason) => refusal_messages(l, &req, reason, now),
         None => Vec::new(),
     };
-    let before = format!("pending ({}) due {}", kind_zh(req.kind), due_text(store, &req)?);
+    let before = format!(
+        "pending ({}) due {}",
+        kind_zh(req.kind),
+        due_text(store, &req)?
+    );
     let after = match (&effect, &note) {
         (DecisionEffect::MoveDue(d), _) => format!("{} due {d}", state.as_str()),
         (_, Some(r)) => format!("{}: {r}", state.as_str()),

@@ -130,12 +130,18 @@ pub fn unit_items(
         .collect();
     items.sort_by(|a, b| {
         let first = |i: &Item| Some(i.occurrence.key.as_str()) != linked;
-        (first(a), std::cmp::Reverse(a.colour), a.occurrence.due_date, &a.occurrence.key).cmp(&(
-            first(b),
-            std::cmp::Reverse(b.colour),
-            b.occurrence.due_date,
-            &b.occurrence.key,
-        ))
+        (
+            first(a),
+            std::cmp::Reverse(a.colour),
+            a.occurrence.due_date,
+            &a.occurrence.key,
+        )
+            .cmp(&(
+                first(b),
+                std::cmp::Reverse(b.colour),
+                b.occurrence.due_date,
+                &b.occurrence.key,
+            ))
     });
     Ok(items)
 }
@@ -253,7 +259,16 @@ pub fn submit(
         )?;
     }
     let Some(mut req) = request else {
-        audit(store, unit, address, "progress.report", &occ.key, "", &note, now)?;
+        audit(
+            store,
+            unit,
+            address,
+            "progress.report",
+            &occ.key,
+            "",
+            &note,
+            now,
+        )?;
         return Ok(None);
     };
     req.by_name = by;

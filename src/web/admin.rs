@@ -144,9 +144,17 @@ pub async fn metrics(State(st): State<St>) -> Response {
     {
         cal_left.set(i64::from((end - today).get_days()));
     }
-    reg.register("dutybell_store_up", "1 when the store answered this scrape", up);
+    reg.register(
+        "dutybell_store_up",
+        "1 when the store answered this scrape",
+        up,
+    );
     reg.register("dutybell_outbox_rows", "Outbox rows by state", rows);
-    reg.register("dutybell_outbox_dead_rows", "Dead outbox rows (need an operator)", dead);
+    reg.register(
+        "dutybell_outbox_dead_rows",
+        "Dead outbox rows (need an operator)",
+        dead,
+    );
     reg.register(
         "dutybell_plan_last_sync_timestamp_seconds",
         "Unix time of the last plan sync",

@@ -10,8 +10,8 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::office::session;
-use super::unit::claims;
 use super::pages::FromSerde;
+use super::unit::claims;
 use super::{St, pages, plain};
 use crate::notify::Colour;
 use crate::service::board::{self, BoardFilter, STATES};
@@ -81,7 +81,10 @@ async fn render_board(
         Ok(Ok(b)) => b,
         Ok(Err(e)) => {
             tracing::error!(error = %e, "board: store");
-            return plain(StatusCode::INTERNAL_SERVER_ERROR, "暂时无法读取，请稍后再试。");
+            return plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "暂时无法读取，请稍后再试。",
+            );
         }
         Err(r) => return r,
     };
@@ -153,7 +156,10 @@ async fn render_history(st: &St, key: String, user: Option<(String, String)>) ->
         Ok(Ok(None)) => return plain(StatusCode::NOT_FOUND, "该事项不存在。"),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "history: store");
-            return plain(StatusCode::INTERNAL_SERVER_ERROR, "暂时无法读取，请稍后再试。");
+            return plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "暂时无法读取，请稍后再试。",
+            );
         }
         Err(r) => return r,
     };

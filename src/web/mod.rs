@@ -95,7 +95,12 @@ impl WebState {
             f(s.as_mut(), &st)
         })
         .await
-        .map_err(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误，请稍后再试。"))
+        .map_err(|_| {
+            plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "服务器内部错误，请稍后再试。",
+            )
+        })
     }
 }
 

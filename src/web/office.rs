@@ -13,11 +13,11 @@ use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use serde::Deserialize;
 
+use super::pages::FromSerde;
 use super::security::{
     LOGIN_COOKIE, SESSION_COOKIE, Session, client_address, cookie, random_token, same, set_cookie,
     too_many,
 };
-use super::pages::FromSerde;
 use super::{St, plain};
 use crate::service::decide::{Verdict, decide as decide_request};
 use crate::service::desk::DeskError;
@@ -76,7 +76,10 @@ pub async fn login(
     Form(f): Form<LoginForm>,
 ) -> Response {
     let address = client_address(&h, peer.as_ref().map(|e| &e.0));
-    if !st.limiter.allow(&format!("login:{address}"), st.clock.now()) {
+    if !st
+        .limiter
+        .allow(&format!("login:{address}"), st.clock.now())
+    {
         return too_many();
     }
     if !cookie(&h, LOGIN_COOKIE).is_some_and(|c| same(&c, &f.csrf)) {
@@ -97,7 +100,11 @@ pub async fn login(
         use argon2::{Argon2, PasswordHash, PasswordVerifier};
         hash.as_deref()
             .and_then(|h| PasswordHash::new(h).ok())
-            .is_some_and(|p| Argon2::default().verify_password(f.password.as_bytes(), &p).is_ok())
+            .is_some_and(|p| {
+                Argon2::default()
+                    .verify_password(f.password.as_bytes(), &p)
+                    .is_ok()
+            })
     })
     .await
     .unwrap_or(false);
@@ -187,7 +194,10 @@ pub async fn queue(State(st): State<St>, h: HeaderMap, q: Query<Flash>) -> Respo
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
             tracing::error!(error = %e, "office queue: store");
-            return plain(StatusCode::INTERNAL_SERVER_ERROR, "暂时无法读取，请稍后再试。");
+            return plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "暂时无法读取，请稍后再试。",
+            );
         }
         Err(r) => return r,
     };
@@ -243,14 +253,25 @@ pub async fn decide(
     let now = st.clock.now();
     let r = st
         .store(move |store, st| {
-            decide_request(store, &st.engine.loaded, id, &verdict, &actor, &address, now)
+            decide_request(
+                store,
+                &st.engine.loaded,
+                id,
+                &verdict,
+                &actor,
+                &address,
+                now,
+            )
         })
         .await;
     let base = st.base();
     match r {
         Ok(Ok(req)) => {
             // Keep the daemon's view of granted 延期 fresh when it shares this engine.
-            if let Ok(list) = st.store(|s, _| s.due_overrides()).await.and_then(|r| r.map_err(|_| plain(StatusCode::OK, "")))
+            if let Ok(list) = st
+                .store(|s, _| s.due_overrides())
+                .await
+                .and_then(|r| r.map_err(|_| plain(StatusCode::OK, "")))
                 && let Ok(mut o) = st.engine.due_overrides.write()
             {
                 *o = list.into_iter().collect();
@@ -258,7 +279,7 @@ pub async fn decide(
             redirect(format!("{base}/office?done={}", req.state.as_str()))
         }
         Ok(Err(DeskError::Invalid(m))) => {
-            let q: String = form_urlencoded(&m);
+            let q = super::pages::percent(&m);
             redirect(format!("{base}/office?error={q}"))
         }
         Ok(Err(e)) => {
@@ -267,14 +288,4 @@ pub async fn decide(
         }
         Err(r) => r,
     }
-}
-
-/// Percent-encodes a query value.
-fn form_urlencoded(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -34,6 +34,7 @@ impl Pages {
         env.set_undefined_behavior(UndefinedBehavior::Chainable);
         // Every page is HTML: escape all output, whatever the template name says.
         env.set_auto_escape_callback(|_| AutoEscape::Html);
+        env.add_filter("urlencode", |v: String| percent(&v));
         for (name, src) in TEMPLATES {
             env.add_template(name, src)
                 .unwrap_or_else(|e| panic!("embedded template {name}: {e}"));
@@ -52,7 +53,10 @@ impl Pages {
             Ok(html) => (status, Html(html)).into_response(),
             Err(e) => {
                 tracing::error!(template = name, error = %e, "page template failed");
-                super::plain(StatusCode::INTERNAL_SERVER_ERROR, "页面生成失败，请稍后再试。")
+                super::plain(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "页面生成失败，请稍后再试。",
+                )
             }
         }
     }
@@ -68,6 +72,18 @@ impl FromSerde for Value {
     fn from_serde<T: serde::Serialize>(v: T) -> Value {
         Value::from(minijinja::value::Serde(v))
     }
+}
+
+/// Percent-encodes a path segment or query value (everything but unreserved ASCII).
+pub fn percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// HTML-escapes `s` (for the plain pages built without a template).
@@ -128,7 +144,12 @@ mod tests {
     fn every_template_compiles_and_escapes() {
         let p = super::Pages::new();
         let ctx = minijinja::context! { title => "t", base => "", text => "<script>x</script>" };
-        let t = p.env.get_template("message.html").unwrap().render(ctx).unwrap();
+        let t = p
+            .env
+            .get_template("message.html")
+            .unwrap()
+            .render(ctx)
+            .unwrap();
         assert!(t.contains("&lt;script&gt;"), "{t}");
     }
 }

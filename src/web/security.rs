@@ -53,8 +53,14 @@ async fn guard(State(st): State<St>, req: Request, next: Next) -> Response {
         .map_or_else(|| "other".to_owned(), |p| p.as_str().to_owned());
     let started = std::time::Instant::now();
     let mut resp = if req.method() == Method::POST && cross_site(req.headers(), &st) {
-        plain(StatusCode::FORBIDDEN, "请求被拒绝：不接受来自其他网站的提交。")
-    } else if req.method() != Method::GET && req.method() != Method::POST && req.method() != Method::HEAD {
+        plain(
+            StatusCode::FORBIDDEN,
+            "请求被拒绝：不接受来自其他网站的提交。",
+        )
+    } else if req.method() != Method::GET
+        && req.method() != Method::POST
+        && req.method() != Method::HEAD
+    {
         plain(StatusCode::METHOD_NOT_ALLOWED, "不支持的请求方式。")
     } else {
         match tokio::time::timeout(super::REQUEST_TIMEOUT, next.run(req)).await {
@@ -93,7 +99,10 @@ fn cross_site(h: &HeaderMap, st: &St) -> bool {
         .split_once("://")
         .map(|(s, r)| format!("{s}://{}", r.split('/').next().unwrap_or("")))
         .unwrap_or_default();
-    let host = h.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let host = h
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     !(origin == public_origin
         || origin == format!("http://{host}")
         || origin == format!("https://{host}"))
@@ -123,7 +132,11 @@ pub fn random_token() -> String {
 
 /// Constant-time string equality (form tokens).
 pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// A cookie value from the request.

@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::security::{client_address, too_many};
 use super::pages::FromSerde;
+use super::security::{client_address, too_many};
 use super::{St, pages, plain};
 use crate::catalog::Role;
 use crate::service::desk::{self, Ask, DeskError, Submission};
@@ -46,7 +46,9 @@ pub async fn page(State(st): State<St>, Path(token): Path<String>, q: Query<Flas
         Ok(c) => c,
         Err(r) => return r,
     };
-    let flash = q.ok.as_ref().map(|_| "已提交，感谢报送。办结或延期申请将由督查办审核。");
+    let flash =
+        q.ok.as_ref()
+            .map(|_| "已提交，感谢报送。办结或延期申请将由督查办审核。");
     render(&st, &c, flash, None, StatusCode::OK).await
 }
 
@@ -67,7 +69,10 @@ async fn render(
         Ok(Ok(i)) => i,
         Ok(Err(e)) => {
             tracing::error!(error = %e, "unit page: store");
-            return plain(StatusCode::INTERNAL_SERVER_ERROR, "暂时无法读取，请稍后再试。");
+            return plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "暂时无法读取，请稍后再试。",
+            );
         }
         Err(r) => return r,
     };
@@ -100,6 +105,7 @@ async fn render(
             };
             minijinja::Value::from_serde(serde_json::json!({
                 "key": o.key,
+                "linked": c.occurrence.as_deref() == Some(o.key.as_str()),
                 "task_id": o.task_id,
                 "title": title,
                 "state": state,
@@ -122,6 +128,11 @@ async fn render(
             base => st.base(),
             unit => cat.name_of(&c.unit),
             today => today.to_string(),
+            counts => context! {
+                red => items.iter().filter(|i| i.colour == crate::notify::Colour::Red).count(),
+                yellow => items.iter().filter(|i| i.colour == crate::notify::Colour::Yellow).count(),
+                blue => items.iter().filter(|i| i.colour == crate::notify::Colour::Blue).count(),
+            },
             items => rows,
             flash => flash,
             error => error,
@@ -164,9 +175,14 @@ pub async fn submit(
     }
     let ask = match f.ask.as_str() {
         "" => None,
-        "done" => Some(Ask::Done { note: f.ask_note.clone() }),
+        "done" => Some(Ask::Done {
+            note: f.ask_note.clone(),
+        }),
         "extend" => match f.new_due.parse() {
-            Ok(date) => Some(Ask::Extend { date, reason: f.ask_note.clone() }),
+            Ok(date) => Some(Ask::Extend {
+                date,
+                reason: f.ask_note.clone(),
+            }),
             Err(_) => {
                 let e = Some("请填写延期至的日期".to_owned());
                 return render(&st, &c, None, e, StatusCode::UNPROCESSABLE_ENTITY).await;

@@ -19,4 +19,6 @@ mod send_test;
 mod smtp_harness;
 mod store;
 mod systemd;
+mod web;
+mod web_browser;
 mod webhook;
