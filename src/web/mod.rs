@@ -12,6 +12,10 @@
 //! May touch: the network socket it binds, the store through the trait (its own connection),
 //! the clock it is given. `axum` is used only under this module.
 
+// Access checks return the ready refusal page as their error: it is built once, on the error
+// path only, and boxing it would only add noise to every handler.
+#![allow(clippy::result_large_err)]
+
 mod admin;
 mod board;
 mod office;

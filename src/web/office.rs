@@ -268,10 +268,7 @@ pub async fn decide(
     match r {
         Ok(Ok(req)) => {
             // Keep the daemon's view of granted 延期 fresh when it shares this engine.
-            if let Ok(list) = st
-                .store(|s, _| s.due_overrides())
-                .await
-                .and_then(|r| r.map_err(|_| plain(StatusCode::OK, "")))
+            if let Ok(Ok(list)) = st.store(|s, _| s.due_overrides()).await
                 && let Ok(mut o) = st.engine.due_overrides.write()
             {
                 *o = list.into_iter().collect();

@@ -127,18 +127,19 @@ impl WebSite {
                 .to_string_lossy()
                 .starts_with("10.2_")
         });
-        for path in names {
-            let text = std::fs::read_to_string(&path).ok()?;
+        let port = self.port;
+        names.iter().find_map(|path| {
+            let text = std::fs::read_to_string(path).ok()?;
             let v: serde_json::Value = serde_json::from_str(&text).ok()?;
             let body = v["text"].as_str()?;
-            let start = body.find(&format!("http://127.0.0.1:{}/u/", self.port))?;
-            let url: String = body[start..]
-                .chars()
-                .take_while(|c| !c.is_whitespace())
-                .collect();
-            return Some(url);
-        }
-        None
+            let start = body.find(&format!("http://127.0.0.1:{port}/u/"))?;
+            Some(
+                body[start..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace())
+                    .collect(),
+            )
+        })
     }
 
     /// The path part of a link.
