@@ -75,6 +75,8 @@ pub enum Command {
     Audit(web::AuditArgs),
     /// Read a password on standard input and print its Argon2 hash for `web.users`.
     HashPassword,
+    /// Print a signed link: the read-only board for leaders, or `--unit ID` a unit's page.
+    Link(web::LinkArgs),
 }
 
 /// Parse arguments, run, and return the process exit code.
@@ -160,6 +162,7 @@ pub fn main() -> ExitCode {
         Command::SendTest(a) => send_test::run(&loaded, a, now),
         Command::Digest(a) => digest::run(&loaded, a, today, now),
         Command::Audit(a) => web::audit(&loaded, a),
+        Command::Link(a) => web::link(&loaded, a, now),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -52,6 +52,33 @@ pub fn audit(l: &Loaded, a: &AuditArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// `link` arguments.
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// A unit's page link (default: a read-only board link for leaders).
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// The occurrence the unit link opens first.
+    #[arg(long, requires = "unit")]
+    pub occurrence: Option<String>,
+}
+
+/// `dutybell link`: prints a signed link (valid `web.link_days` from now).
+pub fn link(l: &Loaded, a: &LinkArgs, now: jiff::Timestamp) -> Result<(), CliError> {
+    let secrets = crate::notify::secret::SystemSecrets::from_env();
+    let signer = crate::service::links::LinkSigner::from_catalog(&l.catalog, &secrets)
+        .map_err(CliError::Usage)?
+        .ok_or_else(|| CliError::Usage("no link key is available (web.keys)".into()))?;
+    match &a.unit {
+        Some(u) if l.catalog.unit(u).is_none() => {
+            return Err(CliError::Usage(format!("unknown unit {u}")));
+        }
+        Some(u) => println!("{}", signer.unit_url(u, a.occurrence.as_deref(), now)),
+        None => println!("{}", signer.board_url(now)),
+    }
+    Ok(())
+}
+
 /// `dutybell hash-password`: reads one line from stdin, prints its Argon2id PHC string.
 pub fn hash_password() -> ExitCode {
     use argon2::{Argon2, PasswordHasher};
