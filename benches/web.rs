@@ -87,7 +87,7 @@ fn main() {
     let config = dir.path().join("dutybell.yaml");
     std::fs::write(&config, text).unwrap();
     let now = jiff::civil::datetime(2026, 11, 30, 9, 0, 0, 0)
-        .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap())
+        .to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap())
         .unwrap()
         .timestamp();
     let clock: SharedClock = Arc::new(ManualClock::new(now));
