@@ -264,4 +264,6 @@ impl Store for SqliteStore {
 }
 
 #[cfg(test)]
+mod requests_tests;
+#[cfg(test)]
 mod tests;
