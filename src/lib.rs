@@ -20,6 +20,9 @@
 //! - [`progress_csv`]: validates a progress CSV returned by a section into notes to record.
 //! - [`render`]: minijinja templates (zh-CN, overridable) that turn reminders into notifications.
 //! - [`loader`]: loads config + plan + calendar for a command, all or nothing.
+//! - [`web`]: the web pages (unit page by signed link, office, board, health, metrics); `axum`
+//!   only here.
+//! - [`metrics`]: process-wide send counters for `/metrics`.
 //! - [`cli`]: argument parsing, one library call per command, printing, exit codes.
 
 pub mod calendar;
@@ -32,6 +35,7 @@ pub mod digest;
 pub mod dispatch;
 pub mod export;
 pub mod loader;
+pub mod metrics;
 pub mod model;
 pub mod notify;
 pub mod progress_csv;
@@ -39,3 +43,4 @@ pub mod render;
 pub mod schedule;
 pub mod service;
 pub mod store;
+pub mod web;

@@ -82,6 +82,10 @@ pub fn build(raw: &RawConfig) -> Result<(Catalog, Diagnostics), Diagnostics> {
             })
         })
         .collect();
+    let web = match &raw.web {
+        Some(w) => super::web::web(&mut ctx, w),
+        None => super::web::WebSettings::off(),
+    };
     let (areas, tasks) = tasks::plan(&mut diags, raw, &settings, &ids, &events);
     let cat = Catalog {
         settings,
@@ -92,6 +96,7 @@ pub fn build(raw: &RawConfig) -> Result<(Catalog, Diagnostics), Diagnostics> {
         areas,
         tasks,
         calendar_overrides,
+        web,
     };
     diags.sort();
     if diags.has_errors() {

@@ -10,6 +10,7 @@ pub mod model;
 pub mod parse;
 mod tasks;
 mod units;
+pub mod web;
 
 use std::collections::BTreeMap;
 
@@ -35,6 +36,8 @@ pub struct Catalog {
     pub tasks: Vec<Task>,
     /// Local calendar overrides.
     pub calendar_overrides: Vec<CalendarOverride>,
+    /// The web pages (`web:`).
+    pub web: web::WebSettings,
 }
 
 /// How a unit is involved in a task.

@@ -57,6 +57,8 @@ pub struct Unit {
     pub channels: Vec<String>,
     /// Other spellings.
     pub aliases: Vec<String>,
+    /// Version of the unit's signed links (`units[].link_version`); older links are refused.
+    pub link_version: u32,
 }
 
 /// A named group that expands to units.

@@ -99,6 +99,14 @@ pub(super) fn units(ctx: &mut Ctx, raw: &[RawUnit], ids: &mut BTreeSet<String>) 
             email: u.email.iter().map(|e| e.value.clone()).collect(),
             channels: u.channels.iter().map(|c| c.value.clone()).collect(),
             aliases: u.aliases.clone(),
+            link_version: match &u.link_version {
+                Some(v) if v.value == 0 => {
+                    ctx.error(v, "link_version starts at 1");
+                    1
+                }
+                Some(v) => v.value,
+                None => 1,
+            },
         });
     }
     out

@@ -78,6 +78,8 @@ pub fn run(config: &Path, start: StartAt) -> ExitCode {
         let engine = Engine::load(config, &clock)?;
         let (tx, rx) = watch::channel(false);
         let reload = Arc::new(Notify::new());
+        // Web loop (issue 13): the pages run beside the loop when `web.bind` is set.
+        super::web::spawn_in_daemon(config, &clock, rx.clone()).await?;
         tokio::spawn(signals(tx, reload.clone()));
         let mut opts = RunOptions::new(config.to_path_buf());
         // A shorter claim lease for crash drills and tests (seconds); the default suits production.
@@ -193,4 +195,22 @@ fn print_summary(r: &SimReport) {
             load.escalations
         );
     }
+}
+
+/// SIGTERM/SIGINT turn `stop` true (`dutybell serve`).
+pub async fn stop_on_signals(stop: watch::Sender<bool>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot install signal handlers");
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    tracing::info!("stop requested");
+    let _ = stop.send(true);
 }

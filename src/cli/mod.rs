@@ -12,6 +12,7 @@ mod progress_import;
 mod render;
 mod send_test;
 mod tasks;
+mod web;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,6 +69,14 @@ pub enum Command {
     Digest(digest::DigestArgs),
     /// Calendar data: `import-notice` turns a holiday notice's text into next year's file.
     Calendar(calendar::CalendarArgs),
+    /// Serve the web pages only (unit pages, office, board, health, metrics); no sending.
+    Serve,
+    /// The audit log of web changes (who, when, from where, before -> after), newest first.
+    Audit(web::AuditArgs),
+    /// Read a password on standard input and print its Argon2 hash for `web.users`.
+    HashPassword,
+    /// Print a signed link: the read-only board for leaders, or `--unit ID` a unit's page.
+    Link(web::LinkArgs),
 }
 
 /// Parse arguments, run, and return the process exit code.
@@ -92,6 +101,8 @@ pub fn main() -> ExitCode {
     match &cli.command {
         Command::Run => return daemon::run(&config, start),
         Command::Simulate(a) => return daemon::simulate(&config, a),
+        Command::Serve => return web::serve_cmd(&config, start),
+        Command::HashPassword => return web::hash_password(),
         _ => {}
     }
     if let Command::Calendar(a) = &cli.command {
@@ -133,7 +144,11 @@ pub fn main() -> ExitCode {
                 Err(e) => Err(CliError::Usage(e.to_string())),
             }
         }
-        Command::Run | Command::Simulate(_) | Command::Calendar(_) => {
+        Command::Run
+        | Command::Simulate(_)
+        | Command::Calendar(_)
+        | Command::Serve
+        | Command::HashPassword => {
             unreachable!("handled before loading")
         }
         Command::Tasks(a) => tasks::run(&loaded, a),
@@ -146,6 +161,8 @@ pub fn main() -> ExitCode {
         Command::Render(a) => render::run(&loaded, a, today, now),
         Command::SendTest(a) => send_test::run(&loaded, a, now),
         Command::Digest(a) => digest::run(&loaded, a, today, now),
+        Command::Audit(a) => web::audit(&loaded, a),
+        Command::Link(a) => web::link(&loaded, a, now),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,6 +11,7 @@ use super::de::{Located, from_node};
 use super::diag::{Diagnostic, Diagnostics, Pos, hint};
 use super::raw::{
     RawArea, RawCalendarOverride, RawChannel, RawEvent, RawGroup, RawSettings, RawTask, RawUnit,
+    RawWeb,
 };
 use super::tree::Node;
 use super::yaml;
@@ -23,6 +24,7 @@ pub const MAIN_KEYS: &[&str] = &[
     "channels",
     "events",
     "calendar_overrides",
+    "web",
 ];
 /// Top-level keys of a plan file.
 pub const PLAN_KEYS: &[&str] = &["area", "tasks"];
@@ -57,6 +59,8 @@ pub struct RawConfig {
     pub events: Vec<(Located<String>, RawEvent)>,
     /// `calendar_overrides:`.
     pub calendar_overrides: Vec<RawCalendarOverride>,
+    /// `web:` (absent: no web pages).
+    pub web: Option<RawWeb>,
     /// Plan files in load order.
     pub plans: Vec<RawPlan>,
     /// The state directory: `settings.state_dir` relative to the config file, else systemd's
@@ -94,6 +98,9 @@ pub fn load(path: &Path, diags: &mut Diagnostics) -> RawConfig {
                 raw.calendar_overrides = items(path, v, "calendar_overrides", diags)
             }
             "events" => raw.events = events(path, v, diags),
+            "web" => {
+                raw.web = Some(item(path, v, "web", diags).unwrap_or_default());
+            }
             other => diags.push(Diagnostic::error(
                 path,
                 k.pos,

@@ -186,6 +186,8 @@ pub struct RawUnit {
     /// Other spellings.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Version of the unit's signed web links; bumping it revokes every older link (default 1).
+    pub link_version: Option<Located<u32>>,
 }
 
 /// One group.
@@ -528,4 +530,45 @@ impl<'de> Deserialize<'de> for OneOrMany {
         }
         d.deserialize_any(V)
     }
+}
+
+/// `web:` in the main config: the pages served by `dutybell run`/`dutybell serve`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWeb {
+    /// Listen address, default `127.0.0.1:8080`; `off` disables the web server in the daemon.
+    pub bind: Option<LStr>,
+    /// The public base URL links are built from (may carry a path prefix), e.g.
+    /// `https://duban.example.org/dutybell`.
+    pub public_url: Option<LStr>,
+    /// Link-signing keys; several may be active while keys rotate (the first signs).
+    #[serde(default)]
+    pub keys: Vec<RawWebKey>,
+    /// Office users (督查办/办公室) who log in.
+    #[serde(default)]
+    pub users: Vec<RawWebUser>,
+    /// How long a signed link stays valid, in days (default 60).
+    pub link_days: Option<Located<u32>>,
+}
+
+/// One link-signing key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWebKey {
+    /// Key id carried in every token, e.g. `k1`.
+    pub id: LStr,
+    /// Where the key comes from (never inline).
+    pub secret: Located<RawSecret>,
+}
+
+/// One office user.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWebUser {
+    /// Login name.
+    pub name: LStr,
+    /// Name shown in pages and the audit log, e.g. `督查办 李四`.
+    pub display: Option<String>,
+    /// Argon2 PHC hash of the password (`$argon2id$v=19$...`); never the password.
+    pub password_hash: LStr,
 }

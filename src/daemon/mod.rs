@@ -386,6 +386,8 @@ impl Loop {
         let owner = self.owner.clone();
         let ttl = self.lease_ttl;
         let items = blocking(&self.store, move |s| {
+            // Web loop (issue 13): granted 延期 as of now, for rendering at send time.
+            e.set_due_overrides(s.due_overrides()?.into_iter().collect());
             cycle::catch_up(s, &e, now)?;
             Ok(cycle::claim_for(s, &owner, now, room, ttl)?)
         })

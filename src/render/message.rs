@@ -32,6 +32,26 @@ pub fn notification(
     late: bool,
     today: Date,
 ) -> Result<Notification, RenderError> {
+    let url = cat.settings.progress_url.as_deref();
+    notification_linked(r, cat, cal, occ, rem, late, today, url)
+}
+
+/// [`notification`] with `progress.url` set to `link` (the unit's signed web link, issue 13)
+/// instead of `settings.progress_url`.
+///
+/// # Errors
+/// As [`notification`].
+#[allow(clippy::too_many_arguments)] // the reminder's identity plus the one link; no natural group
+pub fn notification_linked(
+    r: &Renderer,
+    cat: &Catalog,
+    cal: &WorkCalendar,
+    occ: &Occurrence,
+    rem: &Reminder,
+    late: bool,
+    today: Date,
+    link: Option<&str>,
+) -> Result<Notification, RenderError> {
     if matches!(
         rem.kind,
         MessageKind::Digest | MessageKind::OperatorAlert | MessageKind::Test
@@ -50,7 +70,7 @@ pub fn notification(
         status: status::status(cal, rem.kind, occ, event.as_ref(), today),
         recipient,
         units: context::units_ctx(cat, task),
-        progress: context::progress_ctx(&task.id, cat.settings.progress_url.as_deref()),
+        progress: context::progress_ctx(&task.id, link),
         today: zh_date(today),
     };
     let out = r.render(kind_name(rem.kind), &Value::from(Serde(&ctx)))?;

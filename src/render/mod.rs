@@ -18,7 +18,7 @@ mod message;
 pub(crate) mod sample;
 pub mod status;
 
-pub use message::{notification, operator_alert, test_message};
+pub use message::{notification, notification_linked, operator_alert, test_message};
 
 /// Template stages: one per message kind that has templates.
 pub const STAGES: [&str; 9] = [

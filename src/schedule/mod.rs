@@ -67,6 +67,22 @@ pub fn plan_tasks<'a>(
     from: Date,
     to: Date,
 ) -> Plan {
+    plan_tasks_with(cat, cal, tasks, from, to, &DueOverrides::new())
+}
+
+/// Due dates moved by a granted 延期 (occurrence key → new due date), which the planner honours:
+/// the occurrence keeps its key and stages, and its ladder is computed from the new date.
+pub type DueOverrides = std::collections::BTreeMap<String, Date>;
+
+/// [`plan_tasks`] honouring `overrides` (a granted 延期 moves an occurrence's due date).
+pub fn plan_tasks_with<'a>(
+    cat: &'a Catalog,
+    cal: &WorkCalendar,
+    tasks: impl IntoIterator<Item = &'a Task>,
+    from: Date,
+    to: Date,
+    overrides: &DueOverrides,
+) -> Plan {
     let (from, to) = if from <= to { (from, to) } else { (to, from) };
     let tz = cat.settings.tz.tz().clone();
     let mut out = Plan::default();
@@ -74,7 +90,7 @@ pub fn plan_tasks<'a>(
     let router = route::Router::new(cat);
     for task in tasks {
         let units = router.task_units(task);
-        for seq in task_sequences(cat, cal, task, from, to) {
+        for seq in task_sequences(cat, cal, task, from, to, overrides) {
             let ctx = SeqCtx {
                 router: &router,
                 units: &units,
@@ -119,6 +135,7 @@ fn task_sequences<'a>(
     task: &'a Task,
     from: Date,
     to: Date,
+    overrides: &DueOverrides,
 ) -> Vec<Vec<Draft<'a>>> {
     let years = year_span(from, to);
     let mut seqs = Vec::new();
@@ -141,6 +158,16 @@ fn task_sequences<'a>(
     seqs.extend(checkin::checkins(cat, cal, task, years));
     seqs.extend(checkin::deadline(cal, task));
     for seq in &mut seqs {
+        for d in seq.iter_mut() {
+            if let Some(&due) = overrides.get(&d.occ.key) {
+                d.occ.why.push(format!(
+                    "due moved from {} to {due} (延期 granted)",
+                    d.occ.due
+                ));
+                d.occ.due = due;
+                d.occ.window_end = d.occ.window_end.max(due);
+            }
+        }
         seq.sort_by(|a, b| (a.occ.due, &a.occ.key).cmp(&(b.occ.due, &b.occ.key)));
     }
     seqs

@@ -36,6 +36,12 @@ pub struct Engine {
     /// The day's plans of single tasks, reused by the sends of that day (see
     /// [`super::send::prepare`]).
     pub(super) day_plans: std::sync::Mutex<DayPlans>,
+    // ---- web loop (issue 13) ----
+    /// Signs the unit links put into reminders (`None` when `web.keys` is empty).
+    pub links: Option<crate::service::links::LinkSigner>,
+    /// Granted 延期 as last read from the store (refreshed before each claim), so a row
+    /// re-planned by an override renders from the moved due date.
+    pub due_overrides: std::sync::RwLock<crate::schedule::DueOverrides>,
 }
 
 /// Plans of one task for one day, kept for the day they are about. Sends come in bursts per task
@@ -48,6 +54,12 @@ pub(super) struct DayPlans {
 }
 
 impl DayPlans {
+    /// Forgets every cached plan.
+    pub(super) fn clear(&mut self) {
+        self.day = None;
+        self.by_task.clear();
+    }
+
     /// The plan of `task` for `day`, computed by `make` on a miss.
     pub(super) fn get(
         &mut self,
@@ -67,6 +79,21 @@ impl DayPlans {
 }
 
 impl Engine {
+    /// Replaces the granted 延期 the renderer plans with; the day's cached task plans are dropped
+    /// when they changed, so no send renders from a stale due date.
+    pub fn set_due_overrides(&self, new: crate::schedule::DueOverrides) {
+        let Ok(mut cur) = self.due_overrides.write() else {
+            return;
+        };
+        if *cur != new {
+            *cur = new;
+            self.day_plans
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clear();
+        }
+    }
+
     /// Load the config at `config` and build channels from the environment's secrets.
     ///
     /// # Errors
@@ -82,7 +109,12 @@ impl Engine {
                 ))
             })?;
         let channels: Vec<Arc<dyn Channel>> = set.ids().filter_map(|id| set.get(id)).collect();
-        Self::with_channels(loaded, channels, clock)
+        // Web loop (issue 13): the link keys are secrets like the channels'.
+        let links = crate::service::links::LinkSigner::from_catalog(&loaded.catalog, &secrets)
+            .map_err(ConfigRefused)?;
+        let mut e = Self::with_channels(loaded, channels, clock)?;
+        e.links = links;
+        Ok(e)
     }
 
     /// An engine over the given channels (simulation and tests).
@@ -123,7 +155,26 @@ impl Engine {
             dispatcher,
             catchup,
             day_plans: std::sync::Mutex::default(),
+            links: None,
+            due_overrides: Default::default(),
         })
+    }
+
+    /// The unit's signed link for a reminder to `recipient` about `occurrence` (web loop, issue
+    /// 13): a unit or a unit head gets the unit's page; a group gets none (its members each have
+    /// their own). Falls back to `settings.progress_url`.
+    pub fn progress_link(
+        &self,
+        recipient: &str,
+        occurrence: &str,
+        now: Timestamp,
+    ) -> Option<String> {
+        let cat = &self.loaded.catalog;
+        let unit = recipient.strip_suffix("#head").unwrap_or(recipient);
+        match &self.links {
+            Some(l) if cat.unit(unit).is_some() => Some(l.unit_url(unit, Some(occurrence), now)),
+            _ => cat.settings.progress_url.clone(),
+        }
     }
 
     /// The plan's time zone.

@@ -10,12 +10,20 @@
 //! - [`send`]: render a claimed row at send time and send it.
 //! - [`progress`]: which occurrence a progress report is about.
 //! - [`replica`]: leader lease, heartbeats and configuration generations on a shared store.
+//! - [`links`]: signed links (unit pages, board) for reminders and the web.
+//! - [`desk`]: a unit's items, its reports and requests (申请办结/申请延期) from the web.
+//! - [`decide`]: the office's decisions (办结 confirmed, 退办, 延期 granted or refused).
+//! - [`board`]: the leaders' board (督办看板) and an item's history.
 //!
 //! May touch: the store (through the trait) and channels. Must not: name a concrete store, read
 //! the wall clock (every function takes `now`).
 
+pub mod board;
 pub mod cycle;
+pub mod decide;
+pub mod desk;
 pub mod engine;
+pub mod links;
 pub mod plan;
 pub mod progress;
 pub mod replica;

@@ -32,6 +32,8 @@ const WINDOW_KEY: &str = "plan_window";
 /// A full sync at least this often even when only the window moved: it refreshes the stored
 /// colours of occurrences under way and drops the days that left the look-back.
 const FULL_SYNC_DAYS: i64 = 28;
+/// The `meta` key holding the unix second of the last completed plan sync.
+pub const SYNCED_AT_KEY: &str = "plan_synced_at";
 
 /// How often the planned window moves: once a week (and whenever the inputs change). Within a
 /// week every day's `[today - LOOKBACK_DAYS, today + horizon_days]` lies inside the window, so a
@@ -72,10 +74,22 @@ fn hex12(bytes: &[u8]) -> String {
 /// # Errors
 /// A reminder whose occurrence is missing from the plan (a schedule bug).
 pub fn plan_set(l: &Loaded, now: Timestamp) -> anyhow::Result<PlanSet> {
+    plan_set_with(l, now, &schedule::DueOverrides::new())
+}
+
+/// [`plan_set`] honouring granted 延期 (`overrides`, from [`Store::due_overrides`]).
+///
+/// # Errors
+/// As [`plan_set`].
+pub fn plan_set_with(
+    l: &Loaded,
+    now: Timestamp,
+    overrides: &schedule::DueOverrides,
+) -> anyhow::Result<PlanSet> {
     let tz = l.catalog.settings.tz.tz();
     let today = now.to_zoned_datetime(tz.clone()).date();
     let (from, to) = window(l, today);
-    range_set(l, today, from, to, false)
+    range_set(l, today, from, to, false, overrides)
 }
 
 /// The plan set of `[from, to]`; `partial` marks a slice added to an existing plan (rows outside
@@ -87,9 +101,17 @@ fn range_set(
     from: Date,
     to: Date,
     partial: bool,
+    overrides: &schedule::DueOverrides,
 ) -> anyhow::Result<PlanSet> {
     let tz = l.catalog.settings.tz.tz();
-    let plan = schedule::plan(&l.catalog, &l.calendar, from, to);
+    let plan = schedule::plan_tasks_with(
+        &l.catalog,
+        &l.calendar,
+        &l.catalog.tasks,
+        from,
+        to,
+        overrides,
+    );
     let occ_by_key: HashMap<&str, &Occurrence> = plan
         .occurrences
         .iter()
@@ -160,29 +182,57 @@ pub fn sync(
     let today = now
         .to_zoned_datetime(l.catalog.settings.tz.tz().clone())
         .date();
-    let hash = inputs_hash(l, today);
+    // Granted 延期 are inputs too: a new override re-plans (web loop, issue 13).
+    let overrides: schedule::DueOverrides = store.due_overrides()?.into_iter().collect();
+    let mut hash = inputs_hash(l, today);
+    if !overrides.is_empty() {
+        let mut h = Sha256::new();
+        h.update(format!("{hash}|{overrides:?}").as_bytes());
+        hash = hex12(&h.finalize());
+    }
     if !force && store.meta(INPUTS_KEY)?.as_deref() == Some(hash.as_str()) {
         return Ok(SyncOutcome::Unchanged);
     }
     let (from, to) = window(l, today);
+    // The config fingerprint with the overrides: a new 延期 forces a full sync.
+    let inputs = format!(
+        "{}{}",
+        l.fingerprint,
+        if overrides.is_empty() {
+            String::new()
+        } else {
+            format!("|{overrides:?}")
+        }
+    );
+    let inputs = {
+        let mut h = Sha256::new();
+        h.update(inputs.as_bytes());
+        hex12(&h.finalize())
+    };
     let last = store.meta(WINDOW_KEY)?.and_then(|t| LastWindow::parse(&t));
-    let (set, full_from) = match last {
-        // Same config, the window only moved forward a little: plan just the new days.
+    let (mut set, full_from) = match last {
+        // Same inputs, the window only moved forward a little: plan just the new days.
         Some(w)
             if !force
-                && w.fingerprint == l.fingerprint
+                && w.fingerprint == inputs
                 && to > w.to
                 && from >= w.full_from
                 && (from - w.full_from).get_days() < FULL_SYNC_DAYS as i32 =>
         {
             let first_new = w.to.tomorrow()?;
-            (range_set(l, today, first_new, to, true)?, w.full_from)
+            (
+                range_set(l, today, first_new, to, true, &overrides)?,
+                w.full_from,
+            )
         }
-        _ => (plan_set(l, now)?, from),
+        _ => (plan_set_with(l, now, &overrides)?, from),
     };
+    set.version_hash = hash.clone();
     let report = store.sync_plan(&set, now)?;
     store.set_meta(INPUTS_KEY, &hash)?;
-    store.set_meta(WINDOW_KEY, &format!("{}|{full_from}|{to}", l.fingerprint))?;
+    store.set_meta(WINDOW_KEY, &format!("{inputs}|{full_from}|{to}"))?;
+    // For `/metrics` and `/healthz` (web loop, issue 13).
+    store.set_meta(SYNCED_AT_KEY, &now.as_second().to_string())?;
     Ok(SyncOutcome::Synced(report))
 }
 

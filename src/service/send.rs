@@ -54,12 +54,19 @@ pub fn prepare(e: &Engine, item: &OutboxItem, now: Timestamp) -> Prepared {
         return Prepared::Skip(format!("task {} is no longer in the plan", item.task_id));
     };
     let day = item.fire_at.to_zoned_datetime(e.tz().clone()).date();
+    // Web loop (issue 13): a granted 延期 moved this occurrence's ladder; plan with it. The
+    // day's cache is cleared whenever the overrides change (`Engine::set_due_overrides`).
     let plan = e
         .day_plans
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .get(&task.id, day, || {
-            schedule::plan_tasks(cat, cal, [task], day, day)
+            let overrides = e
+                .due_overrides
+                .read()
+                .map(|o| o.clone())
+                .unwrap_or_default();
+            schedule::plan_tasks_with(cat, cal, [task], day, day, &overrides)
         });
     let rem = plan
         .reminders
@@ -73,7 +80,19 @@ pub fn prepare(e: &Engine, item: &OutboxItem, now: Timestamp) -> Prepared {
         return Prepared::Skip("no longer in the plan (the plan was edited since)".into());
     };
     let today = now.to_zoned_datetime(e.tz().clone()).date();
-    match crate::render::notification(&e.renderer, cat, cal, occ, rem, item.late, today) {
+    // Web loop (issue 13): the unit's signed link replaces `settings.progress_url`.
+    let link = e.progress_link(&item.recipient, &item.occurrence_key, now);
+    let rendered = crate::render::notification_linked(
+        &e.renderer,
+        cat,
+        cal,
+        occ,
+        rem,
+        item.late,
+        today,
+        link.as_deref(),
+    );
+    match rendered {
         Ok(n) => {
             let frozen = serde_json::to_string(&n).ok();
             Prepared::Send {
@@ -101,7 +120,7 @@ pub async fn send_one(e: Arc<Engine>, item: OutboxItem, now: Timestamp) -> Recor
         Prepared::Send {
             notification,
             frozen,
-        } => match e.dispatcher.deliver(&item, *notification).await {
+        } => match timed_deliver(&e, &item, *notification).await {
             Outcome::Sent(detail) => Recorded::Sent {
                 id,
                 detail,
@@ -115,4 +134,18 @@ pub async fn send_one(e: Arc<Engine>, item: OutboxItem, now: Timestamp) -> Recor
             Outcome::Dead(error) => Recorded::Dead { id, error },
         },
     }
+}
+
+/// Delivers and counts the send for `/metrics` (web loop, issue 13); the latency uses the
+/// monotonic clock, never the wall clock.
+async fn timed_deliver(e: &Engine, item: &OutboxItem, n: Notification) -> Outcome {
+    let started = std::time::Instant::now();
+    let out = e.dispatcher.deliver(item, n).await;
+    let outcome = match &out {
+        Outcome::Sent(_) => "sent",
+        Outcome::Retry { .. } => "retry",
+        Outcome::Dead(_) => "dead",
+    };
+    crate::metrics::record_send(&item.channel, outcome, started.elapsed().as_secs_f64());
+    out
 }

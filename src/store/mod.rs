@@ -23,11 +23,15 @@ mod compat;
 pub mod postgres;
 mod replica;
 pub mod sqlite;
+#[macro_use]
 pub(crate) mod types;
 mod url;
 
+mod requests;
+
 pub use compat::{LOCAL_OWNER, StoreExt};
 pub use replica::{Heartbeat, Replica};
+pub use requests::*;
 pub use sqlite::SCHEMA_VERSION;
 pub use types::*;
 pub use url::{PgUrl, SslMode, StoreUrl};
@@ -138,6 +142,17 @@ pub enum StoreError {
     /// A "done" note must say which occurrence it completes.
     #[error("a done note for task {0:?} needs an occurrence key")]
     DoneWithoutOccurrence(String),
+    /// No request has this id.
+    #[error("no request with id {0}")]
+    NoSuchRequest(i64),
+    /// The request was decided already (two office users at once, or a resubmitted form).
+    #[error("request {id} is already {state}")]
+    RequestDecided {
+        /// Request id.
+        id: i64,
+        /// Its state.
+        state: RequestState,
+    },
     /// A stored value could not be decoded (hand-edited or corrupted row).
     #[error("invalid stored value: {0}")]
     Corrupt(String),
@@ -345,6 +360,67 @@ pub trait Store: Send {
         due: Timestamp,
         now: Timestamp,
     ) -> Result<bool, StoreError>;
+
+    // ---- The web loop (issue 13): requests, due overrides, audit. ----
+
+    /// Files a request; with `hold`, the occurrence's pending/retry reminders are cancelled with
+    /// [`HOLD_REASON`] in the same transaction (and sync keeps them off while it is pending).
+    ///
+    /// # Errors
+    /// [`StoreError::NoSuchOccurrence`], [`StoreError::Database`].
+    fn add_request(
+        &mut self,
+        r: &NewRequest,
+        hold: bool,
+        now: Timestamp,
+    ) -> Result<i64, StoreError>;
+
+    /// Requests matching `filter`, newest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] or [`StoreError::Corrupt`].
+    fn requests(&self, filter: &RequestFilter) -> Result<Vec<Request>, StoreError>;
+
+    /// One request by id.
+    ///
+    /// # Errors
+    /// [`StoreError::NoSuchRequest`].
+    fn request(&self, id: i64) -> Result<Request, StoreError>;
+
+    /// Applies an office decision to a pending request, its effect, its audit line and its
+    /// message, all or nothing; returns the request as it is now.
+    ///
+    /// # Errors
+    /// [`StoreError::NoSuchRequest`], [`StoreError::RequestDecided`] when it is not pending.
+    fn decide_request(
+        &mut self,
+        d: &RequestDecision,
+        now: Timestamp,
+    ) -> Result<Request, StoreError>;
+
+    /// Every due override (occurrence key, new due date), by key.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    fn due_overrides(&self) -> Result<Vec<(String, jiff::civil::Date)>, StoreError>;
+
+    /// Writes one audit line.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    fn add_audit(&mut self, a: &NewAudit, now: Timestamp) -> Result<i64, StoreError>;
+
+    /// The latest `limit` audit lines, newest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Every outbox row of one occurrence, by fire time (an item's history).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] or [`StoreError::Corrupt`].
+    fn outbox_for_occurrence(&self, key: &str) -> Result<Vec<OutboxItem>, StoreError>;
 
     /// Takes or renews the leader lease for `owner` for `ttl` (on the database's clock); true
     /// when `owner` leads. Only the leader syncs the plan and enqueues digests. A store that

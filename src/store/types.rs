@@ -91,6 +91,8 @@ text_enum! {
         Cli = "cli",
         /// A CSV import.
         Csv = "csv",
+        /// The unit's page (a signed link).
+        Web = "web",
     }
 }
 

@@ -22,4 +22,6 @@ mod smtp_harness;
 mod store;
 mod store_contract;
 mod systemd;
+mod web;
+mod web_browser;
 mod webhook;

@@ -23,9 +23,9 @@ use deadpool_postgres::{Object, Pool};
 use jiff::{SignedDuration, Timestamp};
 
 use super::{
-    DeliveryRecord, Heartbeat, Lease, NewProgress, NewReminder, Occurrence, OccurrenceFilter,
-    OutboxItem, OutboxState, PgUrl, PlanSet, ProgressNote, Recorded, Replica, StatusReport, Store,
-    StoreError, SyncReport,
+    AuditEntry, DeliveryRecord, Heartbeat, Lease, NewAudit, NewProgress, NewReminder, NewRequest,
+    Occurrence, OccurrenceFilter, OutboxItem, OutboxState, PgUrl, PlanSet, ProgressNote, Recorded,
+    Replica, Request, RequestDecision, RequestFilter, StatusReport, Store, StoreError, SyncReport,
 };
 
 pub mod admin;
@@ -33,6 +33,7 @@ pub mod connect;
 mod meta;
 mod outbox;
 mod progress;
+mod requests;
 mod rows;
 pub mod schema;
 mod status;
@@ -240,5 +241,38 @@ impl Store for PgStore {
     }
     fn replicas(&self) -> Result<Vec<Replica>, StoreError> {
         with_client!(self, |c| meta::replicas(&c))
+    }
+    fn add_request(
+        &mut self,
+        r: &NewRequest,
+        hold: bool,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        with_client!(self, |c| requests::add(&mut c, r, hold, now))
+    }
+    fn requests(&self, filter: &RequestFilter) -> Result<Vec<Request>, StoreError> {
+        with_client!(self, |c| requests::list(&c, filter))
+    }
+    fn request(&self, id: i64) -> Result<Request, StoreError> {
+        with_client!(self, |c| requests::one(&c, id))
+    }
+    fn decide_request(
+        &mut self,
+        d: &RequestDecision,
+        now: Timestamp,
+    ) -> Result<Request, StoreError> {
+        with_client!(self, |c| requests::decide(&mut c, d, now))
+    }
+    fn due_overrides(&self) -> Result<Vec<(String, jiff::civil::Date)>, StoreError> {
+        with_client!(self, |c| requests::overrides(&c))
+    }
+    fn add_audit(&mut self, a: &NewAudit, now: Timestamp) -> Result<i64, StoreError> {
+        with_client!(self, |c| requests::add_audit(&c, a, now))
+    }
+    fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        with_client!(self, |c| requests::audit_log(&c, limit))
+    }
+    fn outbox_for_occurrence(&self, key: &str) -> Result<Vec<OutboxItem>, StoreError> {
+        with_client!(self, |c| requests::for_occurrence(&c, key))
     }
 }

@@ -22,9 +22,10 @@ use jiff::{SignedDuration, Timestamp};
 use rusqlite::Connection;
 
 use super::{
-    BUSY_TIMEOUT, DeliveryRecord, Heartbeat, Lease, NewProgress, NewReminder, Occurrence,
-    OccurrenceFilter, OutboxItem, OutboxState, PlanSet, ProgressNote, Recorded, Replica,
-    StatusReport, Store, StoreError, SyncReport,
+    AuditEntry, BUSY_TIMEOUT, DeliveryRecord, Heartbeat, Lease, NewAudit, NewProgress, NewReminder,
+    NewRequest, Occurrence, OccurrenceFilter, OutboxItem, OutboxState, PlanSet, ProgressNote,
+    Recorded, Replica, Request, RequestDecision, RequestFilter, StatusReport, Store, StoreError,
+    SyncReport,
 };
 
 mod batch;
@@ -33,6 +34,7 @@ mod lock;
 mod meta;
 mod outbox;
 mod progress;
+mod requests;
 pub mod schema;
 mod status;
 mod sync;
@@ -249,7 +251,42 @@ impl Store for SqliteStore {
     fn replicas(&self) -> Result<Vec<Replica>, StoreError> {
         Ok(Vec::new())
     }
+    fn add_request(
+        &mut self,
+        r: &NewRequest,
+        hold: bool,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        self.add_request_impl(r, hold, now)
+    }
+    fn requests(&self, filter: &RequestFilter) -> Result<Vec<Request>, StoreError> {
+        self.requests_impl(filter)
+    }
+    fn request(&self, id: i64) -> Result<Request, StoreError> {
+        self.request_impl(id)
+    }
+    fn decide_request(
+        &mut self,
+        d: &RequestDecision,
+        now: Timestamp,
+    ) -> Result<Request, StoreError> {
+        self.decide_request_impl(d, now)
+    }
+    fn due_overrides(&self) -> Result<Vec<(String, jiff::civil::Date)>, StoreError> {
+        self.due_overrides_impl()
+    }
+    fn add_audit(&mut self, a: &NewAudit, now: Timestamp) -> Result<i64, StoreError> {
+        self.add_audit_impl(a, now)
+    }
+    fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        self.audit_log_impl(limit)
+    }
+    fn outbox_for_occurrence(&self, key: &str) -> Result<Vec<OutboxItem>, StoreError> {
+        self.outbox_for_occurrence_impl(key)
+    }
 }
 
+#[cfg(test)]
+mod requests_tests;
 #[cfg(test)]
 mod tests;

@@ -28,6 +28,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 3,
         sql: include_str!("migrations/0003_render_at_send_leases.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("migrations/0004_web_requests_audit.sql"),
+    },
 ];
 
 /// The schema version this binary writes (the `user_version` after all migrations).

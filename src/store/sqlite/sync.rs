@@ -201,10 +201,15 @@ fn load_existing(tx: &Transaction<'_>) -> Result<HashMap<String, Existing>, Stor
     Ok(out)
 }
 
-/// Occurrences that are no longer open: their reminders are never (re)activated. Unknown
-/// occurrences (operator alerts) count as open.
+/// Occurrences that are no longer open, or held by a pending 办结 request (web loop, migration
+/// 0004): their reminders are never (re)activated. Unknown occurrences (operator alerts) count as
+/// open.
 fn closed_occurrences(tx: &Transaction<'_>) -> Result<HashSet<String>, StoreError> {
-    let mut stmt = tx.prepare_cached("SELECT key FROM occurrences WHERE status <> 'open'")?;
+    let mut stmt = tx.prepare_cached(
+        "SELECT key FROM occurrences WHERE status <> 'open'
+         UNION
+         SELECT occurrence_key FROM requests WHERE kind = 'done' AND state = 'pending'",
+    )?;
     let keys = stmt
         .query_map([], |r| r.get::<_, String>(0))?
         .collect::<Result<_, _>>()?;
@@ -349,7 +354,7 @@ fn cancel_absent(tx: &Transaction<'_>, plan: &PlanSet, now: i64) -> Result<usize
         "UPDATE outbox SET state = 'cancelled', last_error = 'removed from the plan',
              updated_at = ?3
          WHERE state IN ('pending', 'retry') AND fire_at BETWEEN ?1 AND ?2
-           AND kind NOT IN ('digest', 'operator_alert', 'test')
+           AND kind NOT IN ('digest', 'operator_alert', 'test') AND stage NOT LIKE 'web-%'
            AND dedupe_key NOT IN (SELECT key FROM temp.sync_keys)",
         params![from, plan.horizon_end.as_second(), now],
     )?;
