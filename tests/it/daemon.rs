@@ -263,6 +263,14 @@ impl Running {
     }
 }
 
+impl Drop for Running {
+    /// A failed assertion must not leave the daemon running (after `stop` this is a no-op).
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn store_of(site: &Site) -> dutybell::store::sqlite::SqliteStore {
     dutybell::store::sqlite::SqliteStore::open(site.dir.path().join("state/dutybell.db")).unwrap()
 }
@@ -442,13 +450,13 @@ fn kill_9_twenty_times_loses_nothing_and_bounds_duplicates() {
             d.log.lock().unwrap()
         );
         std::thread::sleep(Duration::from_millis(rng.u64(1..40)));
-        let mut child = d.child;
         Command::new("kill")
             .arg("-KILL")
-            .arg(child.id().to_string())
+            .arg(d.child.id().to_string())
             .status()
             .unwrap();
-        child.wait().unwrap();
+        let mut d = d;
+        d.child.wait().unwrap();
         if delivered(&site.outbox()).0.len() < expected.len() {
             while_sending += 1;
         }

@@ -39,6 +39,19 @@ fn start(site: &Site, hook: &str) -> Child {
         .unwrap()
 }
 
+/// The running replicas; killed when the test ends, even by a failed assertion, so a failure
+/// never leaves daemons running on the machine.
+struct Replicas(Vec<Child>);
+
+impl Drop for Replicas {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
 fn kill(child: &mut Child, signal: &str) {
     Command::new("kill")
         .arg(signal)
@@ -85,7 +98,7 @@ fn three_replicas_killed_at_random_lose_nothing_and_never_share_a_live_lease() {
         ids
     };
 
-    let mut replicas: Vec<Child> = (0..3).map(|_| start(&site, &hook)).collect();
+    let mut replicas = Replicas((0..3).map(|_| start(&site, &hook)).collect());
     assert!(
         wait_for(Duration::from_secs(180), || !server.hits("sink").is_empty()),
         "no replica planned and sent"
@@ -94,15 +107,15 @@ fn three_replicas_killed_at_random_lose_nothing_and_never_share_a_live_lease() {
     let mut while_sending = 0;
     for _ in 0..kills {
         std::thread::sleep(Duration::from_millis(rng.u64(20..120)));
-        let i = rng.usize(0..replicas.len());
-        kill(&mut replicas[i], "-KILL");
+        let i = rng.usize(0..replicas.0.len());
+        kill(&mut replicas.0[i], "-KILL");
         if distinct().len() < expected {
             while_sending += 1;
         }
-        replicas[i] = start(&site, &hook);
+        replicas.0[i] = start(&site, &hook);
     }
     let all_in = wait_for(Duration::from_secs(60), || distinct().len() >= expected);
-    for r in &mut replicas {
+    for r in &mut replicas.0 {
         kill(r, "-TERM");
     }
     let ids = distinct();
