@@ -52,9 +52,6 @@ pub(super) fn run(l: &Loaded, a: &ExportArgs, today: Date, now: Timestamp) -> Re
         (Format::Xlsx | Format::Csv | Format::Md, Some(_)) => {
             return Err(CliError::Usage("--unit is only for --format ics".into()));
         }
-        (Format::Xlsx, _) if a.output.is_none() => {
-            return Err(CliError::Usage("--format xlsx needs -o FILE".into()));
-        }
         _ => {}
     }
     let view = view(l)?;
@@ -72,7 +69,11 @@ pub(super) fn run(l: &Loaded, a: &ExportArgs, today: Date, now: Timestamp) -> Re
         _ => export::checklist_md(&export::checklist_rows(c, &view, as_of), export::TITLE)
             .into_bytes(),
     };
-    match &a.output {
+    // A workbook on a terminal is noise: without -o it goes to a dated file in the current
+    // directory, named so that a day's exports sort together.
+    let default_xlsx = (a.format == Format::Xlsx && a.output.is_none())
+        .then(|| PathBuf::from(format!("checklist-{as_of}.xlsx")));
+    match a.output.as_ref().or(default_xlsx.as_ref()) {
         Some(path) => {
             export::write_atomic(path, &bytes).map_err(runtime)?;
             eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());

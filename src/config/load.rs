@@ -63,8 +63,8 @@ pub struct RawConfig {
     pub web: Option<RawWeb>,
     /// Plan files in load order.
     pub plans: Vec<RawPlan>,
-    /// The state directory: `settings.state_dir` relative to the config file, else systemd's
-    /// `$STATE_DIRECTORY`, else `state/` beside the config file. Resolved here, once, because it
+    /// The state directory: `$DUTYBELL_STATE_DIR`, else `settings.state_dir` relative to the config
+    /// file, else systemd's `$STATE_DIRECTORY`, else `state/` beside the config file. Resolved here, once, because it
     /// reads the environment.
     pub state_dir: PathBuf,
     /// False when `settings:` failed to parse (its error is reported; defaults stand in).
@@ -113,9 +113,15 @@ pub fn load(path: &Path, diags: &mut Diagnostics) -> RawConfig {
             )),
         }
     }
-    raw.state_dir = match &raw.settings.state_dir {
-        Some(d) => raw.base_dir.join(&d.value),
-        None => std::env::var_os("STATE_DIRECTORY")
+    // DUTYBELL_STATE_DIR wins over the file, so a demo or a test can run the real config against
+    // a throw-away state (README: "run the daemon at another instant").
+    raw.state_dir = match (
+        std::env::var_os("DUTYBELL_STATE_DIR"),
+        &raw.settings.state_dir,
+    ) {
+        (Some(d), _) if !d.is_empty() => PathBuf::from(d),
+        (_, Some(d)) => raw.base_dir.join(&d.value),
+        (_, None) => std::env::var_os("STATE_DIRECTORY")
             .map(PathBuf::from)
             .unwrap_or_else(|| raw.base_dir.join("state")),
     };

@@ -345,3 +345,43 @@ fn an_unknown_time_zone_is_a_config_error() {
     assert!(err.contains("unknown time zone `Asia/Pingluo`"), "{err}");
     let _ = date(2026, 1, 1);
 }
+
+/// `export --format xlsx` without `-o` writes a dated workbook in the current directory (the first
+/// version refused although the README showed `-o` as optional).
+#[test]
+fn xlsx_export_without_output_writes_a_dated_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = site(dir.path());
+    let o = Command::new(bin())
+        .current_dir(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["--now", "2026-12-05T10:00", "export", "--format", "xlsx"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let file = dir.path().join("checklist-2026-12-05.xlsx");
+    assert!(err.contains("checklist-2026-12-05.xlsx"), "{err}");
+    let bytes = std::fs::read(&file).unwrap();
+    assert_eq!(&bytes[..2], b"PK", "an xlsx is a zip");
+}
+
+/// `DUTYBELL_STATE_DIR` runs the real config against a throw-away state: the README's demo of the
+/// daemon at another instant works on a machine where the daemon already ran.
+#[test]
+fn the_state_directory_can_be_redirected() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = site(dir.path());
+    let demo = dir.path().join("demo-state");
+    let o = Command::new(bin())
+        .arg("--config")
+        .arg(&config)
+        .args(["progress", "1.1", "--note", "已部署"])
+        .env("DUTYBELL_STATE_DIR", &demo)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(demo.join("dutybell.db").exists());
+    assert!(!dir.path().join("state/dutybell.db").exists());
+}
