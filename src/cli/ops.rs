@@ -102,6 +102,20 @@ pub(super) fn status(l: &Loaded, now: Timestamp) -> Result<(), CliError> {
         }
     );
     println!("due now: {}", r.due_now);
+    let today = now
+        .to_zoned_datetime(l.catalog.settings.tz.tz().clone())
+        .date();
+    let years = l.calendar.covered_years();
+    let missing = l.calendar.years_to_warn(today);
+    match (years.first(), years.last(), missing.is_empty()) {
+        (Some(a), Some(b), true) => println!("calendar: holiday data {a}–{b}"),
+        (a, b, _) => println!(
+            "calendar: holiday data {}–{}; {}",
+            a.map(i16::to_string).unwrap_or_default(),
+            b.map(i16::to_string).unwrap_or_default(),
+            l.calendar.uncovered_warning(&missing)
+        ),
+    }
     match r.next_wakeup {
         Some(t) => println!("next wake-up: {}", local(l, t)),
         None => println!("next wake-up: nothing waiting"),

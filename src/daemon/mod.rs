@@ -39,8 +39,8 @@ pub struct RunOptions {
     pub max_inflight: usize,
     /// How long in-flight sends may take to finish at shutdown.
     pub drain: Duration,
-    /// Re-check the plan at least this often (the window moves with time; edits arrive by
-    /// SIGHUP). Cheap when nothing changed: the sync compares input hashes first.
+    /// Longest sleep without a reason to wake: the periodic jobs (`service::ticks`, among them the
+    /// 6-hourly plan re-check) and due rows normally wake the loop much sooner.
     pub replan_every: SignedDuration,
     /// How long a claim holds a row ([`cycle::LEASE_TTL`]; shorter only in tests and drills).
     pub lease_ttl: SignedDuration,
@@ -53,7 +53,7 @@ impl RunOptions {
             config,
             max_inflight: 16,
             drain: Duration::from_secs(20),
-            replan_every: SignedDuration::from_hours(6),
+            replan_every: SignedDuration::from_hours(24),
             lease_ttl: cycle::LEASE_TTL,
         }
     }
@@ -288,6 +288,7 @@ impl Loop {
         }
         if lead {
             self.digests(now).await;
+            self.ticks(opts, now).await;
         }
         if let Err(e) = self.claim_and_spawn(now, opts.max_inflight).await {
             tracing::error!(error = %format!("{e:#}"), "claiming due reminders failed");
@@ -304,6 +305,7 @@ impl Loop {
             wake,
             Some(self.next_replan),
             self.engine.next_digest(now),
+            crate::service::ticks::next_due(&self.engine, now),
             beat,
         ]
         .into_iter()
@@ -334,6 +336,30 @@ impl Loop {
         }
         self.next_replan = now.saturating_add(opts.replan_every).unwrap_or(now);
         Ok(())
+    }
+
+    /// Runs the periodic jobs whose tick is due (each once, recorded in the store); a plan
+    /// re-check tick syncs now.
+    async fn ticks(&mut self, opts: &RunOptions, now: Timestamp) {
+        let e = self.engine.clone();
+        let ran = blocking(&self.store, move |s| {
+            Ok(crate::service::ticks::run_due(s, &e, now)?)
+        })
+        .await;
+        match ran {
+            Ok(jobs) if jobs.contains(&crate::service::ticks::Job::PlanRecheck) => {
+                if let Err(err) = self.sync(opts, false).await {
+                    tracing::error!(error = %format!("{err:#}"), "planning failed; will retry in an hour");
+                    self.next_replan = now
+                        .saturating_add(SignedDuration::from_hours(1))
+                        .unwrap_or(now);
+                }
+            }
+            Ok(_) => {}
+            Err(err) => {
+                tracing::error!(error = %format!("{err:#}"), "periodic jobs failed; will retry at the next wake")
+            }
+        }
     }
 
     async fn reload(&mut self, opts: &RunOptions) {

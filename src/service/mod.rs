@@ -9,6 +9,8 @@
 //!   record outcomes (with operator alerts for dead rows).
 //! - [`send`]: render a claimed row at send time and send it.
 //! - [`progress`]: which occurrence a progress report is about.
+//! - [`ticks`]: the daemon's cron-shaped jobs (calendar warning, plan re-check), each tick
+//!   recorded in the store and caught up once after downtime.
 //! - [`replica`]: leader lease, heartbeats and configuration generations on a shared store.
 //! - [`links`]: signed links (unit pages, board) for reminders and the web.
 //! - [`desk`]: a unit's items, its reports and requests (申请办结/申请延期) from the web.
@@ -28,5 +30,6 @@ pub mod plan;
 pub mod progress;
 pub mod replica;
 pub mod send;
+pub mod ticks;
 
 pub use engine::{ConfigRefused, Engine, load_config};

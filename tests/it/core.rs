@@ -385,3 +385,49 @@ fn the_state_directory_can_be_redirected() {
     assert!(demo.join("dutybell.db").exists());
     assert!(!dir.path().join("state/dutybell.db").exists());
 }
+
+/// The daemon's periodic jobs: each tick runs once, a tick missed during downtime runs once at
+/// the next start (not once per missed week), and the weekly calendar alert names the missing
+/// year from 1 November.
+#[test]
+fn periodic_ticks_run_once_and_catch_up_once() {
+    use dutybell::service::ticks::{self, Job};
+    let dir = tempfile::tempdir().unwrap();
+    let config = site(dir.path());
+    // Monday 2026-11-30 10:00 in Asia/Shanghai; 2027's notice is not in the bundled data.
+    let monday = ts("2026-11-30T02:00:00Z");
+    let e = engine(&config, monday);
+    assert!(
+        !e.loaded.calendar.covers_year(2027),
+        "test assumes 2027 is missing"
+    );
+    let mut store = SqliteStore::open(dir.path().join("s.db")).unwrap();
+    assert_eq!(
+        ticks::latest_due(&e, Job::CalendarWarning, monday),
+        Some(ts("2026-11-30T01:00:00Z"))
+    );
+    let ran = ticks::run_due(&mut store, &e, monday).unwrap();
+    assert!(ran.contains(&Job::CalendarWarning) && ran.contains(&Job::PlanRecheck));
+    assert!(
+        ticks::run_due(&mut store, &e, monday).unwrap().is_empty(),
+        "once"
+    );
+    let alerts = |s: &SqliteStore| {
+        s.list_outbox(None, 1000)
+            .unwrap()
+            .into_iter()
+            .filter(|i| i.stage == "calendar-warning")
+            .count()
+    };
+    assert_eq!(alerts(&store), 1);
+    let text = store.list_outbox(None, 10).unwrap()[0].message.clone();
+    assert!(text.contains("2027年节假日安排尚未导入"), "{text}");
+    // Down for three weeks: one catch-up, not three.
+    let later = ts("2026-12-22T02:00:00Z");
+    let ran = ticks::run_due(&mut store, &e, later).unwrap();
+    assert!(ran.contains(&Job::CalendarWarning));
+    assert_eq!(alerts(&store), 2);
+    assert!(ticks::run_due(&mut store, &e, later).unwrap().is_empty());
+    // The loop wakes for the next tick: the 6-hourly re-check at 12:00 local.
+    assert_eq!(ticks::next_due(&e, later), Some(ts("2026-12-22T04:00:00Z")));
+}
