@@ -8,7 +8,7 @@
 # nothing is due for ~23 h), reads the time from process start to the "plan synced" and
 # "dutybell running" log lines, lets it settle, then samples /proc/PID over SAMPLE_SECS:
 # utime+stime (CPU seconds), VmRSS/VmHWM, threads and context switches (wake-ups). Ends with
-# SIGTERM and checks exit status 0.
+# a SIGHUP (RSS after the reload), the database size, then SIGTERM and checks exit status 0.
 #
 # Touches: a temp dir (removed at exit), the cargo target dir, one child process it kills itself.
 # Env: CARGO_TARGET_DIR (default <repo>/target), SETTLE_SECS (10), SAMPLE_SECS (60),
@@ -82,6 +82,21 @@ c1=$(cpu_ticks); x1=$(ctxt); s1=$(date +%s.%N)
 threads=$(status_kb Threads)
 hwm=$(status_kb VmHWM)
 
+# A reload must not grow the daemon: SIGHUP, wait for the reload, settle, sample again.
+kill -HUP "$pid"
+for _ in $(seq 1 300); do
+    grep -q "configuration reloaded" "$tmp/log" && break
+    sleep 0.1
+done
+sleep "$settle"
+rss_hup=0
+for _ in $(seq 1 5); do
+    sleep 1
+    r=$(status_kb VmRSS)
+    [ "$r" -gt "$rss_hup" ] && rss_hup=$r
+done
+db_bytes=$(cat "$tmp"/state/dutybell.db* 2>/dev/null | wc -c)
+
 k0=$(date +%s.%N)
 kill -TERM "$pid"
 set +e
@@ -102,6 +117,8 @@ echo "idle CPU:               $(echo "scale=3; ($c1 - $c0) / $ticks" | bc) s (re
 echo "idle context switches:  $((x1 - x0)) (all threads)"
 echo "VmRSS max while idle:   $rss_max kB"
 echo "VmHWM (peak RSS):       $hwm kB"
+echo "VmRSS after SIGHUP:     $rss_hup kB"
+echo "database (+wal, shm):   $db_bytes bytes"
 echo "threads:                $threads"
 echo "SIGTERM -> exit:        $(echo "$k1 - $k0" | bc) s, exit status $rc"
 echo "log lines:              $(wc -l <"$tmp/log")"
