@@ -113,7 +113,7 @@ fn calendar(
     config: &Path,
     diags: &mut Diagnostics,
 ) -> Result<WorkCalendar, Diagnostics> {
-    let mut cal = WorkCalendar::embedded();
+    let mut cal = WorkCalendar::embedded_for(&catalog.settings.calendar_regions);
     let mut errors = Diagnostics::default();
     for p in &catalog.settings.calendar {
         let files: Vec<PathBuf> = if p.is_dir() {

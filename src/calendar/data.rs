@@ -264,7 +264,7 @@ fn belongs_to(d: Date, year: i16) -> bool {
 }
 
 /// Builds the calendar shipped in the binary.
-pub(super) fn embedded() -> WorkCalendar {
+pub(super) fn embedded(regions: &[String]) -> WorkCalendar {
     let mut cal = WorkCalendar::empty();
     let national = [
         ("embedded:data/calendar/2025.json", NATIONAL_2025),
@@ -280,7 +280,8 @@ pub(super) fn embedded() -> WorkCalendar {
             panic!("embedded calendar data is invalid: {e}");
         }
     }
-    for (origin, text) in overlays {
+    let ningxia = regions.iter().any(|r| r == "ningxia");
+    for (origin, text) in overlays.into_iter().filter(|_| ningxia) {
         if let Err(e) = cal.load_overlay_json(origin, text) {
             panic!("embedded calendar data is invalid: {e}");
         }

@@ -77,6 +77,9 @@ pub(crate) struct Entry {
     pub(crate) origin: String,
 }
 
+/// Regional overlays embedded in the binary, by the name `settings.calendar_regions` uses.
+pub const REGIONS: &[&str] = &["ningxia"];
+
 /// The working-day calendar: national notices, regional overlays and local overrides.
 ///
 /// Precedence per date: local overrides ([`WorkCalendar::add_override`]) beat every file; among
@@ -102,7 +105,13 @@ impl WorkCalendar {
     /// The calendar shipped in the binary: national 2025 and 2026 (State Council notices, in
     /// holiday-cn form) plus the Ningxia (CN-NX) 开斋节/古尔邦节 overlay (UNCONFIRMED dates).
     pub fn embedded() -> WorkCalendar {
-        data::embedded()
+        data::embedded(&["ningxia".to_owned()])
+    }
+
+    /// The national calendar shipped in the binary plus the embedded regional overlays named in
+    /// `regions` (see [`REGIONS`]); what a config's `settings.calendar_regions` selects.
+    pub fn embedded_for(regions: &[String]) -> WorkCalendar {
+        data::embedded(regions)
     }
 
     /// Everything known about `d`.

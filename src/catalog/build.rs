@@ -189,6 +189,29 @@ fn settings(
             .iter()
             .map(|c| resolve(&raw.base_dir, &c.value))
             .collect(),
+        calendar_regions: s
+            .calendar_regions
+            .iter()
+            .filter(|r| {
+                let known = crate::calendar::REGIONS.contains(&r.value.as_str());
+                if !known {
+                    let hint = crate::config::diag::hint(
+                        &r.value,
+                        crate::calendar::REGIONS.iter().copied(),
+                    );
+                    ctx.error(
+                        *r,
+                        format!(
+                            "unknown calendar region `{}`{hint}; embedded regions: {}",
+                            r.value,
+                            crate::calendar::REGIONS.join(", ")
+                        ),
+                    );
+                }
+                known
+            })
+            .map(|r| r.value.clone())
+            .collect(),
         fallback_channel,
         operator_channel,
         leadership_group: s.leadership_group.as_ref().map(|g| g.value.clone()),

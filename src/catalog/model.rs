@@ -486,6 +486,9 @@ pub struct Settings {
     pub store: crate::store::StoreUrl,
     /// Calendar files/dirs.
     pub calendar: Vec<PathBuf>,
+    /// Embedded regional overlays in force (e.g. `ningxia`); the national calendar alone when
+    /// empty, so a plan in another province never gets Ningxia's days off.
+    pub calendar_regions: Vec<String>,
     /// Fallback channel id.
     pub fallback_channel: String,
     /// Operator channel id.

@@ -29,6 +29,9 @@ pub struct RawSettings {
     /// Extra calendar files or directories (holiday-cn JSON).
     #[serde(default)]
     pub calendar: Vec<LStr>,
+    /// Regional overlays of the embedded calendar to apply (e.g. `[ningxia]`); none by default.
+    #[serde(default)]
+    pub calendar_regions: Vec<LStr>,
     /// Channel used when a reminder's own channel is disabled.
     pub fallback_channel: Option<LStr>,
     /// Channel for dead letters and operator alerts.

@@ -431,3 +431,35 @@ fn periodic_ticks_run_once_and_catch_up_once() {
     // The loop wakes for the next tick: the 6-hourly re-check at 12:00 local.
     assert_eq!(ticks::next_due(&e, later), Some(ts("2026-12-22T04:00:00Z")));
 }
+
+/// The Ningxia overlay applies only where the config chooses it: the bundled config does
+/// (`calendar_regions: [ningxia]`), a plan in another province gets the national calendar alone,
+/// and an unknown region is a located error.
+#[test]
+fn regional_overlay_is_chosen_in_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = site(dir.path());
+    let eid = date(2026, 5, 27); // 古尔邦节, a Wednesday
+    let ningxia = dutybell::loader::load(&config, date(2026, 5, 1).into()).unwrap();
+    assert!(!ningxia.calendar.is_workday(eid));
+    let text = std::fs::read_to_string(&config).unwrap();
+    let national = text.replacen("  calendar_regions: [ningxia]\n", "", 1);
+    assert_ne!(national, text, "the bundled config chooses the overlay");
+    std::fs::write(&config, &national).unwrap();
+    let l = dutybell::loader::load(&config, date(2026, 5, 1).into()).unwrap();
+    assert!(l.calendar.is_workday(eid), "no Ningxia day off elsewhere");
+    std::fs::write(
+        &config,
+        text.replacen(
+            "calendar_regions: [ningxia]",
+            "calendar_regions: [ningxai]",
+            1,
+        ),
+    )
+    .unwrap();
+    let o = run_cli(&config, &["check"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("unknown calendar region `ningxai`"), "{err}");
+    assert!(err.contains("did you mean"), "{err}");
+}
