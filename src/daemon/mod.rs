@@ -428,7 +428,10 @@ impl Loop {
                     );
                     return;
                 };
-                tracing::error!(rows = items.len(), "the send task panicked; recorded as a failure and retried");
+                tracing::error!(
+                    rows = items.len(),
+                    "the send task panicked; recorded as a failure and retried"
+                );
                 let next_at = now
                     .saturating_add(SignedDuration::from_mins(5))
                     .unwrap_or(now);

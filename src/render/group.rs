@@ -84,7 +84,9 @@ pub fn sort(members: &mut [Member]) {
 
 /// `4.10` → `[4, 10]`, so ids sort as numbers.
 pub fn task_number(id: &str) -> Vec<u64> {
-    id.split('.').map(|p| p.parse().unwrap_or(u64::MAX)).collect()
+    id.split('.')
+        .map(|p| p.parse().unwrap_or(u64::MAX))
+        .collect()
 }
 
 /// The group's context (items already sorted).
@@ -104,7 +106,9 @@ pub fn context(items: &[ReminderContext]) -> Option<GroupContext> {
     let (title, intro) = if backlog {
         (
             format!("截至今日仍未办结的{n}项"),
-            format!("截至今日，以下{n}项工作仍未办结，现一并提醒，请逐项抓紧办理，并及时反馈办理情况。"),
+            format!(
+                "截至今日，以下{n}项工作仍未办结，现一并提醒，请逐项抓紧办理，并及时反馈办理情况。"
+            ),
         )
     } else if kind == "leaders" {
         (

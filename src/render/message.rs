@@ -125,7 +125,10 @@ pub fn head_name(unit: &str, head: &str) -> String {
 /// `unit`: the wording of an escalation depends on who can act (issue 12).
 pub fn recipient_kind(cat: &Catalog, id: &str) -> &'static str {
     let s = &cat.settings;
-    if s.coordinator.as_deref().is_some_and(|c| c == id || cat.expand(c).iter().any(|u| u == id)) {
+    if s.coordinator
+        .as_deref()
+        .is_some_and(|c| c == id || cat.expand(c).iter().any(|u| u == id))
+    {
         "coordinator"
     } else if s
         .leadership_group

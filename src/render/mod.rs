@@ -16,9 +16,11 @@ use crate::notify::MessageKind;
 pub mod context;
 pub mod group;
 mod message;
-pub mod wording;
 pub(crate) mod sample;
 pub mod status;
+pub mod wording;
+#[cfg(test)]
+mod wording_tests;
 
 pub use message::{
     head_name, notification, notification_linked, operator_alert, reminder_context, test_message,

@@ -5,8 +5,8 @@ use minijinja::Value;
 use minijinja::value::Serde;
 
 use super::context::{
-    OccurrenceCtx, OfficeCtx, OperatorCtx, ProgressCtx, RecipientCtx, ReminderContext, StageCtx, StatusCtx,
-    TaskCtx, TestCtx, UnitRef, UnitsCtx,
+    OccurrenceCtx, OfficeCtx, OperatorCtx, ProgressCtx, RecipientCtx, ReminderContext, StageCtx,
+    StatusCtx, TaskCtx, TestCtx, UnitRef, UnitsCtx,
 };
 
 fn unit(id: &str, name: &str) -> UnitRef {

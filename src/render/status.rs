@@ -64,10 +64,7 @@ fn overdue_phrases(occ: &Occurrence, days_left: i64, wd: i64) -> (String, String
     } else {
         // Due on a working day and today is a holiday right after: count calendar days.
         let d = -days_left;
-        (
-            format!("已逾期{d}天"),
-            format!("已逾期{d}天（{due}截止）"),
-        )
+        (format!("已逾期{d}天"), format!("已逾期{d}天（{due}截止）"))
     }
 }
 
@@ -110,9 +107,7 @@ fn opening(cal: &WorkCalendar, occ: &Occurrence, today: Date, days_left: i64) ->
             let wdl = cal.workdays_between(today, occ.due);
             (
                 format!("进行中，还有{days_left}天截止"),
-                format!(
-                    "{what}已于{start}启动，{end}结束，还有{days_left}天（{wdl}个工作日）"
-                ),
+                format!("{what}已于{start}启动，{end}结束，还有{days_left}天（{wdl}个工作日）"),
             )
         }
         _ => overdue_phrases(

@@ -15,7 +15,9 @@ pub fn headline(kind: MessageKind, ctx: &ReminderContext) -> String {
     let short = &ctx.status.short;
     let leads = &ctx.units.lead_names;
     if ctx.stage.supporting {
-        return format!("本项工作由{leads}牵头，贵单位为配合单位，{short}，请配合牵头单位做好相关工作。");
+        return format!(
+            "本项工作由{leads}牵头，贵单位为配合单位，{short}，请配合牵头单位做好相关工作。"
+        );
     }
     match kind {
         MessageKind::CampaignOpening => format!(
@@ -27,11 +29,15 @@ pub fn headline(kind: MessageKind, ctx: &ReminderContext) -> String {
         MessageKind::Overdue => format!("本项工作{short}，请抓紧办理，并及时反馈办理情况。"),
         MessageKind::Escalation => match ctx.recipient.kind.as_str() {
             "head" => format!("贵单位牵头的本项工作{short}，请督促抓紧办理，并及时反馈办理情况。"),
-            "leaders" => format!("本项工作{short}，特报请知悉，并请督促承办单位（{leads}）抓紧办理。"),
+            "leaders" => {
+                format!("本项工作{short}，特报请知悉，并请督促承办单位（{leads}）抓紧办理。")
+            }
             "coordinator" => format!(
                 "本项工作由{leads}牵头，{short}，请协调督促牵头单位抓紧办理并反馈办理情况。"
             ),
-            _ => format!("本项工作{short}，已提请有关负责同志关注，请抓紧办理，并及时反馈办理情况。"),
+            _ => {
+                format!("本项工作{short}，已提请有关负责同志关注，请抓紧办理，并及时反馈办理情况。")
+            }
         },
         MessageKind::Checkin => format!("{}。", ctx.status.long),
         MessageKind::Digest | MessageKind::OperatorAlert | MessageKind::Test => String::new(),

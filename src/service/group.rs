@@ -81,7 +81,13 @@ pub async fn send_group(
             }
             Err(Prepared::Skip(reason)) => {
                 tracing::info!(task = %item.task_id, stage = %item.stage, channel = %item.channel, outcome = "skipped", reason = %reason, "send");
-                out.push((item.clone(), Recorded::Skipped { id: item.id, reason }));
+                out.push((
+                    item.clone(),
+                    Recorded::Skipped {
+                        id: item.id,
+                        reason,
+                    },
+                ));
             }
             Err(other) => {
                 let error = match other {
@@ -160,3 +166,69 @@ fn recorded(id: i64, outcome: &Outcome, message: Option<String>) -> Recorded {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::OutboxState;
+
+    fn row(id: i64, recipient: &str, channel: &str, message: &str) -> OutboxItem {
+        let t = Timestamp::UNIX_EPOCH;
+        OutboxItem {
+            id,
+            dedupe_key: format!("k{id}"),
+            occurrence_key: format!("o{id}"),
+            task_id: "4.2".into(),
+            stage: "overdue-1".into(),
+            kind: MessageKind::Overdue,
+            recipient: recipient.into(),
+            channel: channel.into(),
+            fire_at: t,
+            state: OutboxState::Sending,
+            attempts: 1,
+            next_attempt_at: t,
+            last_error: None,
+            message: message.into(),
+            late: false,
+            plan_version: None,
+            created_at: t,
+            updated_at: t,
+            sent_at: None,
+            lease_owner: None,
+            lease_until: None,
+        }
+    }
+
+    #[test]
+    fn rows_group_per_recipient_and_channel_and_snapshots_stay_alone() {
+        let groups = group_claimed(vec![
+            row(1, "food", "smtp", ""),
+            row(2, "catering", "smtp", ""),
+            row(3, "food", "smtp", ""),
+            row(4, "food", "wecom", ""),
+            row(5, "food", "smtp", "{\"digest\":1}"),
+        ]);
+        let ids: Vec<Vec<i64>> = groups
+            .iter()
+            .map(|g| g.iter().map(|i| i.id).collect())
+            .collect();
+        assert_eq!(ids, vec![vec![1, 3], vec![2], vec![4], vec![5]]);
+    }
+
+    #[test]
+    fn every_member_records_the_one_send() {
+        let at = Timestamp::UNIX_EPOCH;
+        let o = Outcome::Retry {
+            at,
+            error: "timeout".into(),
+        };
+        assert!(matches!(
+            recorded(7, &o, None),
+            Recorded::Retry { id: 7, .. }
+        ));
+        let mut rows = vec![row(1, "food", "smtp", ""), row(2, "food", "smtp", "")];
+        rows[1].attempts = 3;
+        rows[1].late = true;
+        let rep = representative(&rows);
+        assert_eq!((rep.attempts, rep.late), (3, true));
+    }
+}
