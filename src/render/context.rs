@@ -92,6 +92,10 @@ pub struct OccurrenceCtx {
     pub period: String,
     /// What the campaign is called in a sentence: `宣传周`, `专项行动` or `专项整治`.
     pub activity: String,
+    /// The item as one phrase for subjects and titles: the merged period label when it names the
+    /// task (`2026年秋季开学校园食品安全专项整治`), else `{short title}（{period}）`. Set by
+    /// [`super::reminder_context`].
+    pub heading: String,
     /// First day of the window/period (zh date).
     pub window_start: String,
     /// Last day of the window/period (zh date).
@@ -334,6 +338,7 @@ pub fn occurrence_ctx(occ: &Occurrence, event: Option<&(String, Date)>) -> Occur
             .trim_end_matches("进展报送")
             .to_owned(),
         activity: activity(&occ.period_label).into(),
+        heading: String::new(),
         window_start: zh_date(occ.window_start),
         window_end: zh_date(occ.window_end),
         due: zh_date(occ.due),
@@ -417,4 +422,20 @@ pub struct TestCtx {
     pub channel: String,
     /// When the test was sent, e.g. `2027-02-26 09:00:00 (Asia/Shanghai)`.
     pub sent_at: String,
+}
+
+/// `occurrence.heading`: the period label when it already names the task, else the short title
+/// with the period in brackets.
+pub fn heading(short_title: &str, period_label: &str, period: &str) -> String {
+    let merged = merge_label(period_label, short_title);
+    let saved = (period_label.chars().count() + short_title.chars().count())
+        .saturating_sub(merged.chars().count());
+    if period_label.contains(short_title) {
+        period_label.to_owned()
+    } else if saved >= 2 {
+        // `2026年春季开学` + `春季开学校园食品安全专项整治`: one phrase, nothing repeated.
+        merged
+    } else {
+        format!("{short_title}（{period}）")
+    }
 }

@@ -106,6 +106,11 @@ pub fn reminder_context(
         today: zh_date(today),
         office: context::OfficeCtx::of(cat),
     };
+    ctx.occurrence.heading = context::heading(
+        &ctx.task.short_title,
+        &ctx.occurrence.period_label,
+        &ctx.occurrence.period,
+    );
     ctx.stage.headline = super::wording::headline(rem.kind, &ctx);
     Ok((ctx, recipients))
 }

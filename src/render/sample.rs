@@ -35,6 +35,7 @@ pub fn reminder(stage: &str) -> ReminderContext {
             period_label: "2027年春季开学校园食品安全专项整治".into(),
             period: "2027年春季开学".into(),
             activity: "专项整治".into(),
+            heading: "2027年春季开学校园食品安全专项整治".into(),
             window_start: "2027年2月15日（周一）".into(),
             window_end: "2027年3月31日（周三）".into(),
             due: "2027年3月31日（周三）".into(),
