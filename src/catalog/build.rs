@@ -166,6 +166,9 @@ fn settings(
     if let Some(g) = &s.leadership_group {
         ctx.reference(g, ids, "unit or group");
     }
+    if let Some(c) = &s.coordinator {
+        ctx.reference(c, ids, "unit or group");
+    }
     let ladder = ladder(
         ctx,
         s.reminders.as_ref().unwrap_or(&RawLadder::default()),
@@ -235,6 +238,12 @@ fn settings(
             .operator_email
             .as_ref()
             .and_then(|e| ctx.check(e, parse::email(&e.value))),
+        contact: s.contact.as_ref().map(|c| c.value.trim().to_owned()),
+        reply_to: s
+            .reply_to
+            .as_ref()
+            .and_then(|e| ctx.check(e, parse::email(&e.value))),
+        coordinator: s.coordinator.as_ref().map(|c| c.value.clone()),
     }
 }
 

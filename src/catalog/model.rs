@@ -515,6 +515,12 @@ pub struct Settings {
     pub progress_url: Option<String>,
     /// The admin's address for operator alerts.
     pub operator_email: Option<String>,
+    /// Contact line shown in reminders (`settings.contact`), e.g. `局督查办 张三 0952-1234567`.
+    pub contact: Option<String>,
+    /// `Reply-To` of reminder emails (`settings.reply_to`).
+    pub reply_to: Option<String>,
+    /// Coordinating unit for tasks led outside the bureau (`settings.coordinator`).
+    pub coordinator: Option<String>,
 }
 
 /// A local calendar override from the config.

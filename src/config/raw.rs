@@ -57,6 +57,13 @@ pub struct RawSettings {
     pub progress_url: Option<LStr>,
     /// The admin's address for operator alerts sent over an email channel (optional).
     pub operator_email: Option<LStr>,
+    /// Who recipients answer to, one line (office, person, phone), shown in every reminder (issue 12).
+    pub contact: Option<LStr>,
+    /// `Reply-To` of reminder emails: the 督办 office's mailbox (issue 12, optional).
+    pub reply_to: Option<LStr>,
+    /// Unit that coordinates tasks led by other bureaus or townships (e.g. the 县食安办); their
+    /// escalations go to it instead of the bureau's leaders (issue 12, optional).
+    pub coordinator: Option<LStr>,
 }
 
 /// `settings.downtime`.

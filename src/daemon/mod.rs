@@ -22,7 +22,7 @@ use tokio::task::{Id, JoinSet};
 use crate::clock::{ManualClock, SharedClock};
 use crate::service::plan::SyncOutcome;
 pub use crate::service::{ConfigRefused, Engine};
-use crate::service::{cycle, plan, send};
+use crate::service::{cycle, group, plan};
 use crate::store::{OutboxItem, Recorded, Store, StoreUrl};
 
 /// True when `e` is a refused configuration (exit code 2), not a runtime failure.
@@ -69,8 +69,9 @@ pub struct Controls {
     pub reload: Arc<Notify>,
 }
 
-/// Called with every recorded outcome (the simulation prints and counts them).
-pub type Observer = Box<dyn FnMut(&Engine, &OutboxItem, &Recorded) + Send>;
+/// Called with the outcomes of every message sent: one call per message, with every row it
+/// covered (a grouped reminder covers several; the simulation prints and counts them).
+pub type Observer = Box<dyn FnMut(&Engine, &[(OutboxItem, Recorded)]) + Send>;
 
 /// How the loop waits.
 pub enum Pace {
@@ -117,8 +118,8 @@ struct Loop {
     engine: Arc<Engine>,
     clock: SharedClock,
     owner: String,
-    inflight: JoinSet<(OutboxItem, Recorded)>,
-    claimed: HashMap<Id, OutboxItem>,
+    inflight: JoinSet<Vec<(OutboxItem, Recorded)>>,
+    claimed: HashMap<Id, Vec<OutboxItem>>,
     next_replan: Timestamp,
     last_wake_logged: Option<Timestamp>,
     /// Log and report idleness (not in a simulation, where it would be thousands of lines).
@@ -411,22 +412,24 @@ impl Loop {
         let e = self.engine.clone();
         let owner = self.owner.clone();
         let ttl = self.lease_ttl;
+        // Issue 12: claim a whole morning's rows and send one message per recipient and channel
+        // (the grouping rule is `service::group`).
+        let limit = room.saturating_mul(group::CLAIM_ROWS_PER_SLOT);
         let items = blocking(&self.store, move |s| {
             // Web loop (issue 13): granted 延期 as of now, for rendering at send time.
             e.set_due_overrides(s.due_overrides()?.into_iter().collect());
             cycle::catch_up(s, &e, now)?;
-            Ok(cycle::claim_for(s, &owner, now, room, ttl)?)
+            Ok(cycle::claim_for(s, &owner, now, limit, ttl)?)
         })
         .await?;
-        for item in items {
+        for rows in group::group_claimed(items) {
             let e = self.engine.clone();
-            let it = item.clone();
+            let it = rows.clone();
             let clock = self.clock.clone();
-            let handle = self.inflight.spawn(async move {
-                let outcome = send::send_one(e, it.clone(), clock.now()).await;
-                (it, outcome)
-            });
-            self.claimed.insert(handle.id(), item);
+            let handle = self
+                .inflight
+                .spawn(async move { group::send_group(e, it, clock.now()).await });
+            self.claimed.insert(handle.id(), rows);
         }
         Ok(())
     }
@@ -435,40 +438,52 @@ impl Loop {
     /// its row, so nothing stays `sending`.
     async fn record(
         &mut self,
-        done: Result<(Id, (OutboxItem, Recorded)), tokio::task::JoinError>,
+        done: Result<(Id, Vec<(OutboxItem, Recorded)>), tokio::task::JoinError>,
         observer: Option<&mut Observer>,
     ) {
         let now = self.clock.now();
-        let (item, outcome) = match done {
-            Ok((id, pair)) => {
+        let pairs = match done {
+            Ok((id, pairs)) => {
                 self.claimed.remove(&id);
-                pair
+                pairs
             }
             Err(err) => {
-                let Some(item) = self.claimed.remove(&err.id()) else {
+                let Some(items) = self.claimed.remove(&err.id()) else {
                     tracing::error!(
-                        "a send task failed and its row is unknown; its lease will expire and it will be retried"
+                        "a send task failed and its rows are unknown; their leases will expire and they will be retried"
                     );
                     return;
                 };
-                tracing::error!(task = %item.task_id, stage = %item.stage, "the send task panicked; recorded as a failure and retried");
-                let outcome = Recorded::Retry {
-                    id: item.id,
-                    next_at: now
-                        .saturating_add(SignedDuration::from_mins(5))
-                        .unwrap_or(now),
-                    error: "internal error: the send task panicked".into(),
-                };
-                (item, outcome)
+                tracing::error!(
+                    rows = items.len(),
+                    "the send task panicked; recorded as a failure and retried"
+                );
+                let next_at = now
+                    .saturating_add(SignedDuration::from_mins(5))
+                    .unwrap_or(now);
+                items
+                    .into_iter()
+                    .map(|item| {
+                        let outcome = Recorded::Retry {
+                            id: item.id,
+                            next_at,
+                            error: "internal error: the send task panicked".into(),
+                        };
+                        (item, outcome)
+                    })
+                    .collect()
             }
         };
         if let Some(obs) = observer {
-            obs(&self.engine, &item, &outcome);
+            obs(&self.engine, &pairs);
         }
         let e = self.engine.clone();
         let owner = self.owner.clone();
         let r = blocking(&self.store, move |s| {
-            Ok(cycle::record(s, &e, &owner, &item, &outcome, now)?)
+            for (item, outcome) in &pairs {
+                cycle::record(s, &e, &owner, item, outcome, now)?;
+            }
+            Ok(())
         })
         .await;
         if let Err(e) = r {

@@ -41,7 +41,7 @@ pub struct SimOptions {
 /// Counts at the end of a simulation.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SimReport {
-    /// Sends that succeeded.
+    /// Messages sent (a grouped reminder is one message, whatever number of rows it covers).
     pub sent: usize,
     /// Sends that will be retried.
     pub retried: usize,
@@ -137,15 +137,10 @@ fn observer(
     mut print: Box<dyn Write + Send>,
     tz: jiff::tz::TimeZone,
 ) -> super::Observer {
-    Box::new(
-        move |engine: &Engine, item: &OutboxItem, outcome: &Recorded| {
-            let cat = &engine.loaded.catalog;
+    Box::new(move |engine: &Engine, pairs: &[(OutboxItem, Recorded)]| {
+        let cat = &engine.loaded.catalog;
+        for (item, outcome) in pairs {
             let who = Recipient::parse(&item.recipient);
-            let name = match &who {
-                Recipient::Operator => "管理员".to_owned(),
-                Recipient::Head(u) => format!("{}负责人", cat.name_of(u)),
-                Recipient::Unit(u) => cat.name_of(u).to_owned(),
-            };
             let verdict = match outcome {
                 Recorded::Sent { .. } => "sent".to_string(),
                 Recorded::Retry { error, .. } => format!("retry ({error})"),
@@ -158,28 +153,49 @@ fn observer(
                 engine.local(item.fire_at),
                 item.task_id,
                 item.stage,
-                name,
+                display(cat, &who),
                 item.channel,
                 verdict
             );
-            let mut r = report.lock().unwrap_or_else(|e| e.into_inner());
-            match outcome {
-                Recorded::Sent { .. } => {
-                    r.sent += 1;
-                    let day = item.fire_at.to_zoned_datetime(tz.clone()).date();
-                    let load = r.per_recipient.entry(name).or_default();
-                    load.messages += 1;
-                    *load.by_day.entry(day).or_default() += 1;
-                    if item.kind == crate::notify::MessageKind::Escalation {
-                        load.escalations += 1;
-                    }
-                }
+        }
+        let mut r = report.lock().unwrap_or_else(|e| e.into_inner());
+        // Counts are per message: a grouped reminder is one message however many rows it covers.
+        let sent: Vec<&OutboxItem> = pairs
+            .iter()
+            .filter(|(_, o)| matches!(o, Recorded::Sent { .. }))
+            .map(|(i, _)| i)
+            .collect();
+        for (_, o) in pairs {
+            match o {
+                Recorded::Sent { .. } => {}
                 Recorded::Retry { .. } => r.retried += 1,
                 Recorded::Dead { .. } => r.dead += 1,
                 Recorded::Skipped { .. } => r.skipped += 1,
             }
-        },
-    )
+        }
+        if let Some(first) = sent.first() {
+            r.sent += 1;
+            let day = first.fire_at.to_zoned_datetime(tz.clone()).date();
+            let name = display(cat, &Recipient::parse(&first.recipient));
+            let load = r.per_recipient.entry(name).or_default();
+            load.messages += 1;
+            *load.by_day.entry(day).or_default() += 1;
+            if sent
+                .iter()
+                .any(|i| i.kind == crate::notify::MessageKind::Escalation)
+            {
+                load.escalations += 1;
+            }
+        }
+    })
+}
+
+fn display(cat: &crate::catalog::Catalog, who: &Recipient) -> String {
+    match who {
+        Recipient::Operator => "管理员".to_owned(),
+        Recipient::Head(u) => format!("{}负责人", cat.name_of(u)),
+        Recipient::Unit(u) => cat.name_of(u).to_owned(),
+    }
 }
 
 /// Every channel id a reminder can name: the configured ones plus fallback and operator.

@@ -33,6 +33,28 @@ pub struct ReminderContext {
     pub progress: ProgressCtx,
     /// The render date, e.g. `2027年2月26日（周五）`.
     pub today: String,
+    /// Who to answer to (`settings.contact`, `settings.reply_to`).
+    pub office: OfficeCtx,
+}
+
+/// `office.*`: how a recipient answers (issue 12: every message says so).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OfficeCtx {
+    /// `settings.contact`, e.g. `局督查办 张三 0952-1234567`, or empty.
+    pub contact: String,
+    /// `settings.reply_to`, or empty.
+    pub reply_to: String,
+}
+
+impl OfficeCtx {
+    /// From the catalog's settings.
+    pub fn of(cat: &Catalog) -> OfficeCtx {
+        let s = &cat.settings;
+        OfficeCtx {
+            contact: s.contact.clone().unwrap_or_default(),
+            reply_to: s.reply_to.clone().unwrap_or_default(),
+        }
+    }
 }
 
 /// `task.*`.
@@ -63,8 +85,17 @@ pub struct OccurrenceCtx {
     pub key: String,
     /// `deadline`, `campaign` or `checkin`.
     pub kind: String,
-    /// Period label, e.g. `2027年春季开学`.
+    /// Period label, e.g. `2027年春季开学`; a rule label is merged in without repeating words
+    /// (`2026年秋季开学校园食品安全专项整治`, not `2026年秋季开学 秋季开学…`).
     pub period_label: String,
+    /// The period alone, without the words `进展报送` of a check-in (`2026年第1季度`).
+    pub period: String,
+    /// What the campaign is called in a sentence: `宣传周`, `专项行动` or `专项整治`.
+    pub activity: String,
+    /// The item as one phrase for subjects and titles: the merged period label when it names the
+    /// task (`2026年秋季开学校园食品安全专项整治`), else `{short title}（{period}）`. Set by
+    /// [`super::reminder_context`].
+    pub heading: String,
     /// First day of the window/period (zh date).
     pub window_start: String,
     /// Last day of the window/period (zh date).
@@ -94,6 +125,8 @@ pub struct StageCtx {
     pub late: bool,
     /// The recipient is a cooperating (配合) unit.
     pub supporting: bool,
+    /// The opening sentence: what is asked of this recipient ([`super::wording::headline`]).
+    pub headline: String,
 }
 
 /// `status.*`: the date and what it means, computed with the working-day calendar.
@@ -120,6 +153,9 @@ pub struct RecipientCtx {
     pub name: String,
     /// The recipient is a unit head (escalation).
     pub is_head: bool,
+    /// `unit`, `head` (a unit's own head), `leaders` (the bureau's leaders, asked to know and
+    /// urge) or `coordinator` (the coordinating office, asked to coordinate).
+    pub kind: String,
     /// `lead`, `cooperating`, or empty (head, leadership).
     pub role: String,
 }
@@ -182,6 +218,63 @@ pub fn shorten(s: &str, max: usize) -> String {
     out
 }
 
+/// `s` cut to at most `max` characters at the end of a sentence (`。；！？`), with `…` when
+/// cut; a first sentence longer than `max` is cut at a clause mark (`，、`), and only then
+/// mid-clause.
+pub fn shorten_at_sentence(s: &str, max: usize) -> String {
+    let s = s.trim();
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let head: Vec<char> = s.chars().take(max.saturating_sub(1)).collect();
+    let cut_at = |marks: &[char]| head.iter().rposition(|c| marks.contains(c));
+    if let Some(i) = cut_at(&['。', '；', '！', '？']) {
+        return head[..=i].iter().collect::<String>() + "…";
+    }
+    if let Some(i) = cut_at(&['，', '、']).filter(|i| *i >= max / 3) {
+        return head[..i].iter().collect::<String>() + "…";
+    }
+    shorten(s, max)
+}
+
+/// Joins a period and a rule label without repeating the words they share: the longest suffix of
+/// `period` that starts `label` is written once (`2026年度` + `年度“昆仑”专项行动` →
+/// `2026年度“昆仑”专项行动`; `2026年食品安全宣传周` + `食品安全宣传周` → `2026年食品安全宣传周`).
+pub fn merge_label(period: &str, label: &str) -> String {
+    let p: Vec<char> = period.chars().collect();
+    let l: Vec<char> = label.chars().collect();
+    let overlap = (1..=p.len().min(l.len()))
+        .rev()
+        .find(|n| p[p.len() - n..] == l[..*n])
+        .unwrap_or(0);
+    if overlap == l.len() || period.contains(label) {
+        return period.to_owned();
+    }
+    format!("{period}{}", l[overlap..].iter().collect::<String>())
+}
+
+/// The planner's `{period} {rule label}` as one phrase ([`merge_label`]).
+pub fn period_label(raw: &str) -> String {
+    match raw.split_once(' ') {
+        Some((p, l)) => merge_label(p.trim(), l.trim()),
+        None => raw.to_owned(),
+    }
+}
+
+/// What a campaign is called in a sentence, from its label: a publicity week is a 宣传周, not a
+/// 专项整治.
+pub fn activity(label: &str) -> &'static str {
+    if label.contains("宣传周") || label.contains("宣传月") {
+        "宣传周"
+    } else if label.contains("专项行动") {
+        "专项行动"
+    } else if label.contains("演练") {
+        "演练"
+    } else {
+        "专项整治"
+    }
+}
+
 /// The rule label, else the title up to its first clause mark, at most 24 characters.
 pub fn short_title(task: &Task, rule_index: Option<usize>) -> String {
     let label = rule_index
@@ -203,7 +296,7 @@ pub fn task_ctx(cat: &Catalog, task: &Task, rule_index: Option<usize>) -> TaskCt
         title: task.title.clone(),
         short_title: short_title(task, rule_index),
         measures: task.measures.trim().to_owned(),
-        measures_short: shorten(&task.measures, MEASURES_SHORT_CHARS),
+        measures_short: shorten_at_sentence(&task.measures, MEASURES_SHORT_CHARS),
         area: format!("{}. {}", task.area, cat.area_title(task.area)),
         deadline: match task.deadline {
             Deadline::Ongoing => "长期坚持".into(),
@@ -240,7 +333,12 @@ pub fn occurrence_ctx(occ: &Occurrence, event: Option<&(String, Date)>) -> Occur
             OccurrenceKind::Checkin => "checkin",
         }
         .into(),
-        period_label: occ.period_label.clone(),
+        period_label: period_label(&occ.period_label),
+        period: period_label(&occ.period_label)
+            .trim_end_matches("进展报送")
+            .to_owned(),
+        activity: activity(&occ.period_label).into(),
+        heading: String::new(),
         window_start: zh_date(occ.window_start),
         window_end: zh_date(occ.window_end),
         due: zh_date(occ.due),
@@ -259,6 +357,7 @@ pub fn stage_ctx(rem: &Reminder, late: bool) -> StageCtx {
         colour_zh: rem.colour.zh().into(),
         late,
         supporting: rem.supporting,
+        headline: String::new(),
     }
 }
 
@@ -323,4 +422,20 @@ pub struct TestCtx {
     pub channel: String,
     /// When the test was sent, e.g. `2027-02-26 09:00:00 (Asia/Shanghai)`.
     pub sent_at: String,
+}
+
+/// `occurrence.heading`: the period label when it already names the task, else the short title
+/// with the period in brackets.
+pub fn heading(short_title: &str, period_label: &str, period: &str) -> String {
+    let merged = merge_label(period_label, short_title);
+    let saved = (period_label.chars().count() + short_title.chars().count())
+        .saturating_sub(merged.chars().count());
+    if period_label.contains(short_title) {
+        period_label.to_owned()
+    } else if saved >= 2 {
+        // `2026年春季开学` + `春季开学校园食品安全专项整治`: one phrase, nothing repeated.
+        merged
+    } else {
+        format!("{short_title}（{period}）")
+    }
 }

@@ -52,27 +52,7 @@ pub fn notification_linked(
     today: Date,
     link: Option<&str>,
 ) -> Result<Notification, RenderError> {
-    if matches!(
-        rem.kind,
-        MessageKind::Digest | MessageKind::OperatorAlert | MessageKind::Test
-    ) {
-        return Err(RenderError::Unsupported(rem.kind));
-    }
-    let task = cat.task(&rem.task_id).ok_or_else(|| RenderError::Unknown {
-        what: format!("task {}", rem.task_id),
-    })?;
-    let (recipients, recipient) = recipients(cat, task, &rem.recipient)?;
-    let event = context::event_of(cat, task, occ);
-    let ctx = ReminderContext {
-        task: context::task_ctx(cat, task, occ.rule_index),
-        occurrence: context::occurrence_ctx(occ, event.as_ref()),
-        stage: context::stage_ctx(rem, late),
-        status: status::status(cal, rem.kind, occ, event.as_ref(), today),
-        recipient,
-        units: context::units_ctx(cat, task),
-        progress: context::progress_ctx(&task.id, link),
-        today: zh_date(today),
-    };
+    let (ctx, recipients) = reminder_context(cat, cal, occ, rem, late, today, link)?;
     let out = r.render(kind_name(rem.kind), &Value::from(Serde(&ctx)))?;
     let data = data(&ctx, occ, rem);
     Ok(Notification {
@@ -88,6 +68,82 @@ pub fn notification_linked(
         data,
         attempt_at: 0,
     })
+}
+
+/// The template context and the recipients of one reminder (also one section of a grouped
+/// message, [`super::group`]).
+///
+/// # Errors
+/// As [`notification`].
+pub fn reminder_context(
+    cat: &Catalog,
+    cal: &WorkCalendar,
+    occ: &Occurrence,
+    rem: &Reminder,
+    late: bool,
+    today: Date,
+    link: Option<&str>,
+) -> Result<(ReminderContext, Recipients), RenderError> {
+    if matches!(
+        rem.kind,
+        MessageKind::Digest | MessageKind::OperatorAlert | MessageKind::Test
+    ) {
+        return Err(RenderError::Unsupported(rem.kind));
+    }
+    let task = cat.task(&rem.task_id).ok_or_else(|| RenderError::Unknown {
+        what: format!("task {}", rem.task_id),
+    })?;
+    let (recipients, recipient) = recipients(cat, task, &rem.recipient)?;
+    let event = context::event_of(cat, task, occ);
+    let mut ctx = ReminderContext {
+        task: context::task_ctx(cat, task, occ.rule_index),
+        occurrence: context::occurrence_ctx(occ, event.as_ref()),
+        stage: context::stage_ctx(rem, late),
+        status: status::status(cal, rem.kind, occ, event.as_ref(), today),
+        recipient,
+        units: context::units_ctx(cat, task),
+        progress: context::progress_ctx(&task.id, link),
+        today: zh_date(today),
+        office: context::OfficeCtx::of(cat),
+    };
+    ctx.occurrence.heading = context::heading(
+        &ctx.task.short_title,
+        &ctx.occurrence.period_label,
+        &ctx.occurrence.period,
+    );
+    ctx.stage.headline = super::wording::headline(rem.kind, &ctx);
+    Ok((ctx, recipients))
+}
+
+/// `餐饮室负责人 张三`, or the head's name alone when it already says so (a placeholder such as
+/// `食品室负责人` would otherwise read `食品室负责人 食品室负责人`).
+pub fn head_name(unit: &str, head: &str) -> String {
+    let title = format!("{unit}负责人");
+    if head.starts_with(&title) || head.starts_with(unit) {
+        head.to_owned()
+    } else {
+        format!("{title} {head}")
+    }
+}
+
+/// `leaders` for the leadership group's units, `coordinator` for `settings.coordinator`, else
+/// `unit`: the wording of an escalation depends on who can act (issue 12).
+pub fn recipient_kind(cat: &Catalog, id: &str) -> &'static str {
+    let s = &cat.settings;
+    if s.coordinator
+        .as_deref()
+        .is_some_and(|c| c == id || cat.expand(c).iter().any(|u| u == id))
+    {
+        "coordinator"
+    } else if s
+        .leadership_group
+        .as_deref()
+        .is_some_and(|g| g == id || cat.expand(g).iter().any(|u| u == id))
+    {
+        "leaders"
+    } else {
+        "unit"
+    }
 }
 
 fn mailboxes(unit: &Unit) -> Vec<Mailbox> {
@@ -113,7 +169,7 @@ fn recipients(
     if let Some(unit_id) = id.strip_suffix("#head") {
         let unit = cat.unit(unit_id).ok_or_else(unknown)?;
         let head = unit.head.as_ref().ok_or_else(unknown)?;
-        let name = format!("{}负责人 {}", unit.name, head.name);
+        let name = head_name(&unit.name, &head.name);
         rec.to.extend(head.email.iter().map(|e| Mailbox {
             name: Some(name.clone()),
             email: e.clone(),
@@ -123,6 +179,7 @@ fn recipients(
             id: id.to_owned(),
             name,
             is_head: true,
+            kind: "head".into(),
             role: String::new(),
         };
         return Ok((rec, ctx));
@@ -148,6 +205,7 @@ fn recipients(
         id: id.to_owned(),
         name: cat.name_of(id).to_owned(),
         is_head: false,
+        kind: recipient_kind(cat, id).into(),
         role: role.into(),
     };
     Ok((rec, ctx))
@@ -170,7 +228,6 @@ fn data(ctx: &ReminderContext, occ: &Occurrence, rem: &Reminder) -> serde_json::
         "late": ctx.stage.late,
         "status": ctx.status.long,
         "links": {
-            "progress_command": ctx.progress.command,
             "progress_url": (!ctx.progress.url.is_empty()).then_some(&ctx.progress.url),
         },
     })

@@ -14,20 +14,27 @@ use minijinja::{Environment, UndefinedBehavior, Value};
 use crate::notify::MessageKind;
 
 pub mod context;
+pub mod group;
 mod message;
 pub(crate) mod sample;
 pub mod status;
+pub mod wording;
+#[cfg(test)]
+mod wording_tests;
 
-pub use message::{notification, notification_linked, operator_alert, test_message};
+pub use message::{
+    head_name, notification, notification_linked, operator_alert, reminder_context, test_message,
+};
 
 /// Template stages: one per message kind that has templates.
-pub const STAGES: [&str; 9] = [
+pub const STAGES: [&str; 10] = [
     "campaign_opening",
     "lead",
     "due_today",
     "overdue",
     "escalation",
     "checkin",
+    "group",
     "digest",
     "operator_alert",
     "test",
@@ -37,7 +44,12 @@ pub const STAGES: [&str; 9] = [
 pub const FORMATS: [&str; 4] = ["subject.txt", "text.txt", "html", "md"];
 
 /// Shared layouts the reminder stages extend.
-pub const LAYOUTS: [&str; 3] = ["_reminder.text.txt", "_reminder.html", "_reminder.md"];
+pub const LAYOUTS: [&str; 4] = [
+    "_reminder.text.txt",
+    "_reminder.html",
+    "_reminder.md",
+    "_answer.text.txt",
+];
 
 macro_rules! embedded {
     ($($name:literal),* $(,)?) => {
@@ -50,6 +62,11 @@ const EMBEDDED: &[(&str, &str)] = embedded!(
     "_reminder.text.txt",
     "_reminder.html",
     "_reminder.md",
+    "_answer.text.txt",
+    "group.subject.txt",
+    "group.text.txt",
+    "group.html",
+    "group.md",
     "campaign_opening.subject.txt",
     "campaign_opening.text.txt",
     "campaign_opening.html",

@@ -5,8 +5,8 @@ use minijinja::Value;
 use minijinja::value::Serde;
 
 use super::context::{
-    OccurrenceCtx, OperatorCtx, ProgressCtx, RecipientCtx, ReminderContext, StageCtx, StatusCtx,
-    TaskCtx, TestCtx, UnitRef, UnitsCtx,
+    OccurrenceCtx, OfficeCtx, OperatorCtx, ProgressCtx, RecipientCtx, ReminderContext, StageCtx,
+    StatusCtx, TaskCtx, TestCtx, UnitRef, UnitsCtx,
 };
 
 fn unit(id: &str, name: &str) -> UnitRef {
@@ -32,7 +32,10 @@ pub fn reminder(stage: &str) -> ReminderContext {
         occurrence: OccurrenceCtx {
             key: "4.2@2027-spring_term_start".into(),
             kind: "campaign".into(),
-            period_label: "2027年春季开学".into(),
+            period_label: "2027年春季开学校园食品安全专项整治".into(),
+            period: "2027年春季开学".into(),
+            activity: "专项整治".into(),
+            heading: "2027年春季开学校园食品安全专项整治".into(),
             window_start: "2027年2月15日（周一）".into(),
             window_end: "2027年3月31日（周三）".into(),
             due: "2027年3月31日（周三）".into(),
@@ -47,6 +50,7 @@ pub fn reminder(stage: &str) -> ReminderContext {
             colour_zh: "黄".into(),
             late: false,
             supporting: false,
+            headline: "本项工作还有3天截止，请抓紧落实，并按时报送工作进展。".into(),
         },
         status: StatusCtx {
             short: "还有3天截止".into(),
@@ -59,6 +63,7 @@ pub fn reminder(stage: &str) -> ReminderContext {
             id: "catering".into(),
             name: "餐饮室".into(),
             is_head: false,
+            kind: "unit".into(),
             role: "lead".into(),
         },
         units: UnitsCtx {
@@ -73,6 +78,10 @@ pub fn reminder(stage: &str) -> ReminderContext {
             url: "https://oa.example.org/progress".into(),
         },
         today: "2027年3月28日（周日）".into(),
+        office: OfficeCtx {
+            contact: "局督查办 王五 0952-1234567".into(),
+            reply_to: "duban@example.org".into(),
+        },
     }
 }
 
@@ -84,6 +93,10 @@ pub fn contexts(stage: &str) -> Vec<Value> {
             body: "channel smtp: permanent: 550 <x@example.org> rejected".into(),
         }))],
         "digest" => digest(),
+        "group" => vec![
+            Value::from(Serde(super::group::sample(false))),
+            Value::from(Serde(super::group::sample(true))),
+        ],
         "test" => vec![Value::from(Serde(TestCtx {
             channel: "smtp".into(),
             sent_at: "2027-02-26 09:00:00 (Asia/Shanghai)".into(),
@@ -102,6 +115,8 @@ pub fn contexts(stage: &str) -> Vec<Value> {
             variant.occurrence.event_name.clear();
             variant.occurrence.event_date.clear();
             variant.status.event.clear();
+            variant.office = OfficeCtx::default();
+            variant.recipient.kind = "leaders".into();
             vec![Value::from(Serde(plain)), Value::from(Serde(variant))]
         }
     }

@@ -48,9 +48,9 @@ pub fn status(
 fn event_line((name, date): &(String, Date), today: Date) -> String {
     let d = days(today, *date);
     match d {
-        1.. => format!("距{name}（{}）还有 {d} 天", zh_date(*date)),
+        1.. => format!("距{name}（{}）还有{d}天", zh_date(*date)),
         0 => format!("今天{name}（{}）", zh_date(*date)),
-        _ => format!("{name}（{}）已过 {} 天", zh_date(*date), -d),
+        _ => format!("{name}（{}）已过{}天", zh_date(*date), -d),
     }
 }
 
@@ -59,15 +59,12 @@ fn overdue_phrases(occ: &Occurrence, days_left: i64, wd: i64) -> (String, String
     if wd > 0 {
         (
             format!("已逾期{wd}个工作日"),
-            format!("已逾期 {wd} 个工作日（{due}截止）"),
+            format!("已逾期{wd}个工作日（{due}截止）"),
         )
     } else {
         // Due on a working day and today is a holiday right after: count calendar days.
         let d = -days_left;
-        (
-            format!("已逾期{d}天"),
-            format!("已逾期 {d} 天（{due}截止）"),
-        )
+        (format!("已逾期{d}天"), format!("已逾期{d}天（{due}截止）"))
     }
 }
 
@@ -84,7 +81,7 @@ fn deadline(
             let wdl = cal.workdays_between(today, occ.due);
             (
                 format!("还有{days_left}天截止"),
-                format!("{due}截止，还有 {days_left} 天（{wdl} 个工作日）"),
+                format!("{due}截止，还有{days_left}天（{wdl}个工作日）"),
             )
         }
         0 => ("今天截止".into(), format!("今天（{due}）截止")),
@@ -94,23 +91,23 @@ fn deadline(
 
 fn opening(cal: &WorkCalendar, occ: &Occurrence, today: Date, days_left: i64) -> (String, String) {
     let (start, end) = (zh_date(occ.window_start), zh_date(occ.window_end));
+    // The task's own kind of work: a publicity week is not a 专项整治 (issue 12).
+    let what = super::context::activity(&occ.period_label);
     let to_open = days(today, occ.window_start);
     match to_open {
         1.. => (
             format!("{to_open}天后启动"),
-            format!("专项整治将于{start}启动、{end}结束，还有 {to_open} 天启动"),
+            format!("{what}将于{start}启动、{end}结束，还有{to_open}天启动"),
         ),
         0 => (
             "今日启动".into(),
-            format!("专项整治今日启动，{end}结束，共 {} 天", days_left + 1),
+            format!("{what}今日启动，{end}结束，共{}天", days_left + 1),
         ),
         _ if days_left >= 0 => {
             let wdl = cal.workdays_between(today, occ.due);
             (
                 format!("进行中，还有{days_left}天截止"),
-                format!(
-                    "专项整治已于{start}启动，{end}结束，还有 {days_left} 天（{wdl} 个工作日）"
-                ),
+                format!("{what}已于{start}启动，{end}结束，还有{days_left}天（{wdl}个工作日）"),
             )
         }
         _ => overdue_phrases(
@@ -123,11 +120,13 @@ fn opening(cal: &WorkCalendar, occ: &Occurrence, today: Date, days_left: i64) ->
 
 fn checkin(occ: &Occurrence, days_left: i64, wd: i64) -> (String, String) {
     let due = zh_date(occ.due);
-    let period = &occ.period_label;
+    // The planner labels a check-in `2026年第1季度进展报送`; the sentence says 报送 itself.
+    let label = super::context::period_label(&occ.period_label);
+    let period = label.trim_end_matches("进展报送");
     match days_left {
         1.. => (
             "请报送工作进展".into(),
-            format!("请于{due}前报送{period}工作进展（还有 {days_left} 天）"),
+            format!("请于{due}前报送{period}工作进展（还有{days_left}天）"),
         ),
         0 => (
             "今天报送工作进展".into(),

@@ -12,7 +12,7 @@ use jiff::tz::TimeZone;
 
 use super::Draft;
 use super::ladder::{Audience, Stage};
-use crate::catalog::{Catalog, ChannelKind, Cooperating, EscalateTo, Task};
+use crate::catalog::{Catalog, ChannelKind, Cooperating, EscalateTo, Task, UnitKind};
 use crate::schedule::Reminder;
 
 /// Suffix of a unit-head recipient id.
@@ -79,6 +79,25 @@ pub(crate) fn recipients(
                 add(u.clone(), true, &mut out);
             }
         }
+        // Issue 12: the bureau's leaders do not command another county bureau or a township.
+        // A task led only from outside the bureau escalates to the coordinating office
+        // (`settings.coordinator`, e.g. the 县食安办), worded as coordination; without one, to
+        // the lead unit's own head only.
+        Audience::Escalation if led_from_outside(cat, lead) => match &cat.settings.coordinator {
+            Some(c) => {
+                for u in cat.expand(c) {
+                    add(u, false, &mut out);
+                }
+            }
+            None if d.ladder.escalate_to.contains(&EscalateTo::Head) => {
+                for u in lead {
+                    if cat.unit(u).is_some_and(|x| x.head.is_some()) {
+                        add(format!("{u}{HEAD_SUFFIX}"), false, &mut out);
+                    }
+                }
+            }
+            None => {}
+        },
         Audience::Escalation => {
             for e in &d.ladder.escalate_to {
                 match e {
@@ -100,6 +119,16 @@ pub(crate) fn recipients(
         _ => {}
     }
     out
+}
+
+/// True when every lead unit is another county bureau or a township (not the bureau's own
+/// sections, teams, offices or stations).
+pub fn led_from_outside(cat: &Catalog, lead: &[String]) -> bool {
+    !lead.is_empty()
+        && lead.iter().all(|u| {
+            cat.unit(u)
+                .is_some_and(|x| matches!(x.kind, UnitKind::CountyBureau | UnitKind::Township))
+        })
 }
 
 /// The channels a recipient (unit id or `{unit}#head`) is reached on, deduplicated, in order:

@@ -25,6 +25,7 @@ pub mod cycle;
 pub mod decide;
 pub mod desk;
 pub mod engine;
+pub mod group;
 pub mod links;
 pub mod plan;
 pub mod progress;

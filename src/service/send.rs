@@ -48,10 +48,35 @@ pub fn prepare(e: &Engine, item: &OutboxItem, now: Timestamp) -> Prepared {
             Err(err) => Prepared::Fail(format!("stored message cannot be read: {err}")),
         };
     }
+    let member = match prepare_member(e, item, now) {
+        Ok(m) => m,
+        Err(p) => return p,
+    };
+    let frozen = serde_json::to_string(&member.single).ok();
+    Prepared::Send {
+        notification: Box::new(member.single),
+        frozen,
+    }
+}
+
+/// Renders a claimed plan reminder as one member of a group ([`super::group`]): its template
+/// context and the notification it would be alone. `Err` carries what to record instead (no
+/// longer planned, cannot render).
+///
+/// # Errors
+/// [`Prepared::Skip`] or [`Prepared::Fail`].
+pub fn prepare_member(
+    e: &Engine,
+    item: &OutboxItem,
+    now: Timestamp,
+) -> Result<crate::render::group::Member, Prepared> {
     let cat = &e.loaded.catalog;
     let cal = &e.loaded.calendar;
     let Some(task) = cat.task(&item.task_id) else {
-        return Prepared::Skip(format!("task {} is no longer in the plan", item.task_id));
+        return Err(Prepared::Skip(format!(
+            "task {} is no longer in the plan",
+            item.task_id
+        )));
     };
     let day = item.fire_at.to_zoned_datetime(e.tz().clone()).date();
     // Web loop (issue 13): a granted 延期 moved this occurrence's ladder; plan with it. The
@@ -77,12 +102,18 @@ pub fn prepare(e: &Engine, item: &OutboxItem, now: Timestamp) -> Prepared {
         .iter()
         .find(|o| o.key == item.occurrence_key);
     let (Some(rem), Some(occ)) = (rem, occ) else {
-        return Prepared::Skip("no longer in the plan (the plan was edited since)".into());
+        return Err(Prepared::Skip(
+            "no longer in the plan (the plan was edited since)".into(),
+        ));
     };
     let today = now.to_zoned_datetime(e.tz().clone()).date();
     // Web loop (issue 13): the unit's signed link replaces `settings.progress_url`.
     let link = e.progress_link(&item.recipient, &item.occurrence_key, now);
-    let rendered = crate::render::notification_linked(
+    let fail = |err: crate::render::RenderError| Prepared::Fail(format!("cannot render: {err}"));
+    let (ctx, _) =
+        crate::render::reminder_context(cat, cal, occ, rem, item.late, today, link.as_deref())
+            .map_err(fail)?;
+    let single = crate::render::notification_linked(
         &e.renderer,
         cat,
         cal,
@@ -91,17 +122,9 @@ pub fn prepare(e: &Engine, item: &OutboxItem, now: Timestamp) -> Prepared {
         item.late,
         today,
         link.as_deref(),
-    );
-    match rendered {
-        Ok(n) => {
-            let frozen = serde_json::to_string(&n).ok();
-            Prepared::Send {
-                notification: Box::new(n),
-                frozen,
-            }
-        }
-        Err(err) => Prepared::Fail(format!("cannot render: {err}")),
-    }
+    )
+    .map_err(fail)?;
+    Ok(crate::render::group::Member { ctx, single })
 }
 
 /// Prepares, sends and classifies one claimed row. Never panics on a bad row: every failure
@@ -138,7 +161,7 @@ pub async fn send_one(e: Arc<Engine>, item: OutboxItem, now: Timestamp) -> Recor
 
 /// Delivers and counts the send for `/metrics` (web loop, issue 13); the latency uses the
 /// monotonic clock, never the wall clock.
-async fn timed_deliver(e: &Engine, item: &OutboxItem, n: Notification) -> Outcome {
+pub(super) async fn timed_deliver(e: &Engine, item: &OutboxItem, n: Notification) -> Outcome {
     let started = std::time::Instant::now();
     let out = e.dispatcher.deliver(item, n).await;
     let outcome = match &out {

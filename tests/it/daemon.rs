@@ -133,11 +133,36 @@ pub fn delivered(dir: &Path) -> (BTreeSet<String>, usize) {
         match name.split_once(".dup") {
             Some(_) => dups += 1,
             None => {
-                first.insert(name.trim_end_matches(".json").to_string());
+                // Issue 12: a grouped reminder is one file covering several reminders; count
+                // each member (its base name) so "every planned reminder went out" still holds.
+                let members = group_members(&e.path());
+                if members.is_empty() {
+                    first.insert(name.trim_end_matches(".json").to_string());
+                }
+                first.extend(members);
             }
         }
     }
     (first, dups)
+}
+
+/// The file base names of the reminders a grouped message covers (empty for a single one).
+fn group_members(path: &Path) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return Vec::new();
+    };
+    let found = ["/data/members", "/notification/data/members"]
+        .iter()
+        .find_map(|p| v.pointer(p).and_then(|m| m.as_array()).cloned())
+        .unwrap_or_default();
+    found
+        .iter()
+        .filter_map(|m| m.as_str())
+        .map(dutybell::notify::file::FileChannel::base_name)
+        .collect()
 }
 
 /// Poll `cond` every 20 ms for at most `limit` (process start-up and file writes, not schedules).
@@ -192,7 +217,7 @@ fn run_delivers_exactly_the_planned_reminders_and_stops_on_sigterm() {
         .unwrap()
         .path();
     let n: serde_json::Value = serde_json::from_slice(&std::fs::read(one).unwrap()).unwrap();
-    assert!(n["subject"].as_str().unwrap().contains("测试任务"), "{n}");
+    assert!(n["text"].as_str().unwrap().contains("测试任务"), "{n}");
 }
 
 #[test]
@@ -414,8 +439,12 @@ fn downtime_skip_sends_nothing_missed() {
 #[test]
 fn downtime_all_sends_every_missed_reminder() {
     let (subjects, skipped) = downtime("all");
-    assert_eq!(subjects.len(), 2, "{subjects:?}");
-    assert!(subjects.iter().all(|s| s.contains("【补发】")));
+    // Issue 12: both missed reminders go out, as ONE backlog summary (no flood after downtime).
+    assert_eq!(subjects.len(), 1, "{subjects:?}");
+    assert!(
+        subjects[0].contains("截至今日仍未办结的2项"),
+        "{subjects:?}"
+    );
     assert_eq!(skipped, 0);
 }
 
