@@ -113,7 +113,7 @@ pub fn run_due(store: &mut dyn Store, e: &Engine, now: Timestamp) -> Result<Vec<
             continue;
         }
         if job == Job::CalendarWarning
-            && let Some(alert) = calendar_alert(e, due)
+            && let Some(alert) = calendar_alert(e, due, now)
         {
             store.enqueue(&alert, now)?;
             tracing::warn!(
@@ -129,7 +129,7 @@ pub fn run_due(store: &mut dyn Store, e: &Engine, now: Timestamp) -> Result<Vec<
 
 /// The weekly operator alert while holiday data is missing for this year or (from November) the
 /// next; `None` when every year needed is covered.
-pub fn calendar_alert(e: &Engine, due: Timestamp) -> Option<NewReminder> {
+pub fn calendar_alert(e: &Engine, due: Timestamp, now: Timestamp) -> Option<NewReminder> {
     let today = due.to_zoned_datetime(e.tz().clone()).date();
     let years = e.loaded.calendar.years_to_warn(today);
     if years.is_empty() {
@@ -163,7 +163,8 @@ pub fn calendar_alert(e: &Engine, due: Timestamp) -> Option<NewReminder> {
         kind: MessageKind::OperatorAlert,
         recipient: "operator".into(),
         channel: settings.operator_channel.clone(),
-        fire_at: due,
+        // Due when it is enqueued: a tick caught up after downtime is news, not a 补发.
+        fire_at: now,
         message: Some(serde_json::to_string(&n).ok()?),
     })
 }

@@ -127,7 +127,9 @@ pub fn delivered(dir: &Path) -> (BTreeSet<String>, usize) {
     let mut dups = 0;
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let name = e.file_name().into_string().unwrap();
-        if name.starts_with('.') {
+        // Operator alerts (e.g. the weekly "next year's holidays are missing" one for these
+        // 2027 test dates) share the file channel but are not reminders.
+        if name.starts_with('.') || name.starts_with("operator_") {
             continue;
         }
         match name.split_once(".dup") {
@@ -508,12 +510,18 @@ fn kill_9_twenty_times_loses_nothing_and_bounds_duplicates() {
          {dups} duplicates; {recovered} rows were in flight at the kills (bound {})",
         expected.len(),
         got.len(),
-        KILLS * MAX_INFLIGHT
+        KILLS * MAX_INFLIGHT * dutybell::service::group::CLAIM_ROWS_PER_SLOT
     );
     assert_eq!(lost, 0);
-    assert_eq!(got, expected, "nothing unplanned was sent");
+    let unplanned: Vec<_> = got.difference(&expected).collect();
     assert!(
-        dups <= recovered && recovered <= KILLS * MAX_INFLIGHT,
+        unplanned.is_empty(),
+        "nothing unplanned was sent: {unplanned:?}"
+    );
+    assert!(
+        // A claim takes up to CLAIM_ROWS_PER_SLOT rows per free send slot (grouped sends).
+        dups <= recovered
+            && recovered <= KILLS * MAX_INFLIGHT * dutybell::service::group::CLAIM_ROWS_PER_SLOT,
         "{dups} duplicates, {recovered} recovered"
     );
     assert!(
@@ -552,7 +560,11 @@ fn messages(site: &Site) -> Vec<serde_json::Value> {
         .flatten()
         .flatten()
         .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-        .map(|e| serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap())
+        .map(|e| {
+            serde_json::from_slice::<serde_json::Value>(&std::fs::read(e.path()).unwrap()).unwrap()
+        })
+        // Operator alerts share the file channel but are not reminders (see `delivered`).
+        .filter(|n| n["kind"] != "operator_alert")
         .collect()
 }
 
@@ -622,13 +634,26 @@ fn a_permanent_failure_goes_dead_and_alerts_the_operator_channel() {
         .spawn()
         .unwrap();
     let alert = || {
-        messages(&site)
+        std::fs::read_dir(site.outbox())
             .into_iter()
-            .find(|n| n["kind"] == "operator_alert")
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("operator_"))
+            .filter_map(|e| std::fs::read(e.path()).ok())
+            .filter_map(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            // The dead-row alert, not the weekly calendar one these 2027 dates also raise.
+            .find(|n| {
+                n["kind"] == "operator_alert"
+                    && n["subject"]
+                        .as_str()
+                        .is_some_and(|s| s.contains("放弃投递"))
+            })
     };
     assert!(
         wait_for(Duration::from_secs(30), || alert().is_some()),
-        "no operator alert"
+        "no operator alert: {:?}",
+        std::fs::read_dir(site.outbox())
+            .map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
     );
     sigterm(&child);
     assert_eq!(child.wait().unwrap().code(), Some(0));
