@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::model::*;
+use super::names::Names;
 use super::{Catalog, channels, parse, tasks, units};
 use crate::calendar::Offset;
 use crate::config::diag::{Diagnostic, Diagnostics, hint};
@@ -60,7 +61,15 @@ pub fn build(raw: &RawConfig) -> Result<(Catalog, Diagnostics), Diagnostics> {
     };
     let mut ids = BTreeSet::new();
     let units = units::units(&mut ctx, &raw.units, &mut ids);
-    let groups = units::groups(&mut ctx, &raw.groups, &mut ids);
+    let mut groups = units::groups(&mut ctx, &raw.groups, &mut ids);
+    let declared: Vec<Located<String>> = raw
+        .units
+        .iter()
+        .map(units::unit_id)
+        .chain(raw.groups.iter().map(|g| g.id.clone()))
+        .collect();
+    let names = Names::new(&mut ctx, &units, &groups, &declared);
+    units::members(&mut ctx, &raw.groups, &mut groups, &names);
     let channels = channels::channels(&mut ctx, raw);
     let channel_ids: BTreeSet<String> = channels.iter().map(|c| c.id.clone()).collect();
     for u in &raw.units {
@@ -68,7 +77,12 @@ pub fn build(raw: &RawConfig) -> Result<(Catalog, Diagnostics), Diagnostics> {
             ctx.reference(c, &channel_ids, "channel");
         }
     }
-    let settings = settings(&mut ctx, raw, &ids, &channel_ids);
+    let mut settings = settings(&mut ctx, raw, &ids, &channel_ids);
+    settings.default_unit = raw
+        .settings
+        .default_unit
+        .as_ref()
+        .and_then(|d| names.resolve(&mut ctx, d));
     let events = events(&mut ctx, raw);
     let calendar_overrides = raw
         .calendar_overrides
@@ -86,7 +100,7 @@ pub fn build(raw: &RawConfig) -> Result<(Catalog, Diagnostics), Diagnostics> {
         Some(w) => super::web::web(&mut ctx, w),
         None => super::web::WebSettings::off(),
     };
-    let (areas, tasks) = tasks::plan(&mut diags, raw, &settings, &ids, &events);
+    let (areas, tasks) = tasks::plan(&mut diags, raw, &settings, &ids, &names, &events);
     let cat = Catalog {
         settings,
         units,
@@ -192,6 +206,7 @@ fn settings(
         fallback_channel,
         operator_channel,
         leadership_group: s.leadership_group.as_ref().map(|g| g.value.clone()),
+        default_unit: None,
         horizon_days: horizon_days(ctx, s),
         downtime_default,
         downtime_grace,
@@ -394,13 +409,18 @@ pub(super) fn ladder(
             }
         }
     }
+    // `none`: an activity (a meeting at 10:00) is not overdue after it happened.
     if let Some(o) = &r.overdue_every {
-        l.overdue_every = ctx
-            .check(o, parse::offset(&o.value))
-            .filter(|v| !v.is_zero());
+        l.overdue_every = match o.value.as_str() {
+            "none" => None,
+            v => ctx.check(o, parse::offset(v)).filter(|v| !v.is_zero()),
+        };
     }
     if let Some(o) = &r.escalate_after {
-        l.escalate_after = ctx.check(o, parse::offset(&o.value));
+        l.escalate_after = match o.value.as_str() {
+            "none" => None,
+            v => ctx.check(o, parse::offset(v)),
+        };
     }
     if let Some(list) = &r.escalate_to {
         l.escalate_to = list

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::build::{Ctx, checkin, ladder};
 use super::model::*;
+use super::names::Names;
 use super::parse;
 use crate::calendar::{Offset, Shift};
 use crate::config::diag::Diagnostics;
@@ -15,6 +16,7 @@ pub(super) fn plan(
     raw: &RawConfig,
     settings: &Settings,
     ids: &BTreeSet<String>,
+    names: &Names,
     events: &BTreeMap<String, NamedEvent>,
 ) -> (Vec<Area>, Vec<Task>) {
     let mut areas: Vec<Area> = Vec::new();
@@ -50,7 +52,8 @@ pub(super) fn plan(
                     ),
                 );
             }
-            if let Some(task) = task(&mut ctx, t, area.number.value, settings, ids, events) {
+            let refs = Refs { ids, names, events };
+            if let Some(task) = task(&mut ctx, t, area.number.value, settings, &refs) {
                 tasks.push(task);
             }
         }
@@ -67,14 +70,15 @@ pub(super) fn plan(
     (areas, tasks)
 }
 
-fn task(
-    ctx: &mut Ctx,
-    t: &RawTask,
-    area: u32,
-    settings: &Settings,
-    ids: &BTreeSet<String>,
-    events: &BTreeMap<String, NamedEvent>,
-) -> Option<Task> {
+/// What a task may refer to.
+struct Refs<'a> {
+    ids: &'a BTreeSet<String>,
+    names: &'a Names,
+    events: &'a BTreeMap<String, NamedEvent>,
+}
+
+fn task(ctx: &mut Ctx, t: &RawTask, area: u32, settings: &Settings, refs: &Refs) -> Option<Task> {
+    let Refs { ids, events, .. } = *refs;
     let id_ok =
         t.id.value
             .split('.')
@@ -83,19 +87,24 @@ fn task(
         ctx.error(
             &t.id,
             format!(
-                "task id `{}` must look like `4.2` (quote it in YAML)",
+                "task id `{}` is not valid: a task id is numbers separated by dots, as the \
+                 source numbers its rows (`4`, `4.2`, `4.2.1`), and is quoted in YAML (\"4.2\"); \
+                 letters such as `3b` are not allowed: number the row (`3.2`) and keep the \
+                 source's marker in the title",
                 t.id.value
             ),
         );
     }
-    ctx.reference(&t.lead, ids, "unit or group");
-    for c in &t.cooperating {
-        ctx.reference(c, ids, "unit or group");
-        if c.value == t.lead.value {
-            ctx.warning(c, format!("`{}` is already the lead", c.value));
-        }
-    }
-    let deadline = match t.deadline.value.as_str() {
+    let units = super::responsible::units(ctx, t, settings, refs.names);
+    let deadline_shift = shift(
+        ctx,
+        &t.deadline.value.shift.as_ref().map(|s| Located {
+            value: s.clone(),
+            pos: t.deadline.pos,
+            path: format!("{}.shift", t.deadline.path),
+        }),
+    );
+    let deadline = match t.deadline.value.date.as_str() {
         "ongoing" | "长期坚持" => Deadline::Ongoing,
         s => Deadline::Date(ctx.check(
             &t.deadline,
@@ -117,9 +126,12 @@ fn task(
         area,
         title: t.title.trim().to_string(),
         measures: t.measures.trim().to_string(),
-        lead: t.lead.value.clone(),
-        cooperating: t.cooperating.iter().map(|c| c.value.clone()).collect(),
+        lead: units.leads.first().cloned().unwrap_or_default(),
+        leads: units.leads,
+        cooperating: units.cooperating,
+        units_text: units.text,
         deadline,
+        deadline_shift,
         checkin,
         rules,
         ladder: task_ladder,
@@ -127,6 +139,17 @@ fn task(
         source: format!("{}:{}", ctx.file.display(), t.id.pos.line),
     })
 }
+
+/// The national statutory holidays (全体公民放假的节日) as the State Council notices name them.
+pub const NATIONAL_HOLIDAYS: &[&str] = &[
+    "元旦",
+    "春节",
+    "清明节",
+    "劳动节",
+    "端午节",
+    "中秋节",
+    "国庆节",
+];
 
 /// Apply a `reminders:` override (or `none`) on top of `base`.
 fn ladder_override(
@@ -176,17 +199,37 @@ fn rule(
     ids: &BTreeSet<String>,
     events: &BTreeMap<String, NamedEvent>,
 ) -> Option<Rule> {
+    // An activity at a time (a meeting at 10:00) is over once it happened: never overdue.
+    let activity = matches!(&r.value, RawRule::Once(x) if x.at.is_some());
     macro_rules! common {
         ($x:expr) => {{
-            let (ladder, _) = ladder_override(ctx, $x.reminders.as_ref(), base, ids);
-            (ladder, $x.label.clone(), shift(ctx, &$x.shift))
+            let routine = $x.routine.as_ref();
+            // A routine report is reminded once per period (on its due day) and escalated only
+            // when that report is overdue; its own `reminders:` still override this.
+            let base = match routine {
+                Some(_) => routine_ladder(base),
+                None if activity => Ladder {
+                    overdue_every: None,
+                    escalate_after: None,
+                    ..base.clone()
+                },
+                None => base.clone(),
+            };
+            let (ladder, _) = ladder_override(ctx, $x.reminders.as_ref(), &base, ids);
+            (
+                ladder,
+                $x.label.clone(),
+                shift(ctx, &$x.shift),
+                routine.cloned(),
+                $x.covers.clone(),
+            )
         }};
     }
     let mut event_ref = |ctx: &mut Ctx, e: &Located<String>| -> bool {
         let known: BTreeSet<String> = events.keys().cloned().collect();
         ctx.reference(e, &known, "event")
     };
-    let (form, (ladder, label, shift)) = match &r.value {
+    let (form, (ladder, label, shift, routine, covers)) = match &r.value {
         RawRule::Once(x) => (
             RuleForm::Once {
                 date: ctx.check(&x.date, parse::date(&x.date.value))?,
@@ -315,6 +358,32 @@ fn rule(
             },
             common!(x),
         ),
+        RawRule::BeforeHolidays(x) => {
+            let names = match &x.holidays.value {
+                OneOrMany::One(s) if s == "all" => Vec::new(),
+                OneOrMany::One(s) => vec![s.clone()],
+                OneOrMany::Many(v) => v.clone(),
+            };
+            for n in &names {
+                if !NATIONAL_HOLIDAYS
+                    .iter()
+                    .any(|h| h.contains(n.as_str()) || n.contains(h))
+                {
+                    ctx.error(
+                        &x.holidays,
+                        format!(
+                            "`{n}` is not a statutory holiday; expected `all` or some of: {}",
+                            NATIONAL_HOLIDAYS.join(", ")
+                        ),
+                    );
+                }
+            }
+            let before = match &x.before {
+                Some(b) => ctx.check(b, parse::offset(&b.value))?,
+                None => Offset::Workdays(1),
+            };
+            (RuleForm::BeforeHolidays { names, before }, common!(x))
+        }
         RawRule::Cron(x) => {
             let expr = ctx.check(&x.expr, parse::cron(&x.expr.value))?;
             (
@@ -325,12 +394,113 @@ fn rule(
             )
         }
     };
+    let routine = routine
+        .map(|x| routine_list(ctx, &x, &form))
+        .unwrap_or_default();
+    let label = match label {
+        None if !routine.is_empty() => Some(format!("报送{}落实情况", routine.join("、"))),
+        l => l,
+    };
+    let covers_previous = covers.is_some_and(|c| covers_ok(ctx, &c, &form));
+    let at = match &r.value {
+        RawRule::Once(RawOnce { at: Some(a), .. }) => Some(ctx.check(a, activity_time(&a.value))?),
+        _ => None,
+    };
     Some(Rule {
         form,
         label,
         shift,
         ladder,
+        routine,
+        covers_previous,
+        at,
     })
+}
+
+/// Check `covers:` against the rule's form: a monthly rule reports on the previous month, a
+/// yearly one on the previous year; a quarterly rule's window is already the quarter before its
+/// due date, so `previous_quarter` only says so.
+fn covers_ok(ctx: &mut Ctx, c: &Located<String>, form: &RuleForm) -> bool {
+    let expected = match form {
+        RuleForm::Monthly { .. } => "previous_month",
+        RuleForm::Quarterly { .. } => "previous_quarter",
+        RuleForm::YearlyDate { .. } => "previous_year",
+        _ => {
+            ctx.error(
+                c,
+                "`covers` applies to monthly (previous_month), quarterly (previous_quarter) and \
+                 yearly date (previous_year) rules",
+            );
+            return false;
+        }
+    };
+    if c.value != expected {
+        ctx.error(
+            c,
+            format!(
+                "`{}` does not fit this rule; expected `{expected}` (the period before the due \
+                 date's)",
+                c.value
+            ),
+        );
+        return false;
+    }
+    true
+}
+
+/// `"10:00"`, `上午` or `下午`, as the occurrence label writes it (10时, 上午).
+fn activity_time(s: &str) -> Result<String, String> {
+    match s {
+        "上午" | "下午" | "全天" => Ok(s.to_string()),
+        _ => parse::time(s)
+            .map(|t| {
+                if t.minute() == 0 {
+                    format!("{}时", t.hour())
+                } else {
+                    format!("{}时{}分", t.hour(), t.minute())
+                }
+            })
+            .map_err(|e| format!("{e}; or 上午, 下午, 全天")),
+    }
+}
+
+/// The ladder of a routine report: the due day only, no overdue repeats, escalation as `base`.
+fn routine_ladder(base: &Ladder) -> Ladder {
+    Ladder {
+        before: Vec::new(),
+        overdue_every: None,
+        ..base.clone()
+    }
+}
+
+/// Check `routine:`: a non-empty list of the cadences reported, on a rule whose period is a
+/// reporting period (a month or longer).
+fn routine_list(ctx: &mut Ctx, x: &Located<Vec<String>>, form: &RuleForm) -> Vec<String> {
+    let periodic = matches!(
+        form,
+        RuleForm::Monthly { .. }
+            | RuleForm::Quarterly { .. }
+            | RuleForm::HalfYearly { .. }
+            | RuleForm::YearlyDate { .. }
+            | RuleForm::YearlyEvent { .. }
+    );
+    if !periodic {
+        ctx.error(
+            x,
+            "`routine` marks the report of a reporting period: put it on a monthly, quarterly, \
+             half_yearly or yearly rule, and list the daily/weekly cadences the units keep \
+             themselves in it (routine: [日管控, 周排查])",
+        );
+    }
+    let list: Vec<String> = x.value.iter().map(|s| s.trim().to_string()).collect();
+    if list.is_empty() || list.iter().any(String::is_empty) {
+        ctx.error(
+            x,
+            "`routine` lists what the units do themselves and report each period, e.g. \
+             [日管控, 周排查, 月调度]",
+        );
+    }
+    list
 }
 
 fn campaign(
@@ -369,12 +539,15 @@ fn campaign(
                 );
             }
             let (from, to) = (md(ctx, f)?, md(ctx, t)?);
-            if to <= from {
+            // `to` before `from` is a window across the new year (12-20 → 01-10): it closes in
+            // the year after it opens.
+            if to == from {
                 ctx.error(
                     t,
                     format!(
-                        "empty window: `to` ({}) must be after `from` ({}) in the same year",
-                        t.value, f.value
+                        "empty window: `to` ({}) is the same day as `from`; use `once` or a \
+                         yearly date for a one-day duty",
+                        t.value
                     ),
                 );
                 return None;

@@ -119,6 +119,9 @@ pub fn describe(c: &Catalog, r: &Rule) -> String {
             }
         ),
         RuleForm::Cron { expr } => format!("cron `{expr}`"),
+        RuleForm::BeforeHolidays { names, before } => {
+            format!("{before} before holidays {names:?}")
+        }
     };
     let label = r
         .label

@@ -9,6 +9,7 @@
 
 mod checkin;
 mod expand;
+mod holidays;
 mod ladder;
 mod periodic;
 pub mod route;
@@ -103,22 +104,18 @@ pub fn plan_tasks_with<'a>(
     out.occurrences
         .sort_by(|a, b| (a.due, &a.key).cmp(&(b.due, &b.key)));
     out.occurrences.dedup_by(|a, b| a.key == b.key);
-    out.reminders.sort_by_cached_key(|r| (r.at, r.dedupe_key()));
-    out.reminders.dedup_by(|a, b| {
-        (
-            &a.task_id,
-            &a.occurrence_key,
-            &a.stage,
-            &a.recipient,
-            &a.channel,
-        ) == (
+    // Recipients of one stage stay in the order routing gives them (leads, then cooperating
+    // units in the source's order), not sorted by id: the stable sort leaves them be.
+    out.reminders.sort_by(|a, b| {
+        (a.at, &a.task_id, &a.occurrence_key, &a.stage).cmp(&(
+            b.at,
             &b.task_id,
             &b.occurrence_key,
             &b.stage,
-            &b.recipient,
-            &b.channel,
-        )
+        ))
     });
+    let mut seen = BTreeSet::new();
+    out.reminders.retain(|r| seen.insert(r.dedupe_key()));
     let missing = cal.uncovered_years(from, to);
     if !missing.is_empty() {
         out.warnings.push(cal.uncovered_warning(&missing));

@@ -1,0 +1,88 @@
+//! Unit names as plans write them: a plan names a unit or group by its id, its Chinese name or
+//! one of its aliases (`lead: 县安委办`, `cooperating: [各所]`); [`Names`] resolves each to the
+//! id the rest of the program uses, and an unknown name gets a did-you-mean over all three.
+
+use std::collections::BTreeMap;
+
+use super::build::Ctx;
+use super::model::{Group, Unit};
+use crate::config::Located;
+use crate::config::diag::hint;
+
+/// Every way of naming a unit or group (id, name, aliases) → its id.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Names {
+    map: BTreeMap<String, String>,
+}
+
+/// The spellings that do not name any unit but a vague set of them (各有关部门, 预案所列成员单位):
+/// kept as written and routed to the default unit, never guessed.
+pub(crate) fn is_vague(s: &str) -> bool {
+    const VAGUE: &[&str] = &["有关", "相关", "成员单位", "所列"];
+    s.ends_with('等') || s.ends_with("等单位") || VAGUE.iter().any(|v| s.contains(v))
+}
+
+impl Names {
+    /// Index the units and groups; a name or alias claimed twice is reported at `ctx`'s file.
+    pub(crate) fn new(
+        ctx: &mut Ctx,
+        units: &[Unit],
+        groups: &[Group],
+        at: &[Located<String>],
+    ) -> Names {
+        let mut n = Names::default();
+        let mut clash = Vec::new();
+        let entries = units
+            .iter()
+            .map(|u| (&u.id, &u.name, &u.aliases))
+            .chain(groups.iter().map(|g| (&g.id, &g.name, &g.aliases)));
+        for (id, name, aliases) in entries {
+            n.map.insert(id.clone(), id.clone());
+            for s in std::iter::once(name).chain(aliases) {
+                match n.map.get(s) {
+                    Some(other) if other != id => {
+                        clash.push((s.clone(), other.clone(), id.clone()))
+                    }
+                    Some(_) => {}
+                    None => {
+                        n.map.insert(s.clone(), id.clone());
+                    }
+                }
+            }
+        }
+        for (s, a, b) in clash {
+            // Reported where the second unit is declared when we know it, else at the file start.
+            if let Some(pos) = at.iter().find(|l| l.value == b) {
+                ctx.error(
+                    pos,
+                    format!("`{s}` names both `{a}` and `{b}`; a name or alias must name one unit or group"),
+                );
+            }
+        }
+        n
+    }
+
+    /// The id named by `s` (an id, a name or an alias).
+    pub(crate) fn get(&self, s: &str) -> Option<&str> {
+        self.map.get(s).map(String::as_str)
+    }
+
+    /// Resolve a located name, reporting an unknown one with a did-you-mean over ids, names and
+    /// aliases.
+    pub(crate) fn resolve(&self, ctx: &mut Ctx, at: &Located<String>) -> Option<String> {
+        if let Some(id) = self.get(&at.value) {
+            return Some(id.to_string());
+        }
+        let h = hint(&at.value, self.map.keys().map(String::as_str));
+        let vague = if is_vague(&at.value) {
+            "; a vague list such as 各有关部门 goes under `units_text:` (kept as written, routed to settings.default_unit)"
+        } else {
+            ""
+        };
+        ctx.error(
+            at,
+            format!("unknown unit or group `{}`{h}{vague}", at.value),
+        );
+        None
+    }
+}
