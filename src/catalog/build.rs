@@ -62,13 +62,7 @@ pub fn build(raw: &RawConfig) -> Result<(Catalog, Diagnostics), Diagnostics> {
     let mut ids = BTreeSet::new();
     let units = units::units(&mut ctx, &raw.units, &mut ids);
     let mut groups = units::groups(&mut ctx, &raw.groups, &mut ids);
-    let declared: Vec<Located<String>> = raw
-        .units
-        .iter()
-        .map(units::unit_id)
-        .chain(raw.groups.iter().map(|g| g.id.clone()))
-        .collect();
-    let names = Names::new(&mut ctx, &units, &groups, &declared);
+    let names = Names::new(&units, &groups);
     units::members(&mut ctx, &raw.groups, &mut groups, &names);
     let channels = channels::channels(&mut ctx, raw);
     let channel_ids: BTreeSet<String> = channels.iter().map(|c| c.id.clone()).collect();

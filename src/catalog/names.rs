@@ -12,7 +12,7 @@ use crate::config::diag::hint;
 /// Every way of naming a unit or group (id, name, aliases) → its id.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Names {
-    map: BTreeMap<String, String>,
+    map: BTreeMap<String, Vec<String>>,
 }
 
 /// The spellings that do not name any unit but a vague set of them (各有关部门, 预案所列成员单位):
@@ -23,40 +23,24 @@ pub(crate) fn is_vague(s: &str) -> bool {
 }
 
 impl Names {
-    /// Index the units and groups; a name or alias claimed twice is reported at `ctx`'s file.
-    pub(crate) fn new(
-        ctx: &mut Ctx,
-        units: &[Unit],
-        groups: &[Group],
-        at: &[Located<String>],
-    ) -> Names {
+    /// Index the units and groups. A name or alias shared by two of them (the unit 局领导 and the
+    /// group 局领导 of the reference config) is not an error until a plan uses it.
+    pub(crate) fn new(units: &[Unit], groups: &[Group]) -> Names {
         let mut n = Names::default();
-        let mut clash = Vec::new();
         let entries = units
             .iter()
             .map(|u| (&u.id, &u.name, &u.aliases))
             .chain(groups.iter().map(|g| (&g.id, &g.name, &g.aliases)));
-        for (id, name, aliases) in entries {
-            n.map.insert(id.clone(), id.clone());
-            for s in std::iter::once(name).chain(aliases) {
-                match n.map.get(s) {
-                    Some(other) if other != id => {
-                        clash.push((s.clone(), other.clone(), id.clone()))
-                    }
-                    Some(_) => {}
-                    None => {
-                        n.map.insert(s.clone(), id.clone());
-                    }
-                }
-            }
+        for (id, ..) in entries.clone() {
+            n.map.insert(id.clone(), vec![id.clone()]);
         }
-        for (s, a, b) in clash {
-            // Reported where the second unit is declared when we know it, else at the file start.
-            if let Some(pos) = at.iter().find(|l| l.value == b) {
-                ctx.error(
-                    pos,
-                    format!("`{s}` names both `{a}` and `{b}`; a name or alias must name one unit or group"),
-                );
+        for (id, name, aliases) in entries {
+            for s in std::iter::once(name).chain(aliases) {
+                let ids = n.map.entry(s.clone()).or_default();
+                // An id always names its own unit, whatever else uses the same spelling.
+                if !ids.contains(id) && !(ids.len() == 1 && ids[0] == *s) {
+                    ids.push(id.clone());
+                }
             }
         }
         n
@@ -64,7 +48,10 @@ impl Names {
 
     /// The id named by `s` (an id, a name or an alias).
     pub(crate) fn get(&self, s: &str) -> Option<&str> {
-        self.map.get(s).map(String::as_str)
+        match self.map.get(s).map(Vec::as_slice) {
+            Some([one]) => Some(one),
+            _ => None,
+        }
     }
 
     /// Resolve a located name, reporting an unknown one with a did-you-mean over ids, names and
@@ -72,6 +59,17 @@ impl Names {
     pub(crate) fn resolve(&self, ctx: &mut Ctx, at: &Located<String>) -> Option<String> {
         if let Some(id) = self.get(&at.value) {
             return Some(id.to_string());
+        }
+        if let Some(ids) = self.map.get(&at.value).filter(|v| v.len() > 1) {
+            ctx.error(
+                at,
+                format!(
+                    "`{}` names more than one unit or group ({}); write the id",
+                    at.value,
+                    ids.join(", ")
+                ),
+            );
+            return None;
         }
         let h = hint(&at.value, self.map.keys().map(String::as_str));
         let vague = if is_vague(&at.value) {
