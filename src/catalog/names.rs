@@ -38,7 +38,8 @@ impl Names {
             for s in std::iter::once(name).chain(aliases) {
                 let ids = n.map.entry(s.clone()).or_default();
                 // An id always names its own unit, whatever else uses the same spelling.
-                if !ids.contains(id) && !(ids.len() == 1 && ids[0] == *s) {
+                let taken_by_id = ids.len() == 1 && ids[0] == *s;
+                if !taken_by_id && !ids.contains(id) {
                     ids.push(id.clone());
                 }
             }
