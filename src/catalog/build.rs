@@ -71,7 +71,7 @@ pub fn build(raw: &RawConfig) -> Result<(Catalog, Diagnostics), Diagnostics> {
             ctx.reference(c, &channel_ids, "channel");
         }
     }
-    let mut settings = settings(&mut ctx, raw, &ids, &channel_ids);
+    let mut settings = settings(&mut ctx, raw, &ids, &names, &channel_ids);
     settings.default_unit = raw
         .settings
         .default_unit
@@ -94,7 +94,7 @@ pub fn build(raw: &RawConfig) -> Result<(Catalog, Diagnostics), Diagnostics> {
         Some(w) => super::web::web(&mut ctx, w),
         None => super::web::WebSettings::off(),
     };
-    let (areas, tasks) = tasks::plan(&mut diags, raw, &settings, &ids, &names, &events);
+    let (areas, tasks) = tasks::plan(&mut diags, raw, &settings, &names, &events);
     let cat = Catalog {
         settings,
         units,
@@ -127,6 +127,7 @@ fn settings(
     ctx: &mut Ctx,
     raw: &RawConfig,
     ids: &BTreeSet<String>,
+    names: &Names,
     channel_ids: &BTreeSet<String>,
 ) -> Settings {
     let s: &RawSettings = &raw.settings;
@@ -171,14 +172,15 @@ fn settings(
     };
     let fallback_channel = channel_ref(&s.fallback_channel, ctx);
     let operator_channel = channel_ref(&s.operator_channel, ctx);
-    if let Some(g) = &s.leadership_group {
-        ctx.reference(g, ids, "unit or group");
-    }
+    let leadership_group = s
+        .leadership_group
+        .as_ref()
+        .and_then(|g| names.resolve(ctx, g));
     let ladder = ladder(
         ctx,
         s.reminders.as_ref().unwrap_or(&RawLadder::default()),
         None,
-        ids,
+        names,
     );
     let (downtime_default, downtime_grace, downtime_per_kind) = downtime(ctx, s.downtime.as_ref());
     let digests = s
@@ -199,7 +201,7 @@ fn settings(
             .collect(),
         fallback_channel,
         operator_channel,
-        leadership_group: s.leadership_group.as_ref().map(|g| g.value.clone()),
+        leadership_group,
         default_unit: None,
         horizon_days: horizon_days(ctx, s),
         downtime_default,
@@ -380,12 +382,7 @@ fn digest(
 }
 
 /// Merge a raw ladder over `base` (or over built-in defaults), checking every key.
-pub(super) fn ladder(
-    ctx: &mut Ctx,
-    r: &RawLadder,
-    base: Option<&Ladder>,
-    ids: &BTreeSet<String>,
-) -> Ladder {
+pub(super) fn ladder(ctx: &mut Ctx, r: &RawLadder, base: Option<&Ladder>, names: &Names) -> Ladder {
     let mut l = base.cloned().unwrap_or_default();
     if let Some(t) = &r.time
         && let Some(v) = ctx.check(t, parse::time(&t.value))
@@ -421,9 +418,7 @@ pub(super) fn ladder(
             .iter()
             .filter_map(|e| match e.value.as_str() {
                 "head" => Some(EscalateTo::Head),
-                other => ctx
-                    .reference(e, ids, "group (or `head`)")
-                    .then(|| EscalateTo::Group(other.to_string())),
+                _ => names.resolve(ctx, e).map(EscalateTo::Group),
             })
             .collect();
     }

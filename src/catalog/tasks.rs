@@ -15,7 +15,6 @@ pub(super) fn plan(
     diags: &mut Diagnostics,
     raw: &RawConfig,
     settings: &Settings,
-    ids: &BTreeSet<String>,
     names: &Names,
     events: &BTreeMap<String, NamedEvent>,
 ) -> (Vec<Area>, Vec<Task>) {
@@ -52,7 +51,7 @@ pub(super) fn plan(
                     ),
                 );
             }
-            let refs = Refs { ids, names, events };
+            let refs = Refs { names, events };
             if let Some(task) = task(&mut ctx, t, area.number.value, settings, &refs) {
                 tasks.push(task);
             }
@@ -72,13 +71,12 @@ pub(super) fn plan(
 
 /// What a task may refer to.
 struct Refs<'a> {
-    ids: &'a BTreeSet<String>,
     names: &'a Names,
     events: &'a BTreeMap<String, NamedEvent>,
 }
 
 fn task(ctx: &mut Ctx, t: &RawTask, area: u32, settings: &Settings, refs: &Refs) -> Option<Task> {
-    let Refs { ids, events, .. } = *refs;
+    let Refs { names, events } = *refs;
     let id_ok =
         t.id.value
             .split('.')
@@ -95,7 +93,7 @@ fn task(ctx: &mut Ctx, t: &RawTask, area: u32, settings: &Settings, refs: &Refs)
             ),
         );
     }
-    let units = super::responsible::units(ctx, t, settings, refs.names);
+    let units = super::responsible::units(ctx, t, settings, names);
     let deadline_shift = shift(
         ctx,
         &t.deadline.value.shift.as_ref().map(|s| Located {
@@ -115,11 +113,11 @@ fn task(ctx: &mut Ctx, t: &RawTask, area: u32, settings: &Settings, refs: &Refs)
         Some(c) => ctx.check(c, checkin(&c.value)).unwrap_or(settings.checkin),
         None => settings.checkin,
     };
-    let (task_ladder, _) = ladder_override(ctx, t.reminders.as_ref(), &settings.ladder, ids);
+    let (task_ladder, _) = ladder_override(ctx, t.reminders.as_ref(), &settings.ladder, names);
     let rules = t
         .rules
         .iter()
-        .filter_map(|r| rule(ctx, r, &task_ladder, ids, events))
+        .filter_map(|r| rule(ctx, r, &task_ladder, names, events))
         .collect();
     Some(Task {
         id: t.id.value.clone(),
@@ -156,7 +154,7 @@ fn ladder_override(
     ctx: &mut Ctx,
     r: Option<&Located<RawLadderOrNone>>,
     base: &Ladder,
-    ids: &BTreeSet<String>,
+    names: &Names,
 ) -> (Ladder, bool) {
     match r.map(|r| &r.value) {
         None => (base.clone(), false),
@@ -167,7 +165,7 @@ fn ladder_override(
             },
             true,
         ),
-        Some(RawLadderOrNone::Ladder(l)) => (ladder(ctx, l, Some(base), ids), true),
+        Some(RawLadderOrNone::Ladder(l)) => (ladder(ctx, l, Some(base), names), true),
     }
 }
 
@@ -196,7 +194,7 @@ fn rule(
     ctx: &mut Ctx,
     r: &Located<RawRule>,
     base: &Ladder,
-    ids: &BTreeSet<String>,
+    names: &Names,
     events: &BTreeMap<String, NamedEvent>,
 ) -> Option<Rule> {
     // An activity at a time (a meeting at 10:00) is over once it happened: never overdue.
@@ -215,7 +213,7 @@ fn rule(
                 },
                 None => base.clone(),
             };
-            let (ladder, _) = ladder_override(ctx, $x.reminders.as_ref(), &base, ids);
+            let (ladder, _) = ladder_override(ctx, $x.reminders.as_ref(), &base, names);
             (
                 ladder,
                 $x.label.clone(),

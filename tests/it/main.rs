@@ -11,6 +11,7 @@ mod email;
 mod export;
 mod helpers;
 mod pg;
+mod plan_fixtures;
 mod plan_forms;
 mod render;
 mod render_cmd;
