@@ -94,20 +94,24 @@ fn task(ctx: &mut Ctx, t: &RawTask, area: u32, settings: &Settings, refs: &Refs)
         );
     }
     let units = super::responsible::units(ctx, t, settings, names);
-    let deadline_shift = shift(
-        ctx,
-        &t.deadline.value.shift.as_ref().map(|s| Located {
-            value: s.clone(),
-            pos: t.deadline.pos,
-            path: format!("{}.shift", t.deadline.path),
-        }),
-    );
-    let deadline = match t.deadline.value.date.as_str() {
-        "ongoing" | "长期坚持" => Deadline::Ongoing,
-        s => Deadline::Date(ctx.check(
-            &t.deadline,
-            parse::date(s).map_err(|e| format!("{e}, or `ongoing`")),
-        )?),
+    let (mut deadline, mut deadline_shift) = match &t.deadline {
+        Some(d) => (
+            match d.value.date.as_str() {
+                "ongoing" | "长期坚持" => Deadline::Ongoing,
+                s => Deadline::Date(
+                    ctx.check(d, parse::date(s).map_err(|e| format!("{e}, or `ongoing`")))?,
+                ),
+            },
+            shift(
+                ctx,
+                &d.value.shift.as_ref().map(|s| Located {
+                    value: s.clone(),
+                    pos: d.pos,
+                    path: format!("{}.shift", d.path),
+                }),
+            ),
+        ),
+        None => (Deadline::Ongoing, Shift::Previous),
     };
     let checkin = match &t.checkin {
         Some(c) => ctx.check(c, checkin(&c.value)).unwrap_or(settings.checkin),
@@ -118,7 +122,24 @@ fn task(ctx: &mut Ctx, t: &RawTask, area: u32, settings: &Settings, refs: &Refs)
         .rules
         .iter()
         .filter_map(|r| rule(ctx, r, &task_ladder, names, events))
-        .collect();
+        .collect::<Vec<Rule>>();
+    // A one-off dated task says its date (完成时限 6月30日, not 长期坚持): without `deadline:`, the
+    // date of its only rule when that rule is `once`.
+    if t.deadline.is_none()
+        && let [
+            Rule {
+                form: RuleForm::Once { date },
+                shift: s,
+                ..
+            },
+        ] = rules.as_slice()
+    {
+        deadline = Deadline::Date(*date);
+        deadline_shift = *s;
+    }
+    if let Deadline::Date(d) = deadline {
+        overlap_warnings(ctx, t, d, &rules);
+    }
     Some(Task {
         id: t.id.value.clone(),
         area,
@@ -136,6 +157,40 @@ fn task(ctx: &mut Ctx, t: &RawTask, area: u32, settings: &Settings, refs: &Refs)
         notes: t.notes.clone(),
         source: format!("{}:{}", ctx.file.display(), t.id.pos.line),
     })
+}
+
+/// Warn about rules whose date is the task deadline's: the plan sends one due reminder for the
+/// day (the rule's), but two rules saying one thing is usually a slip in the plan file.
+fn overlap_warnings(ctx: &mut Ctx, t: &RawTask, d: jiff::civil::Date, rules: &[Rule]) {
+    let at = t.deadline.as_ref().map_or_else(
+        || Located {
+            value: (),
+            pos: t.id.pos,
+            path: t.id.path.clone(),
+        },
+        |x| Located {
+            value: (),
+            pos: x.pos,
+            path: x.path.clone(),
+        },
+    );
+    for (i, r) in rules.iter().enumerate() {
+        let same = match &r.form {
+            RuleForm::Once { date } => *date == d,
+            RuleForm::YearlyDate { month, day } => (*month, *day) == (d.month(), d.day()),
+            RuleForm::CampaignFixed { to, .. } => *to == (d.month(), d.day()),
+            _ => false,
+        };
+        if same && t.deadline.is_some() {
+            ctx.warning(
+                &at,
+                format!(
+                    "the deadline {d} and rules[{i}] fall on the same day: one due reminder is \
+                     sent (the rule's); drop one of them if they are the same duty"
+                ),
+            );
+        }
+    }
 }
 
 /// The national statutory holidays (全体公民放假的节日) as the State Council notices name them.

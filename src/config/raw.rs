@@ -376,8 +376,9 @@ pub struct RawTask {
     pub units: Vec<LStr>,
     /// A vague responsible-unit text kept as written (各有关部门, "…等"); routed to the default unit.
     pub units_text: Option<LStr>,
-    /// `ongoing`, a date, or `{date, shift}`.
-    pub deadline: Located<RawDeadline>,
+    /// `ongoing`, a date, or `{date, shift}`. Absent: the date of the task's only `once` rule,
+    /// else ongoing.
+    pub deadline: Option<Located<RawDeadline>>,
     /// Check-in override for ongoing tasks.
     pub checkin: Option<LStr>,
     /// Recurrence rules.

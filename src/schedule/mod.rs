@@ -153,7 +153,19 @@ fn task_sequences<'a>(
         seqs.push(seq);
     }
     seqs.extend(checkin::checkins(cat, cal, task, years));
-    seqs.extend(checkin::deadline(cal, task));
+    if let Some(deadline) = checkin::deadline(cal, task) {
+        // A deadline on the day a rule of the task is due (a campaign closing on it, the task's
+        // own `once`) is that rule's due day: one due reminder, the rule's.
+        let due = deadline.first().map(|d| d.occ.due);
+        let same = seqs
+            .iter_mut()
+            .flat_map(|s| s.iter_mut())
+            .find(|d| Some(d.occ.due) == due && d.occ.rule_index.is_some());
+        match same {
+            Some(d) => d.occ.why.push("also the task deadline (完成时限)".into()),
+            None => seqs.push(deadline),
+        }
+    }
     for seq in &mut seqs {
         for d in seq.iter_mut() {
             if let Some(&due) = overrides.get(&d.occ.key) {

@@ -272,3 +272,38 @@ fn cross_year_window_half_year_end_and_deadline_shift() {
         [k("1@deadline", date(2026, 10, 3))]
     );
 }
+
+#[test]
+fn one_off_task_says_its_date_and_overlapping_deadline_is_one_due_reminder() {
+    // No `deadline:` and one `once` rule: the task's 完成时限 is that date, not 长期坚持, and the
+    // plan has one occurrence (the rule's), not a second `@deadline` one.
+    let l = synth(
+        "  - id: \"1\"\n    title: 甲\n    lead: 县安委办\n    rules:\n      - once: { date: 2026-06-30 }\n",
+    );
+    let t = l.catalog.task("1").unwrap();
+    assert_eq!(
+        t.deadline,
+        dutybell::catalog::Deadline::Date(date(2026, 6, 30))
+    );
+    assert_eq!(
+        dues(&l, date(2026, 1, 1), date(2026, 12, 31)),
+        [k("1@2026-06-30", date(2026, 6, 30))]
+    );
+    // A deadline on the day a campaign closes: one due reminder, and `check` warns.
+    let l = synth(
+        "  - id: \"1\"\n    title: 甲\n    lead: 县安委办\n    deadline: 2026-06-30\n    rules:\n      - campaign: { from: \"06-01\", to: \"06-30\" }\n",
+    );
+    assert!(
+        l.warnings.to_string().contains("fall on the same day"),
+        "{}",
+        l.warnings
+    );
+    let p = run(&l, date(2026, 6, 30), date(2026, 6, 30));
+    let due: Vec<&str> = p
+        .reminders
+        .iter()
+        .filter(|r| r.stage == "due")
+        .map(|r| r.occurrence_key.as_str())
+        .collect();
+    assert_eq!(due, ["1@2026-campaign"]);
+}
