@@ -11,6 +11,7 @@ mod email;
 mod export;
 mod helpers;
 mod pg;
+mod phrases;
 mod plan_fixtures;
 mod plan_forms;
 mod render;
