@@ -15,9 +15,7 @@ fn copy(name: &str) -> (tempfile::TempDir, PathBuf) {
     let src = helpers::repo().join("tests/fixtures/plans").join(name);
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir(dir.path().join("plan")).expect("mkdir");
-    for f in ["dutybell.yaml"] {
-        std::fs::copy(src.join(f), dir.path().join(f)).expect("copy");
-    }
+    std::fs::copy(src.join("dutybell.yaml"), dir.path().join("dutybell.yaml")).expect("copy");
     for e in std::fs::read_dir(src.join("plan")).expect("plan dir") {
         let p = e.expect("entry").path();
         std::fs::copy(&p, dir.path().join("plan").join(p.file_name().unwrap())).expect("copy");
