@@ -422,6 +422,10 @@ pub struct Rule {
     /// An activity's time of day as written (`10时`, `上午`, `下午`; `once: {date, at}`): it is
     /// reminded before it, never overdue after it, and its date does not move.
     pub at: Option<String>,
+    /// Recurrence bound (`since:`/`from:`): only periods that end on or after this day.
+    pub since: Option<Date>,
+    /// Recurrence bound (`until:`): only periods that start on or before this day.
+    pub until: Option<Date>,
 }
 
 /// A task of the plan.

@@ -159,6 +159,61 @@ fn task(ctx: &mut Ctx, t: &RawTask, area: u32, settings: &Settings, refs: &Refs)
     })
 }
 
+/// The recurrence bounds of a rule: `since` (or `from` on non-campaign forms) and `until`.
+fn bounds(ctx: &mut Ctx, r: &RawRule) -> (Option<jiff::civil::Date>, Option<jiff::civil::Date>) {
+    macro_rules! pick {
+        ($($v:ident),*) => {
+            match r {
+                RawRule::Campaign(x) => (x.since.as_ref(), x.until.as_ref()),
+                $(RawRule::$v(x) => {
+                    if let (Some(a), Some(_)) = (&x.from, &x.since) {
+                        ctx.error(a, "`from` and `since` say the same; keep one");
+                    }
+                    (x.since.as_ref().or(x.from.as_ref()), x.until.as_ref())
+                })*
+            }
+        };
+    }
+    let (since, until) = pick!(
+        Once,
+        Yearly,
+        EveryNYears,
+        HalfYearly,
+        Quarterly,
+        Monthly,
+        Weekly,
+        Daily,
+        Cron,
+        BeforeHolidays
+    );
+    // A bare year (`until: 2027`) reads as an integer.
+    let text = |v: &OffsetValue| match v {
+        OffsetValue::Int(i) => i.to_string(),
+        OffsetValue::Text(t) => t.clone(),
+    };
+    let since = since.and_then(|s| ctx.check(s, parse::period_bound(&text(&s.value), false)));
+    let until = until.and_then(|u| ctx.check(u, parse::period_bound(&text(&u.value), true)));
+    if let (Some(a), Some(b)) = (since, until)
+        && b < a
+        && let Some(u) = match r {
+            RawRule::Campaign(x) => x.until.as_ref(),
+            RawRule::Once(x) => x.until.as_ref(),
+            RawRule::Yearly(x) => x.until.as_ref(),
+            RawRule::EveryNYears(x) => x.until.as_ref(),
+            RawRule::HalfYearly(x) => x.until.as_ref(),
+            RawRule::Quarterly(x) => x.until.as_ref(),
+            RawRule::Monthly(x) => x.until.as_ref(),
+            RawRule::Weekly(x) => x.until.as_ref(),
+            RawRule::Daily(x) => x.until.as_ref(),
+            RawRule::Cron(x) => x.until.as_ref(),
+            RawRule::BeforeHolidays(x) => x.until.as_ref(),
+        }
+    {
+        ctx.error(u, format!("`until` ({b}) is before the start bound ({a})"));
+    }
+    (since, until)
+}
+
 /// Warn about rules whose date is the task deadline's: the plan sends one due reminder for the
 /// day (the rule's), but two rules saying one thing is usually a slip in the plan file.
 fn overlap_warnings(ctx: &mut Ctx, t: &RawTask, d: jiff::civil::Date, rules: &[Rule]) {
@@ -455,6 +510,7 @@ fn rule(
         l => l,
     };
     let covers_previous = covers.is_some_and(|c| covers_ok(ctx, &c, &form));
+    let (since, until) = bounds(ctx, &r.value);
     let at = match &r.value {
         RawRule::Once(RawOnce { at: Some(a), .. }) => Some(ctx.check(a, activity_time(&a.value))?),
         _ => None,
@@ -467,6 +523,8 @@ fn rule(
         routine,
         covers_previous,
         at,
+        since,
+        until,
     })
 }
 

@@ -406,6 +406,12 @@ macro_rules! rule_forms {
             /// A routine duty reported once per period: what the units do themselves (日管控,
             /// 周排查, …), never deadlines of their own.
             pub routine: Option<Located<Vec<String>>>,
+            /// Recurrence bound: only periods that end on or after this (`2024-Q2`, `2024-05`,
+            /// `2024-H2`, `2024`, or a date). On non-campaign forms `from:` says the same.
+            pub since: Option<Located<OffsetValue>>,
+            /// Recurrence bound: only periods that start on or before this (`2027-12-31`,
+            /// `2027`, `2027-Q2`, `2027-05`).
+            pub until: Option<Located<OffsetValue>>,
             /// The period a report is about when it is not the due date's own:
             /// `previous_month`, `previous_quarter`, `previous_year`.
             pub covers: Option<LStr>,
@@ -418,12 +424,14 @@ rule_forms! {
     RawOnce { /// The date.
         date: LStr, /// An activity's time: `"10:00"`, `上午` or `下午` (6月11日10时, 6月19日上午):
         /// reminded before it, never overdue after it.
-        at: Option<LStr> }
+        at: Option<LStr>, /// Recurrence bound (same as `since`).
+        from: Option<Located<OffsetValue>> }
     /// `yearly: {date}` or `yearly: {event, offset}`.
     RawYearly { /// Month-day.
         date: Option<LStr>, /// Named event.
         event: Option<LStr>, /// Days (or `3wd`) from the event.
-        offset: Option<Located<OffsetValue>> }
+        offset: Option<Located<OffsetValue>>, /// Recurrence bound (same as `since`).
+        from: Option<Located<OffsetValue>> }
     /// `campaign: {event, opens, closes}` or `campaign: {from, to}`.
     RawCampaign { /// Named event.
         event: Option<LStr>, /// Opening offset from the event.
@@ -436,32 +444,40 @@ rule_forms! {
         years: Located<u32>, /// First year of a period.
         anchor: Located<i32>, /// Month-day in the period's last year.
         due: LStr, /// At least this many completions per period.
-        times: Option<Located<u32>> }
+        times: Option<Located<u32>>, /// Recurrence bound (same as `since`).
+        from: Option<Located<OffsetValue>> }
     /// `half_yearly: {due}`.
     RawHalfYearly { /// Month-day in the first half; the second is six months later.
-        due: LStr }
+        due: LStr, /// Recurrence bound (same as `since`).
+        from: Option<Located<OffsetValue>> }
     /// `quarterly: {workdays_after_end}` or `quarterly: {day}`.
     RawQuarterly { /// Nth working day after quarter end.
         workdays_after_end: Option<Located<u32>>, /// Day of the month after the quarter.
-        day: Option<Located<u32>> }
+        day: Option<Located<u32>>, /// Recurrence bound (same as `since`).
+        from: Option<Located<OffsetValue>> }
     /// `monthly: {day}`.
     RawMonthly { /// 1–31, -1 (last day), or `last_workday`.
-        day: Located<OffsetValue> }
+        day: Located<OffsetValue>, /// Recurrence bound (same as `since`).
+        from: Option<Located<OffsetValue>> }
     /// `weekly: {weekday}`.
     RawWeekly { /// mon … sun.
-        weekday: LStr }
+        weekday: LStr, /// Recurrence bound (same as `since`).
+        from: Option<Located<OffsetValue>> }
     /// `daily: {workdays_only}`.
     RawDaily { /// Only working days (default true).
-        workdays_only: Option<bool> }
+        workdays_only: Option<bool>, /// Recurrence bound (same as `since`).
+        from: Option<Located<OffsetValue>> }
     /// `cron: {expr}`.
     RawCron { /// tokio-cron-scheduler syntax.
-        expr: LStr }
+        expr: LStr, /// Recurrence bound (same as `since`).
+        from: Option<Located<OffsetValue>> }
     /// `before_holidays: {holidays, before}`: before each statutory holiday (节假日前).
     RawBeforeHolidays { /// Holiday names as the calendar data writes them (元旦, 春节, 劳动节,
         /// 国庆节…), or `all` (the national holidays).
         holidays: Located<OneOrMany>, /// Lead before the first day off (default `1wd`: the
         /// last working day before it).
-        before: Option<LStr> }
+        before: Option<LStr>, /// Recurrence bound (same as `since`).
+        from: Option<Located<OffsetValue>> }
 }
 
 /// A recurrence rule: a one-key map naming its form.

@@ -147,6 +147,11 @@ fn task_sequences<'a>(
         };
         classes.push(class);
         let mut seq = expand::expand_rule(cat, cal, task, i, rule, years);
+        // Recurrence bounds keep the periods that overlap [since, until].
+        seq.retain(|d| {
+            rule.since.is_none_or(|s| d.occ.window_end >= s)
+                && rule.until.is_none_or(|u| d.occ.window_start <= u)
+        });
         for d in &mut seq {
             d.occ.key.push_str(&suffix);
         }

@@ -307,3 +307,19 @@ fn one_off_task_says_its_date_and_overlapping_deadline_is_one_due_reminder() {
         .collect();
     assert_eq!(due, ["1@2026-campaign"]);
 }
+
+#[test]
+fn recurrence_bounds_keep_the_periods_inside() {
+    // 每月25日前, from the second quarter of 2026 until May 2026: April (Sat 04-25 → Fri 04-24)
+    // and May (Mon 05-25) only.
+    let l = synth(&task("monthly: { day: 25, from: 2026-Q2, until: 2026-05 }"));
+    assert_eq!(
+        dues(&l, date(2026, 1, 1), date(2026, 12, 31)),
+        [
+            k("1.1@2026-04", date(2026, 4, 24)),
+            k("1.1@2026-05", date(2026, 5, 25))
+        ]
+    );
+    let e = errors(&task("monthly: { day: 25, since: 2026-Q5, until: 2027 }"));
+    assert!(e.contains("`2026-Q5` is not a period"), "{e}");
+}
