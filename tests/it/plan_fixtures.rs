@@ -90,7 +90,11 @@ fn chinese_names_only_plan_runs_end_to_end() {
         &["export", "--format", "csv", "-o", csv.to_str().unwrap()],
     ));
     let text = std::fs::read_to_string(&csv).expect("csv");
-    for want in ["危化品泄漏应急演练", "县安委办", "县应急办", "县环保局"] {
+    // Both co-leads, then the cooperating units in the source's order, in the 责任部门 column.
+    for want in [
+        "危化品泄漏应急演练",
+        "县安委办、县应急办、县环保局、县经信局",
+    ] {
         assert!(text.contains(want), "{want} missing from\n{text}");
     }
     // The reporting notice: the December report is due Fri 2026-01-09 and is labelled by the
