@@ -10,6 +10,7 @@ pub mod model;
 mod names;
 pub mod parse;
 mod responsible;
+mod rule_attrs;
 mod tasks;
 mod units;
 pub mod web;
@@ -18,7 +19,7 @@ use std::collections::BTreeMap;
 
 pub use build::build;
 pub use model::*;
-pub use tasks::NATIONAL_HOLIDAYS;
+pub use rule_attrs::NATIONAL_HOLIDAYS;
 
 /// The validated configuration and plan.
 #[derive(Debug, Clone)]
