@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::model::*;
+use super::names::Names;
 use super::{Catalog, channels, parse, tasks, units};
 use crate::calendar::Offset;
 use crate::config::diag::{Diagnostic, Diagnostics, hint};
@@ -60,7 +61,9 @@ pub fn build(raw: &RawConfig) -> Result<(Catalog, Diagnostics), Diagnostics> {
     };
     let mut ids = BTreeSet::new();
     let units = units::units(&mut ctx, &raw.units, &mut ids);
-    let groups = units::groups(&mut ctx, &raw.groups, &mut ids);
+    let mut groups = units::groups(&mut ctx, &raw.groups, &mut ids);
+    let names = Names::new(&units, &groups);
+    units::members(&mut ctx, &raw.groups, &mut groups, &names);
     let channels = channels::channels(&mut ctx, raw);
     let channel_ids: BTreeSet<String> = channels.iter().map(|c| c.id.clone()).collect();
     for u in &raw.units {
@@ -68,7 +71,12 @@ pub fn build(raw: &RawConfig) -> Result<(Catalog, Diagnostics), Diagnostics> {
             ctx.reference(c, &channel_ids, "channel");
         }
     }
-    let settings = settings(&mut ctx, raw, &ids, &channel_ids);
+    let mut settings = settings(&mut ctx, raw, &ids, &names, &channel_ids);
+    settings.default_unit = raw
+        .settings
+        .default_unit
+        .as_ref()
+        .and_then(|d| names.resolve(&mut ctx, d));
     let events = events(&mut ctx, raw);
     let calendar_overrides = raw
         .calendar_overrides
@@ -86,7 +94,7 @@ pub fn build(raw: &RawConfig) -> Result<(Catalog, Diagnostics), Diagnostics> {
         Some(w) => super::web::web(&mut ctx, w),
         None => super::web::WebSettings::off(),
     };
-    let (areas, tasks) = tasks::plan(&mut diags, raw, &settings, &ids, &events);
+    let (areas, tasks) = tasks::plan(&mut diags, raw, &settings, &names, &events);
     let cat = Catalog {
         settings,
         units,
@@ -119,6 +127,7 @@ fn settings(
     ctx: &mut Ctx,
     raw: &RawConfig,
     ids: &BTreeSet<String>,
+    names: &Names,
     channel_ids: &BTreeSet<String>,
 ) -> Settings {
     let s: &RawSettings = &raw.settings;
@@ -163,17 +172,17 @@ fn settings(
     };
     let fallback_channel = channel_ref(&s.fallback_channel, ctx);
     let operator_channel = channel_ref(&s.operator_channel, ctx);
-    if let Some(g) = &s.leadership_group {
-        ctx.reference(g, ids, "unit or group");
-    }
-    if let Some(c) = &s.coordinator {
-        ctx.reference(c, ids, "unit or group");
-    }
+    let leadership_group = s
+        .leadership_group
+        .as_ref()
+        .and_then(|g| names.resolve(ctx, g));
+    // The coordinator of other bureaus' and townships' tasks, named like any unit (issue 12).
+    let coordinator = s.coordinator.as_ref().and_then(|c| names.resolve(ctx, c));
     let ladder = ladder(
         ctx,
         s.reminders.as_ref().unwrap_or(&RawLadder::default()),
         None,
-        ids,
+        names,
     );
     let (downtime_default, downtime_grace, downtime_per_kind) = downtime(ctx, s.downtime.as_ref());
     let digests = s
@@ -217,7 +226,8 @@ fn settings(
             .collect(),
         fallback_channel,
         operator_channel,
-        leadership_group: s.leadership_group.as_ref().map(|g| g.value.clone()),
+        leadership_group,
+        default_unit: None,
         horizon_days: horizon_days(ctx, s),
         downtime_default,
         downtime_grace,
@@ -243,7 +253,7 @@ fn settings(
             .reply_to
             .as_ref()
             .and_then(|e| ctx.check(e, parse::email(&e.value))),
-        coordinator: s.coordinator.as_ref().map(|c| c.value.clone()),
+        coordinator,
     }
 }
 
@@ -403,12 +413,7 @@ fn digest(
 }
 
 /// Merge a raw ladder over `base` (or over built-in defaults), checking every key.
-pub(super) fn ladder(
-    ctx: &mut Ctx,
-    r: &RawLadder,
-    base: Option<&Ladder>,
-    ids: &BTreeSet<String>,
-) -> Ladder {
+pub(super) fn ladder(ctx: &mut Ctx, r: &RawLadder, base: Option<&Ladder>, names: &Names) -> Ladder {
     let mut l = base.cloned().unwrap_or_default();
     if let Some(t) = &r.time
         && let Some(v) = ctx.check(t, parse::time(&t.value))
@@ -426,22 +431,25 @@ pub(super) fn ladder(
             }
         }
     }
+    // `none`: an activity (a meeting at 10:00) is not overdue after it happened.
     if let Some(o) = &r.overdue_every {
-        l.overdue_every = ctx
-            .check(o, parse::offset(&o.value))
-            .filter(|v| !v.is_zero());
+        l.overdue_every = match o.value.as_str() {
+            "none" => None,
+            v => ctx.check(o, parse::offset(v)).filter(|v| !v.is_zero()),
+        };
     }
     if let Some(o) = &r.escalate_after {
-        l.escalate_after = ctx.check(o, parse::offset(&o.value));
+        l.escalate_after = match o.value.as_str() {
+            "none" => None,
+            v => ctx.check(o, parse::offset(v)),
+        };
     }
     if let Some(list) = &r.escalate_to {
         l.escalate_to = list
             .iter()
             .filter_map(|e| match e.value.as_str() {
                 "head" => Some(EscalateTo::Head),
-                other => ctx
-                    .reference(e, ids, "group (or `head`)")
-                    .then(|| EscalateTo::Group(other.to_string())),
+                _ => names.resolve(ctx, e).map(EscalateTo::Group),
             })
             .collect();
     }

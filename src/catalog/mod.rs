@@ -7,7 +7,10 @@
 mod build;
 mod channels;
 pub mod model;
+mod names;
 pub mod parse;
+mod responsible;
+mod rule_attrs;
 mod tasks;
 mod units;
 pub mod web;
@@ -16,6 +19,7 @@ use std::collections::BTreeMap;
 
 pub use build::build;
 pub use model::*;
+pub use rule_attrs::NATIONAL_HOLIDAYS;
 
 /// The validated configuration and plan.
 #[derive(Debug, Clone)]
@@ -86,9 +90,16 @@ impl Catalog {
         out
     }
 
-    /// Lead units of a task (expanded).
+    /// Lead units of a task (every lead and co-lead, expanded, in the source's order).
     pub fn lead_units(&self, task: &Task) -> Vec<String> {
-        self.expand(&task.lead)
+        let mut out = Vec::new();
+        for l in &task.leads {
+            units::expand_into(self, l, &mut out, 0);
+        }
+        if task.leads.is_empty() {
+            units::expand_into(self, &task.lead, &mut out, 0);
+        }
+        out
     }
 
     /// Cooperating units of a task (expanded; lead units excluded).

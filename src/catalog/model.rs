@@ -70,6 +70,8 @@ pub struct Group {
     pub name: String,
     /// Direct members (unit or group ids).
     pub members: Vec<String>,
+    /// Other spellings found in plans.
+    pub aliases: Vec<String>,
 }
 
 /// Where a secret comes from (never the secret itself).
@@ -380,6 +382,14 @@ pub enum RuleForm {
         /// Only working days.
         workdays_only: bool,
     },
+    /// Before each listed statutory holiday, from the calendar data.
+    BeforeHolidays {
+        /// Holiday names (a calendar day matches when its name contains one); empty = every
+        /// national holiday.
+        names: Vec<String>,
+        /// Due this long before the first day off.
+        before: Offset,
+    },
     /// Cron expression (seconds first), parsed once at load.
     Cron {
         /// Expression (boxed: a parsed cron is large and rare among rules).
@@ -402,6 +412,20 @@ pub struct Rule {
     pub shift: Shift,
     /// Effective ladder (settings ← task ← rule).
     pub ladder: Ladder,
+    /// Non-empty for a routine duty reported once per period (`routine: [日管控, 周排查]`): the
+    /// cadences the units keep themselves, never deadlines of their own.
+    pub routine: Vec<String>,
+    /// True for a report about the previous period (`covers: previous_month`…): the occurrence
+    /// is keyed and labelled by the period it reports on, and its due date never moves back into
+    /// that period.
+    pub covers_previous: bool,
+    /// An activity's time of day as written (`10时`, `上午`, `下午`; `once: {date, at}`): it is
+    /// reminded before it, never overdue after it, and its date does not move.
+    pub at: Option<String>,
+    /// Recurrence bound (`since:`/`from:`): only periods that end on or after this day.
+    pub since: Option<Date>,
+    /// Recurrence bound (`until:`): only periods that start on or before this day.
+    pub until: Option<Date>,
 }
 
 /// A task of the plan.
@@ -415,12 +439,20 @@ pub struct Task {
     pub title: String,
     /// 落实措施.
     pub measures: String,
-    /// Lead unit or group id.
+    /// The first lead unit or group id (the default unit when the row names none).
     pub lead: String,
-    /// Cooperating unit or group ids.
+    /// Every lead unit or group id, `lead` first: co-leads (`lead: [县安委办, 县应急办]`) or all the
+    /// units of a row without a named lead (`units:`).
+    pub leads: Vec<String>,
+    /// Cooperating unit or group ids, in the source's order.
     pub cooperating: Vec<String>,
+    /// A vague responsible-unit text kept as written (各有关部门, "…等"), routed to the default unit.
+    pub units_text: Option<String>,
     /// 完成时限.
     pub deadline: Deadline,
+    /// How a dated deadline on a non-working day moves (`deadline: {date, shift}`; default
+    /// `previous`).
+    pub deadline_shift: Shift,
     /// Effective check-in for ongoing tasks.
     pub checkin: Checkin,
     /// Rules.
@@ -495,6 +527,9 @@ pub struct Settings {
     pub operator_channel: String,
     /// Leadership group id.
     pub leadership_group: Option<String>,
+    /// Unit (or group) id that tracks rows without a named unit or with a vague list
+    /// (`settings.default_unit`, by id, name or alias).
+    pub default_unit: Option<String>,
     /// Horizon in days.
     pub horizon_days: u32,
     /// Downtime policy: default, grace, per kind.

@@ -23,6 +23,50 @@ pub fn month_day(s: &str) -> Result<(i8, i8), String> {
     Ok((m, d))
 }
 
+/// A recurrence bound: `2024` (year), `2024-H2`, `2024-Q2`, `2024-05` or a date; the first day
+/// of that period, or its last day when `end` (for `until`).
+pub fn period_bound(s: &str, end: bool) -> Result<Date, String> {
+    let bad = || {
+        format!(
+            "`{s}` is not a period; expected a year (2024), half (2024-H2), quarter (2024-Q2), \
+             month (2024-05) or date (2024-05-20)"
+        )
+    };
+    if let Ok(d) = s.parse::<Date>() {
+        return Ok(d);
+    }
+    let (y, rest) = s.split_once('-').map_or((s, None), |(a, b)| (a, Some(b)));
+    let y: i16 = y
+        .parse()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .ok_or_else(bad)?;
+    let (first, months): (i8, i8) = match rest {
+        None => (1, 12),
+        Some(r) if r.starts_with(['H', 'h']) => match &r[1..] {
+            "1" => (1, 6),
+            "2" => (7, 6),
+            _ => return Err(bad()),
+        },
+        Some(r) if r.starts_with(['Q', 'q']) => match r[1..].parse::<i8>() {
+            Ok(q @ 1..=4) => (3 * q - 2, 3),
+            _ => return Err(bad()),
+        },
+        Some(r) => match r.parse::<i8>() {
+            Ok(m @ 1..=12) => (m, 1),
+            _ => return Err(bad()),
+        },
+    };
+    let start = Date::new(y, first, 1).map_err(|_| bad())?;
+    if !end {
+        return Ok(start);
+    }
+    let last = start
+        .checked_add(jiff::Span::new().months(i64::from(months - 1)))
+        .map_err(|_| bad())?;
+    Ok(last.last_of_month())
+}
+
 /// `"09:00"`.
 pub fn time(s: &str) -> Result<Time, String> {
     let t: Time = s.parse().map_err(|_| {
@@ -123,6 +167,19 @@ mod tests {
         assert!(month_day("02-30").unwrap_err().contains("never occurs"));
         assert!(month_day("13-01").is_err());
         assert!(month_day("0301").is_err());
+    }
+
+    #[test]
+    fn period_bounds() {
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        assert_eq!(period_bound("2024-Q2", false), Ok(d("2024-04-01")));
+        assert_eq!(period_bound("2024-Q2", true), Ok(d("2024-06-30")));
+        assert_eq!(period_bound("2027", true), Ok(d("2027-12-31")));
+        assert_eq!(period_bound("2024-H2", false), Ok(d("2024-07-01")));
+        assert_eq!(period_bound("2024-02", true), Ok(d("2024-02-29")));
+        assert_eq!(period_bound("2027-12-31", true), Ok(d("2027-12-31")));
+        assert!(period_bound("2024-Q5", false).is_err());
+        assert!(period_bound("24", false).is_err());
     }
 
     #[test]

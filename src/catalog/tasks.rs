@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::build::{Ctx, checkin, ladder};
 use super::model::*;
+use super::names::Names;
 use super::parse;
+use super::rule_attrs::*;
 use crate::calendar::{Offset, Shift};
 use crate::config::diag::Diagnostics;
 use crate::config::raw::*;
@@ -14,7 +16,7 @@ pub(super) fn plan(
     diags: &mut Diagnostics,
     raw: &RawConfig,
     settings: &Settings,
-    ids: &BTreeSet<String>,
+    names: &Names,
     events: &BTreeMap<String, NamedEvent>,
 ) -> (Vec<Area>, Vec<Task>) {
     let mut areas: Vec<Area> = Vec::new();
@@ -50,7 +52,8 @@ pub(super) fn plan(
                     ),
                 );
             }
-            if let Some(task) = task(&mut ctx, t, area.number.value, settings, ids, events) {
+            let refs = Refs { names, events };
+            if let Some(task) = task(&mut ctx, t, area.number.value, settings, &refs) {
                 tasks.push(task);
             }
         }
@@ -67,14 +70,14 @@ pub(super) fn plan(
     (areas, tasks)
 }
 
-fn task(
-    ctx: &mut Ctx,
-    t: &RawTask,
-    area: u32,
-    settings: &Settings,
-    ids: &BTreeSet<String>,
-    events: &BTreeMap<String, NamedEvent>,
-) -> Option<Task> {
+/// What a task may refer to.
+struct Refs<'a> {
+    names: &'a Names,
+    events: &'a BTreeMap<String, NamedEvent>,
+}
+
+fn task(ctx: &mut Ctx, t: &RawTask, area: u32, settings: &Settings, refs: &Refs) -> Option<Task> {
+    let Refs { names, events } = *refs;
     let id_ok =
         t.id.value
             .split('.')
@@ -83,43 +86,72 @@ fn task(
         ctx.error(
             &t.id,
             format!(
-                "task id `{}` must look like `4.2` (quote it in YAML)",
+                "task id `{}` is not valid: a task id is numbers separated by dots, as the \
+                 source numbers its rows (`4`, `4.2`, `4.2.1`), and is quoted in YAML (\"4.2\"); \
+                 letters such as `3b` are not allowed: number the row (`3.2`) and keep the \
+                 source's marker in the title",
                 t.id.value
             ),
         );
     }
-    ctx.reference(&t.lead, ids, "unit or group");
-    for c in &t.cooperating {
-        ctx.reference(c, ids, "unit or group");
-        if c.value == t.lead.value {
-            ctx.warning(c, format!("`{}` is already the lead", c.value));
-        }
-    }
-    let deadline = match t.deadline.value.as_str() {
-        "ongoing" | "长期坚持" => Deadline::Ongoing,
-        s => Deadline::Date(ctx.check(
-            &t.deadline,
-            parse::date(s).map_err(|e| format!("{e}, or `ongoing`")),
-        )?),
+    let units = super::responsible::units(ctx, t, settings, names);
+    let (mut deadline, mut deadline_shift) = match &t.deadline {
+        Some(d) => (
+            match d.value.date.as_str() {
+                "ongoing" | "长期坚持" => Deadline::Ongoing,
+                s => Deadline::Date(
+                    ctx.check(d, parse::date(s).map_err(|e| format!("{e}, or `ongoing`")))?,
+                ),
+            },
+            shift(
+                ctx,
+                &d.value.shift.as_ref().map(|s| Located {
+                    value: s.clone(),
+                    pos: d.pos,
+                    path: format!("{}.shift", d.path),
+                }),
+            ),
+        ),
+        None => (Deadline::Ongoing, Shift::Previous),
     };
     let checkin = match &t.checkin {
         Some(c) => ctx.check(c, checkin(&c.value)).unwrap_or(settings.checkin),
         None => settings.checkin,
     };
-    let (task_ladder, _) = ladder_override(ctx, t.reminders.as_ref(), &settings.ladder, ids);
+    let (task_ladder, _) = ladder_override(ctx, t.reminders.as_ref(), &settings.ladder, names);
     let rules = t
         .rules
         .iter()
-        .filter_map(|r| rule(ctx, r, &task_ladder, ids, events))
-        .collect();
+        .filter_map(|r| rule(ctx, r, &task_ladder, names, events))
+        .collect::<Vec<Rule>>();
+    // A one-off dated task says its date (完成时限 6月30日, not 长期坚持): without `deadline:`, the
+    // date of its only rule when that rule is `once`.
+    if t.deadline.is_none()
+        && let [
+            Rule {
+                form: RuleForm::Once { date },
+                shift: s,
+                ..
+            },
+        ] = rules.as_slice()
+    {
+        deadline = Deadline::Date(*date);
+        deadline_shift = *s;
+    }
+    if let Deadline::Date(d) = deadline {
+        overlap_warnings(ctx, t, d, &rules);
+    }
     Some(Task {
         id: t.id.value.clone(),
         area,
         title: t.title.trim().to_string(),
         measures: t.measures.trim().to_string(),
-        lead: t.lead.value.clone(),
-        cooperating: t.cooperating.iter().map(|c| c.value.clone()).collect(),
+        lead: units.leads.first().cloned().unwrap_or_default(),
+        leads: units.leads,
+        cooperating: units.cooperating,
+        units_text: units.text,
         deadline,
+        deadline_shift,
         checkin,
         rules,
         ladder: task_ladder,
@@ -133,7 +165,7 @@ fn ladder_override(
     ctx: &mut Ctx,
     r: Option<&Located<RawLadderOrNone>>,
     base: &Ladder,
-    ids: &BTreeSet<String>,
+    names: &Names,
 ) -> (Ladder, bool) {
     match r.map(|r| &r.value) {
         None => (base.clone(), false),
@@ -144,7 +176,7 @@ fn ladder_override(
             },
             true,
         ),
-        Some(RawLadderOrNone::Ladder(l)) => (ladder(ctx, l, Some(base), ids), true),
+        Some(RawLadderOrNone::Ladder(l)) => (ladder(ctx, l, Some(base), names), true),
     }
 }
 
@@ -173,20 +205,40 @@ fn rule(
     ctx: &mut Ctx,
     r: &Located<RawRule>,
     base: &Ladder,
-    ids: &BTreeSet<String>,
+    names: &Names,
     events: &BTreeMap<String, NamedEvent>,
 ) -> Option<Rule> {
+    // An activity at a time (a meeting at 10:00) is over once it happened: never overdue.
+    let activity = matches!(&r.value, RawRule::Once(x) if x.at.is_some());
     macro_rules! common {
         ($x:expr) => {{
-            let (ladder, _) = ladder_override(ctx, $x.reminders.as_ref(), base, ids);
-            (ladder, $x.label.clone(), shift(ctx, &$x.shift))
+            let routine = $x.routine.as_ref();
+            // A routine report is reminded once per period (on its due day) and escalated only
+            // when that report is overdue; its own `reminders:` still override this.
+            let base = match routine {
+                Some(_) => routine_ladder(base),
+                None if activity => Ladder {
+                    overdue_every: None,
+                    escalate_after: None,
+                    ..base.clone()
+                },
+                None => base.clone(),
+            };
+            let (ladder, _) = ladder_override(ctx, $x.reminders.as_ref(), &base, names);
+            (
+                ladder,
+                $x.label.clone(),
+                shift(ctx, &$x.shift),
+                routine.cloned(),
+                $x.covers.clone(),
+            )
         }};
     }
     let mut event_ref = |ctx: &mut Ctx, e: &Located<String>| -> bool {
         let known: BTreeSet<String> = events.keys().cloned().collect();
         ctx.reference(e, &known, "event")
     };
-    let (form, (ladder, label, shift)) = match &r.value {
+    let (form, (ladder, label, shift, routine, covers)) = match &r.value {
         RawRule::Once(x) => (
             RuleForm::Once {
                 date: ctx.check(&x.date, parse::date(&x.date.value))?,
@@ -315,6 +367,32 @@ fn rule(
             },
             common!(x),
         ),
+        RawRule::BeforeHolidays(x) => {
+            let names = match &x.holidays.value {
+                OneOrMany::One(s) if s == "all" => Vec::new(),
+                OneOrMany::One(s) => vec![s.clone()],
+                OneOrMany::Many(v) => v.clone(),
+            };
+            for n in &names {
+                if !NATIONAL_HOLIDAYS
+                    .iter()
+                    .any(|h| h.contains(n.as_str()) || n.contains(h))
+                {
+                    ctx.error(
+                        &x.holidays,
+                        format!(
+                            "`{n}` is not a statutory holiday; expected `all` or some of: {}",
+                            NATIONAL_HOLIDAYS.join(", ")
+                        ),
+                    );
+                }
+            }
+            let before = match &x.before {
+                Some(b) => ctx.check(b, parse::offset(&b.value))?,
+                None => Offset::Workdays(1),
+            };
+            (RuleForm::BeforeHolidays { names, before }, common!(x))
+        }
         RawRule::Cron(x) => {
             let expr = ctx.check(&x.expr, parse::cron(&x.expr.value))?;
             (
@@ -325,11 +403,29 @@ fn rule(
             )
         }
     };
+    let routine = routine
+        .map(|x| routine_list(ctx, &x, &form))
+        .unwrap_or_default();
+    let label = match label {
+        None if !routine.is_empty() => Some(format!("报送{}落实情况", routine.join("、"))),
+        l => l,
+    };
+    let covers_previous = covers.is_some_and(|c| covers_ok(ctx, &c, &form));
+    let (since, until) = bounds(ctx, &r.value);
+    let at = match &r.value {
+        RawRule::Once(RawOnce { at: Some(a), .. }) => Some(ctx.check(a, activity_time(&a.value))?),
+        _ => None,
+    };
     Some(Rule {
         form,
         label,
         shift,
         ladder,
+        routine,
+        covers_previous,
+        at,
+        since,
+        until,
     })
 }
 
@@ -369,12 +465,15 @@ fn campaign(
                 );
             }
             let (from, to) = (md(ctx, f)?, md(ctx, t)?);
-            if to <= from {
+            // `to` before `from` is a window across the new year (12-20 → 01-10): it closes in
+            // the year after it opens.
+            if to == from {
                 ctx.error(
                     t,
                     format!(
-                        "empty window: `to` ({}) must be after `from` ({}) in the same year",
-                        t.value, f.value
+                        "empty window: `to` ({}) is the same day as `from`; use `once` or a \
+                         yearly date for a one-day duty",
+                        t.value
                     ),
                 );
                 return None;

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::build::Ctx;
 use super::model::{Group, Head, Unit, UnitKind};
+use super::names::Names;
 use super::{Catalog, parse};
 use crate::config::raw::{RawGroup, RawUnit};
 
@@ -23,6 +24,12 @@ pub(super) fn expand_into(cat: &Catalog, id: &str, out: &mut Vec<String>, depth:
             expand_into(cat, m, out, depth + 1);
         }
     }
+}
+
+/// A unit's id: `id` when given, else its name (plans name units by name; the id is only for
+/// config, the outbox and links, so a unit that no config refers to by id needs none).
+pub(super) fn unit_id(u: &RawUnit) -> crate::config::Located<String> {
+    u.id.clone().unwrap_or_else(|| u.name.clone())
 }
 
 fn kind(s: &str) -> Result<UnitKind, String> {
@@ -54,13 +61,17 @@ fn kind(s: &str) -> Result<UnitKind, String> {
 pub(super) fn units(ctx: &mut Ctx, raw: &[RawUnit], ids: &mut BTreeSet<String>) -> Vec<Unit> {
     let mut out = Vec::new();
     for u in raw {
-        ctx.check(&u.id, parse::id(&u.id.value));
-        if !ids.insert(u.id.value.clone()) {
+        let id = unit_id(u);
+        if let Some(given) = &u.id {
+            ctx.check(given, parse::id(&given.value));
+        }
+        if !ids.insert(id.value.clone()) {
             ctx.error(
-                &u.id,
+                &id,
                 format!(
-                    "duplicate id `{}` (unit and group ids share one namespace)",
-                    u.id.value
+                    "duplicate id `{}` (unit and group ids share one namespace; a unit without \
+                     `id` is known by its name)",
+                    id.value
                 ),
             );
         }
@@ -92,7 +103,7 @@ pub(super) fn units(ctx: &mut Ctx, raw: &[RawUnit], ids: &mut BTreeSet<String>) 
             }
         });
         out.push(Unit {
-            id: u.id.value.clone(),
+            id: id.value.clone(),
             name: u.name.value.clone(),
             kind,
             head,
@@ -112,6 +123,8 @@ pub(super) fn units(ctx: &mut Ctx, raw: &[RawUnit], ids: &mut BTreeSet<String>) 
     out
 }
 
+/// Groups with their ids checked; members are resolved later by [`members`], once every name
+/// is known.
 pub(super) fn groups(ctx: &mut Ctx, raw: &[RawGroup], ids: &mut BTreeSet<String>) -> Vec<Group> {
     for g in raw {
         ctx.check(&g.id, parse::id(&g.id.value));
@@ -125,29 +138,36 @@ pub(super) fn groups(ctx: &mut Ctx, raw: &[RawGroup], ids: &mut BTreeSet<String>
             );
         }
     }
-    for g in raw {
-        for m in &g.members {
-            ctx.reference(m, ids, "unit or group");
-        }
-    }
-    report_cycles(ctx, raw);
     raw.iter()
         .map(|g| Group {
             id: g.id.value.clone(),
             name: g.name.value.clone(),
-            members: g.members.iter().map(|m| m.value.clone()).collect(),
+            members: Vec::new(),
+            aliases: g.aliases.clone(),
         })
         .collect()
 }
 
+/// Resolve each group's members (ids, names or aliases) and report cycles.
+pub(super) fn members(ctx: &mut Ctx, raw: &[RawGroup], groups: &mut [Group], names: &Names) {
+    for (g, r) in groups.iter_mut().zip(raw) {
+        g.members = r
+            .members
+            .iter()
+            .filter_map(|m| names.resolve(ctx, m))
+            .collect();
+    }
+    report_cycles(ctx, raw, groups);
+}
+
 /// Report each group that can reach itself through members.
-fn report_cycles(ctx: &mut Ctx, raw: &[RawGroup]) {
-    let edges: BTreeMap<&str, Vec<&str>> = raw
+fn report_cycles(ctx: &mut Ctx, raw: &[RawGroup], groups: &[Group]) {
+    let edges: BTreeMap<&str, Vec<&str>> = groups
         .iter()
         .map(|g| {
             (
-                g.id.value.as_str(),
-                g.members.iter().map(|m| m.value.as_str()).collect(),
+                g.id.as_str(),
+                g.members.iter().map(String::as_str).collect(),
             )
         })
         .collect();

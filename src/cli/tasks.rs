@@ -119,6 +119,9 @@ pub fn describe(c: &Catalog, r: &Rule) -> String {
             }
         ),
         RuleForm::Cron { expr } => format!("cron `{expr}`"),
+        RuleForm::BeforeHolidays { names, before } => {
+            format!("{before} before holidays {names:?}")
+        }
     };
     let label = r
         .label
@@ -149,7 +152,11 @@ fn print_table(c: &Catalog, rows: &[(&Task, Option<Role>)]) {
         println!("  {:<5} {role}{}", t.id, shorten(&t.title, 60));
         println!(
             "        lead: {}  cooperating: {}  deadline: {deadline}",
-            c.name_of(&t.lead),
+            t.leads
+                .iter()
+                .map(|l| c.name_of(l))
+                .collect::<Vec<_>>()
+                .join("、"),
             if coop.is_empty() {
                 "—".into()
             } else {

@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 use super::de::{Located, from_node};
 use super::diag::{Diagnostic, Diagnostics, Pos, hint};
 use super::raw::{
-    RawArea, RawCalendarOverride, RawChannel, RawEvent, RawGroup, RawSettings, RawTask, RawUnit,
-    RawWeb,
+    RawArea, RawCalendarOverride, RawChannel, RawEvent, RawGroup, RawRule, RawSettings, RawTask,
+    RawUnit, RawWeb,
 };
 use super::tree::Node;
 use super::yaml;
@@ -193,7 +193,7 @@ pub fn load_plan(file: &Path, diags: &mut Diagnostics) -> RawPlan {
     for (k, v) in entries {
         match k.name.as_str() {
             "area" => plan.area = item(file, v, "area", diags),
-            "tasks" => plan.tasks = items(file, v, "tasks", diags),
+            "tasks" => plan.tasks = tasks(file, v, diags),
             other => diags.push(Diagnostic::error(
                 file,
                 k.pos,
@@ -307,6 +307,49 @@ fn items<T: DeserializeOwned>(
             Vec::new()
         }
     }
+}
+
+/// The tasks of a plan file. Each rule is deserialized on its own and the task without its
+/// rules, so an unknown key in one rule hides neither the task's other problems nor the
+/// validation of its other rules.
+fn tasks(file: &Path, node: &Node, diags: &mut Diagnostics) -> Vec<RawTask> {
+    let Some(seq) = node.as_seq() else {
+        return items(file, node, "tasks", diags);
+    };
+    let mut out = Vec::new();
+    for (i, n) in seq.iter().enumerate() {
+        let path = format!("tasks[{i}]");
+        let (Some(entries), Some(rules)) = (n.as_map(), n.get("rules")) else {
+            out.extend(item::<RawTask>(file, n, &path, diags));
+            continue;
+        };
+        let parsed: Vec<Located<RawRule>> = match rules.as_seq() {
+            Some(rs) => rs
+                .iter()
+                .enumerate()
+                .filter_map(|(j, r)| item(file, r, &format!("{path}.rules[{j}]"), diags))
+                .collect(),
+            None => {
+                out.extend(item::<RawTask>(file, n, &path, diags));
+                continue;
+            }
+        };
+        let without = Node {
+            pos: n.pos,
+            value: super::tree::Value::Map(
+                entries
+                    .iter()
+                    .filter(|(k, _)| k.name != "rules")
+                    .cloned()
+                    .collect(),
+            ),
+        };
+        if let Some(mut t) = item::<RawTask>(file, &without, &path, diags) {
+            t.rules = parsed;
+            out.push(t);
+        }
+    }
+    out
 }
 
 fn events(file: &Path, node: &Node, diags: &mut Diagnostics) -> Vec<(Located<String>, RawEvent)> {

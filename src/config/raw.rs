@@ -38,6 +38,9 @@ pub struct RawSettings {
     pub operator_channel: Option<LStr>,
     /// Group added on escalation.
     pub leadership_group: Option<LStr>,
+    /// Unit (or group) that tracks rows without a named unit or with a vague list (id, name or
+    /// alias).
+    pub default_unit: Option<LStr>,
     /// How far ahead reminders are materialised, in days.
     pub horizon_days: Option<Located<u32>>,
     /// Default check-in cadence for ongoing tasks.
@@ -179,8 +182,8 @@ pub struct RawHead {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawUnit {
-    /// Id.
-    pub id: LStr,
+    /// Id (optional: derived from `name` when absent; plans may name units by name or alias).
+    pub id: Option<LStr>,
     /// Chinese name.
     pub name: LStr,
     /// Kind.
@@ -372,13 +375,20 @@ pub struct RawTask {
     /// 落实措施.
     #[serde(default)]
     pub measures: String,
-    /// Lead unit or group.
-    pub lead: LStr,
-    /// Cooperating units or groups.
+    /// Lead unit(s) or group(s) (id, name or alias); a list for co-leads. Absent: the units of
+    /// `units` all lead (无牵头单位的，责任单位即为牵头单位), else the default unit.
+    pub lead: Option<Located<OneOrMany>>,
+    /// Cooperating units or groups (id, name or alias), in the source's order.
     #[serde(default)]
     pub cooperating: Vec<LStr>,
-    /// `ongoing` or a date.
-    pub deadline: LStr,
+    /// Responsible units without a named lead: all of them lead.
+    #[serde(default)]
+    pub units: Vec<LStr>,
+    /// A vague responsible-unit text kept as written (各有关部门, "…等"); routed to the default unit.
+    pub units_text: Option<LStr>,
+    /// `ongoing`, a date, or `{date, shift}`. Absent: the date of the task's only `once` rule,
+    /// else ongoing.
+    pub deadline: Option<Located<RawDeadline>>,
     /// Check-in override for ongoing tasks.
     pub checkin: Option<LStr>,
     /// Recurrence rules.
@@ -403,6 +413,18 @@ macro_rules! rule_forms {
             pub shift: Option<LStr>,
             /// Ladder override or `none`.
             pub reminders: Option<Located<RawLadderOrNone>>,
+            /// A routine duty reported once per period: what the units do themselves (日管控,
+            /// 周排查, …), never deadlines of their own.
+            pub routine: Option<Located<Vec<String>>>,
+            /// Recurrence bound: only periods that end on or after this (`2024-Q2`, `2024-05`,
+            /// `2024-H2`, `2024`, or a date). On non-campaign forms `from:` says the same.
+            pub since: Option<Located<OffsetValue>>,
+            /// Recurrence bound: only periods that start on or before this (`2027-12-31`,
+            /// `2027`, `2027-Q2`, `2027-05`).
+            pub until: Option<Located<OffsetValue>>,
+            /// The period a report is about when it is not the due date's own:
+            /// `previous_month`, `previous_quarter`, `previous_year`.
+            pub covers: Option<LStr>,
         }
     )*};
 }
@@ -410,12 +432,16 @@ macro_rules! rule_forms {
 rule_forms! {
     /// `once: {date}`.
     RawOnce { /// The date.
-        date: LStr }
+        date: LStr, /// An activity's time: `"10:00"`, `上午` or `下午` (6月11日10时, 6月19日上午):
+        /// reminded before it, never overdue after it.
+        at: Option<LStr>, /// Recurrence bound (same as `since`).
+        from: Option<Located<OffsetValue>> }
     /// `yearly: {date}` or `yearly: {event, offset}`.
     RawYearly { /// Month-day.
         date: Option<LStr>, /// Named event.
         event: Option<LStr>, /// Days (or `3wd`) from the event.
-        offset: Option<Located<OffsetValue>> }
+        offset: Option<Located<OffsetValue>>, /// Recurrence bound (same as `since`).
+        from: Option<Located<OffsetValue>> }
     /// `campaign: {event, opens, closes}` or `campaign: {from, to}`.
     RawCampaign { /// Named event.
         event: Option<LStr>, /// Opening offset from the event.
@@ -428,26 +454,40 @@ rule_forms! {
         years: Located<u32>, /// First year of a period.
         anchor: Located<i32>, /// Month-day in the period's last year.
         due: LStr, /// At least this many completions per period.
-        times: Option<Located<u32>> }
+        times: Option<Located<u32>>, /// Recurrence bound (same as `since`).
+        from: Option<Located<OffsetValue>> }
     /// `half_yearly: {due}`.
     RawHalfYearly { /// Month-day in the first half; the second is six months later.
-        due: LStr }
+        due: LStr, /// Recurrence bound (same as `since`).
+        from: Option<Located<OffsetValue>> }
     /// `quarterly: {workdays_after_end}` or `quarterly: {day}`.
     RawQuarterly { /// Nth working day after quarter end.
         workdays_after_end: Option<Located<u32>>, /// Day of the month after the quarter.
-        day: Option<Located<u32>> }
+        day: Option<Located<u32>>, /// Recurrence bound (same as `since`).
+        from: Option<Located<OffsetValue>> }
     /// `monthly: {day}`.
     RawMonthly { /// 1–31, -1 (last day), or `last_workday`.
-        day: Located<OffsetValue> }
+        day: Located<OffsetValue>, /// Recurrence bound (same as `since`).
+        from: Option<Located<OffsetValue>> }
     /// `weekly: {weekday}`.
     RawWeekly { /// mon … sun.
-        weekday: LStr }
+        weekday: LStr, /// Recurrence bound (same as `since`).
+        from: Option<Located<OffsetValue>> }
     /// `daily: {workdays_only}`.
     RawDaily { /// Only working days (default true).
-        workdays_only: Option<bool> }
+        workdays_only: Option<bool>, /// Recurrence bound (same as `since`).
+        from: Option<Located<OffsetValue>> }
     /// `cron: {expr}`.
     RawCron { /// tokio-cron-scheduler syntax.
-        expr: LStr }
+        expr: LStr, /// Recurrence bound (same as `since`).
+        from: Option<Located<OffsetValue>> }
+    /// `before_holidays: {holidays, before}`: before each statutory holiday (节假日前).
+    RawBeforeHolidays { /// Holiday names as the calendar data writes them (元旦, 春节, 劳动节,
+        /// 国庆节…), or `all` (the national holidays).
+        holidays: Located<OneOrMany>, /// Lead before the first day off (default `1wd`: the
+        /// last working day before it).
+        before: Option<LStr>, /// Recurrence bound (same as `since`).
+        from: Option<Located<OffsetValue>> }
 }
 
 /// A recurrence rule: a one-key map naming its form.
@@ -474,6 +514,55 @@ pub enum RawRule {
     Daily(RawDaily),
     /// Cron escape hatch.
     Cron(RawCron),
+    /// Before each statutory holiday.
+    BeforeHolidays(RawBeforeHolidays),
+}
+
+/// `deadline:` of a task: `ongoing`/`长期坚持`, a date, or `{date, shift}`.
+#[derive(Debug, Clone)]
+pub struct RawDeadline {
+    /// `ongoing`, `长期坚持` or a date.
+    pub date: String,
+    /// `none` | `previous` | `next` (default `previous`).
+    pub shift: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for RawDeadline {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Map {
+            date: String,
+            shift: Option<String>,
+        }
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawDeadline;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "`ongoing`, a date such as 2027-06-30, or `{date: 2027-06-30, shift: none}`",
+                )
+            }
+            fn visit_str<E>(self, s: &str) -> Result<RawDeadline, E> {
+                Ok(RawDeadline {
+                    date: s.to_string(),
+                    shift: None,
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                a: A,
+            ) -> Result<RawDeadline, A::Error> {
+                Map::deserialize(serde::de::value::MapAccessDeserializer::new(a)).map(|m| {
+                    RawDeadline {
+                        date: m.date,
+                        shift: m.shift,
+                    }
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// An integer or a string such as `-3wd` / `last_workday`.

@@ -48,6 +48,16 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Result<(Node, Vec<Diagnostic>), Diagn
             "file is not valid UTF-8 (save it as UTF-8; GBK/GB18030 are not accepted)",
         )
     })?;
+    if let Some((pos, key)) = full_width_colon(text) {
+        return Err(Diagnostic::error(
+            file,
+            pos,
+            key.clone(),
+            format!(
+                "`{key}：` has a full-width colon `：` (U+FF1A); YAML needs the ASCII colon: `{key}:`"
+            ),
+        ));
+    }
     let raw: Spanned<Raw> = serde_saphyr::from_str_with_options(text, options()).map_err(|e| {
         let (pos, msg) = describe(&e);
         Diagnostic::error(file, pos, "", msg)
@@ -55,6 +65,33 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Result<(Node, Vec<Diagnostic>), Diagn
     let mut traps = Vec::new();
     let node = convert(raw, text, file, &mut traps, String::new());
     Ok((node, traps))
+}
+
+/// A key written with a full-width colon (`title：…`, easy to type with a Chinese input method):
+/// YAML reads the whole line as one string, and the error it then gives points elsewhere.
+fn full_width_colon(text: &str) -> Option<(Pos, String)> {
+    for (i, line) in text.lines().enumerate() {
+        let body = line.trim_start();
+        let body = body.strip_prefix("- ").unwrap_or(body).trim_start();
+        if body.starts_with('#') {
+            continue;
+        }
+        let Some((key, _)) = body.split_once('：') else {
+            continue;
+        };
+        let key = key.trim_end();
+        if !key.is_empty()
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            let col = line.len() - body.len() + 1;
+            let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            let col = u32::try_from(col).unwrap_or(u32::MAX);
+            return Some((Pos { line, col }, key.to_string()));
+        }
+    }
+    None
 }
 
 fn options() -> Options {

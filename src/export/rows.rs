@@ -94,7 +94,14 @@ fn task_number(id: &str) -> &str {
 /// Lead first, then cooperating units, by their Chinese names (groups keep their group name, as
 /// the source writes 各市场监管所).
 pub fn departments(cat: &Catalog, t: &Task) -> String {
-    std::iter::once(t.lead.as_str())
+    // Co-leads (`lead: [县安委办, 县应急办]`) all come first, in the source's order.
+    let leads: Vec<&str> = if t.leads.is_empty() {
+        vec![t.lead.as_str()]
+    } else {
+        t.leads.iter().map(String::as_str).collect()
+    };
+    leads
+        .into_iter()
         .chain(t.cooperating.iter().map(String::as_str))
         .map(|id| cat.name_of(id))
         .collect::<Vec<_>>()

@@ -108,7 +108,7 @@ pub(crate) fn deadline<'a>(cal: &WorkCalendar, task: &'a Task) -> Option<Vec<Dra
         rule: None,
     };
     let mut why = vec![format!("task deadline (完成时限) {d}")];
-    let due = why::shifted(cal, d, crate::calendar::Shift::Previous, &mut why);
+    let due = why::shifted(cal, d, task.deadline_shift, &mut why);
     let label = format!("{}完成时限", why::zh_date(d));
     Some(vec![base.draft(
         OccurrenceKind::Deadline,

@@ -26,6 +26,7 @@ pub(crate) fn key_class(form: &RuleForm) -> String {
         RuleForm::Quarterly { .. } => "quarter".into(),
         RuleForm::Monthly { .. } => "month".into(),
         RuleForm::Weekly { .. } => "week".into(),
+        RuleForm::BeforeHolidays { .. } => "holiday".into(),
     }
 }
 
@@ -107,7 +108,7 @@ pub(crate) fn expand_rule<'a>(
         rule: Some(rule),
     };
     match &rule.form {
-        RuleForm::Once { date } => once(cal, &base, *date),
+        RuleForm::Once { date } => once(cal, &base, *date, rule.at.as_deref()),
         RuleForm::YearlyDate { month, day } => (years.0..=years.1)
             .filter_map(|y| yearly_date(cal, &base, y, *month, *day))
             .collect(),
@@ -130,15 +131,25 @@ pub(crate) fn expand_rule<'a>(
             due,
             times,
         } => every_n_years(cal, &base, years, (*n, *anchor, *due, *times)),
+        RuleForm::BeforeHolidays { names, before } => {
+            super::holidays::expand(cal, &base, names, *before, years)
+        }
         other => periodic::expand(cal, &base, other, years),
     }
 }
 
-fn once<'a>(cal: &WorkCalendar, b: &Base<'a>, date: Date) -> Vec<Draft<'a>> {
+fn once<'a>(cal: &WorkCalendar, b: &Base<'a>, date: Date, at: Option<&str>) -> Vec<Draft<'a>> {
     let rule = b.rule.map_or(Default::default(), |r| r.shift);
     let mut why = Vec::new();
-    let due = why::shifted(cal, date, rule, &mut why);
-    let label = why::zh_date(date);
+    // An activity happens when it is held: its date does not move off a rest day.
+    let due = match at {
+        Some(_) => date,
+        None => why::shifted(cal, date, rule, &mut why),
+    };
+    let label = match at {
+        Some(t) => format!("{}{t}", why::zh_date(date)),
+        None => why::zh_date(date),
+    };
     vec![b.draft(
         OccurrenceKind::Deadline,
         date.to_string(),
@@ -151,10 +162,17 @@ fn once<'a>(cal: &WorkCalendar, b: &Base<'a>, date: Date) -> Vec<Draft<'a>> {
 
 fn yearly_date<'a>(cal: &WorkCalendar, b: &Base<'a>, y: i16, m: i8, d: i8) -> Option<Draft<'a>> {
     // Feb 29 exists only in leap years; other years have no occurrence (documented).
-    let date = Date::new(y, m, d).ok()?;
+    let covers = b.rule?.covers_previous;
+    // A report about year `y` (covers: previous_year) is due in the year after it.
+    let date = Date::new(if covers { y.checked_add(1)? } else { y }, m, d).ok()?;
     let mut why = vec![format!("every year on {m:02}-{d:02}")];
-    let due = why::shifted(cal, date, b.rule?.shift, &mut why);
-    let label = format!("{y}年度");
+    let mut due = why::shifted(cal, date, b.rule?.shift, &mut why);
+    let label = if covers {
+        due = periodic::not_back_into(cal, date, due, year_window(y).1, &mut why);
+        format!("报送{y}年度情况")
+    } else {
+        format!("{y}年度")
+    };
     Some(b.draft(
         OccurrenceKind::Deadline,
         y.to_string(),

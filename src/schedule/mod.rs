@@ -9,6 +9,7 @@
 
 mod checkin;
 mod expand;
+mod holidays;
 mod ladder;
 mod periodic;
 pub mod route;
@@ -103,22 +104,18 @@ pub fn plan_tasks_with<'a>(
     out.occurrences
         .sort_by(|a, b| (a.due, &a.key).cmp(&(b.due, &b.key)));
     out.occurrences.dedup_by(|a, b| a.key == b.key);
-    out.reminders.sort_by_cached_key(|r| (r.at, r.dedupe_key()));
-    out.reminders.dedup_by(|a, b| {
-        (
-            &a.task_id,
-            &a.occurrence_key,
-            &a.stage,
-            &a.recipient,
-            &a.channel,
-        ) == (
+    // Recipients of one stage stay in the order routing gives them (leads, then cooperating
+    // units in the source's order), not sorted by id: the stable sort leaves them be.
+    out.reminders.sort_by(|a, b| {
+        (a.at, &a.task_id, &a.occurrence_key, &a.stage).cmp(&(
+            b.at,
             &b.task_id,
             &b.occurrence_key,
             &b.stage,
-            &b.recipient,
-            &b.channel,
-        )
+        ))
     });
+    let mut seen = BTreeSet::new();
+    out.reminders.retain(|r| seen.insert(r.dedupe_key()));
     let missing = cal.uncovered_years(from, to);
     if !missing.is_empty() {
         out.warnings.push(cal.uncovered_warning(&missing));
@@ -150,13 +147,30 @@ fn task_sequences<'a>(
         };
         classes.push(class);
         let mut seq = expand::expand_rule(cat, cal, task, i, rule, years);
+        // Recurrence bounds keep the periods that overlap [since, until].
+        seq.retain(|d| {
+            rule.since.is_none_or(|s| d.occ.window_end >= s)
+                && rule.until.is_none_or(|u| d.occ.window_start <= u)
+        });
         for d in &mut seq {
             d.occ.key.push_str(&suffix);
         }
         seqs.push(seq);
     }
     seqs.extend(checkin::checkins(cat, cal, task, years));
-    seqs.extend(checkin::deadline(cal, task));
+    if let Some(deadline) = checkin::deadline(cal, task) {
+        // A deadline on the day a rule of the task is due (a campaign closing on it, the task's
+        // own `once`) is that rule's due day: one due reminder, the rule's.
+        let due = deadline.first().map(|d| d.occ.due);
+        let same = seqs
+            .iter_mut()
+            .flat_map(|s| s.iter_mut())
+            .find(|d| Some(d.occ.due) == due && d.occ.rule_index.is_some());
+        match same {
+            Some(d) => d.occ.why.push("also the task deadline (完成时限)".into()),
+            None => seqs.push(deadline),
+        }
+    }
     for seq in &mut seqs {
         for d in seq.iter_mut() {
             if let Some(&due) = overrides.get(&d.occ.key) {

@@ -47,7 +47,10 @@ fn half_yearly<'a>(cal: &WorkCalendar, b: &Base<'a>, y: i16, (m, d): (i8, i8)) -
     let first_m = if m > 6 { m - 6 } else { m };
     (0..2)
         .filter_map(|h: i8| {
-            let raw = clamped(y, first_m + 6 * h, d)?;
+            // A due date on the last day of its month (06-30) stays on the month's last day six
+            // months later (12-31), as 上半年/下半年 end; other days keep their number (clamped).
+            let month_end = clamped(y, first_m, 31).is_some_and(|e| e.day() == d);
+            let raw = clamped(y, first_m + 6 * h, if month_end { 31 } else { d })?;
             let mut why = vec![format!("half-yearly on {m:02}-{d:02} and six months apart")];
             let due = why::shifted(cal, raw, shift_of(b), &mut why);
             let start = Date::new(y, 1 + 6 * h, 1).ok()?;
@@ -90,7 +93,8 @@ fn quarterly<'a>(
             let next = end.tomorrow().ok()?;
             let raw = clamped(next.year(), next.month(), d)?;
             why.push(format!("day {d} of the month after the quarter"));
-            why::shifted(cal, raw, shift_of(b), &mut why)
+            let due = why::shifted(cal, raw, shift_of(b), &mut why);
+            not_back_into(cal, raw, due, end, &mut why)
         }
     };
     let label = format!("{y}年第{q}季度");
@@ -124,13 +128,21 @@ fn monthly<'a>(
     let start = Date::new(y, m, 1).ok()?;
     let end = start.last_of_month();
     let mut why = Vec::new();
+    let covers = b.rule.is_some_and(|r| r.covers_previous);
+    // A report about month `m` (covers: previous_month) is due in the month after it.
+    let due_month = if covers { end.tomorrow().ok()? } else { start };
     let due = match day {
         MonthDay::Day(n) => {
-            let raw = clamped(y, m, n)?;
+            let raw = clamped(due_month.year(), due_month.month(), n)?;
             if raw.day() != n {
                 why.push(format!("day {n} clamped to the month's last day {raw}"));
             }
-            why::shifted(cal, raw, shift_of(b), &mut why)
+            let due = why::shifted(cal, raw, shift_of(b), &mut why);
+            if covers {
+                not_back_into(cal, raw, due, end, &mut why)
+            } else {
+                due
+            }
         }
         MonthDay::LastDay => why::shifted(cal, end, shift_of(b), &mut why),
         MonthDay::LastWorkday => {
@@ -139,7 +151,11 @@ fn monthly<'a>(
             d
         }
     };
-    let label = format!("{y}年{m}月");
+    let label = if covers {
+        format!("报送{y}年{m}月份数据")
+    } else {
+        format!("{y}年{m}月")
+    };
     Some(b.draft(
         OccurrenceKind::Deadline,
         format!("{y}-{m:02}"),
@@ -148,6 +164,27 @@ fn monthly<'a>(
         due,
         why,
     ))
+}
+
+/// A report about a period ending `end` is never due inside that period: when moving `raw` off
+/// a non-working day put it on or before `end` (每月2日前报送上月数据 with 01-02 a holiday), it goes
+/// to the next working day instead.
+pub(crate) fn not_back_into(
+    cal: &WorkCalendar,
+    raw: Date,
+    due: Date,
+    end: Date,
+    why: &mut Vec<String>,
+) -> Date {
+    if due > end {
+        return due;
+    }
+    let next = cal.next_workday(raw);
+    why.push(format!(
+        "not moved back into the period it reports on (ends {end}): {}",
+        why::short(next)
+    ));
+    next
 }
 
 /// One occurrence per ISO week; key `{iso-year}-W{week}`, window Monday..Sunday.

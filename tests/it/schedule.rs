@@ -256,7 +256,8 @@ fn half_yearly_and_quarterly() {
         dues(&l, date(2026, 1, 1), date(2026, 12, 31)),
         vec![
             k("1.1@2026-H1", date(2026, 6, 30)),
-            k("1.1@2026-H2", date(2026, 12, 30))
+            // 06-30 is the half's last day, so the second half ends on 12-31, not 12-30.
+            k("1.1@2026-H2", date(2026, 12, 31))
         ]
     );
     // Feb 29: Sat 2026-02-28 (a 春节 make-up working day), and Aug 29 (Sat) → Fri 08-28.
