@@ -114,12 +114,30 @@ impl WebSite {
     /// The unit link in the first reminder written for `unit` (from the message text).
     pub fn link_for(&self, unit: &str) -> Option<String> {
         // The 10.2 reminder (due today) is the one the tests follow.
+        // A file is the unit's when its name (one reminder) or one of its members (a grouped
+        // message, issue 12) is a reminder to the unit.
         let needle = format!("_{unit}_file-");
+        let member = format!("|{unit}|file");
+        let mine = |p: &PathBuf| {
+            p.to_string_lossy().contains(&needle)
+                || std::fs::read_to_string(p)
+                    .ok()
+                    .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                    .and_then(|v| {
+                        v.pointer("/data/members")
+                            .and_then(|m| m.as_array())
+                            .cloned()
+                    })
+                    .is_some_and(|m| {
+                        m.iter()
+                            .any(|id| id.as_str().is_some_and(|s| s.ends_with(&member)))
+                    })
+        };
         let mut names: Vec<PathBuf> = std::fs::read_dir(self.outbox())
             .ok()?
             .flatten()
             .map(|e| e.path())
-            .filter(|p| p.to_string_lossy().contains(&needle))
+            .filter(|p| mine(p))
             .collect();
         names.sort_by_key(|p| {
             !p.file_name()

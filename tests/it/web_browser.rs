@@ -240,13 +240,34 @@ async fn walk(site: &WebSite, c: &Client) {
     let cell = c
         .wait()
         .at_most(Duration::from_secs(10))
-        .for_element(Locator::Id("cell-10.2"))
+        // The item the link opened: with grouped reminders (issue 12) that is the group's first
+        // item, not necessarily 10.2.
+        .for_element(Locator::Id(&format!("cell-{}", req.task_id)))
         .await
         .unwrap();
-    assert_eq!(
-        cell.attr("data-state").await.unwrap().as_deref(),
-        Some("done")
-    );
+    // The cell sums the task's occurrences (a grouped reminder's link may open a task with
+    // several, issue 12): the confirmed occurrence itself is done in the store, and a task with
+    // nothing else open shows done.
+    let occ = site
+        .store()
+        .occurrence(&req.occurrence_key)
+        .unwrap()
+        .unwrap();
+    assert_eq!(occ.status, dutybell::store::OccurrenceStatus::Done);
+    let state = cell.attr("data-state").await.unwrap();
+    let others_open = site
+        .store()
+        .occurrences(&dutybell::store::OccurrenceFilter {
+            task_id: Some(req.task_id.clone()),
+            status: Some(dutybell::store::OccurrenceStatus::Open),
+            ..Default::default()
+        })
+        .unwrap()
+        .iter()
+        .any(|o| o.window_start <= date_of_now());
+    if !others_open {
+        assert_eq!(state.as_deref(), Some("done"));
+    }
     shot(c, "board", 360).await;
     shot(c, "board", 1280).await;
     cell.click().await.unwrap();
@@ -259,8 +280,12 @@ async fn walk(site: &WebSite, c: &Client) {
         .attr("data-state")
         .await
         .unwrap();
-    assert_eq!(state.as_deref(), Some("done"));
-    assert!(c.source().await.unwrap().contains(note));
+    // The history shows the task's current occurrence: the confirmed one when nothing else of
+    // the task is under way (the note is checked in the export below in every case).
+    if !others_open {
+        assert_eq!(state.as_deref(), Some("done"));
+        assert!(c.source().await.unwrap().contains(note));
+    }
     shot(c, "history", 360).await;
     shot(c, "history", 1280).await;
 
@@ -280,4 +305,9 @@ fn which(name: &str) -> Option<PathBuf> {
         .split(':')
         .map(|d| PathBuf::from(d).join(name))
         .find(|p| p.exists())
+}
+
+/// The test's "now" as a civil date (the daemon runs with `--now` on this day).
+fn date_of_now() -> jiff::civil::Date {
+    jiff::civil::date(2026, 11, 30)
 }
