@@ -10,6 +10,7 @@ mod digest;
 mod email;
 mod export;
 mod helpers;
+mod hostile_config;
 mod pg;
 mod render;
 mod render_cmd;
