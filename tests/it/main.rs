@@ -7,6 +7,7 @@ mod config_check;
 mod core;
 mod daemon;
 mod digest;
+mod dispatch_pause;
 mod email;
 mod export;
 mod helpers;
