@@ -80,8 +80,8 @@ fn check(config: &Path, as_user: Option<u32>) -> Run {
         std::fs::read_to_string(&stats)
             .ok()?
             .lines()
-            .filter_map(|l| l.trim().parse::<u64>().ok())
-            .last()
+            .rev()
+            .find_map(|l| l.trim().parse::<u64>().ok())
     });
     Run {
         code: out.status.code().unwrap_or(-1),

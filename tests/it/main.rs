@@ -10,6 +10,7 @@ mod digest;
 mod dispatch_pause;
 mod email;
 mod export;
+mod fuzz_smoke;
 mod helpers;
 mod hostile_config;
 mod pg;
