@@ -22,6 +22,7 @@ mod seeds;
 mod send_test;
 #[path = "../support/smtp_harness.rs"]
 mod smtp_harness;
+mod storage_faults;
 mod store;
 mod store_contract;
 mod systemd;
