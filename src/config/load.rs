@@ -217,15 +217,11 @@ pub fn load_plan(file: &Path, diags: &mut Diagnostics) -> RawPlan {
 }
 
 fn read_tree(file: &Path, diags: &mut Diagnostics) -> Option<Node> {
-    let bytes = match std::fs::read(file) {
+    let bytes = match read_bounded(file) {
         Ok(b) => b,
-        Err(e) => {
-            diags.push(Diagnostic::error(
-                file,
-                Pos::default(),
-                "",
-                format!("cannot read file: {e}"),
-            ));
+        Err(msg) => {
+            // 1:1 like the other whole-file errors, so every message is `file:line:column`.
+            diags.push(Diagnostic::error(file, Pos { line: 1, col: 1 }, "", msg));
             return None;
         }
     };
@@ -239,6 +235,37 @@ fn read_tree(file: &Path, diags: &mut Diagnostics) -> Option<Node> {
             None
         }
     }
+}
+
+/// Reads at most one byte over [`yaml::MAX_FILE_BYTES`] of a regular file. Why not
+/// `std::fs::read`: a 50 MB plan was read whole before the size check (memory), a symlink to
+/// `/dev/zero` never ended, and opening a FIFO blocked forever; the extra byte lets
+/// [`yaml::parse`] still report "over the limit".
+fn read_bounded(file: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(file).map_err(|e| format!("cannot read file: {e}"))?;
+    if !meta.is_file() {
+        return Err(if meta.is_dir() {
+            "cannot read file: it is a directory".to_string()
+        } else {
+            "cannot read file: not a regular file (a device, FIFO or socket)".to_string()
+        });
+    }
+    if meta.len() > yaml::MAX_FILE_BYTES as u64 {
+        return Err(format!(
+            "file is {} bytes; the limit is {}",
+            meta.len(),
+            yaml::MAX_FILE_BYTES
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| {
+            f.take(yaml::MAX_FILE_BYTES as u64 + 1)
+                .read_to_end(&mut bytes)
+        })
+        .map_err(|e| format!("cannot read file: {e}"))?;
+    Ok(bytes)
 }
 
 fn expect_map<'n>(
