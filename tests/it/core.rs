@@ -247,7 +247,7 @@ fn commands_work_before_the_first_run() {
     for args in [
         &["outbox"][..],
         &["progress", "1.1", "--note", "已部署"],
-        &["export", "--format", "csv", "-o", "/dev/null"],
+        &["export", "--format", "csv"],
     ] {
         let o = run_cli(&config, args);
         assert!(
@@ -462,4 +462,36 @@ fn regional_overlay_is_chosen_in_config() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("unknown calendar region `ningxai`"), "{err}");
     assert!(err.contains("did you mean"), "{err}");
+}
+
+/// `export -o /dev/null` (or any device) writes into the device; the first version renamed a
+/// temp file over it and left a regular file where /dev/null was. Checked on a FIFO we own.
+#[test]
+fn export_to_a_device_writes_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = site(dir.path());
+    let fifo = dir.path().join("pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(&fifo).unwrap())
+    };
+    let o = run_cli(
+        &config,
+        &["export", "--format", "csv", "-o", fifo.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bytes = reader.join().unwrap();
+    assert!(!bytes.is_empty());
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(
+        std::os::unix::fs::FileTypeExt::is_fifo(&kind),
+        "the FIFO must still be a FIFO"
+    );
 }
