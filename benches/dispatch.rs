@@ -59,6 +59,7 @@ fn note(i: usize) -> Notification {
             }],
             cc: vec![],
             mobiles: vec!["13800000001".into()],
+            reply_to: None,
         },
         data: serde_json::json!({ "task": i.to_string(), "stage": "due" }),
         attempt_at: 0,

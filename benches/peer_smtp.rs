@@ -31,6 +31,7 @@ fn note(i: usize) -> Notification {
             }],
             cc: vec![],
             mobiles: vec![],
+            reply_to: None,
         },
         data: serde_json::Value::Null,
         attempt_at: 1_795_000_000,

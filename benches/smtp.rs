@@ -40,6 +40,7 @@ fn note(i: u64) -> Notification {
             }],
             cc: vec![],
             mobiles: vec![],
+            reply_to: None,
         },
         data: serde_json::Value::Null,
         attempt_at: 1_795_000_000,

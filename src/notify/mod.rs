@@ -82,6 +82,10 @@ pub struct Recipients {
     pub cc: Vec<Mailbox>,
     /// Mobile numbers to @-mention in chat groups (WeCom `mentioned_mobile_list`, DingTalk `atMobiles`).
     pub mobiles: Vec<String>,
+    /// Email `Reply-To`: the 督办 office's mailbox (`settings.reply_to`), so "reply to this email"
+    /// reaches the office and not the sending robot. Absent in snapshots of older versions.
+    #[serde(default)]
+    pub reply_to: Option<Mailbox>,
 }
 
 /// A rendered, channel-neutral message: everything a channel needs to send, nothing it must compute.

@@ -189,6 +189,9 @@ pub fn grouped(r: &Renderer, mut members: Vec<Member>) -> Result<Notification, R
                 recipients.mobiles.push(mobile.clone());
             }
         }
+        if recipients.reply_to.is_none() {
+            recipients.reply_to = m.single.recipients.reply_to.clone();
+        }
     }
     let kind = if members
         .iter()

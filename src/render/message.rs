@@ -93,7 +93,12 @@ pub fn reminder_context(
     let task = cat.task(&rem.task_id).ok_or_else(|| RenderError::Unknown {
         what: format!("task {}", rem.task_id),
     })?;
-    let (recipients, recipient) = recipients(cat, task, &rem.recipient)?;
+    let (mut recipients, recipient) = recipients(cat, task, &rem.recipient)?;
+    // Answers by email go to the 督办 office, not to the robot that sent the reminder.
+    recipients.reply_to = cat.settings.reply_to.as_ref().map(|email| Mailbox {
+        name: None,
+        email: email.clone(),
+    });
     let event = context::event_of(cat, task, occ);
     let mut ctx = ReminderContext {
         task: context::task_ctx(cat, task, occ.rule_index),

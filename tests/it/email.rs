@@ -41,6 +41,7 @@ fn note(id: &str, to: &[&str]) -> Notification {
             to: to.iter().map(|e| mbox(Some("食品室"), e)).collect(),
             cc: vec![mbox(Some("分管领导"), "leader@example.org")],
             mobiles: vec![],
+            reply_to: None,
         },
         data: serde_json::Value::Null,
         attempt_at: 1_795_000_000,

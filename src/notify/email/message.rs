@@ -131,6 +131,9 @@ pub fn build_message(
     for m in &n.recipients.cc {
         b = b.cc(mailbox(m)?);
     }
+    if let Some(r) = &n.recipients.reply_to {
+        b = b.reply_to(mailbox(r)?);
+    }
     if n.recipients.to.is_empty() && n.recipients.cc.is_empty() {
         return Err(SendError::permanent(
             "no email recipients (To and Cc are empty)",
@@ -182,6 +185,7 @@ mod tests {
                     email: "head@example.org".into(),
                 }],
                 mobiles: vec![],
+                reply_to: None,
             },
             data: serde_json::Value::Null,
             attempt_at: 1_795_000_000,
@@ -285,5 +289,24 @@ mod tests {
         });
         let e = build_message(&n, &from(), "example.org").unwrap_err();
         assert!(e.to_string().contains("not-an-address"), "{e}");
+    }
+
+    /// Answers go to the 督办 office (`settings.reply_to`), not to the sending robot.
+    #[test]
+    fn reply_to_is_the_office_mailbox() {
+        let mut n = note("r1", None);
+        let bytes = render_rfc5322(&n, &from(), "example.org").unwrap();
+        let parsed = mailparse::parse_mail(&bytes).unwrap();
+        assert!(parsed.headers.get_first_value("Reply-To").is_none());
+        n.recipients.reply_to = Some(Mailbox {
+            name: None,
+            email: "duchaban@example.org".into(),
+        });
+        let bytes = render_rfc5322(&n, &from(), "example.org").unwrap();
+        let parsed = mailparse::parse_mail(&bytes).unwrap();
+        assert_eq!(
+            parsed.headers.get_first_value("Reply-To").as_deref(),
+            Some("duchaban@example.org")
+        );
     }
 }
