@@ -4,7 +4,7 @@
 //! loud failure (CI installs both), never a skipped test.
 #![allow(dead_code)]
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -28,11 +28,6 @@ pub struct ServerOptions {
     pub login: Option<(String, String)>,
 }
 
-fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    l.local_addr().expect("local addr").port()
-}
-
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py")
 }
@@ -45,10 +40,10 @@ impl SmtpServer {
     /// When python3 or aiosmtpd is missing or the server does not come up.
     pub fn start(opts: &ServerOptions) -> SmtpServer {
         let dir = tempfile::tempdir().expect("temp dir");
-        let port = free_port();
+        // Port 0: the server binds a free port itself and reports it (no probe-then-bind race).
         let mut cmd = Command::new("python3");
         cmd.arg(script())
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--host", "127.0.0.1", "--port", "0"])
             .arg("--maildir")
             .arg(dir.path().join("mail"))
             .arg("--log")
@@ -71,13 +66,23 @@ impl SmtpServer {
             .unwrap_or_else(|e| {
                 panic!("cannot run python3 for the SMTP test server ({e}); install python3 and `python3 -m pip install aiosmtpd` (.ci/setup does)")
             });
-        let mut server = SmtpServer { child, port, dir };
+        let mut server = SmtpServer {
+            child,
+            port: 0,
+            dir,
+        };
         server.wait_ready();
         server
     }
 
+    /// The port from the server's "listening on HOST:PORT" line, once it is written.
+    fn reported_port(&self) -> Option<u16> {
+        let text = self.stderr();
+        let line = text.lines().find(|l| l.contains("listening on"))?;
+        line.rsplit(':').next()?.trim().parse().ok()
+    }
+
     fn wait_ready(&mut self) {
-        let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             if let Some(status) = self.child.try_wait().expect("poll child") {
@@ -86,8 +91,12 @@ impl SmtpServer {
                     self.stderr()
                 );
             }
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return;
+            if let Some(port) = self.reported_port() {
+                let addr = SocketAddr::from(([127, 0, 0, 1], port));
+                if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                    self.port = port;
+                    return;
+                }
             }
             assert!(
                 Instant::now() < deadline,

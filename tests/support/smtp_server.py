@@ -144,7 +144,11 @@ def main():
     server = loop.run_until_complete(loop.create_server(
             factory, host=a.host, port=a.port, ssl=tls if a.implicit_tls else None
         ))
-    sys.stderr.write("smtp_server.py: listening on %s:%d\n" % (a.host, a.port))
+    # With --port 0 the kernel picks a free port; report the one we got, so the harness never
+    # races another process for a port it probed and released.
+    port = server.sockets[0].getsockname()[1]
+    sys.stderr.write("smtp_server.py: listening on %s:%d\n" % (a.host, port))
+    sys.stderr.flush()
     try:
         loop.run_forever()
     finally:
