@@ -170,7 +170,7 @@ pub async fn run(
         store,
         engine,
         clock: clock.clone(),
-        owner: cycle::owner_id(started),
+        owner: owner_id(started),
         inflight: JoinSet::new(),
         claimed: HashMap::new(),
         next_replan: started,
@@ -252,6 +252,16 @@ async fn open_for_dispatch(
             Ok((store, None))
         }
     }
+}
+
+/// The identity this process claims under: host, pid and start instant, so a restarted process
+/// never mistakes its predecessor's leases for its own. (Reading the host name is I/O, so it
+/// lives here, not in the service layer.)
+fn owner_id(started: Timestamp) -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "localhost".into());
+    format!("{host}:{}:{}", std::process::id(), started.as_second())
 }
 
 /// Opens the configured SQLite database and takes its one-dispatcher lock, so a second daemon

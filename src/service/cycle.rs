@@ -103,12 +103,3 @@ pub fn record(
     }
     Ok(())
 }
-
-/// The identity a process claims under: host, pid and start instant, so a restarted process
-/// never mistakes its predecessor's leases for its own.
-pub fn owner_id(started: Timestamp) -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_else(|_| "localhost".into());
-    format!("{host}:{}:{}", std::process::id(), started.as_second())
-}

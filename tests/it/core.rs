@@ -53,6 +53,17 @@ fn reminder(key: &str, occ: &str, recipient: &str, at: &str) -> NewReminder {
     }
 }
 
+/// A plan set of just these reminders, planned to the end of 2027.
+fn plan_of(reminders: Vec<NewReminder>) -> PlanSet {
+    PlanSet {
+        version_hash: "t".into(),
+        horizon_start: None,
+        horizon_end: ts("2028-01-01T00:00:00Z"),
+        occurrences: vec![],
+        reminders,
+    }
+}
+
 /// After a week's downtime an occurrence had a due reminder and three overdue repeats missed
 /// for the same recipient. The first version judged each claim batch alone, so once the batch
 /// filled, later claims took one row each and every stage went out. Now the catch-up pass sees
@@ -72,13 +83,7 @@ fn catch_up_is_per_occurrence_whatever_the_claim_batch() {
         reminder("od3", "4.2@x", "catering", "2027-03-04T01:00:00Z"),
         reminder("other", "4.2@x", "food", "2027-03-02T01:00:00Z"),
     ];
-    let set = PlanSet {
-        version_hash: "t".into(),
-        horizon_start: None,
-        horizon_end: ts("2028-01-01T00:00:00Z"),
-        occurrences: vec![],
-        reminders: rows,
-    };
+    let set = plan_of(rows);
     store.sync_plan(&set, planned).unwrap();
     assert_eq!(cycle::catch_up(&mut store, &e, back).unwrap(), 3);
     // Claim one row at a time, as a daemon with one free send slot does.
@@ -118,13 +123,12 @@ fn downtime_grace_in_working_days_skips_the_holiday() {
 fn an_outcome_is_recorded_only_by_the_lease_holder() {
     let mut store = SqliteStore::open_in_memory().unwrap();
     let t0 = ts("2027-03-01T01:00:00Z");
-    let set = PlanSet {
-        version_hash: "t".into(),
-        horizon_start: None,
-        horizon_end: ts("2028-01-01T00:00:00Z"),
-        occurrences: vec![],
-        reminders: vec![reminder("a", "4.2@x", "catering", "2027-03-01T01:00:00Z")],
-    };
+    let set = plan_of(vec![reminder(
+        "a",
+        "4.2@x",
+        "catering",
+        "2027-03-01T01:00:00Z",
+    )]);
     store.sync_plan(&set, ts("2027-02-01T00:00:00Z")).unwrap();
     let a = Lease {
         owner: "host-a:1:0".into(),
@@ -172,13 +176,12 @@ fn an_outcome_is_recorded_only_by_the_lease_holder() {
 fn recovery_takes_only_expired_leases_unless_exclusive() {
     let mut store = SqliteStore::open_in_memory().unwrap();
     let t0 = ts("2027-03-01T01:00:00Z");
-    let set = PlanSet {
-        version_hash: "t".into(),
-        horizon_start: None,
-        horizon_end: ts("2028-01-01T00:00:00Z"),
-        occurrences: vec![],
-        reminders: vec![reminder("a", "4.2@x", "catering", "2027-03-01T01:00:00Z")],
-    };
+    let set = plan_of(vec![reminder(
+        "a",
+        "4.2@x",
+        "catering",
+        "2027-03-01T01:00:00Z",
+    )]);
     store.sync_plan(&set, ts("2027-02-01T00:00:00Z")).unwrap();
     store.claim_due(t0, 1).unwrap();
     assert_eq!(store.recover_in_flight(t0, false).unwrap(), 0);

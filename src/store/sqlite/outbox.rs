@@ -193,47 +193,48 @@ impl SqliteStore {
                 owner: owner.to_owned(),
             });
         }
-        let (result, detail) = match outcome {
+        // One statement for every outcome: the state, the error (NULL once sent), the next attempt
+        // (kept unless retrying), sent_at and the frozen text (only when sent), lease released.
+        let (result, detail, error, next_at, message) = match outcome {
             Recorded::Sent {
                 detail, message, ..
-            } => {
-                tx.execute(
-                    "UPDATE outbox SET state = 'sent', sent_at = ?2, last_error = NULL,
-                         message = CASE WHEN message = '' THEN COALESCE(?3, '') ELSE message END,
-                         lease_owner = NULL, lease_until = NULL, updated_at = ?2
-                     WHERE id = ?1",
-                    params![id, now_s, message],
-                )?;
-                (DeliveryOutcome::Sent, detail)
-            }
-            Recorded::Retry { next_at, error, .. } => {
-                tx.execute(
-                    "UPDATE outbox SET state = 'retry', next_attempt_at = ?3, last_error = ?4,
-                         lease_owner = NULL, lease_until = NULL, updated_at = ?2
-                     WHERE id = ?1",
-                    params![id, now_s, next_at.as_second(), error],
-                )?;
-                (DeliveryOutcome::Retry, error)
-            }
-            Recorded::Dead { error, .. } => {
-                tx.execute(
-                    "UPDATE outbox SET state = 'dead', last_error = ?3,
-                         lease_owner = NULL, lease_until = NULL, updated_at = ?2
-                     WHERE id = ?1",
-                    params![id, now_s, error],
-                )?;
-                (DeliveryOutcome::Dead, error)
-            }
+            } => (
+                DeliveryOutcome::Sent,
+                detail,
+                None,
+                None,
+                message.as_deref(),
+            ),
+            Recorded::Retry { next_at, error, .. } => (
+                DeliveryOutcome::Retry,
+                error,
+                Some(error),
+                Some(next_at.as_second()),
+                None,
+            ),
+            Recorded::Dead { error, .. } => (DeliveryOutcome::Dead, error, Some(error), None, None),
             Recorded::Skipped { reason, .. } => {
-                tx.execute(
-                    "UPDATE outbox SET state = 'skipped', last_error = ?3,
-                         lease_owner = NULL, lease_until = NULL, updated_at = ?2
-                     WHERE id = ?1",
-                    params![id, now_s, reason],
-                )?;
-                (DeliveryOutcome::Skipped, reason)
+                (DeliveryOutcome::Skipped, reason, Some(reason), None, None)
             }
         };
+        let sent = result == DeliveryOutcome::Sent;
+        tx.prepare_cached(
+            "UPDATE outbox SET state = ?3, last_error = ?4,
+                 next_attempt_at = COALESCE(?5, next_attempt_at),
+                 sent_at = CASE WHEN ?6 THEN ?2 ELSE sent_at END,
+                 message = CASE WHEN ?6 AND message = '' THEN COALESCE(?7, '') ELSE message END,
+                 lease_owner = NULL, lease_until = NULL, updated_at = ?2
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            id,
+            now_s,
+            result.as_str(),
+            error,
+            next_at,
+            sent,
+            message
+        ])?;
         insert_delivery(&tx, id, item.attempts, now_s, result, detail)?;
         tx.commit()?;
         Ok(())
