@@ -19,6 +19,7 @@
 //! - [`export`]: the checklist back as xlsx/csv/md with 进展情况, and a unit's calendar as ics.
 //! - [`progress_csv`]: validates a progress CSV returned by a section into notes to record.
 //! - [`render`]: minijinja templates (zh-CN, overridable) that turn reminders into notifications.
+//! - [`import`]: a plan document (Word/Excel table) to a checked YAML draft, and plan-diff.
 //! - [`loader`]: loads config + plan + calendar for a command, all or nothing.
 //! - [`web`]: the web pages (unit page by signed link, office, board, health, metrics); `axum`
 //!   only here.
@@ -34,6 +35,7 @@ pub mod daemon;
 pub mod digest;
 pub mod dispatch;
 pub mod export;
+pub mod import;
 pub mod loader;
 pub mod metrics;
 pub mod model;
