@@ -449,7 +449,9 @@ pub(super) fn ladder(ctx: &mut Ctx, r: &RawLadder, base: Option<&Ladder>, names:
             .iter()
             .filter_map(|e| match e.value.as_str() {
                 "head" => Some(EscalateTo::Head),
-                _ => names.resolve(ctx, e).map(EscalateTo::Group),
+                _ => names
+                    .resolve_or(ctx, e, Some(("head", "the head of the unit that leads")))
+                    .map(EscalateTo::Group),
             })
             .collect();
     }

@@ -58,7 +58,7 @@ pub(super) fn plan(
             }
         }
     }
-    if raw.plans.is_empty() && !raw.settings_failed {
+    if raw.plans.is_empty() && !raw.plans_explained {
         diags.push(crate::config::Diagnostic::error(
             &raw.main_file,
             crate::config::Pos { line: 1, col: 1 },

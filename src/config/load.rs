@@ -67,8 +67,10 @@ pub struct RawConfig {
     /// file, else systemd's `$STATE_DIRECTORY`, else `state/` beside the config file. Resolved here, once, because it
     /// reads the environment.
     pub state_dir: PathBuf,
-    /// False when `settings:` failed to parse (its error is reported; defaults stand in).
-    pub settings_failed: bool,
+    /// True when a problem that explains an empty `plans` was already reported: the main file
+    /// or its `settings:` did not parse (defaults stand in), or a `settings.plan` entry is
+    /// missing or unreadable. The catalog then does not add "no plan files" on top of it.
+    pub plans_explained: bool,
 }
 
 /// Read the main config at `path` and the plan files it names. Problems go into `diags`; the
@@ -80,16 +82,18 @@ pub fn load(path: &Path, diags: &mut Diagnostics) -> RawConfig {
         ..RawConfig::default()
     };
     let Some(root) = read_tree(path, diags) else {
+        raw.plans_explained = true;
         return raw;
     };
     let Some(entries) = expect_map(path, &root, "", diags) else {
+        raw.plans_explained = true;
         return raw;
     };
     for (k, v) in entries {
         match k.name.as_str() {
             "settings" => match item(path, v, "settings", diags) {
                 Some(s) => raw.settings = s,
-                None => raw.settings_failed = true,
+                None => raw.plans_explained = true,
             },
             "units" => raw.units = items(path, v, "units", diags),
             "groups" => raw.groups = items(path, v, "groups", diags),
@@ -125,9 +129,11 @@ pub fn load(path: &Path, diags: &mut Diagnostics) -> RawConfig {
             .map(PathBuf::from)
             .unwrap_or_else(|| raw.base_dir.join("state")),
     };
+    let before = diags.error_count();
     for file in plan_files(&raw, diags) {
         raw.plans.push(load_plan(&file, diags));
     }
+    raw.plans_explained |= diags.error_count() > before;
     raw
 }
 

@@ -3,6 +3,7 @@
 mod calendar;
 mod calendar_notice;
 mod channels_e2e;
+mod check_errors;
 mod config_check;
 mod core;
 mod daemon;
