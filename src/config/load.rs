@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use super::de::{Located, from_node};
+use super::de::Located;
 use super::diag::{Diagnostic, Diagnostics, Pos, hint};
 use super::raw::{
     RawArea, RawCalendarOverride, RawChannel, RawEvent, RawGroup, RawRule, RawSettings, RawTask,
@@ -91,9 +91,15 @@ pub fn load(path: &Path, diags: &mut Diagnostics) -> RawConfig {
     };
     for (k, v) in entries {
         match k.name.as_str() {
-            "settings" => match item(path, v, "settings", diags) {
-                Some(s) => raw.settings = s,
-                None => raw.plans_explained = true,
+            // Settings keys are independent: with the bad ones removed, the rest is still
+            // validated (an offset error is reported beside a type error), and the missing
+            // plan files are not reported on top.
+            "settings" => match item_all(path, v, "settings", diags) {
+                Ok(s) => raw.settings = s,
+                Err(rest) => {
+                    raw.settings = rest.unwrap_or_default();
+                    raw.plans_explained = true;
+                }
             },
             "units" => raw.units = items(path, v, "units", diags),
             "groups" => raw.groups = items(path, v, "groups", diags),
@@ -302,16 +308,30 @@ fn item<T: DeserializeOwned>(
     path: &str,
     diags: &mut Diagnostics,
 ) -> Option<T> {
-    match from_node(node, path) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            diags.push(Diagnostic::error(
-                file,
-                e.pos.unwrap_or(node.pos),
-                e.path.unwrap_or_else(|| path.to_string()),
-                e.message,
-            ));
-            None
+    item_all(file, node, path, diags).ok()
+}
+
+/// Deserialize `node`, reporting every independent problem in it (see [`super::prune`]). `Err`
+/// carries what parsed once the bad keys were removed, for a caller whose keys are independent
+/// enough to go on validating with it (`settings:`).
+fn item_all<T: DeserializeOwned>(
+    file: &Path,
+    node: &Node,
+    path: &str,
+    diags: &mut Diagnostics,
+) -> Result<T, Option<T>> {
+    match super::prune::from_node_all(node, path) {
+        Ok(v) => Ok(v),
+        Err((errors, rest)) => {
+            for e in errors {
+                diags.push(Diagnostic::error(
+                    file,
+                    e.pos.unwrap_or(node.pos),
+                    e.path.unwrap_or_else(|| path.to_string()),
+                    e.message,
+                ));
+            }
+            Err(rest)
         }
     }
 }

@@ -62,3 +62,38 @@ fn a_misspelt_head_in_escalate_to_suggests_head() {
     assert!(errors[0].contains("did you mean `head`?"), "{errors:#?}");
     assert!(errors[0].contains("or `head`"), "{errors:#?}");
 }
+
+#[test]
+fn a_type_error_hides_neither_unknown_keys_beside_it_nor_an_offset_error_further_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = bundled_config_text(&dir.path().join("state"))
+        .replacen(
+            "  horizon_days: 400\n",
+            "  horizon_days: many\n  bogus_one: 1\n  bogus_two: 2\n",
+            1,
+        )
+        .replacen("overdue_every: 3wd", "overdue_every: 3xx", 1);
+    let config = dir.path().join("dutybell.yaml");
+    std::fs::write(&config, text).unwrap();
+    let out = Command::new(bin())
+        .args(["check", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = err.lines().filter(|l| l.contains(": error: ")).collect();
+    let keys = [
+        "settings.horizon_days",
+        "settings.bogus_one",
+        "settings.bogus_two",
+        "settings.reminders.overdue_every",
+    ];
+    assert_eq!(errors.len(), keys.len(), "{errors:#?}");
+    for (line, key) in errors.iter().zip(keys) {
+        assert!(
+            line.contains(&format!(": error: {key}: ")),
+            "{key}: {errors:#?}"
+        );
+    }
+    assert!(err.contains("4 error(s)"), "{err}");
+}
