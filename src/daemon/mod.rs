@@ -31,7 +31,7 @@ pub fn engine_error_is_config(e: &anyhow::Error) -> bool {
 }
 
 /// Tunables of the loop.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RunOptions {
     /// The config file.
     pub config: PathBuf,
@@ -44,6 +44,22 @@ pub struct RunOptions {
     pub replan_every: SignedDuration,
     /// How long a claim holds a row ([`cycle::LEASE_TTL`]; shorter only in tests and drills).
     pub lease_ttl: SignedDuration,
+    /// Receives the engine after every good reload, so the web pages served beside the loop
+    /// follow the same config (and share its 延期 overrides).
+    pub engine_feed: Option<watch::Sender<Arc<Engine>>>,
+}
+
+impl std::fmt::Debug for RunOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions")
+            .field("config", &self.config)
+            .field("max_inflight", &self.max_inflight)
+            .field("drain", &self.drain)
+            .field("replan_every", &self.replan_every)
+            .field("lease_ttl", &self.lease_ttl)
+            .field("engine_feed", &self.engine_feed.is_some())
+            .finish()
+    }
 }
 
 impl RunOptions {
@@ -55,6 +71,7 @@ impl RunOptions {
             drain: Duration::from_secs(20),
             replan_every: SignedDuration::from_hours(24),
             lease_ttl: cycle::LEASE_TTL,
+            engine_feed: None,
         }
     }
 }
@@ -137,13 +154,13 @@ struct Loop {
 /// Start-up failures, with their cause.
 pub async fn run(
     opts: RunOptions,
-    engine: Engine,
+    engine: impl Into<Arc<Engine>>,
     clock: SharedClock,
     mut controls: Controls,
     source: StoreSource,
     mut pace: Pace,
 ) -> anyhow::Result<()> {
-    let engine = Arc::new(engine);
+    let engine: Arc<Engine> = engine.into();
     let db = engine.loaded.catalog.settings.store.clone();
     // Shared only when dispatching from the configured PostgreSQL store (a simulation's given
     // store is private to it).
@@ -378,6 +395,9 @@ impl Loop {
         match Engine::load(&opts.config, &self.clock) {
             Ok(e) => {
                 self.engine = Arc::new(e);
+                if let Some(feed) = &opts.engine_feed {
+                    feed.send_replace(self.engine.clone());
+                }
                 if let Some(r) = &mut self.replica {
                     r.plan = None;
                 }

@@ -32,4 +32,5 @@ mod store_contract;
 mod systemd;
 mod web;
 mod web_browser;
+mod web_reload;
 mod webhook;

@@ -170,14 +170,24 @@ impl WebSite {
             .unwrap()
     }
 
-    /// Logs in; returns the session cookie and the form token of the office page.
-    pub fn login(&self) -> (String, String) {
+    /// The running daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("started").id()
+    }
+
+    /// Posts the login form as `name` with the test password; the response.
+    pub fn try_login(&self, name: &str) -> Resp {
         let page = http(self.port, "GET", "/login", &[], None);
         let pre = page.cookie("dutybell_login").unwrap();
         let csrf = page.hidden("csrf").unwrap();
-        let body = format!("name=duchaban&password={}&csrf={csrf}", urlencode(PASSWORD));
+        let body = format!("name={name}&password={}&csrf={csrf}", urlencode(PASSWORD));
         let c = format!("dutybell_login={pre}");
-        let r = http(self.port, "POST", "/login", &[("Cookie", &c)], Some(&body));
+        http(self.port, "POST", "/login", &[("Cookie", &c)], Some(&body))
+    }
+
+    /// Logs in; returns the session cookie and the form token of the office page.
+    pub fn login(&self) -> (String, String) {
+        let r = self.try_login("duchaban");
         assert_eq!(r.status, 303, "{}", r.body);
         let session = r.cookie("dutybell_session").unwrap();
         let cookie = format!("dutybell_session={session}");
