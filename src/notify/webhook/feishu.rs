@@ -1,19 +1,28 @@
-//! Feishu 飞书 / Lark custom bot: `post` body, signature, reply classification. Pure.
+//! Feishu 飞书 / Lark custom bot: interactive card body, signature, reply classification. Pure.
 //!
 //! Vendor doc: https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot (自定义机器人使用
 //! 指南): body ≤ 20 KB, 100/min and 5/s per bot, signature in the JSON body, error codes 9499,
 //! 11232, 19021, 19022, 19024. Phone-number mentions are impossible for a custom bot (it needs
 //! open_ids), so `mention_mobiles` has no effect here.
+//!
+//! The message is an `interactive` card (message card JSON, the structure of the official
+//! "Message card content reference": `config`, `header` with `title` and `template` colour,
+//! `elements` of `div` with `lark_md` text or `fields`, `hr`, `note`, and `action` with URL
+//! buttons; a custom bot's card goes under `"card"`). The header colour is the message's colour
+//! (blue/yellow/red); each item shows 责任单位, 时限 and 状态 as short fields and a button to its
+//! progress link. A grouped message too large for one 20 KB body goes out as several cards split
+//! between items, numbered （1/2） in the header. Digests, alerts and tests (no item data) show
+//! their markdown in one `div`.
 
 use base64::Engine;
 use reqwest::Url;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::hmac_sha256;
 use super::reply::{self, Prepared, RATE_LIMIT_BACKOFF, Reply};
 use super::text::{fit_body, keyword_prefix, shorten};
-use crate::notify::{Notification, Receipt, SendError};
+use crate::notify::{Colour, Notification, Receipt, SendError};
 
 /// Request body limit in bytes (the doc says 20 KB; stay a little under like Apprise does).
 pub const LIMIT: usize = 20_000;
@@ -25,24 +34,147 @@ pub fn sign(secret: &str, timestamp_s: i64) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac)
 }
 
-/// The `post` body with the text shortened to `budget` bytes, plus signature fields if signed.
-fn body_with(
-    n: &Notification,
-    keyword: Option<&str>,
-    signed: Option<(i64, String)>,
-    budget: usize,
-) -> serde_json::Value {
-    let text = shorten(&n.text, budget);
-    let lines: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| json!([{ "tag": "text", "text": l }]))
+/// The card header colour of a notification colour.
+pub fn template(c: Colour) -> &'static str {
+    match c {
+        Colour::Blue => "blue",
+        Colour::Yellow => "yellow",
+        Colour::Red => "red",
+    }
+}
+
+/// `2026-09-30` → `2026年9月30日` (dates in `data` are ISO).
+fn zh_day(iso: &str) -> String {
+    let mut it = iso.split('-').map(|p| p.trim_start_matches('0'));
+    match (it.next(), it.next(), it.next()) {
+        (Some(y), Some(m), Some(d)) if !d.is_empty() => format!("{y}年{m}月{d}日"),
+        _ => iso.to_owned(),
+    }
+}
+
+fn names(v: &Value) -> String {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|u| u["name"].as_str())
+                .collect::<Vec<_>>()
+                .join("、")
+        })
+        .unwrap_or_default()
+}
+
+fn field(label: &str, value: &str) -> Value {
+    json!({ "is_short": true, "text": { "tag": "lark_md", "content": format!("**{label}**\n{value}") } })
+}
+
+/// The elements of one reminder item (its `data`): a heading line, the 责任单位/时限/状态 fields,
+/// and a button to the progress link when there is one.
+fn item_elements(index: Option<usize>, d: &Value) -> Vec<Value> {
+    let task = &d["task"];
+    let title = task["short_title"].as_str().unwrap_or_default();
+    let period = d["period"].as_str().unwrap_or_default();
+    let colour = match d["colour"].as_str() {
+        Some("red") => "红",
+        Some("yellow") => "黄",
+        _ => "蓝",
+    };
+    let number = index.map(|i| format!("{i}.")).unwrap_or_default();
+    let heading = if period.is_empty() || title.contains(period) {
+        format!("**{number}【{colour}】{} {title}**", task["id"].as_str().unwrap_or_default())
+    } else {
+        format!(
+            "**{number}【{colour}】{} {title}**（{period}）",
+            task["id"].as_str().unwrap_or_default()
+        )
+    };
+    let mut units = names(&d["units"]["lead"]);
+    let coop = names(&d["units"]["cooperating"]);
+    if !coop.is_empty() && d["supporting"] != Value::Bool(true) {
+        units = format!("{units}（牵头）；{coop}（配合）");
+    }
+    let mut out = vec![
+        json!({ "tag": "div", "text": { "tag": "lark_md", "content": heading } }),
+        json!({ "tag": "div", "fields": [
+            field("责任单位", &units),
+            field("时限", &zh_day(d["due"].as_str().unwrap_or_default())),
+            field("状态", d["status"].as_str().unwrap_or_default()),
+        ] }),
+    ];
+    if let Some(url) = d["links"]["progress_url"].as_str().filter(|u| !u.is_empty()) {
+        out.push(json!({ "tag": "action", "actions": [{
+            "tag": "button",
+            "text": { "tag": "plain_text", "content": "报送进展或申请办结、延期" },
+            "type": "primary",
+            "url": url,
+        }] }));
+    }
+    out
+}
+
+/// The markdown without its first (title) line: the title is the card header.
+fn markdown_body(n: &Notification) -> String {
+    n.markdown
+        .split_once('\n')
+        .map_or(String::new(), |(_, rest)| rest.trim().to_owned())
+}
+
+/// The element blocks of `n`: one per item for a grouped message, one for a single reminder, the
+/// markdown's paragraphs otherwise (its contact line is the footer). Blocks are never split across cards.
+fn blocks(n: &Notification) -> (Vec<Value>, Vec<Vec<Value>>) {
+    let d = &n.data;
+    if let Some(items) = d["items"].as_array().filter(|_| d["group"] == Value::Bool(true)) {
+        // The opening sentence of the group, then one block per item.
+        let intro = markdown_body(n)
+            .split("\n\n")
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let lead = vec![json!({ "tag": "div", "text": { "tag": "lark_md", "content": intro } })];
+        let items = items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| {
+                let mut b = vec![json!({ "tag": "hr" })];
+                b.extend(item_elements(Some(i + 1), it));
+                b
+            })
+            .collect();
+        return (lead, items);
+    }
+    if d["task"].is_object() {
+        let headline = markdown_body(n).lines().next().unwrap_or_default().to_owned();
+        let lead = vec![json!({ "tag": "div", "text": { "tag": "lark_md", "content": headline } })];
+        return (lead, vec![item_elements(None, d)]);
+    }
+    let text = markdown_body(n);
+    let pieces = text
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty() && !p.starts_with("联系人"))
+        .map(|p| vec![json!({ "tag": "div", "text": { "tag": "lark_md", "content": p } })])
         .collect();
+    (Vec::new(), pieces)
+}
+
+/// The footer note: how to answer (the markdown's last block when it names a contact).
+fn footer(n: &Notification) -> Option<Value> {
+    let last = n.markdown.trim_end().rsplit("\n\n").next()?;
+    last.starts_with("联系人").then(|| {
+        json!({ "tag": "note", "elements": [{ "tag": "plain_text", "content": last }] })
+    })
+}
+
+/// One card body around `elements`, titled `title`, signed if `signed`.
+fn card(n: &Notification, title: &str, elements: Vec<Value>, signed: Option<&(i64, String)>) -> Value {
     let mut b = json!({
-        "msg_type": "post",
-        "content": { "post": { "zh_cn": {
-            "title": format!("{}{}", keyword_prefix(keyword, &n.subject, ""), n.subject),
-            "content": lines,
-        } } },
+        "msg_type": "interactive",
+        "card": {
+            "config": { "wide_screen_mode": true },
+            "header": {
+                "title": { "tag": "plain_text", "content": title },
+                "template": template(n.colour),
+            },
+            "elements": elements,
+        },
     });
     if let Some((ts, sign)) = signed {
         // The official example sends the timestamp as a string.
@@ -52,12 +184,57 @@ fn body_with(
     b
 }
 
-/// The serialised body for `n`, shortened so the whole body is ≤ [`LIMIT`] bytes.
-pub fn body(n: &Notification, keyword: Option<&str>, secret: Option<&str>, now: i64) -> Vec<u8> {
+/// The serialised bodies for `n`, in sending order, each ≤ [`LIMIT`] bytes: one card, or cards
+/// split between items numbered （i/n） in the header.
+pub fn bodies(n: &Notification, keyword: Option<&str>, secret: Option<&str>, now: i64) -> Vec<Vec<u8>> {
     let signed = secret.map(|s| (now, sign(s, now)));
-    fit_body(LIMIT, |budget| {
-        serde_json::to_vec(&body_with(n, keyword, signed.clone(), budget)).unwrap_or_default()
-    })
+    let title = format!("{}{}", keyword_prefix(keyword, &n.subject, ""), n.subject);
+    let (lead, blocks) = blocks(n);
+    let foot = footer(n);
+    let size = |els: &[Value], t: &str| {
+        serde_json::to_vec(&card(n, t, els.to_vec(), signed.as_ref())).map_or(usize::MAX, |v| v.len())
+    };
+    // Pack blocks into cards; room is kept for the header number and the footer.
+    let reserve = 64 + foot.as_ref().map_or(0, |f| f.to_string().len());
+    let mut cards: Vec<Vec<Value>> = Vec::new();
+    let mut current = lead.clone();
+    for block in blocks {
+        let mut trial = current.clone();
+        trial.extend(block.iter().cloned());
+        if size(&trial, &title) + reserve > LIMIT && current.len() > lead.len() {
+            cards.push(std::mem::replace(&mut current, Vec::new()));
+            current.extend(block);
+        } else {
+            current = trial;
+        }
+    }
+    cards.push(current);
+    let total = cards.len();
+    cards
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut els)| {
+            if i + 1 == total {
+                els.extend(foot.clone());
+            }
+            let t = if total > 1 { format!("{title}（{}/{total}）", i + 1) } else { title.clone() };
+            let body = serde_json::to_vec(&card(n, &t, els.clone(), signed.as_ref())).unwrap_or_default();
+            if body.len() <= LIMIT {
+                return body;
+            }
+            // One block alone over the limit (a huge measure text): plain markdown, shortened.
+            fit_body(LIMIT, |budget| {
+                let text = shorten(&n.markdown, budget);
+                let els = vec![json!({ "tag": "div", "text": { "tag": "lark_md", "content": text } })];
+                serde_json::to_vec(&card(n, &t, els, signed.as_ref())).unwrap_or_default()
+            })
+        })
+        .collect()
+}
+
+/// The first card of [`bodies`] (the whole message unless it had to be split).
+pub fn body(n: &Notification, keyword: Option<&str>, secret: Option<&str>, now: i64) -> Vec<u8> {
+    bodies(n, keyword, secret, now).swap_remove(0)
 }
 
 /// The request: `POST {base}/open-apis/bot/v2/hook/{hook_id}`.
@@ -71,17 +248,20 @@ pub fn prepare(
     keyword: Option<&str>,
     n: &Notification,
     now: i64,
-) -> Result<Prepared, SendError> {
+) -> Result<Vec<Prepared>, SendError> {
     let bad = || SendError::permanent("feishu: bad base URL");
     let mut url = Url::parse(&format!("{base}/open-apis/bot/v2/hook"))
         .map_err(|e| SendError::permanent(format!("feishu: bad base URL: {e}")))?;
     // Pushed as a segment so an odd hook id cannot change the path.
     url.path_segments_mut().map_err(|()| bad())?.push(hook_id);
-    Ok(Prepared {
-        url,
-        headers: Vec::new(),
-        body: body(n, keyword, secret, now),
-    })
+    Ok(bodies(n, keyword, secret, now)
+        .into_iter()
+        .map(|body| Prepared {
+            url: url.clone(),
+            headers: Vec::new(),
+            body,
+        })
+        .collect())
 }
 
 #[derive(Deserialize)]
@@ -148,28 +328,68 @@ mod tests {
     }
 
     #[test]
-    fn post_body_signed_and_titled() {
+    fn card_body_signed_titled_and_coloured() {
         let n = notification();
-        let b: serde_json::Value =
+        let b: Value =
             serde_json::from_slice(&body(&n, Some("【提醒】"), Some("demo"), 1_599_360_473))
                 .unwrap();
-        assert_eq!(b["msg_type"], "post");
+        assert_eq!(b["msg_type"], "interactive");
         assert_eq!(b["timestamp"], "1599360473");
         assert_eq!(b["sign"], "l1N0gAcBjdwBvGm1xMjOF0XSyaLRpR7tuO5dHfhAYc8=");
-        let post = &b["content"]["post"]["zh_cn"];
-        assert!(post["title"].as_str().unwrap().starts_with("【提醒】"));
-        assert_eq!(post["content"][0][0]["tag"], "text");
-        let unsigned: serde_json::Value = serde_json::from_slice(&body(&n, None, None, 0)).unwrap();
+        let header = &b["card"]["header"];
+        assert!(header["title"]["content"].as_str().unwrap().starts_with("【提醒】"));
+        assert_eq!(header["template"], "yellow");
+        let unsigned: Value = serde_json::from_slice(&body(&n, None, None, 0)).unwrap();
         assert!(unsigned.get("sign").is_none());
     }
 
     #[test]
-    fn long_chinese_body_fits_20k() {
+    fn a_reminder_card_has_fields_and_a_button() {
         let mut n = notification();
-        n.text = "请于\"6月30日\"前完成食品安全年度报告填报工作。\n".repeat(1000);
-        let b = body(&n, None, Some("demo"), 1);
-        assert!(b.len() <= LIMIT && b.len() > LIMIT - 200, "{}", b.len());
-        assert!(String::from_utf8(b).unwrap().contains("完整内容见邮件"));
+        n.colour = Colour::Red;
+        n.data = json!({
+            "task": { "id": "4.2", "short_title": "春季开学校园食品安全专项整治" },
+            "period": "2026年春季开学", "colour": "red", "due": "2026-03-31",
+            "status": "已逾期3个工作日", "supporting": false,
+            "units": { "lead": [{ "id": "catering", "name": "餐饮室" }], "cooperating": [] },
+            "links": { "progress_url": "https://duban.example.org/u/catering" },
+        });
+        let b: Value = serde_json::from_slice(&body(&n, None, None, 0)).unwrap();
+        assert_eq!(b["card"]["header"]["template"], "red");
+        let els = b["card"]["elements"].as_array().unwrap();
+        let fields = els.iter().find(|e| e["fields"].is_array()).unwrap()["fields"].clone();
+        let texts: Vec<&str> = fields
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["text"]["content"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            texts,
+            ["**责任单位**\n餐饮室", "**时限**\n2026年3月31日", "**状态**\n已逾期3个工作日"]
+        );
+        let button = &els.iter().find(|e| e["tag"] == "action").unwrap()["actions"][0];
+        assert_eq!(button["url"], "https://duban.example.org/u/catering");
+    }
+
+    #[test]
+    fn long_markdown_goes_out_as_cards_each_within_20k() {
+        let mut n = notification();
+        n.markdown = format!(
+            "**标题**\n\n{}",
+            (0..900)
+                .map(|i| format!("第{i}项：请于\"6月30日\"前完成食品安全年度报告填报工作。"))
+                .collect::<Vec<_>>()
+                .join("\n\n")
+        );
+        let all = bodies(&n, None, Some("demo"), 1);
+        assert!(all.len() > 1);
+        for (i, b) in all.iter().enumerate() {
+            assert!(b.len() <= LIMIT, "{}", b.len());
+            let v: Value = serde_json::from_slice(b).unwrap();
+            let title = v["card"]["header"]["title"]["content"].as_str().unwrap();
+            assert!(title.ends_with(&format!("（{}/{}）", i + 1, all.len())), "{title}");
+        }
     }
 
     #[test]
