@@ -29,6 +29,7 @@ mod storage_faults;
 mod store;
 mod store_contract;
 mod systemd;
+mod volume;
 mod web;
 mod web_browser;
 mod webhook;

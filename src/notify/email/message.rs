@@ -100,7 +100,8 @@ pub fn thread_roots(n: &Notification, hostname_for_ids: &str) -> Vec<String> {
     let mut roots: Vec<String> = Vec::new();
     if let Some(items) = n.data["items"].as_array() {
         for it in items {
-            if let (Some(task), Some(occ)) = (it["task"]["id"].as_str(), it["occurrence"].as_str()) {
+            if let (Some(task), Some(occ)) = (it["task"]["id"].as_str(), it["occurrence"].as_str())
+            {
                 let root = thread_root_id(&format!("{task}|{occ}"), hostname_for_ids);
                 if !roots.contains(&root) {
                     roots.push(root);

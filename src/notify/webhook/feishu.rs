@@ -80,7 +80,10 @@ fn item_elements(index: Option<usize>, d: &Value) -> Vec<Value> {
     };
     let number = index.map(|i| format!("{i}.")).unwrap_or_default();
     let heading = if period.is_empty() || title.contains(period) {
-        format!("**{number}【{colour}】{} {title}**", task["id"].as_str().unwrap_or_default())
+        format!(
+            "**{number}【{colour}】{} {title}**",
+            task["id"].as_str().unwrap_or_default()
+        )
     } else {
         format!(
             "**{number}【{colour}】{} {title}**（{period}）",
@@ -100,7 +103,10 @@ fn item_elements(index: Option<usize>, d: &Value) -> Vec<Value> {
             field("状态", d["status"].as_str().unwrap_or_default()),
         ] }),
     ];
-    if let Some(url) = d["links"]["progress_url"].as_str().filter(|u| !u.is_empty()) {
+    if let Some(url) = d["links"]["progress_url"]
+        .as_str()
+        .filter(|u| !u.is_empty())
+    {
         out.push(json!({ "tag": "action", "actions": [{
             "tag": "button",
             "text": { "tag": "plain_text", "content": "报送进展或申请办结、延期" },
@@ -122,7 +128,10 @@ fn markdown_body(n: &Notification) -> String {
 /// markdown's paragraphs otherwise (its contact line is the footer). Blocks are never split across cards.
 fn blocks(n: &Notification) -> (Vec<Value>, Vec<Vec<Value>>) {
     let d = &n.data;
-    if let Some(items) = d["items"].as_array().filter(|_| d["group"] == Value::Bool(true)) {
+    if let Some(items) = d["items"]
+        .as_array()
+        .filter(|_| d["group"] == Value::Bool(true))
+    {
         // The opening sentence of the group, then one block per item.
         let intro = markdown_body(n)
             .split("\n\n")
@@ -142,7 +151,11 @@ fn blocks(n: &Notification) -> (Vec<Value>, Vec<Vec<Value>>) {
         return (lead, items);
     }
     if d["task"].is_object() {
-        let headline = markdown_body(n).lines().next().unwrap_or_default().to_owned();
+        let headline = markdown_body(n)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         let lead = vec![json!({ "tag": "div", "text": { "tag": "lark_md", "content": headline } })];
         return (lead, vec![item_elements(None, d)]);
     }
@@ -158,13 +171,17 @@ fn blocks(n: &Notification) -> (Vec<Value>, Vec<Vec<Value>>) {
 /// The footer note: how to answer (the markdown's last block when it names a contact).
 fn footer(n: &Notification) -> Option<Value> {
     let last = n.markdown.trim_end().rsplit("\n\n").next()?;
-    last.starts_with("联系人").then(|| {
-        json!({ "tag": "note", "elements": [{ "tag": "plain_text", "content": last }] })
-    })
+    last.starts_with("联系人")
+        .then(|| json!({ "tag": "note", "elements": [{ "tag": "plain_text", "content": last }] }))
 }
 
 /// One card body around `elements`, titled `title`, signed if `signed`.
-fn card(n: &Notification, title: &str, elements: Vec<Value>, signed: Option<&(i64, String)>) -> Value {
+fn card(
+    n: &Notification,
+    title: &str,
+    elements: Vec<Value>,
+    signed: Option<&(i64, String)>,
+) -> Value {
     let mut b = json!({
         "msg_type": "interactive",
         "card": {
@@ -186,13 +203,19 @@ fn card(n: &Notification, title: &str, elements: Vec<Value>, signed: Option<&(i6
 
 /// The serialised bodies for `n`, in sending order, each ≤ [`LIMIT`] bytes: one card, or cards
 /// split between items numbered （i/n） in the header.
-pub fn bodies(n: &Notification, keyword: Option<&str>, secret: Option<&str>, now: i64) -> Vec<Vec<u8>> {
+pub fn bodies(
+    n: &Notification,
+    keyword: Option<&str>,
+    secret: Option<&str>,
+    now: i64,
+) -> Vec<Vec<u8>> {
     let signed = secret.map(|s| (now, sign(s, now)));
     let title = format!("{}{}", keyword_prefix(keyword, &n.subject, ""), n.subject);
     let (lead, blocks) = blocks(n);
     let foot = footer(n);
     let size = |els: &[Value], t: &str| {
-        serde_json::to_vec(&card(n, t, els.to_vec(), signed.as_ref())).map_or(usize::MAX, |v| v.len())
+        serde_json::to_vec(&card(n, t, els.to_vec(), signed.as_ref()))
+            .map_or(usize::MAX, |v| v.len())
     };
     // Pack blocks into cards; room is kept for the header number and the footer.
     let reserve = 64 + foot.as_ref().map_or(0, |f| f.to_string().len());
@@ -217,15 +240,21 @@ pub fn bodies(n: &Notification, keyword: Option<&str>, secret: Option<&str>, now
             if i + 1 == total {
                 els.extend(foot.clone());
             }
-            let t = if total > 1 { format!("{title}（{}/{total}）", i + 1) } else { title.clone() };
-            let body = serde_json::to_vec(&card(n, &t, els.clone(), signed.as_ref())).unwrap_or_default();
+            let t = if total > 1 {
+                format!("{title}（{}/{total}）", i + 1)
+            } else {
+                title.clone()
+            };
+            let body =
+                serde_json::to_vec(&card(n, &t, els.clone(), signed.as_ref())).unwrap_or_default();
             if body.len() <= LIMIT {
                 return body;
             }
             // One block alone over the limit (a huge measure text): plain markdown, shortened.
             fit_body(LIMIT, |budget| {
                 let text = shorten(&n.markdown, budget);
-                let els = vec![json!({ "tag": "div", "text": { "tag": "lark_md", "content": text } })];
+                let els =
+                    vec![json!({ "tag": "div", "text": { "tag": "lark_md", "content": text } })];
                 serde_json::to_vec(&card(n, &t, els, signed.as_ref())).unwrap_or_default()
             })
         })
@@ -337,7 +366,12 @@ mod tests {
         assert_eq!(b["timestamp"], "1599360473");
         assert_eq!(b["sign"], "l1N0gAcBjdwBvGm1xMjOF0XSyaLRpR7tuO5dHfhAYc8=");
         let header = &b["card"]["header"];
-        assert!(header["title"]["content"].as_str().unwrap().starts_with("【提醒】"));
+        assert!(
+            header["title"]["content"]
+                .as_str()
+                .unwrap()
+                .starts_with("【提醒】")
+        );
         assert_eq!(header["template"], "yellow");
         let unsigned: Value = serde_json::from_slice(&body(&n, None, None, 0)).unwrap();
         assert!(unsigned.get("sign").is_none());
@@ -366,7 +400,11 @@ mod tests {
             .collect();
         assert_eq!(
             texts,
-            ["**责任单位**\n餐饮室", "**时限**\n2026年3月31日", "**状态**\n已逾期3个工作日"]
+            [
+                "**责任单位**\n餐饮室",
+                "**时限**\n2026年3月31日",
+                "**状态**\n已逾期3个工作日"
+            ]
         );
         let button = &els.iter().find(|e| e["tag"] == "action").unwrap()["actions"][0];
         assert_eq!(button["url"], "https://duban.example.org/u/catering");
@@ -388,7 +426,10 @@ mod tests {
             assert!(b.len() <= LIMIT, "{}", b.len());
             let v: Value = serde_json::from_slice(b).unwrap();
             let title = v["card"]["header"]["title"]["content"].as_str().unwrap();
-            assert!(title.ends_with(&format!("（{}/{}）", i + 1, all.len())), "{title}");
+            assert!(
+                title.ends_with(&format!("（{}/{}）", i + 1, all.len())),
+                "{title}"
+            );
         }
     }
 

@@ -114,7 +114,10 @@ mod tests {
         assert_eq!(b[0]["markdown"]["content"], n.markdown);
         let n = notification();
         let b = bodies(&n, true);
-        assert_eq!((b[0]["msgtype"].as_str(), b[1]["msgtype"].as_str()), (Some("markdown"), Some("text")));
+        assert_eq!(
+            (b[0]["msgtype"].as_str(), b[1]["msgtype"].as_str()),
+            (Some("markdown"), Some("text"))
+        );
         assert_eq!(b[1]["text"]["mentioned_mobile_list"][0], "13800001111");
         assert_eq!(bodies(&n, false).len(), 1);
     }
