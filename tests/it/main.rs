@@ -31,6 +31,7 @@ mod store;
 mod store_contract;
 mod systemd;
 mod volume;
+mod volume_backlog;
 mod web;
 mod web_browser;
 mod webhook;
