@@ -32,6 +32,7 @@ mod store_contract;
 mod systemd;
 mod volume;
 mod volume_backlog;
+mod volume_year;
 mod web;
 mod web_browser;
 mod webhook;
