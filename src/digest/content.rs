@@ -294,7 +294,7 @@ fn collapse(
             None => out.push((due, item)),
         }
     }
-    out.sort_by(|a, b| (a.0, number(&a.1.task_id)).cmp(&(b.0, number(&b.1.task_id))));
+    out.sort_by_key(|a| (a.0, number(&a.1.task_id)));
     out.into_iter().map(|(_, i)| i).collect()
 }
 

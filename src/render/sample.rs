@@ -131,8 +131,8 @@ fn digest_item(role: &str, more: usize) -> serde_json::Value {
         "due": "2027年3月31日（周三）", "status": "已逾期 3 个工作日（2027年3月31日（周三）截止）",
         "more": more,
         "others": (0..more).map(|i| format!("2026年第{}季度进展报送：进展报送已逾期", i + 1)).collect::<Vec<_>>(),
-        "unreported": more % 2 == 0,
-        "last_progress": if more % 2 == 1 { "3月2日 张三：已完成检查。" } else { "" },
+        "unreported": more.is_multiple_of(2),
+        "last_progress": if !more.is_multiple_of(2) { "3月2日 张三：已完成检查。" } else { "" },
     })
 }
 

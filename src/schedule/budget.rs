@@ -165,12 +165,14 @@ mod tests {
     #[test]
     fn same_instant_is_one_message_and_other_times_exceed() {
         let mut cat = catalog();
-        let mut plan = Plan::default();
-        plan.reminders = vec![
-            rem("4.10", "food", 9),
-            rem("4.9", "food", 9),
-            rem("2.2", "catering", 9),
-        ];
+        let mut plan = Plan {
+            reminders: vec![
+                rem("4.10", "food", 9),
+                rem("4.9", "food", 9),
+                rem("2.2", "catering", 9),
+            ],
+            ..Plan::default()
+        };
         assert!(over_budget(&cat, &plan).is_empty());
         plan.reminders.push(rem("1.5", "food", 15));
         let ex = over_budget(&cat, &plan);

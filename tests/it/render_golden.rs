@@ -73,7 +73,7 @@ fn member(r: &Renderer, l: &Loaded, p: &Plan, rem: &Reminder, late: bool) -> gro
     }
 }
 
-fn first<'a>(p: &'a Plan, f: impl Fn(&Reminder) -> bool) -> &'a Reminder {
+fn first(p: &Plan, f: impl Fn(&Reminder) -> bool) -> &Reminder {
     p.reminders
         .iter()
         .find(|r| f(r))
@@ -82,7 +82,7 @@ fn first<'a>(p: &'a Plan, f: impl Fn(&Reminder) -> bool) -> &'a Reminder {
 
 /// The reminders of the fullest (recipient, channel, instant) of 2026 whose recipient satisfies
 /// `who`, with at least `min` items: what one claim groups into one message.
-fn busiest<'a>(p: &'a Plan, who: impl Fn(&str) -> bool, min: usize) -> Vec<&'a Reminder> {
+fn busiest(p: &Plan, who: impl Fn(&str) -> bool, min: usize) -> Vec<&Reminder> {
     let mut best: Vec<&Reminder> = Vec::new();
     for r in &p.reminders {
         if !who(&r.recipient) {

@@ -225,7 +225,7 @@ pub fn bodies(
         let mut trial = current.clone();
         trial.extend(block.iter().cloned());
         if size(&trial, &title) + reserve > LIMIT && current.len() > lead.len() {
-            cards.push(std::mem::replace(&mut current, Vec::new()));
+            cards.push(std::mem::take(&mut current));
             current.extend(block);
         } else {
             current = trial;
