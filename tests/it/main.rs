@@ -20,6 +20,7 @@ mod plan_forms;
 mod render;
 mod render_cmd;
 mod render_golden;
+mod render_wording;
 mod replicas;
 mod schedule;
 mod seeds;

@@ -18,6 +18,7 @@ use super::{Channel, MessageKind, Notification, Receipt, SendError, SendFuture};
 mod client;
 pub mod dingtalk;
 pub mod feishu;
+mod feishu_card;
 pub mod generic;
 pub mod limiter;
 pub mod reply;
