@@ -135,6 +135,16 @@ pub fn main() -> ExitCode {
             for w in crate::notify::build::check_channels(&loaded.catalog, &secrets) {
                 eprintln!("warning: {w}");
             }
+            // Issue 12: the coming year against the volume budget.
+            let year = crate::schedule::plan(
+                &loaded.catalog,
+                &loaded.calendar,
+                today,
+                today.saturating_add(jiff::Span::new().days(364)),
+            );
+            for w in crate::schedule::budget::warnings(&loaded.catalog, &year, plan::BUDGET_LINES) {
+                eprintln!("warning: {w}");
+            }
             let templates = loaded.catalog.settings.templates.as_deref();
             match crate::render::Renderer::new(templates).and_then(|r| r.check()) {
                 Ok(()) => {

@@ -67,6 +67,30 @@ pub struct RawSettings {
     /// Unit that coordinates tasks led by other bureaus or townships (e.g. the 县食安办); their
     /// escalations go to it instead of the bureau's leaders (issue 12, optional).
     pub coordinator: Option<LStr>,
+    /// Reminder messages per working day per recipient and channel (issue 12, optional).
+    pub volume_budget: Option<RawBudget>,
+}
+
+/// `settings.volume_budget`: how many reminder messages (digests aside) one recipient may get on
+/// one channel in one working day before `check` and `plan` warn.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBudget {
+    /// Default for every recipient (1 when absent).
+    pub per_day: Option<Located<u32>>,
+    /// Overrides, by recipient id (`food`, `food#head`, a group id).
+    #[serde(default)]
+    pub recipients: Vec<RawBudgetEntry>,
+}
+
+/// One `volume_budget.recipients` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBudgetEntry {
+    /// Recipient id.
+    pub recipient: LStr,
+    /// Messages per working day and channel.
+    pub per_day: Located<u32>,
 }
 
 /// `settings.downtime`.
