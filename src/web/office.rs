@@ -253,15 +253,7 @@ pub async fn decide(
     let now = st.clock.now();
     let r = st
         .store(move |store, st| {
-            decide_request(
-                store,
-                &st.engine().loaded,
-                id,
-                &verdict,
-                &actor,
-                &address,
-                now,
-            )
+            decide_request(store, &st.engine(), id, &verdict, &actor, &address, now)
         })
         .await;
     let base = st.base();

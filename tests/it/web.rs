@@ -634,10 +634,20 @@ fn web_links_gets_csrf_escaping_limits_sessions_and_decisions() {
             .any(|i| i.state == dutybell::store::OutboxState::Pending && i.stage != "web-refused"),
         "not re-opened"
     );
+    let refusal = rows
+        .iter()
+        .find(|i| i.stage == "web-refused" && i.message.contains("缺演练记录"))
+        .expect("the unit is told why");
+    // Its own kind (not a check-in), the unit's link to answer from, no internal id.
+    let n: serde_json::Value = serde_json::from_str(&refusal.message).unwrap();
+    assert_eq!(n["kind"], "decision");
+    assert_eq!(refusal.kind, dutybell::notify::MessageKind::Decision);
+    let text = n["text"].as_str().unwrap();
     assert!(
-        rows.iter()
-            .any(|i| i.stage == "web-refused" && i.message.contains("缺演练记录"))
+        text.contains(&format!("http://127.0.0.1:{port}/u/")),
+        "{text}"
     );
+    assert!(!text.contains("10.2@"), "{text}");
     // Deciding twice is refused.
     let again = http(
         port,

@@ -23,7 +23,7 @@ const REQUEST_COLUMNS: &str = "id, kind, task_id, occurrence_key, unit, note, ne
 
 /// Rows of an occurrence's reminder ladder (digests, alerts and office messages are never held
 /// or cancelled with it).
-const LADDER_ONLY: &str = "kind NOT IN ('digest', 'operator_alert', 'test') \
+const LADDER_ONLY: &str = "kind NOT IN ('digest', 'decision', 'operator_alert', 'test') \
     AND stage NOT LIKE 'web-%'";
 
 fn request(r: &Row) -> Result<Request, StoreError> {
