@@ -57,7 +57,7 @@ impl Names {
 
     /// Resolve a located name, reporting an unknown one with a did-you-mean over ids, names and
     /// aliases.
-    pub(crate) fn resolve(&self, ctx: &mut Ctx, at: &Located<String>) -> Option<String> {
+    pub(super) fn resolve(&self, ctx: &mut Ctx, at: &Located<String>) -> Option<String> {
         if let Some(id) = self.get(&at.value) {
             return Some(id.to_string());
         }

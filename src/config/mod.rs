@@ -13,5 +13,6 @@ pub use de::Located;
 pub use diag::{Diagnostic, Diagnostics, Pos, Severity};
 pub mod load;
 pub mod raw;
+pub mod raw_source;
 
 pub use load::{RawConfig, RawPlan, load};
