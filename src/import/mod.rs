@@ -6,3 +6,7 @@
 //! grammar and writes the draft directory and its report. See docs/IMPORT.md.
 
 pub mod source;
+pub mod draft_yaml;
+pub mod phrase;
+pub mod phrase_parse;
+pub mod units;
