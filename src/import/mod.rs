@@ -5,8 +5,14 @@
 //! ([`source::SourcePlan`]); the draft writer matches units, reads deadline phrases with a closed
 //! grammar and writes the draft directory and its report. See docs/IMPORT.md.
 
-pub mod source;
+pub mod draft;
+pub mod draft_check;
+pub mod draft_config;
+pub mod draft_plan;
 pub mod draft_yaml;
 pub mod phrase;
 pub mod phrase_parse;
+pub mod report;
+pub mod report_md;
+pub mod source;
 pub mod units;
