@@ -40,6 +40,13 @@ pub enum DraftError {
     Write(PathBuf, std::io::Error),
 }
 
+impl DraftError {
+    /// The process exit code: every draft error is bad input or usage.
+    pub fn exit_code(&self) -> u8 {
+        2
+    }
+}
+
 /// The base a draft starts from.
 pub struct Base {
     /// Its validated catalog (units, groups, events, settings).
@@ -186,6 +193,22 @@ fn account_document(plan: &SourcePlan, report: &mut Report) {
             })
             .unwrap_or_default();
         report.header_rows.push(HeaderRow { table, row, texts });
+    }
+    for (i, a) in plan.areas.iter().enumerate() {
+        let p = a.title.pos;
+        let cell_text = plan
+            .doc
+            .tables
+            .iter()
+            .find(|t| t.index == p.table)
+            .and_then(|t| t.rows.iter().flatten().find(|c| c.pos == p))
+            .map(|c| c.text.trim().to_string());
+        report.area_headings.push(Placed {
+            task: None,
+            text: cell_text.unwrap_or_else(|| a.title.text.clone()),
+            cell: (p.table > 0).then(|| p.into()),
+            why: Some(format!("area {}", a.number.unwrap_or(i as u32 + 1))),
+        });
     }
     for n in &plan.notes {
         // Paragraphs outside tables come without a real cell (table 0).

@@ -120,6 +120,8 @@ pub struct Report {
     pub header_rows: Vec<HeaderRow>,
     /// Areas written.
     pub areas: usize,
+    /// Each area's heading cell as written (numbering marker included), with the area's number.
+    pub area_headings: Vec<Placed>,
     /// Tasks written.
     pub tasks: usize,
     /// Rules derived across all tasks.
