@@ -172,7 +172,8 @@ pub fn relative(from: &Path, to: &Path) -> PathBuf {
     let a: Vec<Component> = from.components().collect();
     let b: Vec<Component> = to.components().collect();
     let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    if common == 0 {
+    // Sharing only the root: an absolute path says more than ../../../.
+    if common <= 1 {
         return to.to_path_buf();
     }
     let mut p = PathBuf::new();
@@ -199,5 +200,6 @@ mod tests {
         assert_eq!(relative(Path::new("/a/b/draft"), Path::new("/a/b/config/calendar")), Path::new("../config/calendar"));
         assert_eq!(relative(Path::new("/a"), Path::new("/a/x")), Path::new("x"));
         assert_eq!(relative(Path::new("/a/x"), Path::new("/a/x")), Path::new("."));
+        assert_eq!(relative(Path::new("/tmp/d"), Path::new("/srv/c")), Path::new("/srv/c"));
     }
 }

@@ -220,6 +220,7 @@ pub const LEXICON: &[(&str, Option<Tok>)] = &[
     // Fillers: verbs and nouns around the date that change nothing about it.
     ("前完成", Some(Tok::Before)),
     ("完成", None),
+    ("推进", None),
     ("开展", None),
     ("组织", None),
     ("报送", None),
@@ -250,16 +251,19 @@ pub fn tokens(text: &str) -> Vec<Tok> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < chars.len() {
-        if let Some((n, len)) = number(&chars[i..]) {
-            out.push(Tok::Num(n));
-            i += len;
-            continue;
-        }
         let rest: String = chars[i..].iter().collect();
         let best = LEXICON
             .iter()
             .filter(|(w, _)| rest.starts_with(w))
             .max_by_key(|(w, _)| w.chars().count());
+        // A number wins unless a word at least as long starts here (五一 is 劳动节, not 51).
+        if let Some((n, len)) = number(&chars[i..])
+            && best.is_none_or(|(w, _)| w.chars().count() < len)
+        {
+            out.push(Tok::Num(n));
+            i += len;
+            continue;
+        }
         match best {
             Some((w, tok)) => {
                 if let Some(t) = tok {

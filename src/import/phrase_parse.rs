@@ -472,6 +472,15 @@ fn span(t: &[Tok], year: i16) -> Option<Span> {
 }
 
 fn dated_list(cx: &mut Cx, t: &[Tok]) -> Rules {
+    // `10月3日，遇节假日顺延`: the clause after the comma belongs to the date before it.
+    let joined: Vec<Tok>;
+    let t = match t {
+        [rest @ .., Tok::Sep, Tok::ShiftNext] => {
+            joined = rest.iter().cloned().chain([Tok::ShiftNext]).collect();
+            &joined[..]
+        }
+        _ => t,
+    };
     let mut out = Vec::new();
     for item in t.split(|x| *x == Tok::Sep) {
         out.extend(dated(cx, item)?);

@@ -116,6 +116,10 @@ fn write_draft(dir: &Path) -> PathBuf {
 fn the_draft_checks_with_the_todo_warnings_and_plans() {
     let tmp = tempfile::tempdir().unwrap();
     let out = write_draft(tmp.path());
+    if let Some(keep) = std::env::var_os("DUTYBELL_KEEP_DRAFT") {
+        // Debug aid: copy the draft out for a look.
+        let _ = Command::new("cp").arg("-r").arg(&out).arg(keep).status();
+    }
     let run = Command::new(bin())
         .args(["check", "--config"])
         .arg(out.join("dutybell.yaml"))
