@@ -17,6 +17,7 @@ mod import_draft;
 mod import_phrases;
 mod pg;
 mod phrases;
+mod plan_diff;
 mod plan_fixtures;
 mod plan_forms;
 mod render;
