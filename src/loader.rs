@@ -71,7 +71,8 @@ pub fn load_with_plan_dir(
     match crate::config::load::files_in(plan_dir, &["yaml", "yml"]) {
         Ok(files) => {
             for f in files {
-                raw.plans.push(crate::config::load::load_plan(&f, &mut diags));
+                raw.plans
+                    .push(crate::config::load::load_plan(&f, &mut diags));
             }
         }
         Err(e) => diags.push(Diagnostic::error(

@@ -123,6 +123,10 @@ pub struct PlanDiff {
     pub deadlines: Vec<Changed<DeadlineView>>,
 }
 
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
 fn similarity(a: &str, b: &str) -> f64 {
     strsim::normalized_levenshtein(a, b)
 }
@@ -173,7 +177,8 @@ fn compare(x: &TaskView, y: &TaskView, d: &mut PlanDiff) {
         ("title", &x.title, &y.title),
         ("measures", &x.measures, &y.measures),
     ] {
-        if o != n {
+        // Spaces inside Chinese text are typesetting (承诺达标 合格证), not wording.
+        if squash(o) != squash(n) {
             d.reworded.push(Reworded {
                 id: y.id.clone(),
                 field: field.into(),
@@ -202,17 +207,20 @@ fn compare(x: &TaskView, y: &TaskView, d: &mut PlanDiff) {
 /// Pairs (old index, new index) of the same task.
 fn match_tasks(a: &[TaskView], b: &[TaskView]) -> Vec<(usize, usize)> {
     let mut pairs: Vec<(usize, usize)> = Vec::new();
-    let free = |pairs: &[(usize, usize)], i: usize, j: usize| {
-        !pairs.iter().any(|p| p.0 == i || p.1 == j)
-    };
+    let free =
+        |pairs: &[(usize, usize)], i: usize, j: usize| !pairs.iter().any(|p| p.0 == i || p.1 == j);
     for (i, x) in a.iter().enumerate() {
-        if let Some(j) = (0..b.len()).find(|&j| b[j].title == x.title && free(&pairs, i, j)) {
+        if let Some(j) =
+            (0..b.len()).find(|&j| squash(&b[j].title) == squash(&x.title) && free(&pairs, i, j))
+        {
             pairs.push((i, j));
         }
     }
     for (i, x) in a.iter().enumerate() {
         if let Some(j) = (0..b.len()).find(|&j| {
-            b[j].id == x.id && free(&pairs, i, j) && similarity(&x.title, &b[j].title) >= SIMILAR_SAME_ID
+            b[j].id == x.id
+                && free(&pairs, i, j)
+                && similarity(&x.title, &b[j].title) >= SIMILAR_SAME_ID
         }) {
             pairs.push((i, j));
         }
@@ -259,7 +267,7 @@ fn areas(old: &Loaded, new: &Loaded) -> Vec<AreaChange> {
         .into_iter()
         .filter_map(|n| {
             let (o, w) = (title(old, n), title(new, n));
-            (o != w).then_some(AreaChange {
+            (o.as_deref().map(squash) != w.as_deref().map(squash)).then_some(AreaChange {
                 number: n,
                 old: o,
                 new: w,

@@ -61,7 +61,10 @@ mod tests {
 
     #[test]
     fn marks_removed_and_added_runs() {
-        assert_eq!(char_diff("督促企业建立清单", "督促生产企业建立清单"), "督促{+生产+}企业建立清单");
+        assert_eq!(
+            char_diff("督促企业建立清单", "督促生产企业建立清单"),
+            "督促{+生产+}企业建立清单"
+        );
         assert_eq!(char_diff("每月报送", "每季度报送"), "每[-月-]{+季度+}报送");
         assert_eq!(char_diff("相同", "相同"), "相同");
         assert_eq!(char_diff("", "新"), "{+新+}");

@@ -106,7 +106,10 @@ pub fn rule_line(r: &Rule) -> String {
             anchor,
             due,
             times,
-        } => format!("every_n_years: {years} from {anchor}, due {}, {times} time(s)", md(*due)),
+        } => format!(
+            "every_n_years: {years} from {anchor}, due {}, {times} time(s)",
+            md(*due)
+        ),
         RuleForm::HalfYearly { due } => format!("half_yearly: {}", md(*due)),
         RuleForm::Quarterly { due } => match due {
             QuarterDue::WorkdaysAfterEnd(n) => format!("quarterly: {n} working days after the end"),
@@ -119,7 +122,10 @@ pub fn rule_line(r: &Rule) -> String {
         },
         RuleForm::Weekly { weekday } => format!("weekly: {weekday:?}").to_lowercase(),
         RuleForm::Daily { workdays_only } => {
-            format!("daily{}", if *workdays_only { ": working days" } else { "" })
+            format!(
+                "daily{}",
+                if *workdays_only { ": working days" } else { "" }
+            )
         }
         RuleForm::BeforeHolidays { names, before } => {
             let which = if names.is_empty() {
@@ -227,7 +233,13 @@ pub fn text(d: &PlanDiff) -> String {
     }
     head(&mut o, "units changed", d.units.len());
     for u in &d.units {
-        let _ = writeln!(o, "  * {}: {}\n      -> {}", u.id, units_line(&u.old), units_line(&u.new));
+        let _ = writeln!(
+            o,
+            "  * {}: {}\n      -> {}",
+            u.id,
+            units_line(&u.old),
+            units_line(&u.new)
+        );
     }
     head(&mut o, "deadlines changed", d.deadlines.len());
     for x in &d.deadlines {

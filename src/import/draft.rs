@@ -156,7 +156,9 @@ pub fn build(
     let (plans, needs) = plan_files(plan, &names, opts.year, &mut report);
     let has_default = base.catalog.settings.default_unit.is_some() || opts.default_unit.is_some();
     if !has_default && !needs.default_unit_for.is_empty() {
-        return Err(DraftError::NeedsDefaultUnit(needs.default_unit_for.join(", ")));
+        return Err(DraftError::NeedsDefaultUnit(
+            needs.default_unit_for.join(", "),
+        ));
     }
     let input = ConfigInput {
         tree: &base.tree,
@@ -246,7 +248,9 @@ pub fn write(draft: &Draft, out_dir: &Path, force: bool) -> Result<(), DraftErro
     }
     let plan_dir = out_dir.join("plan");
     if plan_dir.is_dir() {
-        for f in crate::config::load::files_in(&plan_dir, &["yaml", "yml"]).map_err(werr(&plan_dir))? {
+        for f in
+            crate::config::load::files_in(&plan_dir, &["yaml", "yml"]).map_err(werr(&plan_dir))?
+        {
             std::fs::remove_file(&f).map_err(werr(&f))?;
         }
     }

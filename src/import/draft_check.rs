@@ -28,7 +28,11 @@ pub fn unaccounted(plan: &SourcePlan, dir: &Path) -> Result<Vec<(CellPos, String
     let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     json_strings(&v, &mut hay);
     // A task cell read as marker + title ("1.落实…") is in the draft as `seq` and `title`.
-    let joined: String = hay.iter().map(|s| squash(s)).collect::<Vec<_>>().join("\u{1}");
+    let joined: String = hay
+        .iter()
+        .map(|s| squash(s))
+        .collect::<Vec<_>>()
+        .join("\u{1}");
     let mut out = Vec::new();
     for t in &plan.doc.tables {
         for c in t.rows.iter().flatten() {

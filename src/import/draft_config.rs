@@ -115,9 +115,9 @@ fn settings_changes(settings: &mut Y, input: &ConfigInput, report: &mut Report) 
         .push("settings.state_dir: state (the draft never touches the live database)".into());
     if let Some(i) = s.iter().position(|(k, ..)| k == "store") {
         s.remove(i);
-        report
-            .config_changes
-            .push("settings.store left out: the draft keeps its own SQLite file under state/".into());
+        report.config_changes.push(
+            "settings.store left out: the draft keeps its own SQLite file under state/".into(),
+        );
     }
     if let Some(d) = &input.default_unit {
         set(s, "default_unit", Y::s(d));
@@ -197,9 +197,18 @@ mod tests {
 
     #[test]
     fn relative_paths() {
-        assert_eq!(relative(Path::new("/a/b/draft"), Path::new("/a/b/config/calendar")), Path::new("../config/calendar"));
+        assert_eq!(
+            relative(Path::new("/a/b/draft"), Path::new("/a/b/config/calendar")),
+            Path::new("../config/calendar")
+        );
         assert_eq!(relative(Path::new("/a"), Path::new("/a/x")), Path::new("x"));
-        assert_eq!(relative(Path::new("/a/x"), Path::new("/a/x")), Path::new("."));
-        assert_eq!(relative(Path::new("/tmp/d"), Path::new("/srv/c")), Path::new("/srv/c"));
+        assert_eq!(
+            relative(Path::new("/a/x"), Path::new("/a/x")),
+            Path::new(".")
+        );
+        assert_eq!(
+            relative(Path::new("/tmp/d"), Path::new("/srv/c")),
+            Path::new("/srv/c")
+        );
     }
 }

@@ -5,7 +5,7 @@
 use super::draft_yaml::Y;
 use super::phrase::{self, Kind};
 use super::phrase_parse::rule_text;
-use super::report::{Cell, Placed, PhraseRow, Report, UnitRow};
+use super::report::{Cell, PhraseRow, Placed, Report, UnitRow};
 use super::source::{Column, Located, SourceArea, SourcePlan, SourceTask};
 use crate::catalog::names::Names;
 
@@ -170,9 +170,15 @@ fn task_numbers(area: &SourceArea, number: u32, report: &mut Report) -> Vec<u32>
             let first = t.fields.first().map(|(_, l)| l.clone());
             report.renumbered.push(Placed {
                 task: Some(format!("{number}.{n}")),
-                text: t.marker.as_ref().map(|m| m.text.clone()).unwrap_or_default(),
+                text: t
+                    .marker
+                    .as_ref()
+                    .map(|m| m.text.clone())
+                    .unwrap_or_default(),
                 cell: t.marker.as_ref().or(first.as_ref()).map(|l| l.pos.into()),
-                why: Some("numbered in order: the rows' own numbers are missing or repeated".into()),
+                why: Some(
+                    "numbered in order: the rows' own numbers are missing or repeated".into(),
+                ),
             });
         }
     }
@@ -230,7 +236,9 @@ fn task(
     }
     if let Some(x) = &r.units_text {
         put("units_text", Y::s(x));
-        let at = field(t, Column::Units).or(field(t, Column::Lead)).or(field(t, Column::Cooperating));
+        let at = field(t, Column::Units)
+            .or(field(t, Column::Lead))
+            .or(field(t, Column::Cooperating));
         report.vague_units.push(Placed {
             task: Some(id.into()),
             text: x.clone(),
@@ -258,7 +266,10 @@ fn task(
         Kind::Empty => {}
     }
     if !reading.rules.is_empty() {
-        put("rules", Y::Seq(reading.rules.iter().map(|r| (r.clone(), None)).collect()));
+        put(
+            "rules",
+            Y::Seq(reading.rules.iter().map(|r| (r.clone(), None)).collect()),
+        );
     }
     report.rules_derived += reading.rules.len();
     for e in &reading.events {
@@ -306,7 +317,11 @@ fn is_single_once(rules: &[Y]) -> bool {
 fn strip_marker(text: &str, marker: Option<&Located>) -> String {
     let t = text.trim();
     match marker {
-        Some(m) if !m.text.is_empty() => t.strip_prefix(m.text.trim()).unwrap_or(t).trim().to_string(),
+        Some(m) if !m.text.is_empty() => t
+            .strip_prefix(m.text.trim())
+            .unwrap_or(t)
+            .trim()
+            .to_string(),
         _ => t.to_string(),
     }
 }

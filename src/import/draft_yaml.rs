@@ -158,7 +158,11 @@ fn float(f: f64) -> String {
     if f.is_nan() {
         ".nan".into()
     } else if f.is_infinite() {
-        if f > 0.0 { ".inf".into() } else { "-.inf".into() }
+        if f > 0.0 {
+            ".inf".into()
+        } else {
+            "-.inf".into()
+        }
     } else {
         format!("{f:?}")
     }
@@ -180,10 +184,11 @@ fn literal_ok(s: &str) -> bool {
     s.contains('\n')
         && !s.ends_with('\n')
         && !s.starts_with(['\n', ' ', '\t'])
-        && !s
-            .chars()
-            .any(|c| (c.is_control() && c != '\n') || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}'))
-        && s.lines().all(|l| !l.is_empty() && !l.ends_with([' ', '\t']))
+        && !s.chars().any(|c| {
+            (c.is_control() && c != '\n') || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+        })
+        && s.lines()
+            .all(|l| !l.is_empty() && !l.ends_with([' ', '\t']))
 }
 
 fn literal(out: &mut String, s: &str, indent: usize) {
@@ -211,7 +216,7 @@ fn value_after(out: &mut String, y: &Y, indent: usize, in_seq: bool) {
         }
         Y::Seq(items) if !items.is_empty() => {
             out.push('\n');
-            seq_body(out, items, indent + if in_seq { 2 } else { 2 });
+            seq_body(out, items, indent + 2);
         }
         other => {
             out.push_str(&flow(other));
@@ -233,8 +238,8 @@ fn entry(out: &mut String, k: &str, v: &Y, c: &Option<String>, indent: usize, fi
     }
     out.push_str(&key(k));
     out.push(':');
-    let block_follows = matches!(v, Y::Map(m) if !m.is_empty())
-        || matches!(v, Y::Seq(s) if !s.is_empty());
+    let block_follows =
+        matches!(v, Y::Map(m) if !m.is_empty()) || matches!(v, Y::Seq(s) if !s.is_empty());
     if !block_follows {
         out.push(' ');
     }
@@ -284,7 +289,11 @@ mod tests {
         match y {
             Y::Flow(i) => plain(i),
             Y::Seq(v) => Y::Seq(v.iter().map(|(i, _)| (plain(i), None)).collect()),
-            Y::Map(m) => Y::Map(m.iter().map(|(k, v, _)| (k.clone(), plain(v), None)).collect()),
+            Y::Map(m) => Y::Map(
+                m.iter()
+                    .map(|(k, v, _)| (k.clone(), plain(v), None))
+                    .collect(),
+            ),
             o => o.clone(),
         }
     }
@@ -361,7 +370,10 @@ mod tests {
                         ]),
                         Some("new task\nsecond comment line".into()),
                     ),
-                    (Y::Seq(vec![(Y::Int(-3), None), (Y::Bool(true), None)]), None),
+                    (
+                        Y::Seq(vec![(Y::Int(-3), None), (Y::Bool(true), None)]),
+                        None,
+                    ),
                 ]),
                 Some("tasks".into()),
             ),

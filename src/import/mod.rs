@@ -6,14 +6,14 @@
 //! grammar and writes the draft directory and its report; [`diff`] compares two plans
 //! (`dutybell plan-diff`). See docs/IMPORT.md.
 
+pub mod diff;
+pub mod diff_chars;
+pub mod diff_view;
 pub mod draft;
 pub mod draft_check;
 pub mod draft_config;
 pub mod draft_plan;
 pub mod draft_yaml;
-pub mod diff;
-pub mod diff_chars;
-pub mod diff_view;
 pub mod phrase;
 pub mod phrase_parse;
 pub mod report;

@@ -320,7 +320,9 @@ fn number(s: &[char]) -> Option<(u32, usize)> {
         ['十', b] => 10 + val(*b)?,
         [a, '十'] => val(*a)? * 10,
         [a, '十', b] => val(*a)? * 10 + val(*b)?,
-        many if !many.contains(&'十') => many.iter().try_fold(0u32, |acc, c| Some(acc * 10 + val(*c)?))?,
+        many if !many.contains(&'十') => many
+            .iter()
+            .try_fold(0u32, |acc, c| Some(acc * 10 + val(*c)?))?,
         _ => return None,
     };
     Some((n, run.len()))
@@ -341,7 +343,10 @@ mod tests {
             tokens("２０２７年６月底前完成"),
             vec![Num(2027), Year, Num(6), Month, End, Before]
         );
-        assert_eq!(tokens("每两年至少开展一次"), vec![Every, Num(2), Year, AtLeast, Num(1), Times]);
+        assert_eq!(
+            tokens("每两年至少开展一次"),
+            vec![Every, Num(2), Year, AtLeast, Num(1), Times]
+        );
         assert_eq!(tokens("十二月二十八日"), vec![Num(12), Month, Num(28), Day]);
         assert_eq!(tokens("3月—5月"), vec![Num(3), Month, To, Num(5), Month]);
         assert_eq!(tokens("年底前"), vec![YearEnd, Before]);

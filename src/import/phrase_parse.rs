@@ -124,7 +124,16 @@ fn starts_special(t: &[Tok]) -> bool {
     use Tok::*;
     matches!(
         t.first(),
-        Some(Holiday(_) | Holidays | Season(_) | TermStart | TermSeason | Flood | BeforeFlood | MainFlood)
+        Some(
+            Holiday(_)
+                | Holidays
+                | Season(_)
+                | TermStart
+                | TermSeason
+                | Flood
+                | BeforeFlood
+                | MainFlood
+        )
     )
 }
 
@@ -153,7 +162,7 @@ fn md(m: u32, d: u32) -> Y {
 /// The last day of month `m` in `year` (February of a common year in yearly rules).
 fn last_day(year: i16, m: u32) -> Option<u32> {
     let d = Date::new(year, i8::try_from(m).ok()?, 1).ok()?;
-    Some(u32::try_from(d.days_in_month()).ok()?)
+    u32::try_from(d.days_in_month()).ok()
 }
 
 fn valid(year: i16, m: u32, d: u32) -> Option<Date> {
@@ -189,7 +198,10 @@ fn holidays(t: &[Tok]) -> Rules {
         _ => return None,
     };
     if let [Holidays] = body {
-        return Some(vec![rule("before_holidays", vec![("holidays", Y::s("all"))])]);
+        return Some(vec![rule(
+            "before_holidays",
+            vec![("holidays", Y::s("all"))],
+        )]);
     }
     let mut names: Vec<&str> = Vec::new();
     for x in body {
@@ -224,11 +236,19 @@ fn term(cx: &mut Cx, t: &[Tok]) -> Rules {
             [TermStart, Before] => rule("yearly", vec![("event", Y::s(e)), ("offset", Y::Int(-1))]),
             [TermStart, Around] => rule(
                 "campaign",
-                vec![("event", Y::s(e)), ("opens", Y::Int(-14)), ("closes", Y::Int(14))],
+                vec![
+                    ("event", Y::s(e)),
+                    ("opens", Y::Int(-14)),
+                    ("closes", Y::Int(14)),
+                ],
             ),
             [TermStart] | [TermSeason] => rule(
                 "campaign",
-                vec![("event", Y::s(e)), ("opens", Y::Int(-14)), ("closes", Y::Int(30))],
+                vec![
+                    ("event", Y::s(e)),
+                    ("opens", Y::Int(-14)),
+                    ("closes", Y::Int(30)),
+                ],
             ),
             _ => return None,
         })
@@ -243,7 +263,10 @@ fn flood(cx: &mut Cx, t: &[Tok]) -> Rules {
     let (event, r) = match t {
         [BeforeFlood] | [Flood, Before] => (
             "flood_season",
-            rule("yearly", vec![("event", Y::s("flood_season")), ("offset", Y::Int(-1))]),
+            rule(
+                "yearly",
+                vec![("event", Y::s("flood_season")), ("offset", Y::Int(-1))],
+            ),
         ),
         [MainFlood] | [MainFlood, Around] => (
             "main_flood_season",
@@ -341,7 +364,12 @@ fn every_year(rest: &[Tok]) -> Rules {
 fn quarter_ends() -> Vec<Y> {
     [(3, 31), (6, 30), (9, 30), (12, 31)]
         .into_iter()
-        .map(|(m, d)| rule("yearly", vec![("date", md(m, d)), ("label", Y::s("季度末"))]))
+        .map(|(m, d)| {
+            rule(
+                "yearly",
+                vec![("date", md(m, d)), ("label", Y::s("季度末"))],
+            )
+        })
         .collect()
 }
 

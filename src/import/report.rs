@@ -30,7 +30,11 @@ impl From<CellPos> for Cell {
 
 impl std::fmt::Display for Cell {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "table {} row {} column {}", self.table, self.row, self.col)
+        write!(
+            f,
+            "table {} row {} column {}",
+            self.table, self.row, self.col
+        )
     }
 }
 

@@ -7,7 +7,8 @@ use super::phrase::Kind;
 use super::report::{Cell, Placed, Report};
 
 fn cell(c: &Option<Cell>) -> String {
-    c.map(|c| c.to_string()).unwrap_or_else(|| "outside tables".into())
+    c.map(|c| c.to_string())
+        .unwrap_or_else(|| "outside tables".into())
 }
 
 /// Table cells cannot hold `|` or line breaks.
@@ -54,7 +55,13 @@ pub fn render(r: &Report) -> String {
         );
         let _ = writeln!(out, "| task | phrase | cell |\n|---|---|---|");
         for p in todo {
-            let _ = writeln!(out, "| {} | {} | {} |", p.task, esc(&p.phrase), cell(&p.cell));
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                p.task,
+                esc(&p.phrase),
+                cell(&p.cell)
+            );
         }
     }
     let new: Vec<_> = r.new_units().collect();
@@ -65,7 +72,10 @@ pub fn render(r: &Report) -> String {
              their name suggests. Check the kind, add heads and channels, or fix the spelling.\n",
             new.len()
         );
-        let _ = writeln!(out, "| name | kind | did you mean | tasks |\n|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "| name | kind | did you mean | tasks |\n|---|---|---|---|"
+        );
         for u in new {
             let _ = writeln!(
                 out,
@@ -77,29 +87,53 @@ pub fn render(r: &Report) -> String {
             );
         }
     }
-    let assumed: Vec<_> = r.phrases.iter().filter(|p| p.assumed_year.is_some()).collect();
+    let assumed: Vec<_> = r
+        .phrases
+        .iter()
+        .filter(|p| p.assumed_year.is_some())
+        .collect();
     if !assumed.is_empty() {
         let _ = writeln!(out, "\n## Years assumed ({})\n", assumed.len());
         let _ = writeln!(out, "| task | phrase | year | cell |\n|---|---|---|---|");
         for p in assumed {
             let y = p.assumed_year.map(|y| y.to_string()).unwrap_or_default();
-            let _ = writeln!(out, "| {} | {} | {y} | {} |", p.task, esc(&p.phrase), cell(&p.cell));
+            let _ = writeln!(
+                out,
+                "| {} | {} | {y} | {} |",
+                p.task,
+                esc(&p.phrase),
+                cell(&p.cell)
+            );
         }
     }
     placed(&mut out, "Vague unit lists (units_text)", &r.vague_units);
     if !r.events_added.is_empty() {
-        let _ = writeln!(out, "\n## Events added to the config ({})\n", r.events_added.len());
-        let _ = writeln!(out, "Confirm each default date for your region, or enter each year's date under `dates:`.\n");
+        let _ = writeln!(
+            out,
+            "\n## Events added to the config ({})\n",
+            r.events_added.len()
+        );
+        let _ = writeln!(
+            out,
+            "Confirm each default date for your region, or enter each year's date under `dates:`.\n"
+        );
         for e in &r.events_added {
             let _ = writeln!(out, "- `{}` {} (default {})", e.id, e.name, e.default);
         }
     }
     placed(&mut out, "Cells not placed", &r.unplaced);
-    placed(&mut out, "Ids not from the document's numbering", &r.renumbered);
+    placed(
+        &mut out,
+        "Ids not from the document's numbering",
+        &r.renumbered,
+    );
     placed(&mut out, "Cells in unrecognised columns", &r.other_cells);
     placed(&mut out, "Notes kept (title, notice, note rows)", &r.notes);
     let _ = writeln!(out, "\n## Every 完成时限 ({})\n", r.phrases.len());
-    let _ = writeln!(out, "| task | phrase | reading | rules | cell |\n|---|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| task | phrase | reading | rules | cell |\n|---|---|---|---|---|"
+    );
     for p in &r.phrases {
         let kind = serde_json::to_value(p.kind)
             .ok()

@@ -238,7 +238,10 @@ fn matched(n: &str, names: &Names) -> Matched {
         [first, ..] => Matched {
             written: first.clone(),
             id: Some(first.clone()),
-            hint: Some(format!("`{n}` names {}; the first was used", ids.join(", "))),
+            hint: Some(format!(
+                "`{n}` names {}; the first was used",
+                ids.join(", ")
+            )),
         },
         [] => {
             let h = hint(n, names.spellings());
@@ -275,7 +278,11 @@ fn scan(cell: &str, names: &Names) -> Vec<Piece> {
             at_start = true;
             continue;
         }
-        if let Some(w) = ETC.iter().find(|w| rest.starts_with(*w)).filter(|_| etc_ends(&rest)) {
+        if let Some(w) = ETC
+            .iter()
+            .find(|w| rest.starts_with(*w))
+            .filter(|_| etc_ends(&rest))
+        {
             out.push(Piece::Etc);
             i += w.chars().count();
             continue;
@@ -316,8 +323,9 @@ fn boundary_marker(rest: &str) -> bool {
 /// 等 ends a list only at the end of the cell or before a separator (等级 is not 等).
 fn etc_ends(rest: &str) -> bool {
     ETC.iter().any(|w| {
-        rest.strip_prefix(w)
-            .is_some_and(|r| r.is_empty() || r.starts_with(SEPARATORS) || r.starts_with(['（', '(']))
+        rest.strip_prefix(w).is_some_and(|r| {
+            r.is_empty() || r.starts_with(SEPARATORS) || r.starts_with(['（', '('])
+        })
     })
 }
 

@@ -20,7 +20,11 @@ fn names() -> Names {
     let units = vec![
         unit("food", "食品室", &[]),
         unit("agri_bureau", "县农业农村局", &[]),
-        unit("office_chengguan_nan", "城关南区市场监管所", &["城关南区所"]),
+        unit(
+            "office_chengguan_nan",
+            "城关南区市场监管所",
+            &["城关南区所"],
+        ),
         unit("police_bureau", "县公安局", &[]),
         unit("bureau_leaders", "局领导", &[]),
     ];
@@ -106,7 +110,12 @@ fn vague_lists_keep_the_cell_as_units_text() {
 
 #[test]
 fn separate_lead_and_cooperating_columns() {
-    let x = responsible(Some("食品室、各所"), Some("县公安局"), Some("县教体局"), &names());
+    let x = responsible(
+        Some("食品室、各所"),
+        Some("县公安局"),
+        Some("县教体局"),
+        &names(),
+    );
     assert_eq!(x.leads, ["县公安局"]);
     assert_eq!(x.cooperating, ["食品室", "各所", "县教体局"]);
 }

@@ -24,13 +24,69 @@ fn loc(text: &str, row: usize, col: usize) -> Located {
 
 /// Columns: 序号 | 项目 | 具体任务 | 落实措施 | 责任部门 | 完成时限 | 进展情况.
 const ROWS: &[[&str; 7]] = &[
-    ["序号", "项目", "具体任务", "落实措施", "责任部门", "完成时限", "进展情况"],
-    ["1", "(一) 加强食用农产品质量安全监管", "1.落实农产品质量安全法。", "宣贯新修订的法律。", "县农业农村局", "长期坚持", ""],
-    ["", "", "2.督促完善快速检测室建设。", "1.支持快检室建设。\n2.常态化监测农药残留。", "县农业农村局，城关南区所，食品室", "2027年6月底前", "已完成选址"],
-    ["", "", "3.开展进口食用农产品专项检查。", "严厉打击非法进口。", "县教体局、各所", "按上级统一部署另行安排", ""],
-    ["2", "(二)加强校园食品安全监管", "1.开展春秋季校园食品安全专项整治。", "联合行业主管部门排查隐患。", "餐饮室（牵头）、各市场监管所", "春秋季开学前后", ""],
-    ["", "", "2.报送学校食堂检查情况。", "汇总各所检查数据。", "各有关部门", "每季度第一个月20日前报送上季度", ""],
-    ["", "", "3.开展汛期前食品安全检查。", "检查受灾地区食品经营者。", "餐饮室", "6月30日前", ""],
+    [
+        "序号",
+        "项目",
+        "具体任务",
+        "落实措施",
+        "责任部门",
+        "完成时限",
+        "进展情况",
+    ],
+    [
+        "1",
+        "(一) 加强食用农产品质量安全监管",
+        "1.落实农产品质量安全法。",
+        "宣贯新修订的法律。",
+        "县农业农村局",
+        "长期坚持",
+        "",
+    ],
+    [
+        "",
+        "",
+        "2.督促完善快速检测室建设。",
+        "1.支持快检室建设。\n2.常态化监测农药残留。",
+        "县农业农村局，城关南区所，食品室",
+        "2027年6月底前",
+        "已完成选址",
+    ],
+    [
+        "",
+        "",
+        "3.开展进口食用农产品专项检查。",
+        "严厉打击非法进口。",
+        "县教体局、各所",
+        "按上级统一部署另行安排",
+        "",
+    ],
+    [
+        "2",
+        "(二)加强校园食品安全监管",
+        "1.开展春秋季校园食品安全专项整治。",
+        "联合行业主管部门排查隐患。",
+        "餐饮室（牵头）、各市场监管所",
+        "春秋季开学前后",
+        "",
+    ],
+    [
+        "",
+        "",
+        "2.报送学校食堂检查情况。",
+        "汇总各所检查数据。",
+        "各有关部门",
+        "每季度第一个月20日前报送上季度",
+        "",
+    ],
+    [
+        "",
+        "",
+        "3.开展汛期前食品安全检查。",
+        "检查受灾地区食品经营者。",
+        "餐饮室",
+        "6月30日前",
+        "",
+    ],
 ];
 
 fn source_plan() -> SourcePlan {
@@ -81,12 +137,36 @@ fn source_plan() -> SourcePlan {
             tables: vec![SourceTable { index: 1, rows }],
         },
         notes: vec![
-            Located { text: "附件".into(), pos: CellPos { table: 0, row: 1, col: 0 } },
-            Located { text: "重点工作落实清单".into(), pos: CellPos { table: 0, row: 2, col: 0 } },
+            Located {
+                text: "附件".into(),
+                pos: CellPos {
+                    table: 0,
+                    row: 1,
+                    col: 0,
+                },
+            },
+            Located {
+                text: "重点工作落实清单".into(),
+                pos: CellPos {
+                    table: 0,
+                    row: 2,
+                    col: 0,
+                },
+            },
         ],
         areas: vec![
-            area(2, "加强食用农产品质量安全监管", 1, vec![task(2), task(3), task(4)]),
-            area(5, "加强校园食品安全监管", 2, vec![task(5), task(6), task(7)]),
+            area(
+                2,
+                "加强食用农产品质量安全监管",
+                1,
+                vec![task(2), task(3), task(4)],
+            ),
+            area(
+                5,
+                "加强校园食品安全监管",
+                2,
+                vec![task(5), task(6), task(7)],
+            ),
         ],
         header_rows: vec![(1, 1)],
         unplaced: vec![],
@@ -140,13 +220,19 @@ fn the_draft_checks_with_the_todo_warnings_and_plans() {
     assert!(stderr.contains("各有关部门"), "{stderr}");
 
     // Read back with our own loader: what the draft says is what was derived.
-    let l = dutybell::loader::load(&out.join("dutybell.yaml"), jiff::civil::date(2027, 1, 4).into())
-        .unwrap_or_else(|d| panic!("{d}"));
+    let l = dutybell::loader::load(
+        &out.join("dutybell.yaml"),
+        jiff::civil::date(2027, 1, 4).into(),
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
     let c = &l.catalog;
     let t = |id: &str| c.task(id).unwrap_or_else(|| panic!("task {id}"));
     assert_eq!(t("1.1").lead, "agri_bureau");
     assert_eq!(t("1.2").cooperating, ["office_chengguan_nan", "food"]);
-    assert_eq!(t("1.2").deadline, dutybell::catalog::Deadline::Date(jiff::civil::date(2027, 6, 30)));
+    assert_eq!(
+        t("1.2").deadline,
+        dutybell::catalog::Deadline::Date(jiff::civil::date(2027, 6, 30))
+    );
     assert_eq!(t("1.3").todo.as_deref(), Some("按上级统一部署另行安排"));
     assert!(t("1.3").rules.is_empty());
     // 县教体局 is new: a unit of the draft known by its name; 各所 is the group.
@@ -160,7 +246,12 @@ fn the_draft_checks_with_the_todo_warnings_and_plans() {
     assert_eq!(t("2.3").title, "开展汛期前食品安全检查。");
 
     // The TODO task gets nothing from the planner; the others do.
-    let p = dutybell::schedule::plan(c, &l.calendar, jiff::civil::date(2027, 1, 1), jiff::civil::date(2027, 12, 31));
+    let p = dutybell::schedule::plan(
+        c,
+        &l.calendar,
+        jiff::civil::date(2027, 1, 1),
+        jiff::civil::date(2027, 12, 31),
+    );
     assert!(!p.occurrences.iter().any(|o| o.task_id == "1.3"));
     let due = |id: &str| -> Vec<String> {
         p.occurrences
@@ -169,7 +260,10 @@ fn the_draft_checks_with_the_todo_warnings_and_plans() {
             .map(|o| o.due.to_string())
             .collect()
     };
-    assert_eq!(due("2.2"), ["2027-01-20", "2027-04-20", "2027-07-20", "2027-10-20"]);
+    assert_eq!(
+        due("2.2"),
+        ["2027-01-20", "2027-04-20", "2027-07-20", "2027-10-20"]
+    );
     assert_eq!(due("2.3"), ["2027-06-30"]);
 
     // Every cell of the document is in the draft or the report.
@@ -177,7 +271,8 @@ fn the_draft_checks_with_the_todo_warnings_and_plans() {
     assert!(lost.is_empty(), "cells lost: {lost:?}");
 
     let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("import-report.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out.join("import-report.json")).unwrap())
+            .unwrap();
     let new: Vec<&str> = report["units"]
         .as_array()
         .unwrap()
@@ -193,7 +288,10 @@ fn the_draft_checks_with_the_todo_warnings_and_plans() {
         .filter(|p| p["kind"] == "todo")
         .collect();
     assert_eq!(todo.len(), 1);
-    assert_eq!(todo[0]["cell"], serde_json::json!({"table": 1, "row": 4, "col": 6}));
+    assert_eq!(
+        todo[0]["cell"],
+        serde_json::json!({"table": 1, "row": 4, "col": 6})
+    );
     let assumed: Vec<_> = report["phrases"]
         .as_array()
         .unwrap()
@@ -228,21 +326,32 @@ fn bad_options_and_a_used_directory_are_refused() {
     let e = draft::write(&d, &out, false).unwrap_err();
     assert!(matches!(e, DraftError::NotEmpty(_)), "{e}");
     assert_eq!(e.exit_code(), 2);
-    std::fs::write(out.join("plan/99-stale.yaml"), "area: {number: 99, title: x}\n").unwrap();
+    std::fs::write(
+        out.join("plan/99-stale.yaml"),
+        "area: {number: 99, title: x}\n",
+    )
+    .unwrap();
     draft::write(&d, &out, true).unwrap();
-    assert!(!out.join("plan/99-stale.yaml").exists(), "--force leaves no stale plan file");
+    assert!(
+        !out.join("plan/99-stale.yaml").exists(),
+        "--force leaves no stale plan file"
+    );
     // A default unit nobody knows, and vague rows without any default unit.
     let bad = Options {
         default_unit: Some("综合管理".into()),
         ..options()
     };
-    let e = draft::build(&source_plan(), &base, &bad, &out).err().unwrap();
+    let e = draft::build(&source_plan(), &base, &bad, &out)
+        .err()
+        .unwrap();
     assert!(e.to_string().contains("did you mean `综合管理室`"), "{e}");
     let none = Options {
         default_unit: None,
         ..options()
     };
-    let e = draft::build(&source_plan(), &base, &none, &out).err().unwrap();
+    let e = draft::build(&source_plan(), &base, &none, &out)
+        .err()
+        .unwrap();
     assert!(e.to_string().contains("tasks 2.2"), "{e}");
     // A base config that does not load.
     let broken = tmp.path().join("broken.yaml");
@@ -260,9 +369,15 @@ fn the_bundled_config_is_the_base_when_none_is_given() {
     let out = out.canonicalize().unwrap();
     let d = draft::build(&source_plan(), &base, &options(), &out).unwrap();
     draft::write(&d, &out, false).unwrap();
-    let l = dutybell::loader::load(&out.join("dutybell.yaml"), jiff::civil::date(2027, 1, 4).into())
-        .unwrap_or_else(|d| panic!("{d}"));
+    let l = dutybell::loader::load(
+        &out.join("dutybell.yaml"),
+        jiff::civil::date(2027, 1, 4).into(),
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
     assert_eq!(l.catalog.tasks.len(), 6);
     let report = std::fs::read_to_string(out.join("import-report.md")).unwrap();
-    assert!(report.contains("settings.calendar: `calendar` left out"), "{report}");
+    assert!(
+        report.contains("settings.calendar: `calendar` left out"),
+        "{report}"
+    );
 }
