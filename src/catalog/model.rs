@@ -461,6 +461,9 @@ pub struct Task {
     pub ladder: Ladder,
     /// Notes.
     pub notes: Option<String>,
+    /// A 完成时限 phrase not yet turned into rules (`deadline: { todo: … }`, from `dutybell
+    /// import`): the task has no rules and no check-ins until someone writes them.
+    pub todo: Option<String>,
     /// Source file and line.
     pub source: String,
 }

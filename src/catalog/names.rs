@@ -55,15 +55,25 @@ impl Names {
         }
     }
 
+    /// Every id that `s` names (empty when unknown; several when two units share a spelling).
+    pub(crate) fn ids(&self, s: &str) -> &[String] {
+        self.map.get(s).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// Every spelling known (ids, names, aliases), for the importer's longest-match scan.
+    pub(crate) fn spellings(&self) -> impl Iterator<Item = &str> {
+        self.map.keys().map(String::as_str)
+    }
+
     /// Resolve a located name, reporting an unknown one with a did-you-mean over ids, names and
     /// aliases.
-    pub(crate) fn resolve(&self, ctx: &mut Ctx, at: &Located<String>) -> Option<String> {
+    pub(super) fn resolve(&self, ctx: &mut Ctx, at: &Located<String>) -> Option<String> {
         self.resolve_or(ctx, at, None)
     }
 
     /// [`Names::resolve`] where one keyword is valid besides the names (`head` in
     /// `escalate_to`): the did-you-mean considers it, and the error says it exists.
-    pub(crate) fn resolve_or(
+    pub(super) fn resolve_or(
         &self,
         ctx: &mut Ctx,
         at: &Located<String>,

@@ -8,6 +8,7 @@ mod digest;
 mod export;
 mod ops;
 mod plan;
+mod plan_diff;
 mod progress_import;
 mod render;
 mod send_test;
@@ -77,6 +78,9 @@ pub enum Command {
     HashPassword,
     /// Print a signed link: the read-only board for leaders, or `--unit ID` a unit's page.
     Link(web::LinkArgs),
+    /// Compare two plans (config files, draft or plan directories): tasks added, removed,
+    /// moved, reworded, units and deadlines changed. Exit 0 equal, 1 different, 2 bad input.
+    PlanDiff(plan_diff::PlanDiffArgs),
 }
 
 /// Parse arguments, run, and return the process exit code.
@@ -103,6 +107,7 @@ pub fn main() -> ExitCode {
         Command::Simulate(a) => return daemon::simulate(&config, a),
         Command::Serve => return web::serve_cmd(&config, start),
         Command::HashPassword => return web::hash_password(),
+        Command::PlanDiff(a) => return plan_diff::run(&config, a, start),
         _ => {}
     }
     if let Command::Calendar(a) = &cli.command {
@@ -158,6 +163,7 @@ pub fn main() -> ExitCode {
         | Command::Simulate(_)
         | Command::Calendar(_)
         | Command::Serve
+        | Command::PlanDiff(_)
         | Command::HashPassword => {
             unreachable!("handled before loading")
         }

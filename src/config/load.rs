@@ -76,16 +76,33 @@ pub struct RawConfig {
 /// Read the main config at `path` and the plan files it names. Problems go into `diags`; the
 /// returned value holds whatever parsed.
 pub fn load(path: &Path, diags: &mut Diagnostics) -> RawConfig {
+    let Some(root) = read_tree(path, diags) else {
+        return RawConfig {
+            main_file: path.to_path_buf(),
+            base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            plans_explained: true,
+            ..RawConfig::default()
+        };
+    };
+    let mut raw = main_from_tree(path, &root, diags);
+    let before = diags.error_count();
+    for file in plan_files(&raw, diags) {
+        raw.plans.push(load_plan(&file, diags));
+    }
+    raw.plans_explained |= diags.error_count() > before;
+    raw
+}
+
+/// The main config from its parsed tree (`path` names it in diagnostics and anchors relative
+/// paths), without reading any plan file: `dutybell import` takes units, groups and settings
+/// from the config in force (or the bundled one) and writes a new plan.
+pub fn main_from_tree(path: &Path, root: &Node, diags: &mut Diagnostics) -> RawConfig {
     let mut raw = RawConfig {
         main_file: path.to_path_buf(),
         base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         ..RawConfig::default()
     };
-    let Some(root) = read_tree(path, diags) else {
-        raw.plans_explained = true;
-        return raw;
-    };
-    let Some(entries) = expect_map(path, &root, "", diags) else {
+    let Some(entries) = expect_map(path, root, "", diags) else {
         raw.plans_explained = true;
         return raw;
     };
@@ -135,11 +152,6 @@ pub fn load(path: &Path, diags: &mut Diagnostics) -> RawConfig {
             .map(PathBuf::from)
             .unwrap_or_else(|| raw.base_dir.join("state")),
     };
-    let before = diags.error_count();
-    for file in plan_files(&raw, diags) {
-        raw.plans.push(load_plan(&file, diags));
-    }
-    raw.plans_explained |= diags.error_count() > before;
     raw
 }
 
@@ -228,7 +240,8 @@ pub fn load_plan(file: &Path, diags: &mut Diagnostics) -> RawPlan {
     plan
 }
 
-fn read_tree(file: &Path, diags: &mut Diagnostics) -> Option<Node> {
+/// Read and parse one YAML file (size-bounded) into the located tree; problems go to `diags`.
+pub fn read_tree(file: &Path, diags: &mut Diagnostics) -> Option<Node> {
     let bytes = match read_bounded(file) {
         Ok(b) => b,
         Err(msg) => {

@@ -14,5 +14,6 @@ pub use diag::{Diagnostic, Diagnostics, Pos, Severity};
 pub mod load;
 pub mod prune;
 pub mod raw;
+pub mod raw_source;
 
 pub use load::{RawConfig, RawPlan, load};

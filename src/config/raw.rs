@@ -422,6 +422,8 @@ pub struct RawTask {
     pub reminders: Option<Located<RawLadderOrNone>>,
     /// Free notes.
     pub notes: Option<String>,
+    /// Where an imported task came from and the cells' text as written (`dutybell import`).
+    pub source: Option<super::raw_source::RawSource>,
 }
 
 macro_rules! rule_forms {
@@ -542,52 +544,7 @@ pub enum RawRule {
     BeforeHolidays(RawBeforeHolidays),
 }
 
-/// `deadline:` of a task: `ongoing`/`长期坚持`, a date, or `{date, shift}`.
-#[derive(Debug, Clone)]
-pub struct RawDeadline {
-    /// `ongoing`, `长期坚持` or a date.
-    pub date: String,
-    /// `none` | `previous` | `next` (default `previous`).
-    pub shift: Option<String>,
-}
-
-impl<'de> Deserialize<'de> for RawDeadline {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct Map {
-            date: String,
-            shift: Option<String>,
-        }
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RawDeadline;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str(
-                    "`ongoing`, a date such as 2027-06-30, or `{date: 2027-06-30, shift: none}`",
-                )
-            }
-            fn visit_str<E>(self, s: &str) -> Result<RawDeadline, E> {
-                Ok(RawDeadline {
-                    date: s.to_string(),
-                    shift: None,
-                })
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                a: A,
-            ) -> Result<RawDeadline, A::Error> {
-                Map::deserialize(serde::de::value::MapAccessDeserializer::new(a)).map(|m| {
-                    RawDeadline {
-                        date: m.date,
-                        shift: m.shift,
-                    }
-                })
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
+pub use super::raw_source::RawDeadline;
 
 /// An integer or a string such as `-3wd` / `last_workday`.
 #[derive(Debug, Clone, PartialEq, Eq)]
