@@ -11,6 +11,7 @@ mod plan;
 mod progress_import;
 mod render;
 mod send_test;
+mod store;
 mod tasks;
 mod web;
 
@@ -77,6 +78,8 @@ pub enum Command {
     HashPassword,
     /// Print a signed link: the read-only board for leaders, or `--unit ID` a unit's page.
     Link(web::LinkArgs),
+    /// The state database itself: `store copy` between SQLite and PostgreSQL, `store checksum`.
+    Store(store::StoreArgs),
 }
 
 /// Parse arguments, run, and return the process exit code.
@@ -103,6 +106,7 @@ pub fn main() -> ExitCode {
         Command::Simulate(a) => return daemon::simulate(&config, a),
         Command::Serve => return web::serve_cmd(&config, start),
         Command::HashPassword => return web::hash_password(),
+        Command::Store(a) => return store::run(a),
         _ => {}
     }
     if let Command::Calendar(a) = &cli.command {
@@ -148,7 +152,8 @@ pub fn main() -> ExitCode {
         | Command::Simulate(_)
         | Command::Calendar(_)
         | Command::Serve
-        | Command::HashPassword => {
+        | Command::HashPassword
+        | Command::Store(_) => {
             unreachable!("handled before loading")
         }
         Command::Tasks(a) => tasks::run(&loaded, a),

@@ -28,6 +28,7 @@ mod smtp_harness;
 mod storage_faults;
 mod store;
 mod store_contract;
+mod store_copy;
 mod systemd;
 mod web;
 mod web_browser;

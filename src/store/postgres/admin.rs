@@ -30,6 +30,15 @@ fn exec(url: &PgUrl, sql: &str) -> Result<(), StoreError> {
     result
 }
 
+/// Runs `sql` (statements without parameters) on the URL's database: test fixtures (a database
+/// "from a newer dutybell") and one-off chores.
+///
+/// # Errors
+/// [`StoreError::Connect`] or [`StoreError::Database`].
+pub fn execute(url: &PgUrl, sql: &str) -> Result<(), StoreError> {
+    exec(url, sql)
+}
+
 fn ident(name: &str) -> Result<String, StoreError> {
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return Err(StoreError::BadUrl(format!("database name {name:?}")));

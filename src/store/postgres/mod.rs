@@ -30,6 +30,7 @@ use super::{
 
 pub mod admin;
 pub mod connect;
+pub(crate) mod copy;
 mod meta;
 mod outbox;
 mod progress;
