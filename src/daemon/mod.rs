@@ -44,6 +44,10 @@ pub struct RunOptions {
     pub replan_every: SignedDuration,
     /// How long a claim holds a row ([`cycle::LEASE_TTL`]; shorter only in tests and drills).
     pub lease_ttl: SignedDuration,
+    /// How often a replica on a shared store beats, renews the leader lease and looks for expired
+    /// leases ([`crate::service::replica::HEARTBEAT_EVERY`]; longer only in tests that must see
+    /// the loop woken by nothing but a wake-up hint).
+    pub beat_every: SignedDuration,
 }
 
 impl RunOptions {
@@ -55,6 +59,7 @@ impl RunOptions {
             drain: Duration::from_secs(20),
             replan_every: SignedDuration::from_hours(24),
             lease_ttl: cycle::LEASE_TTL,
+            beat_every: crate::service::replica::HEARTBEAT_EVERY,
         }
     }
 }
@@ -127,6 +132,7 @@ struct Loop {
     /// Set on a shared store: heartbeats and the leader lease.
     replica: Option<leader::Replica>,
     lease_ttl: SignedDuration,
+    beat_every: SignedDuration,
 }
 
 /// Run until `controls.shutdown` turns true (or, simulated, until `end`). Returns an error only
@@ -178,6 +184,16 @@ pub async fn run(
         real_time: matches!(pace, Pace::Real),
         replica: shared.then(|| leader::Replica::new(started)),
         lease_ttl: opts.lease_ttl,
+        beat_every: opts.beat_every,
+    };
+    // PostgreSQL: other replicas' NOTIFYs wake the loop early (a hint; the naps stay as they are).
+    let hint = Arc::new(Notify::new());
+    let _listener = match &db {
+        StoreUrl::Postgres(pg) if shared => Some(crate::store::postgres::listen::spawn(
+            pg.clone(),
+            hint.clone(),
+        )),
+        _ => None,
     };
     if lp.lead().await {
         lp.sync(&opts, true).await?;
@@ -221,6 +237,7 @@ pub async fn run(
             _ = controls.shutdown.changed() => break,
             () = controls.reload.notified() => lp.reload(&opts).await,
             Some(done) = lp.inflight.join_next_with_id(), if !lp.inflight.is_empty() => lp.record(done, None).await,
+            () = hint.notified() => tracing::debug!("woken by a wake-up hint"),
             () = tokio::time::sleep(nap) => {}
         }
         if watchdog.is_some() {
@@ -311,7 +328,7 @@ impl Loop {
         let beat = self
             .replica
             .as_ref()
-            .map(|_| leader::next_beat(now, self.lease_ttl));
+            .map(|_| leader::next_beat(now, self.lease_ttl, self.beat_every));
         let until = [
             wake,
             Some(self.next_replan),
