@@ -17,9 +17,43 @@ use dutybell::store::postgres::admin;
 use dutybell::store::{NewReminder, OutboxState, Store, StoreUrl};
 use jiff::{SignedDuration, Timestamp};
 use tokio::sync::{Notify, watch};
+use tracing::instrument::WithSubscriber;
 
 use crate::daemon::{Site, wait_for};
 use crate::pg;
+
+/// The replica loop's debug log, one line per event (the loop logs `waiting` each time it goes
+/// to sleep and `woken by a wake-up hint` when a hint ends the sleep).
+#[derive(Clone, Default)]
+struct Log(Arc<std::sync::Mutex<Vec<String>>>);
+
+impl std::io::Write for Log {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut lines = self.0.lock().unwrap();
+        lines.push(String::from_utf8_lossy(buf).into_owned());
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Log {
+    fn lines(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+    /// The loop is asleep: its last event is going to sleep.
+    fn asleep(&self) -> bool {
+        self.lines().last().is_some_and(|l| l.contains("waiting"))
+    }
+    /// Hint wake-ups logged after line `from`.
+    fn hint_wakes_since(&self, from: usize) -> usize {
+        self.lines()[from..]
+            .iter()
+            .filter(|l| l.contains("woken by a wake-up hint"))
+            .count()
+    }
+}
 
 /// A due row carrying its own message (as an operator alert does), for the file channel.
 fn alert(key: &str, at: Timestamp) -> NewReminder {
@@ -93,24 +127,46 @@ fn a_row_enqueued_by_another_process_is_claimed_at_once_and_after_a_cut_connecti
     opts.beat_every = SignedDuration::from_hours(1);
     opts.lease_ttl = SignedDuration::from_hours(2);
     let (stop, shutdown) = watch::channel(false);
-    let replica = rt.spawn(daemon::run(
-        opts,
-        engine,
-        shared,
-        Controls {
-            shutdown,
-            reload: Arc::new(Notify::new()),
-        },
-        StoreSource::Configured,
-        Pace::Real,
-    ));
+    let log = Log::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("dutybell::daemon=debug")
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let replica = rt.spawn(
+        daemon::run(
+            opts,
+            engine,
+            shared,
+            Controls {
+                shutdown,
+                reload: Arc::new(Notify::new()),
+            },
+            StoreSource::Configured,
+            Pace::Real,
+        )
+        .with_subscriber(subscriber),
+    );
 
     let mut other = dutybell::store::open(&StoreUrl::Postgres(db.url.clone())).unwrap();
+    let listeners = || {
+        admin::scalar(
+            &db.url,
+            &format!(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = '{}' AND query ILIKE 'LISTEN%'",
+                db.url.dbname
+            ),
+        )
+        .unwrap()
+    };
+    let asleep = |s: &dyn Store| {
+        s.replicas().unwrap().len() == 1 && settled(s, t0) && listeners() == 1 && log.asleep()
+    };
     assert!(
-        wait_for(Duration::from_secs(60), || other.replicas().unwrap().len()
-            == 1
-            && settled(&*other, t0)),
-        "the replica did not plan and settle"
+        wait_for(Duration::from_secs(60), || asleep(&*other)),
+        "the replica did not plan and fall asleep"
     );
     let next = other.next_wakeup().unwrap().expect("planned rows");
     assert!(
@@ -118,12 +174,18 @@ fn a_row_enqueued_by_another_process_is_claimed_at_once_and_after_a_cut_connecti
         "nothing is due for weeks: {next}"
     );
 
+    let mark = log.lines().len();
     other.enqueue(&alert("hint-1", t0), t0).unwrap();
     assert!(
         wait_for(Duration::from_secs(30), || state(&*other, "hint-1")
             == Some(OutboxState::Sent)),
         "the hint did not wake the replica: {:?}",
         state(&*other, "hint-1")
+    );
+    assert!(
+        log.hint_wakes_since(mark) >= 1,
+        "{:#?}",
+        &log.lines()[mark..]
     );
 
     // Cut the replica's LISTEN connection: it reconnects (after a 1 s pause), and the next
@@ -139,29 +201,24 @@ fn a_row_enqueued_by_another_process_is_claimed_at_once_and_after_a_cut_connecti
         )
         .unwrap();
     };
-    let listeners = || {
-        admin::scalar(
-            &db.url,
-            &format!(
-                "SELECT count(*) FROM pg_stat_activity
-                 WHERE datname = '{}' AND query ILIKE 'LISTEN%'",
-                db.url.dbname
-            ),
-        )
-        .unwrap()
-    };
     assert_eq!(listeners(), 1);
     cut();
     assert!(
-        wait_for(Duration::from_secs(30), || listeners() == 1),
+        wait_for(Duration::from_secs(30), || asleep(&*other)),
         "the listener did not reconnect"
     );
+    let mark = log.lines().len();
     other.enqueue(&alert("hint-2", t0), t0).unwrap();
     assert!(
         wait_for(Duration::from_secs(30), || state(&*other, "hint-2")
             == Some(OutboxState::Sent)),
         "no wake after the reconnect: {:?}",
         state(&*other, "hint-2")
+    );
+    assert!(
+        log.hint_wakes_since(mark) >= 1,
+        "{:#?}",
+        &log.lines()[mark..]
     );
     assert_eq!(clock.now(), t0, "the manual clock never moved");
 
