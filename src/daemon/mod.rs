@@ -6,6 +6,7 @@
 //! store (on blocking threads, through the trait). Business rules live in [`crate::service`].
 
 mod leader;
+mod record;
 pub mod simulate;
 pub mod systemd;
 
@@ -504,18 +505,7 @@ impl Loop {
         if let Some(obs) = observer {
             obs(&self.engine, &pairs);
         }
-        let e = self.engine.clone();
-        let owner = self.owner.clone();
-        let r = blocking(&self.store, move |s| {
-            for (item, outcome) in &pairs {
-                cycle::record(s, &e, &owner, item, outcome, now)?;
-            }
-            Ok(())
-        })
-        .await;
-        if let Err(e) = r {
-            tracing::error!(error = %format!("{e:#}"), "recording a send outcome failed; the row's lease will expire and it will be retried");
-        }
+        record::record_all(&self.store, &self.engine, &self.owner, pairs, now).await;
     }
 
     /// Says at info level, once per change, when the loop will wake next and why.

@@ -14,6 +14,7 @@ mod fuzz_smoke;
 mod helpers;
 mod hostile_config;
 mod pg;
+mod pg_faults;
 mod pg_notify;
 mod phrases;
 mod plan_fixtures;
