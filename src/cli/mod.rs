@@ -12,6 +12,7 @@ mod plan_diff;
 mod progress_import;
 mod render;
 mod send_test;
+mod store;
 mod tasks;
 mod web;
 
@@ -81,6 +82,8 @@ pub enum Command {
     /// Compare two plans (config files, draft or plan directories): tasks added, removed,
     /// moved, reworded, units and deadlines changed. Exit 0 equal, 1 different, 2 bad input.
     PlanDiff(plan_diff::PlanDiffArgs),
+    /// The state database itself: `store copy` between SQLite and PostgreSQL, `store checksum`.
+    Store(store::StoreArgs),
 }
 
 /// Parse arguments, run, and return the process exit code.
@@ -108,6 +111,7 @@ pub fn main() -> ExitCode {
         Command::Serve => return web::serve_cmd(&config, start),
         Command::HashPassword => return web::hash_password(),
         Command::PlanDiff(a) => return plan_diff::run(&config, a, start),
+        Command::Store(a) => return store::run(a),
         _ => {}
     }
     if let Command::Calendar(a) = &cli.command {
@@ -164,7 +168,8 @@ pub fn main() -> ExitCode {
         | Command::Calendar(_)
         | Command::Serve
         | Command::PlanDiff(_)
-        | Command::HashPassword => {
+        | Command::HashPassword
+        | Command::Store(_) => {
             unreachable!("handled before loading")
         }
         Command::Tasks(a) => tasks::run(&loaded, a),

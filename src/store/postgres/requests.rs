@@ -195,6 +195,10 @@ pub(super) async fn decide(
         .await?;
     }
     let out = request_in(&tx, d.id).await?;
+    if !d.messages.is_empty() || matches!(d.effect, DecisionEffect::Release) {
+        // Rows came back or were added: other replicas may take them at once.
+        super::listen::notify(&*tx).await?;
+    }
     tx.commit().await?;
     Ok(out)
 }

@@ -50,6 +50,10 @@ pub(super) async fn sync_plan(
             &[&from, &plan.horizon_end.as_second(), &keys, &now],
         )
         .await? as usize;
+    if report.added + report.updated > 0 {
+        // New or moved rows: other replicas re-check what is due (sent at commit).
+        super::listen::notify(&*tx).await?;
+    }
     tx.commit().await?;
     Ok(report)
 }
