@@ -66,9 +66,13 @@ pub struct LinkArgs {
 /// `dutybell link`: prints a signed link (valid `web.link_days` from now).
 pub fn link(l: &Loaded, a: &LinkArgs, now: jiff::Timestamp) -> Result<(), CliError> {
     let secrets = crate::notify::secret::SystemSecrets::from_env();
-    let signer = crate::service::links::LinkSigner::from_catalog(&l.catalog, &secrets)
+    let signer = crate::service::link_key::signer(&l.catalog, &secrets)
         .map_err(CliError::Usage)?
-        .ok_or_else(|| CliError::Usage("no link key is available (web.keys)".into()))?;
+        .ok_or_else(|| {
+            CliError::Usage(
+                "no link key is available: set web.keys, or web.bind for the pages".into(),
+            )
+        })?;
     match &a.unit {
         Some(u) if l.catalog.unit(u).is_none() => {
             return Err(CliError::Usage(format!("unknown unit {u}")));

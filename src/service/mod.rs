@@ -28,6 +28,7 @@ pub mod decide;
 pub mod desk;
 pub mod engine;
 pub mod group;
+pub mod link_key;
 pub mod links;
 pub mod plan;
 pub mod progress;

@@ -93,13 +93,14 @@ impl WebSite {
 
     /// Starts `dutybell run` and waits until the pages answer and the reminders are written.
     pub fn start(&mut self) {
+        let cmd = self.cmd(&["run"]);
+        self.start_with(cmd);
+    }
+
+    /// Starts `dutybell run` as `cmd` says (e.g. without the link key in its environment).
+    pub fn start_with(&mut self, mut cmd: Command) {
         let log = std::fs::File::create(self.dir.path().join("daemon.log")).unwrap();
-        let child = self
-            .cmd(&["run"])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
+        let child = cmd.stdout(Stdio::null()).stderr(log).spawn().unwrap();
         self.child = Some(child);
         let ok = wait(Duration::from_secs(60), || {
             http(self.port, "GET", "/healthz", &[], None).status == 200

@@ -63,3 +63,23 @@ fn sighup_reloads_the_web_users_and_a_bad_reload_keeps_them() {
     assert_eq!(site.try_login("zhaowu").status, 303);
     assert_eq!(site.try_login("duchaban").status, 303);
 }
+
+/// The README's quick start sets no link key: the daemon makes one of its own in the state
+/// directory, so every reminder still carries a link that opens the unit's page.
+#[test]
+fn without_a_configured_link_key_reminders_carry_working_links() {
+    let mut site = WebSite::new();
+    let mut cmd = site.cmd(&["run"]);
+    cmd.env_remove("DUTYBELL_TEST_LINK_KEY");
+    site.start_with(cmd);
+    let key = site.config().with_file_name("state").join("link-key");
+    let meta = std::fs::metadata(&key).expect("a key of its own in the state directory");
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777,
+        0o600
+    );
+    let link = site.link_for("food").expect("a link in 食品室's reminder");
+    let page = crate::web::http(site.port, "GET", &site.path_of(&link), &[], None);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("食品室"), "{}", page.body);
+}
