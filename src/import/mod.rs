@@ -5,4 +5,15 @@
 //! ([`source::SourcePlan`]); the draft writer matches units, reads deadline phrases with a closed
 //! grammar and writes the draft directory and its report. See docs/IMPORT.md.
 
+mod doc;
+mod docx;
+mod docx_body;
+mod docx_numbering;
+mod docx_xml;
+pub mod header;
+pub mod markers;
+pub mod read;
 pub mod source;
+pub mod structure;
+mod structure_rows;
+mod xlsx;
