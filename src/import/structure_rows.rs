@@ -99,11 +99,16 @@ impl Builder {
 
     /// An area heading row: handled and `true`, or `false`.
     fn heading(&mut self, row: &[SourceCell], cells: &[&SourceCell], cols: &Cols<'_>) -> bool {
-        let body: Vec<&&SourceCell> = cells.iter().filter(|c| Some(c.pos.col - 1) != cols.seq).collect();
+        let span_of = |c: &SourceCell| 1 + row.iter().filter(|s| s.merged_from == Some(c.pos)).count();
+        // a merged heading may start in the 序号 column; a lone 序号 cell beside it is its number
+        let body: Vec<&&SourceCell> = cells
+            .iter()
+            .filter(|c| Some(c.pos.col - 1) != cols.seq || span_of(c) > 1)
+            .collect();
         let [cell] = body.as_slice() else {
             return false;
         };
-        let span = 1 + row.iter().filter(|c| c.merged_from == Some(cell.pos)).count();
+        let span = span_of(cell);
         let marker = markers::parse(&cell.text);
         let chinese = marker
             .as_ref()
@@ -114,7 +119,11 @@ impl Builder {
         if !(spans || numbered) {
             return false;
         }
-        let seq = cols.seq.and_then(|s| own_at(row, s)).map(located);
+        let seq = cols
+            .seq
+            .and_then(|s| own_at(row, s))
+            .filter(|s| s.pos != cell.pos)
+            .map(located);
         self.start_area(cell, seq);
         true
     }

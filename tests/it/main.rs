@@ -13,6 +13,7 @@ mod export;
 mod fuzz_smoke;
 mod helpers;
 mod hostile_config;
+mod import_read;
 mod pg;
 mod phrases;
 mod plan_fixtures;
