@@ -16,7 +16,12 @@ use super::source::{DocFormat, SourceDoc};
 
 /// Converts `path` with LibreOffice and reads the result.
 pub(super) fn read(path: &Path, limits: &Limits) -> Result<SourceDoc, ReadError> {
-    let soffice = ["soffice", "libreoffice"]
+    read_with(path, limits, &["soffice", "libreoffice"])
+}
+
+/// [`read`] with the program names to look for on PATH.
+fn read_with(path: &Path, limits: &Limits, programs: &[&str]) -> Result<SourceDoc, ReadError> {
+    let soffice = programs
         .iter()
         .find_map(|name| on_path(name))
         .ok_or_else(|| ReadError::NeedsLibreOffice {
@@ -132,5 +137,27 @@ impl Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_libreoffice_the_error_says_what_to_install() {
+        let err = read_with(
+            Path::new("plan.doc"),
+            &Limits::default(),
+            &["dutybell-no-such-soffice"],
+        )
+        .unwrap_err();
+        assert!(matches!(err, ReadError::NeedsLibreOffice { .. }));
+        assert_eq!(
+            err.to_string(),
+            "plan.doc: .doc needs LibreOffice to convert it: install `libreoffice-writer` \
+             (Debian: apt-get install libreoffice-writer-nogui) or save the file as .docx"
+        );
+        assert_eq!(err.exit_code(), 2);
     }
 }

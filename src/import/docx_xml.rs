@@ -137,6 +137,7 @@ impl<'x> Walker<'x> {
             return Ok(Node::Close);
         }
         loop {
+            let start = self.reader.buffer_position();
             let (res, event) = match self.reader.read_resolved_event() {
                 Ok(pair) => pair,
                 Err(e) => return Err(self.error_at(self.reader.error_position(), e.to_string())),
@@ -174,7 +175,8 @@ impl<'x> Walker<'x> {
                     return Ok(Node::Text(c.to_string()));
                 }
                 Event::DocType(_) => {
-                    return Err(self.error(
+                    return Err(self.error_at(
+                        start,
                         "DOCTYPE declarations are not allowed in Office documents \
                          (refusing possible entity expansion)",
                     ));

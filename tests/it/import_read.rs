@@ -132,8 +132,9 @@ fn squeeze(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// What every reading of the seed's table must give: 10 areas, 41 tasks, the seed's titles.
-pub fn assert_seed_plan(plan: &SourcePlan) {
+/// What every reading of the seed's table must give: 10 areas, 41 tasks, the seed's titles, and
+/// (with `numbered_as_made`) the task numbers 1., 2., … in every area as the generator made them.
+pub fn assert_seed_plan(plan: &SourcePlan, numbered_as_made: bool) {
     let counts: Vec<usize> = plan.areas.iter().map(|a| a.tasks.len()).collect();
     assert_eq!(counts, [6, 4, 2, 5, 6, 3, 3, 2, 6, 4]);
     let titles: Vec<String> = plan.areas.iter().map(|a| squeeze(&a.title.text)).collect();
@@ -148,7 +149,7 @@ pub fn assert_seed_plan(plan: &SourcePlan) {
     let ours: Vec<String> = tasks.iter().map(|t| squeeze(field(t, Column::Task).unwrap())).collect();
     let seed: Vec<String> = seed_titles().iter().map(|t| squeeze(t)).collect();
     assert_eq!(ours, seed, "task titles against seeds/plan");
-    for area in &plan.areas {
+    for area in plan.areas.iter().filter(|_| numbered_as_made) {
         for (i, task) in area.tasks.iter().enumerate() {
             let marker = task.marker.as_ref().map(|m| m.text.as_str());
             assert_eq!(marker, Some(format!("{}.", i + 1).as_str()), "area {:?}", area.number);
@@ -201,7 +202,7 @@ fn seed_docx_reads_as_the_bureau_wrote_it() {
     assert!(cell(doc, 2, six + 1, 3).text.starts_with("2.开展保健食品清理整治行动"));
     assert!(cell(doc, 2, six + 1, 3).text.contains("\n3.依法依规严格审查保健食品广告"));
     assert_eq!(plan.header_rows, [(1, 1), (1, 2), (1, 13), (1, 14), (2, 1), (2, 2)]);
-    assert_seed_plan(&plan);
+    assert_seed_plan(&plan, true);
     let six = &plan.areas[5];
     assert_eq!(six.seq.as_ref().map(|s| s.text.as_str()), Some("6"));
     assert_eq!(six.tasks[1].marker.as_ref().unwrap().pos, six.tasks[2].marker.as_ref().unwrap().pos);
@@ -303,7 +304,7 @@ fn seed_xlsx_reads_like_the_docx() {
     assert_eq!(plan.header_rows, [(1, 3), (1, 4), (2, 1), (2, 2)]);
     let notes: Vec<&str> = plan.notes.iter().map(|n| n.text.as_str()).collect();
     assert_eq!(notes, ["附件", "《关于加强食品安全重点领域监管的方案》明确的重点工作落实清单"]);
-    assert_seed_plan(&plan);
+    assert_seed_plan(&plan, true);
     let docx = read_plan(&dir.join("seed.docx"), &Limits::default()).unwrap();
     for (x, d) in plan.areas.iter().flat_map(|a| &a.tasks).zip(docx.areas.iter().flat_map(|a| &a.tasks)) {
         for col in [Column::Task, Column::Measures, Column::Units, Column::Deadline] {

@@ -14,6 +14,7 @@ mod fuzz_smoke;
 mod helpers;
 mod hostile_config;
 mod import_read;
+mod import_read_bad;
 mod pg;
 mod phrases;
 mod plan_fixtures;
