@@ -53,7 +53,14 @@ fn read_with(path: &Path, limits: &Limits, programs: &[&str]) -> Result<SourceDo
         "-env:UserInstallation=file://{}",
         profile.display().to_string().replace(' ', "%20")
     ))
-    .args(["--headless", "--norestore", "--nolockcheck", "--convert-to", "docx", "--outdir"])
+    .args([
+        "--headless",
+        "--norestore",
+        "--nolockcheck",
+        "--convert-to",
+        "docx",
+        "--outdir",
+    ])
     .arg(&out_dir)
     .arg(&input)
     .stdin(Stdio::null())
@@ -83,7 +90,12 @@ fn read_with(path: &Path, limits: &Limits, programs: &[&str]) -> Result<SourceDo
     let output = out_dir.join("source.docx");
     if !status.success() || !output.exists() {
         let said = std::fs::read_to_string(scratch.0.join("soffice.log")).unwrap_or_default();
-        let said = said.lines().last().unwrap_or("no message").trim().to_string();
+        let said = said
+            .lines()
+            .last()
+            .unwrap_or("no message")
+            .trim()
+            .to_string();
         return Err(convert(format!("soffice exited with {status}: {said}")));
     }
     let bytes = std::fs::read(&output).map_err(|e| convert(e.to_string()))?;
@@ -95,9 +107,10 @@ fn read_with(path: &Path, limits: &Limits, programs: &[&str]) -> Result<SourceDo
 
 /// Kills every process of the group `pgid` (soffice and its children).
 fn kill_group(pgid: u32) {
-    // std has no killpg; the shell's kill takes a negative pid for a process group
+    // std has no killpg; the shell's kill takes a negative pid for a process group (dash's
+    // kill knows no `--`, so the group goes right after the signal)
     let _ = Command::new("sh")
-        .args(["-c", "kill -KILL -- -\"$1\"", "sh", &pgid.to_string()])
+        .args(["-c", "kill -KILL -\"$1\"", "sh", &pgid.to_string()])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -82,7 +82,9 @@ impl<'p> Package<'p> {
         }
         self.budget -= bytes.len() as u64;
         if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-            return Err(bad("UTF-16 XML is not supported: save the file again as .docx".into()));
+            return Err(bad(
+                "UTF-16 XML is not supported: save the file again as .docx".into(),
+            ));
         }
         String::from_utf8(bytes)
             .map(Some)
@@ -107,7 +109,14 @@ pub(super) fn read(
         });
     };
     let (dir, file) = main.rsplit_once('/').unwrap_or(("", main.as_str()));
-    let rels = format!("{}_rels/{file}.rels", if dir.is_empty() { String::new() } else { format!("{dir}/") });
+    let rels = format!(
+        "{}_rels/{file}.rels",
+        if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        }
+    );
     let part = |pkg: &mut Package<'_>, kind: &str, default: &str| {
         relationship(pkg, &rels, dir, kind, limits)
             .map(|found| found.unwrap_or_else(|| default.to_string()))
@@ -147,10 +156,10 @@ fn relationship(
         match w.next()? {
             Node::Open(e) if e.local == "Relationship" => {
                 let external = e.attr("TargetMode") == Some("External");
-                if let (Some(t), Some(target), false) = (e.attr("Type"), e.attr("Target"), external) {
-                    if t.ends_with(kind) {
-                        return Ok(Some(resolve(dir, target)));
-                    }
+                if let (Some(t), Some(target), false) = (e.attr("Type"), e.attr("Target"), external)
+                    && t.ends_with(kind)
+                {
+                    return Ok(Some(resolve(dir, target)));
                 }
             }
             Node::Eof => return Ok(None),
@@ -186,6 +195,9 @@ mod tests {
         assert_eq!(resolve("word", "numbering.xml"), "word/numbering.xml");
         assert_eq!(resolve("", "word/document.xml"), "word/document.xml");
         assert_eq!(resolve("word", "/word/styles.xml"), "word/styles.xml");
-        assert_eq!(resolve("word/sub", "../numbering.xml"), "word/numbering.xml");
+        assert_eq!(
+            resolve("word/sub", "../numbering.xml"),
+            "word/numbering.xml"
+        );
     }
 }

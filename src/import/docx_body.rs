@@ -17,10 +17,28 @@ use super::source::{CellPos, SourceCell, SourceTable};
 
 /// Elements whose whole content is skipped.
 const SKIP: &[&str] = &[
-    "del", "moveFrom", "delText", "instrText", "delInstrText", "sdtPr", "sdtEndPr",
-    "pPrChange", "rPrChange", "tblPrChange", "trPrChange", "tcPrChange", "sectPrChange",
-    "tblGridChange", "numberingChange", "drawing", "pict", "object", "sectPr",
-    "footnoteReference", "endnoteReference", "fldData",
+    "del",
+    "moveFrom",
+    "delText",
+    "instrText",
+    "delInstrText",
+    "sdtPr",
+    "sdtEndPr",
+    "pPrChange",
+    "rPrChange",
+    "tblPrChange",
+    "trPrChange",
+    "tcPrChange",
+    "sectPrChange",
+    "tblGridChange",
+    "numberingChange",
+    "drawing",
+    "pict",
+    "object",
+    "sectPr",
+    "footnoteReference",
+    "endnoteReference",
+    "fldData",
 ];
 
 #[derive(Debug, Default)]
@@ -104,7 +122,11 @@ pub(super) fn parse(
                 if body.cells > limits.max_cells {
                     return Err(too_many());
                 }
-                body.path.push(if e.ns == Ns::W { e.local } else { String::new() });
+                body.path.push(if e.ns == Ns::W {
+                    e.local
+                } else {
+                    String::new()
+                });
             }
             Node::Close => {
                 let closed = body.path.pop().unwrap_or_default();
@@ -252,7 +274,11 @@ impl Body<'_> {
                     .max()
                     .unwrap_or(0)
                     .max(raw.grid);
-                let slots = self.tables.iter().map(|t| t.rows.len() * t.rows.first().map_or(0, Vec::len)).sum::<usize>();
+                let slots = self
+                    .tables
+                    .iter()
+                    .map(|t| t.rows.len() * t.rows.first().map_or(0, Vec::len))
+                    .sum::<usize>();
                 if slots + width * raw.rows.len() > limits.max_cells {
                     return None;
                 }
@@ -318,9 +344,17 @@ fn flatten(table: &SourceTable) -> Vec<String> {
 fn grid(raw: RawTable, index: usize, width: usize) -> SourceTable {
     let mut rows: Vec<Vec<SourceCell>> = Vec::with_capacity(raw.rows.len());
     for (r, raw_row) in raw.rows.into_iter().enumerate() {
-        let pos = |col: usize| CellPos { table: index, row: r + 1, col: col + 1 };
+        let pos = |col: usize| CellPos {
+            table: index,
+            row: r + 1,
+            col: col + 1,
+        };
         let mut row: Vec<SourceCell> = (0..width)
-            .map(|c| SourceCell { pos: pos(c), text: String::new(), merged_from: None })
+            .map(|c| SourceCell {
+                pos: pos(c),
+                text: String::new(),
+                merged_from: None,
+            })
             .collect();
         let mut col = raw_row.before.min(width);
         for cell in raw_row.cells {
@@ -330,7 +364,10 @@ fn grid(raw: RawTable, index: usize, width: usize) -> SourceTable {
             let span = cell.span.min(width - col);
             let text = cell.paras.join("\n");
             let above = (cell.vmerge == Some(false))
-                .then(|| rows.last().map(|prev| prev[col].merged_from.unwrap_or(prev[col].pos)))
+                .then(|| {
+                    rows.last()
+                        .map(|prev| prev[col].merged_from.unwrap_or(prev[col].pos))
+                })
                 .flatten();
             let left = (cell.hmerge_continue && col > 0)
                 .then(|| row[col - 1].merged_from.unwrap_or(row[col - 1].pos));
@@ -339,15 +376,14 @@ fn grid(raw: RawTable, index: usize, width: usize) -> SourceTable {
                     slot.merged_from = Some(origin);
                 }
                 // text typed into a continuation cell is not lost: it goes to the merged cell
-                if !text.trim().is_empty() {
-                    if let Some(target) = rows
+                if !text.trim().is_empty()
+                    && let Some(target) = rows
                         .iter_mut()
                         .flatten()
                         .chain(row.iter_mut())
                         .find(|c| c.pos == origin)
-                    {
-                        target.text = [target.text.as_str(), text.as_str()].join("\n");
-                    }
+                {
+                    target.text = [target.text.as_str(), text.as_str()].join("\n");
                 }
             } else {
                 row[col].text = text;

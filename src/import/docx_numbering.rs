@@ -47,13 +47,16 @@ enum CounterKey {
     Own(u32),
 }
 
+/// A paragraph style's numbering: (basedOn, numId, ilvl).
+type StyleNumbering = (Option<String>, Option<u32>, Option<usize>);
+
 /// Numbering definitions, numbered styles and the running counters of one document.
 #[derive(Debug, Default)]
 pub(super) struct Numbering {
     abstracts: HashMap<u32, HashMap<usize, Level>>,
     nums: HashMap<u32, Num>,
     /// styleId → (basedOn, numId, ilvl) from styles.xml.
-    styles: HashMap<String, (Option<String>, Option<u32>, Option<usize>)>,
+    styles: HashMap<String, StyleNumbering>,
     counters: HashMap<CounterKey, [Option<i64>; 9]>,
 }
 
@@ -94,7 +97,11 @@ impl Numbering {
                 Node::Text(_) => continue,
                 Node::Eof => return Ok(()),
             };
-            let local = if e.ns == super::docx_xml::Ns::W { e.local.clone() } else { String::new() };
+            let local = if e.ns == super::docx_xml::Ns::W {
+                e.local.clone()
+            } else {
+                String::new()
+            };
             let val = e.attr("val").map(str::to_string);
             let int = |v: &Option<String>| v.as_deref().and_then(|s| s.trim().parse::<i64>().ok());
             match local.as_str() {
@@ -112,7 +119,10 @@ impl Numbering {
                     }
                 }
                 "lvl" | "lvlOverride" => {
-                    ilvl = e.attr("ilvl").and_then(|v| v.parse().ok()).filter(|l| *l < 9);
+                    ilvl = e
+                        .attr("ilvl")
+                        .and_then(|v| v.parse().ok())
+                        .filter(|l| *l < 9);
                 }
                 "startOverride" => {
                     if let (Some((_, n)), Some(l), Some(v)) = (num.as_mut(), ilvl, int(&val)) {
@@ -156,13 +166,15 @@ impl Numbering {
         depth: usize,
     ) -> Result<(), ReadError> {
         let mut w = Walker::new(xml, path, member, depth);
-        let mut current: Option<(String, (Option<String>, Option<u32>, Option<usize>))> = None;
+        let mut current: Option<(String, StyleNumbering)> = None;
         let mut depth_in_style = 0usize;
         loop {
             match w.next()? {
                 Node::Open(e) => {
                     if e.is_w("style") {
-                        current = e.attr("styleId").map(|id| (id.to_string(), (None, None, None)));
+                        current = e
+                            .attr("styleId")
+                            .map(|id| (id.to_string(), (None, None, None)));
                         depth_in_style = 0;
                     }
                     depth_in_style += 1;
@@ -179,10 +191,10 @@ impl Numbering {
                 }
                 Node::Close => {
                     depth_in_style = depth_in_style.saturating_sub(1);
-                    if depth_in_style == 0 {
-                        if let Some((id, entry)) = current.take() {
-                            self.styles.insert(id, entry);
-                        }
+                    if depth_in_style == 0
+                        && let Some((id, entry)) = current.take()
+                    {
+                        self.styles.insert(id, entry);
                     }
                 }
                 Node::Text(_) => {}
@@ -246,15 +258,16 @@ impl Numbering {
         for deeper in counters.iter_mut().skip(ilvl + 1) {
             *deeper = None;
         }
-        let values: Vec<i64> = (0..9)
-            .map(|l| counters[l].unwrap_or(starts[l]))
-            .collect();
+        let values: Vec<i64> = (0..9).map(|l| counters[l].unwrap_or(starts[l])).collect();
         let level = self.level(num_id, ilvl)?;
         let pattern = level.text.clone()?;
         let mut out = String::new();
         let mut chars = pattern.chars().peekable();
         while let Some(c) = chars.next() {
-            let digit = chars.peek().and_then(|d| d.to_digit(10)).filter(|d| (1..=9).contains(d));
+            let digit = chars
+                .peek()
+                .and_then(|d| d.to_digit(10))
+                .filter(|d| (1..=9).contains(d));
             if let (true, Some(d)) = (c == '%', digit) {
                 chars.next();
                 let l = d as usize - 1;
@@ -272,7 +285,13 @@ impl Numbering {
             // Symbol/Wingdings bullets are private-use characters: show a plain bullet
             out = out
                 .chars()
-                .map(|c| if ('\u{E000}'..='\u{F8FF}').contains(&c) { '•' } else { c })
+                .map(|c| {
+                    if ('\u{E000}'..='\u{F8FF}').contains(&c) {
+                        '•'
+                    } else {
+                        c
+                    }
+                })
                 .collect();
         }
         let sep = match level.suffix {
@@ -298,10 +317,12 @@ fn format_number(n: i64, fmt: &str) -> Option<String> {
             .chars()
             .map(|c| char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap_or(c))
             .collect(),
-        "chineseCounting" | "chineseCountingThousand" | "japaneseCounting"
-        | "taiwaneseCounting" | "taiwaneseCountingThousand" | "ideographDigital" => {
-            chinese_numeral(u?)
-        }
+        "chineseCounting"
+        | "chineseCountingThousand"
+        | "japaneseCounting"
+        | "taiwaneseCounting"
+        | "taiwaneseCountingThousand"
+        | "ideographDigital" => chinese_numeral(u?),
         "chineseLegalSimplified" => legal_simplified(u?),
         "ideographTraditional" => nth("甲乙丙丁戊己庚辛壬癸", u?)?,
         "ideographZodiac" => nth("子丑寅卯辰巳午未申酉戌亥", u?)?,
@@ -315,7 +336,9 @@ fn format_number(n: i64, fmt: &str) -> Option<String> {
             char::from_u32('⒈' as u32 + n as u32 - 1)?.to_string()
         }
         // Word falls back to decimal past 20 for enclosed numbers
-        "decimalEnclosedCircle" | "decimalEnclosedCircleChinese" | "decimalEnclosedParen"
+        "decimalEnclosedCircle"
+        | "decimalEnclosedCircleChinese"
+        | "decimalEnclosedParen"
         | "decimalEnclosedFullstop" => n.to_string(),
         "lowerLetter" => letters(u?)?.to_lowercase(),
         "upperLetter" => letters(u?)?,
@@ -343,8 +366,19 @@ fn roman(mut n: u32) -> Option<String> {
         return None;
     }
     let table = [
-        (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-        (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
     ];
     let mut out = String::new();
     for (v, s) in table {
@@ -361,9 +395,19 @@ fn legal_simplified(n: u32) -> String {
     chinese_numeral(n)
         .chars()
         .map(|c| match c {
-            '一' => '壹', '二' => '贰', '三' => '叁', '四' => '肆', '五' => '伍',
-            '六' => '陆', '七' => '柒', '八' => '捌', '九' => '玖', '十' => '拾',
-            '百' => '佰', '千' => '仟', other => other,
+            '一' => '壹',
+            '二' => '贰',
+            '三' => '叁',
+            '四' => '肆',
+            '五' => '伍',
+            '六' => '陆',
+            '七' => '柒',
+            '八' => '捌',
+            '九' => '玖',
+            '十' => '拾',
+            '百' => '佰',
+            '千' => '仟',
+            other => other,
         })
         .collect()
 }

@@ -167,9 +167,8 @@ impl<'x> Walker<'x> {
                 Event::GeneralRef(r) => {
                     let c = match r.resolve_char_ref() {
                         Ok(Some(c)) => c,
-                        Ok(None) => predefined(&r).ok_or_else(|| {
-                            self.error(format!("undefined entity &{};", &*r))
-                        })?,
+                        Ok(None) => predefined(&r)
+                            .ok_or_else(|| self.error(format!("undefined entity &{};", &*r)))?,
                         Err(e) => return Err(self.error(e.to_string())),
                     };
                     return Ok(Node::Text(c.to_string()));
@@ -267,7 +266,18 @@ mod tests {
         let got = walk(xml, 10).unwrap();
         assert_eq!(
             got,
-            ["<W:document", "<W:t", "甲", "&", "乙", "丙", ">", "<Other:t", ">", ">"]
+            [
+                "<W:document",
+                "<W:t",
+                "甲",
+                "&",
+                "乙",
+                "丙",
+                ">",
+                "<Other:t",
+                ">",
+                ">"
+            ]
         );
     }
 

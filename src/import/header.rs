@@ -69,10 +69,10 @@ pub fn normalise(text: &str) -> String {
         .filter(|c| !c.is_whitespace() && *c != '\u{3000}')
         .collect();
     for (open, close) in [('（', '）'), ('(', ')')] {
-        if let (Some(a), true) = (out.find(open), out.ends_with(close)) {
-            if a > 0 {
-                out.truncate(a);
-            }
+        if let (Some(a), true) = (out.find(open), out.ends_with(close))
+            && a > 0
+        {
+            out.truncate(a);
         }
     }
     out.trim_end_matches([':', '：']).to_string()

@@ -101,7 +101,10 @@ fn bracketed(s: &str) -> Option<(MarkerKind, u32, usize)> {
     let inner = s[inner_start..inner_start + close].trim();
     let close_len = s[inner_start + close..].chars().next()?.len_utf8();
     let used = inner_start + close + close_len;
-    if let Some(v) = digits(inner).filter(|(_, n)| *n == inner.len()).map(|(v, _)| v) {
+    if let Some(v) = digits(inner)
+        .filter(|(_, n)| *n == inner.len())
+        .map(|(v, _)| v)
+    {
         return Some((MarkerKind::ParenDecimal, v, used));
     }
     let v = chinese_value(inner)?;
@@ -199,7 +202,11 @@ pub fn chinese_numeral(n: u32) -> String {
     if n >= 10_000 {
         return n.to_string();
     }
-    let parts = [(n / 1000, "千"), ((n / 100) % 10, "百"), ((n / 10) % 10, "十")];
+    let parts = [
+        (n / 1000, "千"),
+        ((n / 100) % 10, "百"),
+        ((n / 10) % 10, "十"),
+    ];
     let mut out = String::new();
     let mut zero = false;
     for (d, unit) in parts {

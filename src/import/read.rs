@@ -233,7 +233,12 @@ pub fn read_plan(path: &Path, limits: &Limits) -> Result<SourcePlan, ReadError> 
     structure(read_document(path, limits)?)
 }
 
-fn read_zip(path: &Path, bytes: Vec<u8>, ext: &str, limits: &Limits) -> Result<SourceDoc, ReadError> {
+fn read_zip(
+    path: &Path,
+    bytes: Vec<u8>,
+    ext: &str,
+    limits: &Limits,
+) -> Result<SourceDoc, ReadError> {
     let mut pkg = super::docx::Package::open(path, bytes, limits)?;
     if pkg.has("xl/workbook.xml") && !pkg.has("word/document.xml") {
         return super::xlsx::read(path, pkg.into_bytes(), limits);

@@ -42,7 +42,11 @@ pub(super) fn shown<'t>(table: &'t SourceTable, cell: &'t SourceCell) -> &'t str
 
 /// The row number of a table's first row (1 for Word, the sheet row for Excel).
 fn first_row(table: &SourceTable) -> usize {
-    table.rows.first().and_then(|r| r.first()).map_or(1, |c| c.pos.row)
+    table
+        .rows
+        .first()
+        .and_then(|r| r.first())
+        .map_or(1, |c| c.pos.row)
 }
 
 /// Cells that carry their own non-empty text.
@@ -77,10 +81,10 @@ fn find_header(table: &SourceTable) -> Option<Header> {
     let mut rows = vec![at];
     if let Some(lower) = table.rows.get(at + 1).filter(|r| only_labels(r)) {
         for (slot, c) in columns.iter_mut().zip(lower) {
-            if c.merged_from.is_none() {
-                if let Some(meaning) = header::classify(&c.text) {
-                    *slot = Some(meaning);
-                }
+            if c.merged_from.is_none()
+                && let Some(meaning) = header::classify(&c.text)
+            {
+                *slot = Some(meaning);
             }
         }
         rows.push(at + 1);
@@ -98,7 +102,12 @@ pub(super) fn structure(doc: SourceDoc) -> Result<SourcePlan, ReadError> {
         let first_row = doc.tables[0]
             .rows
             .iter()
-            .map(|r| own(r).map(|c| c.text.trim()).collect::<Vec<_>>().join(" | "))
+            .map(|r| {
+                own(r)
+                    .map(|c| c.text.trim())
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            })
             .find(|s| !s.is_empty())
             .unwrap_or_else(|| "(empty)".into());
         return Err(ReadError::NoHeader {
@@ -110,7 +119,11 @@ pub(super) fn structure(doc: SourceDoc) -> Result<SourcePlan, ReadError> {
     for (i, note) in doc.notes.iter().enumerate() {
         b.notes.push(Located {
             text: note.clone(),
-            pos: CellPos { table: 0, row: i + 1, col: 0 },
+            pos: CellPos {
+                table: 0,
+                row: i + 1,
+                col: 0,
+            },
         });
     }
     let mut current: Option<Header> = None;

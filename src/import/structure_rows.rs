@@ -14,8 +14,7 @@
 use super::header;
 use super::markers::{self, Marker, MarkerKind};
 use super::source::{
-    Column, Located, SourceArea, SourceCell, SourceDoc, SourcePlan, SourceTable,
-    SourceTask,
+    Column, Located, SourceArea, SourceCell, SourceDoc, SourcePlan, SourceTable, SourceTask,
 };
 use super::structure::{located, only_labels, own};
 
@@ -42,7 +41,11 @@ struct Cols<'c> {
 }
 
 fn is_note(text: &str) -> bool {
-    let t: String = text.chars().filter(|c| !c.is_whitespace()).take(4).collect();
+    let t: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .take(4)
+        .collect();
     ["注：", "注:", "备注：", "备注:", "说明：", "说明:"]
         .iter()
         .any(|p| t.starts_with(p))
@@ -61,9 +64,9 @@ impl Builder {
         let seq = find(Column::Seq);
         // 序号 numbers the areas when it only ever appears on a row that opens an area
         let seq_numbers_areas = match (area, seq) {
-            (Some(a), Some(s)) => table.rows[start..].iter().all(|r| {
-                own_at(r, s).is_none() || own_at(r, a).is_some()
-            }),
+            (Some(a), Some(s)) => table.rows[start..]
+                .iter()
+                .all(|r| own_at(r, s).is_none() || own_at(r, a).is_some()),
             _ => false,
         };
         let cols = Cols {
@@ -99,7 +102,8 @@ impl Builder {
 
     /// An area heading row: handled and `true`, or `false`.
     fn heading(&mut self, row: &[SourceCell], cells: &[&SourceCell], cols: &Cols<'_>) -> bool {
-        let span_of = |c: &SourceCell| 1 + row.iter().filter(|s| s.merged_from == Some(c.pos)).count();
+        let span_of =
+            |c: &SourceCell| 1 + row.iter().filter(|s| s.merged_from == Some(c.pos)).count();
         // a merged heading may start in the 序号 column; a lone 序号 cell beside it is its number
         let body: Vec<&&SourceCell> = cells
             .iter()
@@ -115,7 +119,8 @@ impl Builder {
             .is_some_and(|m| matches!(m.kind, MarkerKind::ChineseComma | MarkerKind::ParenChinese));
         let tasks_kind = self.last_task_marker().map(|m| m.kind);
         let spans = span * 2 >= row.len() && row.len() > 1;
-        let numbered = cols.area.is_none() && chinese && tasks_kind != marker.as_ref().map(|m| m.kind);
+        let numbered =
+            cols.area.is_none() && chinese && tasks_kind != marker.as_ref().map(|m| m.kind);
         if !(spans || numbered) {
             return false;
         }
@@ -146,15 +151,13 @@ impl Builder {
 
     fn task_row(&mut self, row: &[SourceCell], cells: &[&SourceCell], cols: &Cols<'_>) {
         let mut rest: Vec<&SourceCell> = cells.to_vec();
-        if let Some(a) = cols.area {
-            if let Some(cell) = own_at(row, a) {
-                let seq = cols
-                    .seq
-                    .filter(|_| cols.seq_numbers_areas)
-                    .and_then(|s| own_at(row, s));
-                rest.retain(|c| c.pos != cell.pos && Some(c.pos) != seq.map(|s| s.pos));
-                self.start_area(cell, seq.map(located));
-            }
+        if let Some(cell) = cols.area.and_then(|a| own_at(row, a)) {
+            let seq = cols
+                .seq
+                .filter(|_| cols.seq_numbers_areas)
+                .and_then(|s| own_at(row, s));
+            rest.retain(|c| c.pos != cell.pos && Some(c.pos) != seq.map(|s| s.pos));
+            self.start_area(cell, seq.map(located));
         }
         if rest.is_empty() {
             return;
@@ -187,14 +190,22 @@ impl Builder {
         let own_fields = rest.iter().any(|c| {
             matches!(
                 cols.meaning.get(c.pos.col - 1).copied().flatten(),
-                Some(Column::Seq | Column::Units | Column::Lead | Column::Cooperating | Column::Deadline)
+                Some(
+                    Column::Seq
+                        | Column::Units
+                        | Column::Lead
+                        | Column::Cooperating
+                        | Column::Deadline
+                )
             )
         });
         deeper && !own_fields
     }
 
     fn continue_task(&mut self, rest: &[&SourceCell], cols: &Cols<'_>) {
-        let Some(task) = self.last_task_mut() else { return };
+        let Some(task) = self.last_task_mut() else {
+            return;
+        };
         for c in rest {
             let text = c.text.trim();
             task.cells.push(c.pos);
@@ -211,12 +222,20 @@ impl Builder {
         }
     }
 
-    fn new_tasks(&mut self, row: &[SourceCell], key: Option<&SourceCell>, rest: &[&SourceCell], cols: &Cols<'_>) {
+    fn new_tasks(
+        &mut self,
+        row: &[SourceCell],
+        key: Option<&SourceCell>,
+        rest: &[&SourceCell],
+        cols: &Cols<'_>,
+    ) {
         let seq = cols
             .seq
             .filter(|_| !cols.seq_numbers_areas)
             .and_then(|s| own_at(row, s));
-        let key_is_task = cols.key.is_some_and(|k| cols.meaning[k] == Some(Column::Task));
+        let key_is_task = cols
+            .key
+            .is_some_and(|k| cols.meaning[k] == Some(Column::Task));
         let items: Vec<(Option<Marker>, String)> = match key {
             Some(k) if key_is_task && seq.is_none() => self.split_items(&k.text),
             Some(k) if key_is_task => {
@@ -228,7 +247,10 @@ impl Builder {
         if self.areas.is_empty() {
             let first = rest[0];
             self.areas.push(SourceArea {
-                title: Located { text: String::new(), pos: first.pos },
+                title: Located {
+                    text: String::new(),
+                    pos: first.pos,
+                },
                 number: None,
                 seq: None,
                 tasks: Vec::new(),
@@ -242,14 +264,23 @@ impl Builder {
                 cells: rest.iter().map(|c| c.pos).collect(),
             };
             task.marker = match (marker, key) {
-                (Some(m), Some(k)) => Some(Located { text: m.text, pos: k.pos }),
+                (Some(m), Some(k)) => Some(Located {
+                    text: m.text,
+                    pos: k.pos,
+                }),
                 _ => seq.map(located),
             };
             for c in rest {
                 let here = cols.meaning.get(c.pos.col - 1).copied().flatten();
                 match here {
                     Some(Column::Task) if key.is_some_and(|k| k.pos == c.pos) && key_is_task => {
-                        task.fields.push((Column::Task, Located { text: text.clone(), pos: c.pos }));
+                        task.fields.push((
+                            Column::Task,
+                            Located {
+                                text: text.clone(),
+                                pos: c.pos,
+                            },
+                        ));
                     }
                     Some(col) => task.fields.push((col, located(c))),
                     None => task.other.push(located(c)),
@@ -267,8 +298,16 @@ impl Builder {
         let (first, body) = markers::strip(text);
         let one = || vec![(markers::parse(text), body.to_string())];
         let Some(first) = first else { return one() };
-        let prev = self.areas.last().and_then(|a| a.tasks.last()).and_then(|t| t.marker.as_ref()).and_then(|m| markers::parse(&m.text));
-        if prev.as_ref().is_some_and(|p| p.kind != first.kind || p.value + 1 != first.value) {
+        let prev = self
+            .areas
+            .last()
+            .and_then(|a| a.tasks.last())
+            .and_then(|t| t.marker.as_ref())
+            .and_then(|m| markers::parse(&m.text));
+        if prev
+            .as_ref()
+            .is_some_and(|p| p.kind != first.kind || p.value + 1 != first.value)
+        {
             return one();
         }
         let mut items: Vec<(Option<Marker>, String)> = Vec::new();

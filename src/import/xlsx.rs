@@ -68,11 +68,12 @@ pub(super) fn read(path: &Path, bytes: Vec<u8>, limits: &Limits) -> Result<Sourc
         }
         for m in &merges {
             let (sr, sc) = (m.start.0 as usize, m.start.1 as usize);
-            for r in sr..=(m.end.0 as usize).min(height - 1) {
-                for c in sc..=(m.end.1 as usize).min(width - 1) {
+            let (er, ec) = (m.end.0 as usize, m.end.1 as usize);
+            for (r, row) in rows.iter_mut().enumerate().take(er + 1).skip(sr) {
+                for (c, slot) in row.iter_mut().enumerate().take(ec + 1).skip(sc) {
                     if (r, c) != (sr, sc) {
-                        rows[r][c].merged_from = Some(pos(sr, sc));
-                        rows[r][c].text.clear(); // Excel keeps only the top-left value
+                        slot.merged_from = Some(pos(sr, sc));
+                        slot.text.clear(); // Excel keeps only the top-left value
                     }
                 }
             }
@@ -116,8 +117,7 @@ fn check_decompressed(path: &Path, bytes: &[u8], limits: &Limits) -> Result<(), 
         member,
         detail,
     };
-    let mut zip =
-        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| bad(None, e.to_string()))?;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| bad(None, e.to_string()))?;
     let mut budget = limits.max_decompressed_bytes;
     for i in 0..zip.len() {
         let file = zip.by_index(i).map_err(|e| bad(None, e.to_string()))?;

@@ -47,14 +47,19 @@ fn zip_of(dir: &Path, name: &str, members: &[(&str, &str)]) -> PathBuf {
 }
 
 fn document(body: &str) -> String {
-    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<w:document xmlns:w=\"{W}\"><w:body>{body}</w:body></w:document>")
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<w:document xmlns:w=\"{W}\"><w:body>{body}</w:body></w:document>"
+    )
 }
 
 fn table(rows: &[&[&str]]) -> String {
     let rows: String = rows
         .iter()
         .map(|r| {
-            let cells: String = r.iter().map(|t| format!("<w:tc><w:p><w:r><w:t>{t}</w:t></w:r></w:p></w:tc>")).collect();
+            let cells: String = r
+                .iter()
+                .map(|t| format!("<w:tc><w:p><w:r><w:t>{t}</w:t></w:r></w:p></w:tc>"))
+                .collect();
             format!("<w:tr>{cells}</w:tr>")
         })
         .collect();
@@ -68,7 +73,14 @@ fn table(rows: &[&[&str]]) -> String {
 fn probe_reads_the_file_named_in_the_environment() {
     let Ok(file) = std::env::var(PROBE) else {
         let dir = tempfile::tempdir().unwrap();
-        let f = docx(dir.path(), "ok.docx", &document(&table(&[&["序号", "工作任务", "责任单位"], &["1", "任务", "食品室"]])));
+        let f = docx(
+            dir.path(),
+            "ok.docx",
+            &document(&table(&[
+                &["序号", "工作任务", "责任单位"],
+                &["1", "任务", "食品室"],
+            ])),
+        );
         let plan = read_plan(&f, &Limits::default()).unwrap();
         assert_eq!(plan.areas[0].tasks.len(), 1);
         return;
@@ -97,15 +109,35 @@ fn probe(file: &Path) -> Probe {
     } else {
         Command::new(&exe)
     };
-    cmd.args(["--exact", "import_read_bad::probe_reads_the_file_named_in_the_environment", "--nocapture", "--test-threads=1"])
-        .env(PROBE, file);
+    cmd.args([
+        "--exact",
+        "import_read_bad::probe_reads_the_file_named_in_the_environment",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env(PROBE, file);
     let start = Instant::now();
     let out = cmd.output().unwrap();
     let wall = start.elapsed();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout.lines().find_map(|l| l.find("PROBE-").map(|i| &l[i..])).unwrap_or_else(|| panic!("no probe line: {stdout}\n{}", String::from_utf8_lossy(&out.stderr))).to_string();
-    let rss_kib = std::fs::read_to_string(&stats).ok().and_then(|s| s.lines().rev().find_map(|l| l.trim().parse().ok()));
-    Probe { line, wall, rss_kib }
+    let line = stdout
+        .lines()
+        .find_map(|l| l.find("PROBE-").map(|i| &l[i..]))
+        .unwrap_or_else(|| {
+            panic!(
+                "no probe line: {stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+        .to_string();
+    let rss_kib = std::fs::read_to_string(&stats)
+        .ok()
+        .and_then(|s| s.lines().rev().find_map(|l| l.trim().parse().ok()));
+    Probe {
+        line,
+        wall,
+        rss_kib,
+    }
 }
 
 #[test]
@@ -118,21 +150,111 @@ fn bad_inputs_fail_clearly_within_bounds() {
         p
     };
     let big = d.join("big.docx");
-    std::fs::File::create(&big).unwrap().set_len(50 * 1024 * 1024).unwrap(); // sparse: no disk
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(50 * 1024 * 1024)
+        .unwrap(); // sparse: no disk
     let laughs = "<!DOCTYPE w:document [<!ENTITY a \"哈哈哈哈哈哈哈哈\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\"><!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\"><!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\"><!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\"><!ENTITY g \"&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;\"><!ENTITY h \"&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;\"><!ENTITY i \"&h;&h;&h;&h;&h;&h;&h;&h;&h;&h;\">]>";
     let cases: Vec<(PathBuf, Vec<&str>, u64)> = vec![
-        (write("plain.docx", "这不是文档".as_bytes()), vec!["plain.docx: not a Word or Excel document", "save it from Word, WPS or Excel"], 0),
-        (write("empty.docx", b""), vec!["empty.docx: not a Word or Excel document", "the file is empty"], 0),
-        (write("report.docx", b"%PDF-1.7\n..."), vec!["it is a PDF"], 0),
-        (write("broken.docx", b"PK\x03\x04garbage that is no zip"), vec!["broken.docx: broken zip package"], 0),
-        (zip_of(d, "nodoc.docx", &[("hello.txt", "你好")]), vec!["nodoc.docx: the package has no word/document.xml", "not a Word document"], 0),
-        (docx(d, "noheader.docx", &document(&table(&[&["甲", "乙"], &["丙", "丁"]]))), vec!["noheader.docx: no table has a recognisable header row", "first row of table 1: 甲 | 乙"], 0),
-        (docx(d, "notable.docx", &document("<w:p><w:r><w:t>只有正文</w:t></w:r></w:p>")), vec!["notable.docx: no table found"], 0),
-        (big.clone(), vec!["big.docx: the file is 52428800 bytes, more than the 20971520-byte limit"], 0),
-        (docx(d, "laughs.docx", &format!("<?xml version=\"1.0\"?>\n{laughs}<w:document xmlns:w=\"{W}\"><w:body><w:p><w:r><w:t>&i;</w:t></w:r></w:p></w:body></w:document>")), vec!["laughs.docx: word/document.xml:2:1: DOCTYPE declarations are not allowed"], 0),
-        (docx(d, "deep.docx", &document(&("<w:p>".repeat(100_000) + &"</w:p>".repeat(100_000)))), vec!["deep.docx: word/document.xml:2:", "nested deeper than 256 levels"], 0),
-        (docx(d, "malformed.docx", &document("<w:tbl><w:tr><w:tc><w:p></w:tc></w:tr></w:tbl>")), vec!["malformed.docx: word/document.xml:2:"], 0),
-        (repo().join("tests/fixtures/import/zip-bomb.docx"), vec!["zip-bomb.docx: word/document.xml decompresses to more than the 104857600-byte limit"], 100 * 1024),
+        (
+            write("plain.docx", "这不是文档".as_bytes()),
+            vec![
+                "plain.docx: not a Word or Excel document",
+                "save it from Word, WPS or Excel",
+            ],
+            0,
+        ),
+        (
+            write("empty.docx", b""),
+            vec![
+                "empty.docx: not a Word or Excel document",
+                "the file is empty",
+            ],
+            0,
+        ),
+        (
+            write("report.docx", b"%PDF-1.7\n..."),
+            vec!["it is a PDF"],
+            0,
+        ),
+        (
+            write("broken.docx", b"PK\x03\x04garbage that is no zip"),
+            vec!["broken.docx: broken zip package"],
+            0,
+        ),
+        (
+            zip_of(d, "nodoc.docx", &[("hello.txt", "你好")]),
+            vec![
+                "nodoc.docx: the package has no word/document.xml",
+                "not a Word document",
+            ],
+            0,
+        ),
+        (
+            docx(
+                d,
+                "noheader.docx",
+                &document(&table(&[&["甲", "乙"], &["丙", "丁"]])),
+            ),
+            vec![
+                "noheader.docx: no table has a recognisable header row",
+                "first row of table 1: 甲 | 乙",
+            ],
+            0,
+        ),
+        (
+            docx(
+                d,
+                "notable.docx",
+                &document("<w:p><w:r><w:t>只有正文</w:t></w:r></w:p>"),
+            ),
+            vec!["notable.docx: no table found"],
+            0,
+        ),
+        (
+            big.clone(),
+            vec!["big.docx: the file is 52428800 bytes, more than the 20971520-byte limit"],
+            0,
+        ),
+        (
+            docx(
+                d,
+                "laughs.docx",
+                &format!(
+                    "<?xml version=\"1.0\"?>\n{laughs}<w:document xmlns:w=\"{W}\"><w:body><w:p><w:r><w:t>&i;</w:t></w:r></w:p></w:body></w:document>"
+                ),
+            ),
+            vec!["laughs.docx: word/document.xml:2:1: DOCTYPE declarations are not allowed"],
+            0,
+        ),
+        (
+            docx(
+                d,
+                "deep.docx",
+                &document(&("<w:p>".repeat(100_000) + &"</w:p>".repeat(100_000))),
+            ),
+            vec![
+                "deep.docx: word/document.xml:2:",
+                "nested deeper than 256 levels",
+            ],
+            0,
+        ),
+        (
+            docx(
+                d,
+                "malformed.docx",
+                &document("<w:tbl><w:tr><w:tc><w:p></w:tc></w:tr></w:tbl>"),
+            ),
+            vec!["malformed.docx: word/document.xml:2:"],
+            0,
+        ),
+        (
+            repo().join("tests/fixtures/import/zip-bomb.docx"),
+            vec![
+                "zip-bomb.docx: word/document.xml decompresses to more than the 104857600-byte limit",
+            ],
+            100 * 1024,
+        ),
     ];
     for (file, wants, extra_kib) in cases {
         let p = probe(&file);
@@ -151,38 +273,70 @@ fn bad_inputs_fail_clearly_within_bounds() {
 #[test]
 fn limits_on_cells_and_decompression_apply_to_word_and_excel() {
     let dir = tempfile::tempdir().unwrap();
-    let rows: Vec<Vec<String>> = (0..30).map(|r| (0..5).map(|c| format!("格{r}-{c}")).collect()).collect();
-    let rows: Vec<Vec<&str>> = rows.iter().map(|r| r.iter().map(String::as_str).collect()).collect();
+    let rows: Vec<Vec<String>> = (0..30)
+        .map(|r| (0..5).map(|c| format!("格{r}-{c}")).collect())
+        .collect();
+    let rows: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
     let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
     let f = docx(dir.path(), "cells.docx", &document(&table(&rows)));
-    let small = Limits { max_cells: 100, ..Limits::default() };
+    let small = Limits {
+        max_cells: 100,
+        ..Limits::default()
+    };
     let err = read_document(&f, &small).unwrap_err();
-    assert!(matches!(err, ReadError::TooManyCells { limit: 100, .. }), "{err}");
+    assert!(
+        matches!(err, ReadError::TooManyCells { limit: 100, .. }),
+        "{err}"
+    );
     assert!(read_document(&f, &Limits::default()).is_ok());
 
     let xlsx = dir.path().join("book.xlsx");
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     for r in 0..30u32 {
-        sheet.write_string(r, 0, "一行很长的文字用来撑大共享字符串表".repeat(5)).unwrap();
+        sheet
+            .write_string(r, 0, "一行很长的文字用来撑大共享字符串表".repeat(5))
+            .unwrap();
     }
     book.save(&xlsx).unwrap();
-    let tight = Limits { max_decompressed_bytes: 2000, ..Limits::default() };
+    let tight = Limits {
+        max_decompressed_bytes: 2000,
+        ..Limits::default()
+    };
     let err = read_document(&xlsx, &tight).unwrap_err();
-    assert!(matches!(err, ReadError::DecompressedTooLarge { .. }), "{err}");
+    assert!(
+        matches!(err, ReadError::DecompressedTooLarge { .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("book.xlsx: "), "{err}");
-    let few = Limits { max_cells: 10, ..Limits::default() };
-    assert!(matches!(read_document(&xlsx, &few), Err(ReadError::TooManyCells { .. })));
+    let few = Limits {
+        max_cells: 10,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        read_document(&xlsx, &few),
+        Err(ReadError::TooManyCells { .. })
+    ));
 
     let ole = dir.path().join("old.xls");
     std::fs::write(&ole, [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0]).unwrap();
-    let err = read_document(&ole, &Limits::default()).unwrap_err().to_string();
-    assert!(err.contains("old.xls: not a Word or Excel document") && err.contains(".xls"), "{err}");
+    let err = read_document(&ole, &Limits::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("old.xls: not a Word or Excel document") && err.contains(".xls"),
+        "{err}"
+    );
 }
 
 fn soffice() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join("soffice")).find(|p| p.is_file())
+    std::env::split_paths(&path)
+        .map(|d| d.join("soffice"))
+        .find(|p| p.is_file())
 }
 
 /// Converts `file` to `to` (doc or docx) with LibreOffice into `out`, with a private profile.
@@ -190,7 +344,10 @@ fn convert(file: &Path, to: &str, out: &Path) -> PathBuf {
     let profile = out.join("profile");
     let status = Command::new("timeout")
         .args(["120", "soffice"])
-        .arg(format!("-env:UserInstallation=file://{}", profile.display()))
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
         .args(["--headless", "--norestore", "--convert-to", to, "--outdir"])
         .arg(out)
         .arg(file)
@@ -198,7 +355,11 @@ fn convert(file: &Path, to: &str, out: &Path) -> PathBuf {
         .stderr(std::process::Stdio::null())
         .status()
         .unwrap();
-    assert!(status.success(), "soffice --convert-to {to} {}", file.display());
+    assert!(
+        status.success(),
+        "soffice --convert-to {to} {}",
+        file.display()
+    );
     let ext = to.split(':').next().unwrap();
     out.join(file.with_extension(ext).file_name().unwrap())
 }
@@ -211,11 +372,23 @@ fn assert_numbers_as_libreoffice_shows_them(plan: &SourcePlan, file: &Path, dir:
     let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
     for task in plan.areas.iter().flat_map(|a| &a.tasks) {
         let marker = &task.marker.as_ref().unwrap().text;
-        let text = &task.fields.iter().find(|(c, _)| *c == Column::Task).unwrap().1.text;
+        let text = &task
+            .fields
+            .iter()
+            .find(|(c, _)| *c == Column::Task)
+            .unwrap()
+            .1
+            .text;
         let head: String = text.chars().take(12).collect();
-        let line = txt.lines().find(|l| l.contains(&head)).unwrap_or_else(|| panic!("{head} not in the export"));
+        let line = txt
+            .lines()
+            .find(|l| l.contains(&head))
+            .unwrap_or_else(|| panic!("{head} not in the export"));
         let want = format!("{marker}{}", squeeze(&head));
-        assert!(squeeze(line).contains(&want), "{want}: LibreOffice shows {line:?}");
+        assert!(
+            squeeze(line).contains(&want),
+            "{want}: LibreOffice shows {line:?}"
+        );
     }
 }
 
@@ -249,10 +422,30 @@ fn doc_files_through_libreoffice() {
     let mut bytes = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     bytes.extend(std::iter::repeat_n(0x5Au8, 4096));
     std::fs::write(&junk, bytes).unwrap();
-    let err = read_document(&junk, &Limits::default()).unwrap_err();
-    assert!(err.to_string().starts_with(&format!("{}: ", junk.display())), "{err}");
+    // LibreOffice opens nearly anything as text: the plan then has no table, and says so
+    let err = read_plan(&junk, &Limits::default()).unwrap_err();
+    assert!(matches!(err, ReadError::NoTables { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with(&format!("{}: no table found", junk.display())),
+        "{err}"
+    );
     assert_eq!(err.exit_code(), 2);
-    let hurried = Limits { convert_timeout_secs: 0, ..Limits::default() };
+    let hurried = Limits {
+        convert_timeout_secs: 0,
+        ..Limits::default()
+    };
     let err = read_document(&doc, &hurried).unwrap_err().to_string();
-    assert!(err.contains("LibreOffice could not convert it") && err.contains("killed"), "{err}");
+    assert!(
+        err.contains("LibreOffice could not convert it") && err.contains("killed"),
+        "{err}"
+    );
+    // the whole process group died with it: nothing is left to write into the scratch folder
+    let ours = format!("dutybell-import-{}-", std::process::id());
+    let left: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&ours))
+        .collect();
+    assert!(left.is_empty(), "scratch folders left: {left:?}");
 }
