@@ -9,6 +9,7 @@ mod doc;
 mod docx;
 mod docx_body;
 mod docx_numbering;
+mod docx_numfmt;
 mod docx_xml;
 pub mod header;
 pub mod markers;

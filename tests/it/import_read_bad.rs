@@ -6,8 +6,7 @@
 //! a broken zip, a zip without word/document.xml, a table without a header, a 50 MB file, an
 //! entity-expansion bomb, 100 000 nested elements, malformed XML, and a zip bomb
 //! (tests/fixtures/import/zip-bomb.docx: 110 MiB of spaces in word/document.xml, 110 KB packed).
-//! .doc files are made from the python-docx seed with LibreOffice when `soffice` is installed
-//! (.ci/setup installs it); the LibreOffice-written .docx is compared with python-docx too.
+//! (.doc through LibreOffice: tests/it/import_read_doc.rs.)
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,10 +14,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use dutybell::import::read::{Limits, ReadError, read_document, read_plan};
-use dutybell::import::source::{Column, DocFormat, SourcePlan};
 
 use crate::helpers::repo;
-use crate::import_read::{assert_seed_plan, compare_with_oracle, fixtures, skip_or_fail};
 
 const PROBE: &str = "DUTYBELL_IMPORT_PROBE";
 /// A bound, not a speed test: a reader that expands a bomb or reads 50 MB misses it by far.
@@ -330,122 +327,4 @@ fn limits_on_cells_and_decompression_apply_to_word_and_excel() {
         err.contains("old.xls: not a Word or Excel document") && err.contains(".xls"),
         "{err}"
     );
-}
-
-fn soffice() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join("soffice"))
-        .find(|p| p.is_file())
-}
-
-/// Converts `file` to `to` (doc or docx) with LibreOffice into `out`, with a private profile.
-fn convert(file: &Path, to: &str, out: &Path) -> PathBuf {
-    let profile = out.join("profile");
-    let status = Command::new("timeout")
-        .args(["120", "soffice"])
-        .arg(format!(
-            "-env:UserInstallation=file://{}",
-            profile.display()
-        ))
-        .args(["--headless", "--norestore", "--convert-to", to, "--outdir"])
-        .arg(out)
-        .arg(file)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(
-        status.success(),
-        "soffice --convert-to {to} {}",
-        file.display()
-    );
-    let ext = to.split(':').next().unwrap();
-    out.join(file.with_extension(ext).file_name().unwrap())
-}
-
-/// Every task's number is the one LibreOffice's own text export shows before the task's text.
-fn assert_numbers_as_libreoffice_shows_them(plan: &SourcePlan, file: &Path, dir: &Path) {
-    let out = dir.join("txt");
-    std::fs::create_dir_all(&out).unwrap();
-    let txt = std::fs::read_to_string(convert(file, "txt:Text", &out)).unwrap();
-    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-    for task in plan.areas.iter().flat_map(|a| &a.tasks) {
-        let marker = &task.marker.as_ref().unwrap().text;
-        let text = &task
-            .fields
-            .iter()
-            .find(|(c, _)| *c == Column::Task)
-            .unwrap()
-            .1
-            .text;
-        let head: String = text.chars().take(12).collect();
-        let line = txt
-            .lines()
-            .find(|l| l.contains(&head))
-            .unwrap_or_else(|| panic!("{head} not in the export"));
-        let want = format!("{marker}{}", squeeze(&head));
-        assert!(
-            squeeze(line).contains(&want),
-            "{want}: LibreOffice shows {line:?}"
-        );
-    }
-}
-
-#[test]
-fn doc_files_through_libreoffice() {
-    let Some(fixtures) = fixtures() else { return };
-    if soffice().is_none() {
-        skip_or_fail("soffice is not installed (.ci/setup installs libreoffice-writer-nogui)");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let doc = convert(&fixtures.join("seed.docx"), "doc", dir.path());
-    let plan = read_plan(&doc, &Limits::default()).unwrap();
-    assert_eq!(plan.doc.format, DocFormat::Doc);
-    // LibreOffice's .doc round trip renumbers the automatic lists of areas 4 and 9 (its own
-    // text export of the file shows 1., 1., 2., …): check our numbers against that export
-    assert_seed_plan(&plan, false);
-    assert_numbers_as_libreoffice_shows_them(&plan, &doc, dir.path());
-    // the .docx LibreOffice writes back, read as a .docx and checked against python-docx
-    let back_dir = dir.path().join("back");
-    std::fs::create_dir(&back_dir).unwrap();
-    let lo = convert(&doc, "docx", &back_dir);
-    let plan = read_plan(&lo, &Limits::default()).unwrap();
-    assert_eq!(plan.doc.format, DocFormat::Docx);
-    assert_seed_plan(&plan, false);
-    assert_numbers_as_libreoffice_shows_them(&plan, &lo, &back_dir);
-    let compared = compare_with_oracle(&lo, &plan.doc);
-    assert!(compared > 200, "{compared} cells compared");
-    // a damaged .doc, and a conversion that runs out of time (its process group is killed)
-    let junk = dir.path().join("junk.doc");
-    let mut bytes = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-    bytes.extend(std::iter::repeat_n(0x5Au8, 4096));
-    std::fs::write(&junk, bytes).unwrap();
-    // LibreOffice opens nearly anything as text: the plan then has no table, and says so
-    let err = read_plan(&junk, &Limits::default()).unwrap_err();
-    assert!(matches!(err, ReadError::NoTables { .. }), "{err}");
-    assert!(
-        err.to_string()
-            .starts_with(&format!("{}: no table found", junk.display())),
-        "{err}"
-    );
-    assert_eq!(err.exit_code(), 2);
-    let hurried = Limits {
-        convert_timeout_secs: 0,
-        ..Limits::default()
-    };
-    let err = read_document(&doc, &hurried).unwrap_err().to_string();
-    assert!(
-        err.contains("LibreOffice could not convert it") && err.contains("killed"),
-        "{err}"
-    );
-    // the whole process group died with it: nothing is left to write into the scratch folder
-    let ours = format!("dutybell-import-{}-", std::process::id());
-    let left: Vec<_> = std::fs::read_dir(std::env::temp_dir())
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().starts_with(&ours))
-        .collect();
-    assert!(left.is_empty(), "scratch folders left: {left:?}");
 }
