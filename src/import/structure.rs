@@ -194,3 +194,125 @@ pub fn unaccounted(plan: &SourcePlan) -> Vec<CellPos> {
         .filter(|p| !seen.contains(p) && !header_rows.contains(&(p.table, p.row)))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::source::DocFormat;
+
+    /// A table from rows of texts; "^" marks a slot merged from the cell above, "<" from the left.
+    fn table(index: usize, rows: &[&[&str]]) -> SourceTable {
+        let mut out: Vec<Vec<SourceCell>> = Vec::new();
+        for (r, texts) in rows.iter().enumerate() {
+            let mut row: Vec<SourceCell> = Vec::new();
+            for (c, t) in texts.iter().enumerate() {
+                let pos = CellPos {
+                    table: index,
+                    row: r + 1,
+                    col: c + 1,
+                };
+                let merged_from = match *t {
+                    "^" => Some(out[r - 1][c].merged_from.unwrap_or(out[r - 1][c].pos)),
+                    "<" => Some(row[c - 1].merged_from.unwrap_or(row[c - 1].pos)),
+                    _ => None,
+                };
+                let text = if merged_from.is_some() { "" } else { t };
+                row.push(SourceCell {
+                    pos,
+                    text: text.to_string(),
+                    merged_from,
+                });
+            }
+            out.push(row);
+        }
+        SourceTable { index, rows: out }
+    }
+
+    fn doc(tables: Vec<SourceTable>) -> SourceDoc {
+        SourceDoc {
+            path: "t.docx".into(),
+            format: DocFormat::Docx,
+            notes: vec![],
+            tables,
+        }
+    }
+
+    #[test]
+    fn a_table_without_header_continues_the_one_before() {
+        let t1 = table(
+            1,
+            &[
+                &["全年任务清单", "<", "<"],
+                &["序号", "工作任务", "责任单位"],
+                &["1", "任务甲", "食品室"],
+            ],
+        );
+        let t2 = table(2, &[&["2", "任务乙", "餐饮室"]]);
+        let plan = structure(doc(vec![t1, t2])).unwrap();
+        assert_eq!(plan.notes[0].text, "全年任务清单");
+        assert_eq!(plan.header_rows, [(1, 2)]);
+        let tasks = &plan.areas[0].tasks;
+        let markers: Vec<&str> = tasks
+            .iter()
+            .map(|t| t.marker.as_ref().unwrap().text.as_str())
+            .collect();
+        assert_eq!(markers, ["1", "2"]);
+        assert_eq!(
+            tasks[1].fields[2],
+            (
+                Column::Units,
+                Located {
+                    text: "餐饮室".into(),
+                    pos: CellPos {
+                        table: 2,
+                        row: 1,
+                        col: 3
+                    }
+                }
+            )
+        );
+        assert!(unaccounted(&plan).is_empty());
+    }
+
+    #[test]
+    fn a_running_seq_beside_an_area_column_numbers_tasks() {
+        let t = table(
+            1,
+            &[
+                &["序号", "重点领域", "重点工作", "完成时限"],
+                &["1", "一、校园", "检查食堂", "每年开学前"],
+                &["2", "^", "排查周边", "每年开学前"],
+                &["3", "二、餐饮", "清洁厨房", "年底前"],
+                &["", "^", "", "上半年"],
+            ],
+        );
+        let plan = structure(doc(vec![t])).unwrap();
+        let areas: Vec<(&str, Option<u32>, usize)> = plan
+            .areas
+            .iter()
+            .map(|a| (a.title.text.as_str(), a.number, a.tasks.len()))
+            .collect();
+        assert_eq!(areas, [("校园", Some(1), 2), ("餐饮", Some(2), 1)]);
+        assert!(plan.areas.iter().all(|a| a.seq.is_none()));
+        let last = &plan.areas[1].tasks[0];
+        assert_eq!(last.marker.as_ref().unwrap().text, "3");
+        // the row with only a deadline continues the task above
+        let deadline = last
+            .fields
+            .iter()
+            .find(|(c, _)| *c == Column::Deadline)
+            .unwrap();
+        assert_eq!(deadline.1.text, "年底前\n上半年");
+        assert!(unaccounted(&plan).is_empty());
+    }
+
+    #[test]
+    fn no_table_or_no_header_is_an_error_naming_the_file() {
+        let err = structure(doc(vec![])).unwrap_err().to_string();
+        assert!(err.starts_with("t.docx: no table found"), "{err}");
+        let err = structure(doc(vec![table(1, &[&["", ""], &["张三", "电话"]])]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.ends_with("first row of table 1: 张三 | 电话"), "{err}");
+    }
+}

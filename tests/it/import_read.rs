@@ -4,7 +4,7 @@
 //! and every cell text is compared with ours (tests/it/import_fixtures.rs). Without python-docx
 //! the tests say why and pass locally; under `CI=true` they fail.
 
-use dutybell::import::read::{Limits, read_document, read_plan};
+use dutybell::import::read::{Limits, ReadError, read_document, read_plan, structure};
 use dutybell::import::source::Column;
 use dutybell::import::structure::unaccounted;
 
@@ -120,6 +120,14 @@ fn every_docx_cell_matches_python_docx() {
         let n = compare_with_oracle(&file, &doc);
         assert!(n > 0, "{name}: nothing compared");
         total += n;
+        // and the structure pass places every non-empty cell, or refuses the whole document
+        match structure(doc) {
+            Ok(plan) => assert_eq!(unaccounted(&plan), vec![], "{name}: cells lost"),
+            Err(e) => {
+                assert_eq!(name, "edge-noheader", "{e}");
+                assert!(matches!(e, ReadError::NoHeader { .. }), "{e}");
+            }
+        }
     }
     assert!(total > 300, "{total} cells compared");
 }
