@@ -3,12 +3,12 @@
 //! walk (src/import/docx_body.rs) with automatic numbering (src/import/docx_numbering.rs).
 //!
 //! Why not a docx crate: docx-rs 0.4.22 (the maintained reader) was tried first on the test
-//! fixtures (tests/fixtures/import/make_fixtures.py). It read merged cells and the seed table,
-//! but it matches elements by prefix-less local names and by the `w` prefix in places, so a
-//! WPS-like file with the main namespace bound to `ns0:` came back with every cell empty; the
-//! paragraph after a nested table was lost; it does not render numbering (only models it); and
-//! it has no bound on decompressed size or XML depth. So the tables are read here with the
-//! `zip` crate and quick-xml, matching on namespace URIs.
+//! fixtures (tests/fixtures/import/make_fixtures.py). It read the seed's merged cells, but its
+//! run reader keys on the literal `w:` prefix (and other readers on local names without the
+//! namespace), so a WPS-like file with the main namespace bound to `ns0:` came back with every
+//! cell empty; the paragraph after a nested table was lost; it models numbering but does not
+//! render the numbers; and it bounds neither decompressed size nor XML depth. So the tables are
+//! read here with the `zip` crate and quick-xml, matching on namespace URIs.
 
 use std::io::{Cursor, Read};
 use std::path::Path;
