@@ -2,7 +2,8 @@
 //! old Word would hold it) must import like the .docx; the .docx LibreOffice writes back is
 //! compared cell by cell with python-docx; a damaged .doc and a conversion that runs out of time
 //! fail clearly. Without `soffice` the test says why and passes locally; under `CI=true` it
-//! fails (.ci/setup installs libreoffice-writer-nogui).
+//! fails (.ci/setup installs libreoffice-writer-nogui). LibreOffice also serves as a second
+//! renderer of automatic numbering, checked against ours.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,7 +11,9 @@ use std::process::Command;
 use dutybell::import::read::{Limits, ReadError, read_document, read_plan};
 use dutybell::import::source::{Column, DocFormat, SourcePlan};
 
-use crate::import_fixtures::{assert_seed_plan, compare_with_oracle, fixtures, skip_or_fail};
+use crate::import_fixtures::{
+    assert_seed_plan, compare_with_oracle, fixtures, skip_or_fail, squeeze,
+};
 
 fn soffice() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -49,7 +52,6 @@ fn assert_numbers_as_libreoffice_shows_them(plan: &SourcePlan, file: &Path, dir:
     let out = dir.join("txt");
     std::fs::create_dir_all(&out).unwrap();
     let txt = std::fs::read_to_string(convert(file, "txt:Text", &out)).unwrap();
-    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
     for task in plan.areas.iter().flat_map(|a| &a.tasks) {
         let marker = &task.marker.as_ref().unwrap().text;
         let text = &task
@@ -128,4 +130,67 @@ fn doc_files_through_libreoffice() {
         .filter(|e| e.file_name().to_string_lossy().starts_with(&ours))
         .collect();
     assert!(left.is_empty(), "scratch folders left: {left:?}");
+}
+
+/// LibreOffice as a second, independent renderer of automatic numbering: its text export of the
+/// python-docx fixtures shows the same numbers we render, for every format both know. Two
+/// documented differences: LibreOffice prints decimalFullWidth with ASCII digits (Word and we
+/// print １．), and it invents decimal numbers for a format it does not know, where we print none.
+#[test]
+fn numbering_agrees_with_libreoffice() {
+    let Some(fixtures) = fixtures() else { return };
+    if soffice().is_none() {
+        skip_or_fail("soffice is not installed (.ci/setup installs libreoffice-writer-nogui)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let seed = fixtures.join("seed.docx");
+    let plan = read_plan(&seed, &Limits::default()).unwrap();
+    assert_numbers_as_libreoffice_shows_them(&plan, &seed, dir.path());
+
+    let file = fixtures.join("edge-numfmt.docx");
+    let txt = std::fs::read_to_string(convert(&file, "txt:Text", dir.path())).unwrap();
+    let theirs: Vec<String> = txt
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .map(squeeze)
+        .filter(|l| !l.is_empty())
+        .collect();
+    // ours in the same order: each row's format name, then its numbered lines
+    let doc = read_document(&file, &Limits::default()).unwrap();
+    let mut ours: Vec<(String, String)> = Vec::new();
+    for row in &doc.tables[0].rows {
+        ours.push((String::new(), squeeze(&row[0].text)));
+        for line in row[1].text.lines() {
+            ours.push((row[0].text.clone(), squeeze(line)));
+        }
+    }
+    assert_eq!(ours.len(), theirs.len(), "{theirs:?}");
+    let mut compared = 0;
+    for ((format, mine), lo) in ours.iter().zip(&theirs) {
+        match format.as_str() {
+            "decimalFullWidth" => {
+                let ascii: String = mine
+                    .chars()
+                    .map(|c| match c {
+                        '１'..='９' => {
+                            char::from_u32(c as u32 - '１' as u32 + '1' as u32).unwrap()
+                        }
+                        c => c,
+                    })
+                    .collect();
+                assert_eq!(&ascii, lo);
+            }
+            "klingonCounting" => {
+                assert!(
+                    mine.starts_with("klingonCounting"),
+                    "no number invented: {mine}"
+                );
+                assert!(lo.ends_with(mine.as_str()) && lo.len() > mine.len(), "{lo}");
+            }
+            _ => assert_eq!(mine, lo, "{format}"),
+        }
+        compared += 1;
+    }
+    assert_eq!(compared, 47, "rows and numbered lines compared");
 }
