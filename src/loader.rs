@@ -50,6 +50,47 @@ pub fn default_config_path(given: Option<&Path>) -> PathBuf {
 pub fn load(path: &Path, at: crate::clock::StartAt) -> Result<Loaded, Diagnostics> {
     let mut diags = Diagnostics::default();
     let raw = crate::config::load(path, &mut diags);
+    from_raw(path, raw, diags, at)
+}
+
+/// [`load`] with the plan files of `plan_dir` instead of the config's own `settings.plan`
+/// (`dutybell plan-diff` on a bare plan directory: the units come from the config).
+///
+/// # Errors
+/// Every problem found, located.
+pub fn load_with_plan_dir(
+    path: &Path,
+    plan_dir: &Path,
+    at: crate::clock::StartAt,
+) -> Result<Loaded, Diagnostics> {
+    let mut diags = Diagnostics::default();
+    let Some(root) = crate::config::load::read_tree(path, &mut diags) else {
+        return Err(diags);
+    };
+    let mut raw = crate::config::load::main_from_tree(path, &root, &mut diags);
+    match crate::config::load::files_in(plan_dir, &["yaml", "yml"]) {
+        Ok(files) => {
+            for f in files {
+                raw.plans
+                    .push(crate::config::load::load_plan(&f, &mut diags));
+            }
+        }
+        Err(e) => diags.push(Diagnostic::error(
+            plan_dir,
+            Pos { line: 1, col: 1 },
+            "",
+            format!("cannot read the plan directory: {e}"),
+        )),
+    }
+    from_raw(path, raw, diags, at)
+}
+
+fn from_raw(
+    path: &Path,
+    raw: crate::config::RawConfig,
+    mut diags: Diagnostics,
+    at: crate::clock::StartAt,
+) -> Result<Loaded, Diagnostics> {
     let built = crate::catalog::build(&raw);
     let (catalog, warnings) = match built {
         Ok((c, w)) if !diags.has_errors() => {

@@ -38,12 +38,19 @@ pub struct PlanArgs {
     pub json: bool,
 }
 
+/// Volume budget excesses printed before the rest are counted.
+pub(super) const BUDGET_LINES: usize = 20;
+
 pub(super) fn run(l: &Loaded, a: &PlanArgs, today: Date) -> Result<(), CliError> {
     let c = &l.catalog;
     let (from, to) = range(a, today)?;
     check_ids(c, a)?;
     let mut p = schedule::plan(c, &l.calendar, from, to);
     filter(c, &mut p, a);
+    // Issue 12: days on which a recipient would get more messages than the volume budget.
+    for w in schedule::budget::warnings(c, &p, BUDGET_LINES) {
+        eprintln!("warning: {w}");
+    }
     if a.json {
         let text = serde_json::to_string_pretty(&p).map_err(|e| CliError::Runtime(e.into()))?;
         println!("{text}");

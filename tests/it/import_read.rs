@@ -309,3 +309,69 @@ fn seed_xlsx_reads_like_the_docx() {
         }
     }
 }
+
+/// The whole flow through the real binary: `dutybell import` on the seed as .docx and .xlsx
+/// writes a draft that `dutybell check` accepts; a file that is no document exits 2.
+#[test]
+fn import_then_check_through_the_binary() {
+    let Some(dir) = fixtures() else { return };
+    let work = tempfile::tempdir().unwrap();
+    let run = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new(crate::helpers::bin())
+            .args(args)
+            .current_dir(work.path())
+            .output()
+            .unwrap()
+    };
+    let config = crate::helpers::repo().join("config/dutybell.yaml");
+    for name in ["seed.docx", "seed.xlsx"] {
+        let out = work.path().join(name.replace('.', "-"));
+        let o = run(&[
+            "--config".as_ref(),
+            config.as_os_str(),
+            "import".as_ref(),
+            dir.join(name).as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+            // 6.2/6.3 have an empty 责任部门 cell: the draft needs an office to track them
+            "--default-unit".as_ref(),
+            "食品室".as_ref(),
+        ]);
+        let said = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success(),
+            "{name}: {said}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            said.contains("10 areas, 41 tasks") && said.contains("0 unplaced cell(s)"),
+            "{said}"
+        );
+        let o = run(&[
+            "--config".as_ref(),
+            out.join("dutybell.yaml").as_os_str(),
+            "check".as_ref(),
+        ]);
+        let said = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success(),
+            "{name}: check: {said}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(said.contains("10 areas, 41 tasks"), "{said}");
+    }
+    let junk = work.path().join("plan.docx");
+    std::fs::write(&junk, "不是文档").unwrap();
+    let o = run(&[
+        "import".as_ref(),
+        junk.as_os_str(),
+        "--out".as_ref(),
+        "draft".as_ref(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        said.contains("plan.docx: not a Word or Excel document"),
+        "{said}"
+    );
+}

@@ -29,6 +29,7 @@ use super::{
 };
 
 mod batch;
+pub(crate) mod copy;
 mod enqueue;
 mod lock;
 mod meta;
