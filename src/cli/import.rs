@@ -1,11 +1,8 @@
 //! `dutybell import FILE --out DIR`: a plan document (.docx, .xlsx, .doc) to a draft directory
 //! (`dutybell.yaml`, `plan/NN-*.yaml`, `import-report.md`, `import-report.json`), then the draft
 //! is loaded as `check` would load it and the summary printed. `--format json` prints the
-//! report on stdout. Bad input or options exit 2.
-//!
-//! Wiring (in `cli/mod.rs`, once `crate::import::read` is merged): `mod import;`, the variant
-//! `Import(import::ImportArgs)` and, before loading, `Command::Import(a) => return
-//! import::run(cli.config.as_deref(), a, start)`.
+//! report on stdout. Bad input or options exit 2. Reading the document is
+//! `crate::import::read::read_plan` (src/import/read.rs).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -77,13 +74,14 @@ pub fn run(config: Option<&Path>, a: &ImportArgs, start: StartAt) -> ExitCode {
     if non_empty && !a.force {
         return usage(draft::DraftError::NotEmpty(a.out.clone()));
     }
-    let plan = match crate::import::read::read_plan(&a.file, &crate::import::read::Limits::default()) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(e.exit_code());
-        }
-    };
+    let plan =
+        match crate::import::read::read_plan(&a.file, &crate::import::read::Limits::default()) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(e.exit_code());
+            }
+        };
     if let Err(e) = std::fs::create_dir_all(&a.out) {
         return usage(format!("cannot create {}: {e}", a.out.display()));
     }
@@ -107,7 +105,10 @@ pub fn run(config: Option<&Path>, a: &ImportArgs, start: StartAt) -> ExitCode {
     let main = out.join("dutybell.yaml");
     let checked = crate::loader::load(&main, start);
     if a.format == "json" {
-        println!("{}", serde_json::to_string_pretty(&d.report).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&d.report).unwrap_or_default()
+        );
     } else {
         println!("draft: {}", out.display());
         println!("{}", d.report.summary());
@@ -115,7 +116,10 @@ pub fn run(config: Option<&Path>, a: &ImportArgs, start: StartAt) -> ExitCode {
     match checked {
         Ok(l) => {
             let w = l.warnings.warnings().count();
-            eprintln!("check: ok, {w} warning(s); see {}", out.join("import-report.md").display());
+            eprintln!(
+                "check: ok, {w} warning(s); see {}",
+                out.join("import-report.md").display()
+            );
             ExitCode::SUCCESS
         }
         Err(diags) => {

@@ -6,6 +6,7 @@ mod calendar;
 mod daemon;
 mod digest;
 mod export;
+mod import;
 mod ops;
 mod plan;
 mod plan_diff;
@@ -61,6 +62,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Import progress notes from a CSV, all or nothing.
     ImportProgress(progress_import::ImportArgs),
+    /// Turn a plan document (.docx, .xlsx, .doc) into a draft config directory and a report.
+    Import(import::ImportArgs),
     /// Show the occurrences and reminders of a date range.
     Plan(plan::PlanArgs),
     /// Print exactly what would be sent for a task's reminder, without sending.
@@ -111,6 +114,7 @@ pub fn main() -> ExitCode {
         Command::Serve => return web::serve_cmd(&config, start),
         Command::HashPassword => return web::hash_password(),
         Command::PlanDiff(a) => return plan_diff::run(&config, a, start),
+        Command::Import(a) => return import::run(cli.config.as_deref(), a, start),
         Command::Store(a) => return store::run(a),
         _ => {}
     }
@@ -168,6 +172,7 @@ pub fn main() -> ExitCode {
         | Command::Calendar(_)
         | Command::Serve
         | Command::PlanDiff(_)
+        | Command::Import(_)
         | Command::HashPassword
         | Command::Store(_) => {
             unreachable!("handled before loading")
