@@ -20,6 +20,7 @@ mod import_phrases;
 mod import_read;
 mod import_read_bad;
 mod import_read_doc;
+mod import_roundtrip;
 mod pg;
 mod pg_faults;
 mod pg_notify;
