@@ -314,6 +314,9 @@ fn sighup_with_a_bad_config_keeps_the_old_plan_and_an_edit_changes_future_remind
     let site = Site::new(3, 3);
     let d = Running::start(&site, BEFORE);
     assert!(d.wait_log("plan synced", 1), "{}", d.log.lock().unwrap());
+    // After the sync the loop still enqueues this week's digests and the periodic ticks' rows:
+    // count once it has gone idle, or the count races them.
+    assert!(d.wait_log("idle", 1), "{}", d.log.lock().unwrap());
     let pending = rows(&site, "pending").len();
     assert!(pending >= 9, "{pending}");
     let good = std::fs::read_to_string(site.config()).unwrap();
