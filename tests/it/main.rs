@@ -37,6 +37,7 @@ mod storage_faults;
 mod store;
 mod store_contract;
 mod store_copy;
+mod steps;
 mod systemd;
 mod volume;
 mod volume_backlog;
