@@ -10,6 +10,7 @@ mod daemon;
 mod digest;
 mod dispatch_pause;
 mod email;
+mod events;
 mod export;
 mod fuzz_smoke;
 mod helpers;
