@@ -153,9 +153,23 @@ fn event_start_list_status_plan_and_end() {
         out.contains("flood_response (防汛应急响应)  2026-07-03 – 2026-07-04  started by 值班室, ended by cli"),
         "{out}"
     );
-    // The pending rows of the days after the end were cancelled by the sync the end ran.
-    let (_, out, _) = run(&config, later, &["outbox", "--state", "pending"]);
-    assert!(!out.contains("flood_response-2026-07-05"), "{out}");
+    let rows = |state: &str| {
+        let (code, out, err) = run(&config, later, &["outbox", "--state", state, "--limit", "5000"]);
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    // Two due reminders stay: 07-03's, and 07-04's (a Saturday: sent Mon 07-06 09:00). The
+    // later days' rows were removed from the plan.
+    let pending = rows("pending");
+    let due: Vec<&str> = pending
+        .lines()
+        .filter(|l| l.contains(" 4.1 ") && l.contains(" due "))
+        .collect();
+    assert_eq!(due.len(), 2, "{pending}");
+    assert!(due[0].contains("2026-07-03 09:00") && due[1].contains("2026-07-06 09:00"), "{pending}");
+    assert!(rows("cancelled")
+        .lines()
+        .any(|l| l.contains(" 4.1 ") && l.contains("2026-07-07") && l.contains("removed from the plan")));
 }
 
 #[test]
