@@ -167,14 +167,14 @@ pub(super) fn check_steps(ctx: &mut Ctx, t: &RawTask, events: &BTreeMap<String, 
             if next == start
                 && let RawRule::After(x) = &t.rules[start].value
             {
-                    ctx.error(
-                        &x.step,
-                        format!(
-                            "rules[{start}] follows step `{}`, which (through its own `after:`) \
+                ctx.error(
+                    &x.step,
+                    format!(
+                        "rules[{start}] follows step `{}`, which (through its own `after:`) \
                              follows rules[{start}]: a chain of steps cannot loop",
-                            x.step.value
-                        ),
-                    );
+                        x.step.value
+                    ),
+                );
                 break;
             }
             if !seen.insert(next) {

@@ -137,7 +137,9 @@ pub(crate) fn follow<'a>(
                 .filter_map(|s| {
                     let done = *facts.steps_done.get(&s.occ.key)?;
                     let mut d = then(cal, &base, s, (step, *within), done);
-                    d.occ.key.push_str(suffixes.get(i).map_or("", String::as_str));
+                    d.occ
+                        .key
+                        .push_str(suffixes.get(i).map_or("", String::as_str));
                     let inside = rule.since.is_none_or(|x| d.occ.window_end >= x)
                         && rule.until.is_none_or(|u| d.occ.window_start <= u);
                     inside.then_some(d)

@@ -12,9 +12,7 @@ use jiff::civil::Date;
 use crate::catalog::{Catalog, NamedEvent};
 use crate::loader::Loaded;
 use crate::schedule::{EventWindow, PlanFacts};
-use crate::store::{
-    DeclaredWindow, RequestFilter, RequestKind, RequestState, Store, StoreError,
-};
+use crate::store::{DeclaredWindow, RequestFilter, RequestKind, RequestState, Store, StoreError};
 
 /// Why an event command was refused.
 #[derive(Debug, thiserror::Error)]
@@ -51,8 +49,13 @@ pub fn resolve<'a>(cat: &'a Catalog, name: &str) -> Result<&'a NamedEvent, Event
     if let Some(e) = declared().find(|e| e.id == wanted || e.id == snake || e.name == wanted) {
         return Ok(e);
     }
-    let choices: Vec<String> = declared().map(|e| format!("{} ({})", e.id, e.name)).collect();
-    let dated = cat.events.values().any(|e| e.id == snake || e.name == wanted);
+    let choices: Vec<String> = declared()
+        .map(|e| format!("{} ({})", e.id, e.name))
+        .collect();
+    let dated = cat
+        .events
+        .values()
+        .any(|e| e.id == snake || e.name == wanted);
     Err(EventError::Unknown(if dated {
         format!(
             "event `{wanted}` has dates in the config and is not declared by the office; only \

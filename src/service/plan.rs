@@ -86,7 +86,11 @@ pub fn plan_set_with(
     now: Timestamp,
     overrides: &schedule::DueOverrides,
 ) -> anyhow::Result<PlanSet> {
-    plan_set_facts(l, now, &schedule::PlanFacts::with_overrides(overrides.clone()))
+    plan_set_facts(
+        l,
+        now,
+        &schedule::PlanFacts::with_overrides(overrides.clone()),
+    )
 }
 
 /// [`plan_set`] with every run-time fact (延期, steps reported done, declared event windows;

@@ -112,7 +112,10 @@ fn event_start_list_status_plan_and_end() {
     assert!(err.contains("already under way since 2026-07-03"), "{err}");
     let (code, _, err) = run(&config, now, &["event", "start", "typhoon"]);
     assert_eq!(code, 2);
-    assert!(err.contains("unknown event `typhoon`") && err.contains("flood_response (防汛应急响应)"), "{err}");
+    assert!(
+        err.contains("unknown event `typhoon`") && err.contains("flood_response (防汛应急响应)"),
+        "{err}"
+    );
 
     let (code, out, err) = run(&config, "2026-07-03T08:30", &["status"]);
     assert_eq!(code, 0, "{err}");
@@ -136,7 +139,10 @@ fn event_start_list_status_plan_and_end() {
     let later = "2026-07-04T18:00";
     let (code, out, err) = run(&config, later, &["event", "end", "防汛应急响应"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("ended flood_response (防汛应急响应) on 2026-07-04"), "{out}");
+    assert!(
+        out.contains("ended flood_response (防汛应急响应) on 2026-07-04"),
+        "{out}"
+    );
     let (code, _, err) = run(&config, later, &["event", "end", "flood_response"]);
     assert_eq!(code, 2);
     assert!(err.contains("not under way"), "{err}");
@@ -154,7 +160,11 @@ fn event_start_list_status_plan_and_end() {
         "{out}"
     );
     let rows = |state: &str| {
-        let (code, out, err) = run(&config, later, &["outbox", "--state", state, "--limit", "5000"]);
+        let (code, out, err) = run(
+            &config,
+            later,
+            &["outbox", "--state", state, "--limit", "5000"],
+        );
         assert_eq!(code, 0, "{err}");
         out
     };
@@ -166,10 +176,13 @@ fn event_start_list_status_plan_and_end() {
         .filter(|l| l.contains(" 4.1 ") && l.contains(" due "))
         .collect();
     assert_eq!(due.len(), 2, "{pending}");
-    assert!(due[0].contains("2026-07-03 09:00") && due[1].contains("2026-07-06 09:00"), "{pending}");
-    assert!(rows("cancelled")
-        .lines()
-        .any(|l| l.contains(" 4.1 ") && l.contains("2026-07-07") && l.contains("removed from the plan")));
+    assert!(
+        due[0].contains("2026-07-03 09:00") && due[1].contains("2026-07-06 09:00"),
+        "{pending}"
+    );
+    assert!(rows("cancelled").lines().any(|l| l.contains(" 4.1 ")
+        && l.contains("2026-07-07")
+        && l.contains("removed from the plan")));
 }
 
 #[test]
@@ -192,7 +205,13 @@ fn a_step_reported_done_brings_its_follow_up_into_the_plan() {
         &config,
         now,
         &[
-            "progress", "2.1", "--done", "--note", "演练已完成", "--occurrence", "2.1@2026-03-10",
+            "progress",
+            "2.1",
+            "--done",
+            "--note",
+            "演练已完成",
+            "--occurrence",
+            "2.1@2026-03-10",
         ],
     );
     assert_eq!(code, 0, "{err}");

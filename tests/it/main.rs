@@ -34,11 +34,11 @@ mod seeds;
 mod send_test;
 #[path = "../support/smtp_harness.rs"]
 mod smtp_harness;
+mod steps;
 mod storage_faults;
 mod store;
 mod store_contract;
 mod store_copy;
-mod steps;
 mod systemd;
 mod volume;
 mod volume_backlog;

@@ -85,7 +85,8 @@ fn a_step_after_another_exists_only_once_that_one_is_reported_done() {
     // The drill reported done on Thu 03-12: the summary is due 10 working days later, Thu 03-26
     // (03-13, 16, 17, 18, 19, 20, 23, 24, 25, 26).
     let mut f = PlanFacts::default();
-    f.steps_done.insert("2.1@2026-03-10".into(), date(2026, 3, 12));
+    f.steps_done
+        .insert("2.1@2026-03-10".into(), date(2026, 3, 12));
     let got = dues(&l, &f, from, to);
     assert_eq!(got.len(), 2, "{got:?}");
     assert_eq!(
@@ -102,7 +103,9 @@ fn a_step_after_another_exists_only_once_that_one_is_reported_done() {
         .insert("2.1@2026-03-10-then".into(), date(2026, 3, 25));
     let got = dues(&l, &f, from, to);
     assert_eq!(
-        got.iter().map(|(k, d, _)| (k.as_str(), *d)).collect::<Vec<_>>(),
+        got.iter()
+            .map(|(k, d, _)| (k.as_str(), *d))
+            .collect::<Vec<_>>(),
         vec![
             ("2.1@2026-03-10", date(2026, 3, 10)),
             ("2.1@2026-03-10-then", date(2026, 3, 26)),
@@ -118,15 +121,24 @@ fn a_step_after_another_exists_only_once_that_one_is_reported_done() {
         .filter(|r| r.occurrence_key == "2.1@2026-03-10-then-then")
         .map(|r| (r.stage.clone(), r.date))
         .collect();
-    assert!(stages.contains(&("due".into(), date(2026, 4, 1))), "{stages:?}");
-    assert!(stages.iter().any(|(s, d)| s.starts_with("lead") && *d == date(2026, 3, 27)), "{stages:?}");
+    assert!(
+        stages.contains(&("due".into(), date(2026, 4, 1))),
+        "{stages:?}"
+    );
+    assert!(
+        stages
+            .iter()
+            .any(|(s, d)| s.starts_with("lead") && *d == date(2026, 3, 27)),
+        "{stages:?}"
+    );
 }
 
 #[test]
 fn calendar_days_after_a_report_shift_off_a_weekend() {
     let l = loaded(&DRILL.replace("within: 10wd", "within: 10d"));
     let mut f = PlanFacts::default();
-    f.steps_done.insert("2.1@2026-03-10".into(), date(2026, 3, 12));
+    f.steps_done
+        .insert("2.1@2026-03-10".into(), date(2026, 3, 12));
     // 10 days after Thu 03-12 is Sun 03-22: moved back to Fri 03-20.
     let got = dues(&l, &f, date(2026, 3, 11), date(2026, 3, 31));
     assert_eq!(got[0].0, "2.1@2026-03-10-then");
@@ -146,9 +158,16 @@ fn a_chain_of_dated_steps_in_one_task_is_several_once_rules() {
       - once: { date: 2026-02-07, label: 报送县应急局 }
 "#,
     );
-    let got = dues(&l, &PlanFacts::default(), date(2026, 1, 1), date(2026, 12, 31));
+    let got = dues(
+        &l,
+        &PlanFacts::default(),
+        date(2026, 1, 1),
+        date(2026, 12, 31),
+    );
     assert_eq!(
-        got.iter().map(|(_, d, l)| (*d, l.as_str())).collect::<Vec<_>>(),
+        got.iter()
+            .map(|(_, d, l)| (*d, l.as_str()))
+            .collect::<Vec<_>>(),
         vec![
             (date(2026, 2, 3), "2026年2月3日 制定方案"),
             (date(2026, 2, 6), "2026年2月7日 报送县应急局"),
@@ -237,7 +256,10 @@ fn check_refuses_bad_steps_and_misused_events() {
       - yearly: { event: flood_response }
 "#,
     );
-    assert!(e.contains("unknown step") && e.contains("`dril`") && e.contains("drill"), "{e}");
+    assert!(
+        e.contains("unknown step") && e.contains("`dril`") && e.contains("drill"),
+        "{e}"
+    );
     assert!(e.contains("must be after the report"), "{e}");
     assert!(e.contains("`flood_season` has dates"), "{e}");
     assert!(e.contains("unknown declared event `flod_response`"), "{e}");

@@ -761,7 +761,10 @@ fn event_windows_open_close_and_refuse(b: &Backend) {
     let err = s
         .start_event("flood_response", date(2026, 7, 4), "cli", now)
         .unwrap_err();
-    assert!(matches!(&err, StoreError::EventState(m) if m.contains("2026-07-03")), "{err}");
+    assert!(
+        matches!(&err, StoreError::EventState(m) if m.contains("2026-07-03")),
+        "{err}"
+    );
     // Another event is independent.
     s.start_event("drought", date(2026, 7, 5), "cli", now)
         .unwrap();
@@ -779,24 +782,38 @@ fn event_windows_open_close_and_refuse(b: &Backend) {
     let err = s
         .end_event("flood_response", date(2026, 7, 11), "cli", later)
         .unwrap_err();
-    assert!(matches!(&err, StoreError::EventState(m) if m.contains("not under way")), "{err}");
+    assert!(
+        matches!(&err, StoreError::EventState(m) if m.contains("not under way")),
+        "{err}"
+    );
     // A new window may not start inside the last one, but may the day after it ended.
-    assert!(s
-        .start_event("flood_response", date(2026, 7, 10), "cli", later)
-        .is_err());
+    assert!(
+        s.start_event("flood_response", date(2026, 7, 10), "cli", later)
+            .is_err()
+    );
     s.start_event("flood_response", date(2026, 8, 1), "cli", later)
         .unwrap();
     let other = b.open();
     let all = other.event_windows().unwrap();
     let view: Vec<(&str, String, Option<String>)> = all
         .iter()
-        .map(|w| (w.event.as_str(), w.start.to_string(), w.end.map(|d| d.to_string())))
+        .map(|w| {
+            (
+                w.event.as_str(),
+                w.start.to_string(),
+                w.end.map(|d| d.to_string()),
+            )
+        })
         .collect();
     assert_eq!(
         view,
         vec![
             ("drought", "2026-07-05".into(), None),
-            ("flood_response", "2026-07-03".into(), Some("2026-07-10".into())),
+            (
+                "flood_response",
+                "2026-07-03".into(),
+                Some("2026-07-10".into())
+            ),
             ("flood_response", "2026-08-01".into(), None),
         ]
     );

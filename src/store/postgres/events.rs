@@ -15,8 +15,7 @@ use crate::store::events::{check_end, check_start};
 use crate::store::types::{date, ts};
 use crate::store::{DeclaredWindow, StoreError};
 
-const COLUMNS: &str =
-    "id, event, start_date, end_date, started_by, started_at, ended_by, ended_at";
+const COLUMNS: &str = "id, event, start_date, end_date, started_by, started_at, ended_by, ended_at";
 
 /// Opens a window of `event` from `on`.
 pub(super) async fn start(
