@@ -511,7 +511,9 @@ fn events(ctx: &mut Ctx, raw: &RawConfig) -> BTreeMap<String, NamedEvent> {
                 _ => ctx.error(d, format!("date {} is listed under year `{year}`", d.value)),
             }
         }
-        if default.is_none() && dates.is_empty() {
+        if ev.declared {
+            super::steps::declared_event_check(ctx, id, ev);
+        } else if default.is_none() && dates.is_empty() {
             ctx.error(
                 id,
                 format!(
@@ -527,6 +529,7 @@ fn events(ctx: &mut Ctx, raw: &RawConfig) -> BTreeMap<String, NamedEvent> {
                 name: ev.name.value.clone(),
                 default,
                 dates,
+                declared: ev.declared,
             },
         );
     }

@@ -12,6 +12,7 @@ pub(crate) mod names;
 pub mod parse;
 mod responsible;
 mod rule_attrs;
+mod steps;
 mod tasks;
 mod todo;
 mod units;

@@ -187,6 +187,9 @@ pub struct NamedEvent {
     pub default: Option<(i8, i8)>,
     /// Explicit dates by year.
     pub dates: BTreeMap<i16, Date>,
+    /// Declared by the office at run time (`dutybell event start`), never dated in the config:
+    /// `during:` rules plan inside its windows, which the store keeps.
+    pub declared: bool,
 }
 
 impl NamedEvent {
@@ -390,6 +393,21 @@ pub enum RuleForm {
         /// Due this long before the first day off.
         before: Offset,
     },
+    /// A step due `within` after the task's rule named `step` is reported done (no occurrence
+    /// before that report). See `schedule::steps`.
+    After {
+        /// Name of the rule it follows.
+        step: String,
+        /// Due this long after the report's date.
+        within: Offset,
+    },
+    /// Due every `every` from the first day of each declared window of `event` to its last.
+    During {
+        /// Declared event id.
+        event: String,
+        /// Cadence (`1d` daily, `1wd` each working day).
+        every: Offset,
+    },
     /// Cron expression (seconds first), parsed once at load.
     Cron {
         /// Expression (boxed: a parsed cron is large and rare among rules).
@@ -426,6 +444,8 @@ pub struct Rule {
     pub since: Option<Date>,
     /// Recurrence bound (`until:`): only periods that start on or before this day.
     pub until: Option<Date>,
+    /// The step's name within its task (`name: drill`), which `after: {step: drill}` refers to.
+    pub name: Option<String>,
 }
 
 /// A task of the plan.

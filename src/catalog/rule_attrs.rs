@@ -36,7 +36,9 @@ pub(super) fn bounds(
         Weekly,
         Daily,
         Cron,
-        BeforeHolidays
+        BeforeHolidays,
+        After,
+        During
     );
     // A bare year (`until: 2027`) reads as an integer.
     let text = |v: &OffsetValue| match v {
@@ -59,6 +61,8 @@ pub(super) fn bounds(
             RawRule::Daily(x) => x.until.as_ref(),
             RawRule::Cron(x) => x.until.as_ref(),
             RawRule::BeforeHolidays(x) => x.until.as_ref(),
+            RawRule::After(x) => x.until.as_ref(),
+            RawRule::During(x) => x.until.as_ref(),
         }
     {
         ctx.error(u, format!("`until` ({b}) is before the start bound ({a})"));

@@ -121,6 +121,7 @@ fn task(ctx: &mut Ctx, t: &RawTask, area: u32, settings: &Settings, refs: &Refs)
         None => settings.checkin,
     };
     let (task_ladder, _) = ladder_override(ctx, t.reminders.as_ref(), &settings.ladder, names);
+    super::steps::check_steps(ctx, t, events);
     let rules = t
         .rules
         .iter()
@@ -406,6 +407,8 @@ fn rule(
             };
             (RuleForm::BeforeHolidays { names, before }, common!(x))
         }
+        RawRule::After(x) => (super::steps::after(ctx, x)?, common!(x)),
+        RawRule::During(x) => (super::steps::during(ctx, x, events)?, common!(x)),
         RawRule::Cron(x) => {
             let expr = ctx.check(&x.expr, parse::cron(&x.expr.value))?;
             (
@@ -439,5 +442,6 @@ fn rule(
         at,
         since,
         until,
+        name: super::steps::name_of(&r.value),
     })
 }

@@ -5,6 +5,7 @@
 mod calendar;
 mod daemon;
 mod digest;
+mod event;
 mod export;
 mod import;
 mod ops;
@@ -87,6 +88,9 @@ pub enum Command {
     PlanDiff(plan_diff::PlanDiffArgs),
     /// The state database itself: `store copy` between SQLite and PostgreSQL, `store checksum`.
     Store(store::StoreArgs),
+    /// Events the office declares (防汛应急响应): `event start NAME`, `event end NAME`,
+    /// `event list`; `during:` rules plan inside their windows.
+    Event(event::EventArgs),
 }
 
 /// Parse arguments, run, and return the process exit code.
@@ -189,6 +193,7 @@ pub fn main() -> ExitCode {
         Command::Digest(a) => digest::run(&loaded, a, today, now),
         Command::Audit(a) => web::audit(&loaded, a),
         Command::Link(a) => web::link(&loaded, a, now),
+        Command::Event(a) => event::run(&loaded, a, today, now),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -65,6 +65,14 @@ fn local(l: &Loaded, t: Timestamp) -> String {
 pub(super) fn status(l: &Loaded, now: Timestamp) -> Result<(), CliError> {
     let store = super::open_store(l)?;
     let r = store.status(now).map_err(rt)?;
+    // Issue 14: events the office declared and has not ended yet.
+    let events = super::event::status_lines(l, store.as_ref())?;
+    if !events.is_empty() {
+        println!("events under way:");
+        for e in &events {
+            println!("{e}");
+        }
+    }
     if r.counts.iter().all(|(_, n)| *n == 0) {
         println!(
             "nothing planned yet in {}: run `dutybell run` (or `dutybell simulate --from … --to …` \

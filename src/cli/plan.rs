@@ -1,7 +1,8 @@
 //! `dutybell plan [--from DATE] [--to DATE | --days N] [--unit ID] [--task ID] [--json]`: the
 //! occurrences and reminders of a date range, as a readable listing or JSON.
 //!
-//! May touch: stdout only. The plan itself comes from `schedule::plan` (pure).
+//! May touch: stdout; the store only to read the run-time facts of `after:`/`during:` rules
+//! (issue 14). The plan itself comes from `schedule::plan_tasks_facts` (pure).
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -45,7 +46,15 @@ pub(super) fn run(l: &Loaded, a: &PlanArgs, today: Date) -> Result<(), CliError>
     let c = &l.catalog;
     let (from, to) = range(a, today)?;
     check_ids(c, a)?;
-    let mut p = schedule::plan(c, &l.calendar, from, to);
+    // Issue 14: `after:` steps and `during:` windows exist only with the store's facts; a plan
+    // without such rules never opens the store.
+    let facts = if c.tasks.iter().any(schedule::PlanFacts::task_uses_facts) {
+        let store = super::open_store(l)?;
+        crate::service::events::facts(store.as_ref(), l).map_err(super::runtime_err)?
+    } else {
+        schedule::PlanFacts::default()
+    };
+    let mut p = schedule::plan_tasks_facts(c, &l.calendar, &c.tasks, from, to, &facts);
     filter(c, &mut p, a);
     // Issue 12: days on which a recipient would get more messages than the volume budget.
     for w in schedule::budget::warnings(c, &p, BUDGET_LINES) {

@@ -119,6 +119,10 @@ pub fn describe(c: &Catalog, r: &Rule) -> String {
             }
         ),
         RuleForm::Cron { expr } => format!("cron `{expr}`"),
+        RuleForm::After { step, within } => {
+            format!("{within} after step `{step}` is reported done")
+        }
+        RuleForm::During { event, every } => format!("every {every} while `{event}` is declared"),
         RuleForm::BeforeHolidays { names, before } => {
             format!("{before} before holidays {names:?}")
         }

@@ -364,6 +364,10 @@ pub struct RawEvent {
     /// Dates by year. Keys are years.
     #[serde(default)]
     pub dates: std::collections::BTreeMap<String, LStr>,
+    /// True for an event the office declares at run time (`dutybell event start NAME`), such as
+    /// 防汛应急响应: no dates here; `during:` rules plan inside its declared windows.
+    #[serde(default)]
+    pub declared: bool,
 }
 
 /// A local calendar override (`calendar_overrides:`).
@@ -435,6 +439,8 @@ macro_rules! rule_forms {
             $( $(#[$fm])* pub $f: $t, )*
             /// Chinese label used in messages.
             pub label: Option<String>,
+            /// The step's name within its task (`name: drill`), for `after: {step: drill}`.
+            pub name: Option<LStr>,
             /// `none` | `previous` | `next` for dates on non-working days.
             pub shift: Option<LStr>,
             /// Ladder override or `none`.
@@ -514,6 +520,18 @@ rule_forms! {
         /// last working day before it).
         before: Option<LStr>, /// Recurrence bound (same as `since`).
         from: Option<Located<OffsetValue>> }
+    /// `after: {step, within}`: a step due `within` (`10wd`, `7d`) after the task's step named
+    /// `step` is reported done (演练活动结束后10日内报送总结); no occurrence until then.
+    RawAfter { /// The name of the rule it follows (`name:` of another rule of the task).
+        step: LStr, /// How long after the report: `10wd` (working days), `7d`.
+        within: LStr, /// Recurrence bound (same as `since`).
+        from: Option<Located<OffsetValue>> }
+    /// `during: {event, every}`: due every `every` (`1d`, `1wd`, `7d`) while a window of a
+    /// declared event (`events: {flood_response: {declared: true}}`) is open (应急响应期间每日报告).
+    RawDuring { /// A declared event's id.
+        event: LStr, /// Cadence inside the window (default `1d`: every day).
+        every: Option<LStr>, /// Recurrence bound (same as `since`).
+        from: Option<Located<OffsetValue>> }
 }
 
 /// A recurrence rule: a one-key map naming its form.
@@ -542,6 +560,10 @@ pub enum RawRule {
     Cron(RawCron),
     /// Before each statutory holiday.
     BeforeHolidays(RawBeforeHolidays),
+    /// A step that follows another step of the task once it is reported done.
+    After(RawAfter),
+    /// Repeated while a declared event's window is open.
+    During(RawDuring),
 }
 
 pub use super::raw_source::RawDeadline;

@@ -324,8 +324,13 @@ impl Loop {
     async fn turn(&mut self, opts: &RunOptions) -> Timestamp {
         let now = self.clock.now();
         let lead = self.lead().await;
+        // Issue 14: a step reported done or an event declared since the last wake re-plans now.
+        let e = self.engine.clone();
+        let moved = blocking(&self.store, move |s| Ok(e.refresh_facts(s)?))
+            .await
+            .unwrap_or(false);
         if lead
-            && now >= self.next_replan
+            && (now >= self.next_replan || moved)
             && let Err(e) = self.sync(opts, false).await
         {
             tracing::error!(error = %format!("{e:#}"), "planning failed; will retry in an hour");

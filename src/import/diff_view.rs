@@ -136,6 +136,8 @@ pub fn rule_line(r: &Rule) -> String {
             format!("before_holidays: {which}, {before} before")
         }
         RuleForm::Cron { expr } => format!("cron: {expr:?}"),
+        RuleForm::After { step, within } => format!("after: {step}, within {within}"),
+        RuleForm::During { event, every } => format!("during: {event}, every {every}"),
     };
     let mut extra = Vec::new();
     if let Some(l) = &r.label {

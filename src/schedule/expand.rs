@@ -27,6 +27,8 @@ pub(crate) fn key_class(form: &RuleForm) -> String {
         RuleForm::Monthly { .. } => "month".into(),
         RuleForm::Weekly { .. } => "week".into(),
         RuleForm::BeforeHolidays { .. } => "holiday".into(),
+        RuleForm::After { step, .. } => format!("after:{step}"),
+        RuleForm::During { event, .. } => format!("during:{event}"),
     }
 }
 

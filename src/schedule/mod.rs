@@ -15,6 +15,7 @@ mod holidays;
 mod ladder;
 mod periodic;
 pub mod route;
+mod steps;
 mod types;
 mod why;
 
@@ -27,8 +28,9 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 use crate::calendar::WorkCalendar;
-use crate::catalog::{Catalog, Ladder, Task};
+use crate::catalog::{Catalog, Ladder, RuleForm, Task};
 
+pub use steps::{EventWindow, PlanFacts};
 pub use types::*;
 
 /// One generated occurrence before its reminders are computed.
@@ -86,6 +88,26 @@ pub fn plan_tasks_with<'a>(
     to: Date,
     overrides: &DueOverrides,
 ) -> Plan {
+    plan_tasks_facts(
+        cat,
+        cal,
+        tasks,
+        from,
+        to,
+        &PlanFacts::with_overrides(overrides.clone()),
+    )
+}
+
+/// [`plan_tasks`] with every run-time fact: granted 延期, steps reported done (`after:` rules)
+/// and declared event windows (`during:` rules).
+pub fn plan_tasks_facts<'a>(
+    cat: &'a Catalog,
+    cal: &WorkCalendar,
+    tasks: impl IntoIterator<Item = &'a Task>,
+    from: Date,
+    to: Date,
+    facts: &PlanFacts,
+) -> Plan {
     let (from, to) = if from <= to { (from, to) } else { (to, from) };
     let tz = cat.settings.tz.tz().clone();
     let mut out = Plan::default();
@@ -93,7 +115,7 @@ pub fn plan_tasks_with<'a>(
     let router = route::Router::new(cat);
     for task in tasks {
         let units = router.task_units(task);
-        for seq in task_sequences(cat, cal, task, from, to, overrides) {
+        for seq in task_sequences(cat, cal, task, from, to, facts) {
             let ctx = SeqCtx {
                 router: &router,
                 units: &units,
@@ -134,11 +156,13 @@ fn task_sequences<'a>(
     task: &'a Task,
     from: Date,
     to: Date,
-    overrides: &DueOverrides,
+    facts: &PlanFacts,
 ) -> Vec<Vec<Draft<'a>>> {
+    let overrides = &facts.overrides;
     let years = year_span(from, to);
     let mut seqs = Vec::new();
     let mut classes: Vec<String> = Vec::new();
+    let mut suffixes: Vec<String> = Vec::new();
     for (i, rule) in task.rules.iter().enumerate() {
         let class = expand::key_class(&rule.form);
         // A second rule of the same key family gets `-r{i}` so keys stay unique.
@@ -148,7 +172,20 @@ fn task_sequences<'a>(
             String::new()
         };
         classes.push(class);
-        let mut seq = expand::expand_rule(cat, cal, task, i, rule, years);
+        suffixes.push(suffix.clone());
+        let mut seq = match &rule.form {
+            // Filled by `steps::follow` once every step's occurrences are known.
+            RuleForm::After { .. } => Vec::new(),
+            RuleForm::During { event, every } => {
+                let base = expand::Base {
+                    task,
+                    index: Some(i),
+                    rule: Some(rule),
+                };
+                steps::during(cat, cal, &base, (event, *every), facts, years)
+            }
+            _ => expand::expand_rule(cat, cal, task, i, rule, years),
+        };
         // Recurrence bounds keep the periods that overlap [since, until].
         seq.retain(|d| {
             rule.since.is_none_or(|s| d.occ.window_end >= s)
@@ -159,6 +196,7 @@ fn task_sequences<'a>(
         }
         seqs.push(seq);
     }
+    steps::follow(cal, task, &mut seqs, facts, &suffixes);
     seqs.extend(checkin::checkins(cat, cal, task, years));
     if let Some(deadline) = checkin::deadline(cal, task) {
         // A deadline on the day a rule of the task is due (a campaign closing on it, the task's

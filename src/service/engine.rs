@@ -42,6 +42,9 @@ pub struct Engine {
     /// Granted 延期 as last read from the store (refreshed before each claim), so a row
     /// re-planned by an override renders from the moved due date.
     pub due_overrides: std::sync::RwLock<crate::schedule::DueOverrides>,
+    /// Steps reported done and declared event windows as last read from the store (issue 14),
+    /// so `after:` and `during:` reminders render at send time; see [`Engine::refresh_facts`].
+    pub plan_facts: std::sync::RwLock<crate::schedule::PlanFacts>,
 }
 
 /// Plans of one task for one day, kept for the day they are about. Sends come in bursts per task
@@ -92,6 +95,33 @@ impl Engine {
                 .unwrap_or_else(|p| p.into_inner())
                 .clear();
         }
+    }
+
+    /// Re-reads the run-time facts (issue 14: steps reported done, declared event windows) and
+    /// returns whether they changed since the last read; a change drops the day's cached task
+    /// plans, and the daemon then re-plans at once instead of at the 6-hourly re-check.
+    ///
+    /// # Errors
+    /// A store error.
+    pub fn refresh_facts(
+        &self,
+        store: &dyn crate::store::Store,
+    ) -> Result<bool, crate::store::StoreError> {
+        let mut new = super::events::facts(store, &self.loaded)?;
+        // 延期 have their own field and refresh (`set_due_overrides`).
+        new.overrides.clear();
+        let Ok(mut cur) = self.plan_facts.write() else {
+            return Ok(false);
+        };
+        if *cur == new {
+            return Ok(false);
+        }
+        *cur = new;
+        self.day_plans
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        Ok(true)
     }
 
     /// Load the config at `config` and build channels from the environment's secrets.
@@ -157,6 +187,7 @@ impl Engine {
             day_plans: std::sync::Mutex::default(),
             links: None,
             due_overrides: Default::default(),
+            plan_facts: Default::default(),
         })
     }
 

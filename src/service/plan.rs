@@ -86,10 +86,27 @@ pub fn plan_set_with(
     now: Timestamp,
     overrides: &schedule::DueOverrides,
 ) -> anyhow::Result<PlanSet> {
+    plan_set_facts(
+        l,
+        now,
+        &schedule::PlanFacts::with_overrides(overrides.clone()),
+    )
+}
+
+/// [`plan_set`] with every run-time fact (延期, steps reported done, declared event windows;
+/// see [`super::events::facts`]).
+///
+/// # Errors
+/// As [`plan_set`].
+pub fn plan_set_facts(
+    l: &Loaded,
+    now: Timestamp,
+    facts: &schedule::PlanFacts,
+) -> anyhow::Result<PlanSet> {
     let tz = l.catalog.settings.tz.tz();
     let today = now.to_zoned_datetime(tz.clone()).date();
     let (from, to) = window(l, today);
-    range_set(l, today, from, to, false, overrides)
+    range_set(l, today, from, to, false, facts)
 }
 
 /// The plan set of `[from, to]`; `partial` marks a slice added to an existing plan (rows outside
@@ -101,17 +118,11 @@ fn range_set(
     from: Date,
     to: Date,
     partial: bool,
-    overrides: &schedule::DueOverrides,
+    facts: &schedule::PlanFacts,
 ) -> anyhow::Result<PlanSet> {
     let tz = l.catalog.settings.tz.tz();
-    let plan = schedule::plan_tasks_with(
-        &l.catalog,
-        &l.calendar,
-        &l.catalog.tasks,
-        from,
-        to,
-        overrides,
-    );
+    let plan =
+        schedule::plan_tasks_facts(&l.catalog, &l.calendar, &l.catalog.tasks, from, to, facts);
     let occ_by_key: HashMap<&str, &Occurrence> = plan
         .occurrences
         .iter()
@@ -182,28 +193,26 @@ pub fn sync(
     let today = now
         .to_zoned_datetime(l.catalog.settings.tz.tz().clone())
         .date();
-    // Granted 延期 are inputs too: a new override re-plans (web loop, issue 13).
-    let overrides: schedule::DueOverrides = store.due_overrides()?.into_iter().collect();
+    // Granted 延期 are inputs too: a new override re-plans (web loop, issue 13); so are steps
+    // reported done and declared event windows (issue 14), read on every sync.
+    let facts = super::events::facts(store, l)?;
+    let facts_text = if facts == schedule::PlanFacts::default() {
+        String::new()
+    } else {
+        format!("|{facts:?}")
+    };
     let mut hash = inputs_hash(l, today);
-    if !overrides.is_empty() {
+    if !facts_text.is_empty() {
         let mut h = Sha256::new();
-        h.update(format!("{hash}|{overrides:?}").as_bytes());
+        h.update(format!("{hash}{facts_text}").as_bytes());
         hash = hex12(&h.finalize());
     }
     if !force && store.meta(INPUTS_KEY)?.as_deref() == Some(hash.as_str()) {
         return Ok(SyncOutcome::Unchanged);
     }
     let (from, to) = window(l, today);
-    // The config fingerprint with the overrides: a new 延期 forces a full sync.
-    let inputs = format!(
-        "{}{}",
-        l.fingerprint,
-        if overrides.is_empty() {
-            String::new()
-        } else {
-            format!("|{overrides:?}")
-        }
-    );
+    // The config fingerprint with the facts: a new 延期, report or event forces a full sync.
+    let inputs = format!("{}{facts_text}", l.fingerprint);
     let inputs = {
         let mut h = Sha256::new();
         h.update(inputs.as_bytes());
@@ -221,11 +230,11 @@ pub fn sync(
         {
             let first_new = w.to.tomorrow()?;
             (
-                range_set(l, today, first_new, to, true, &overrides)?,
+                range_set(l, today, first_new, to, true, &facts)?,
                 w.full_from,
             )
         }
-        _ => (plan_set_with(l, now, &overrides)?, from),
+        _ => (plan_set_facts(l, now, &facts)?, from),
     };
     set.version_hash = hash.clone();
     let report = store.sync_plan(&set, now)?;

@@ -91,7 +91,10 @@ pub fn prepare_member(
                 .read()
                 .map(|o| o.clone())
                 .unwrap_or_default();
-            schedule::plan_tasks_with(cat, cal, [task], day, day, &overrides)
+            // Issue 14: `after:` and `during:` occurrences exist only with the store's facts.
+            let mut facts = e.plan_facts.read().map(|f| f.clone()).unwrap_or_default();
+            facts.overrides = overrides;
+            schedule::plan_tasks_facts(cat, cal, [task], day, day, &facts)
         });
     let rem = plan
         .reminders

@@ -17,6 +17,7 @@
 
 use std::time::Duration;
 
+use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
 mod compat;
@@ -28,9 +29,11 @@ pub mod sqlite;
 pub(crate) mod types;
 mod url;
 
+mod events;
 mod requests;
 
 pub use compat::{LOCAL_OWNER, StoreExt};
+pub use events::DeclaredWindow;
 pub use replica::{Heartbeat, Replica};
 pub use requests::*;
 pub use sqlite::SCHEMA_VERSION;
@@ -157,6 +160,10 @@ pub enum StoreError {
     /// A stored value could not be decoded (hand-edited or corrupted row).
     #[error("invalid stored value: {0}")]
     Corrupt(String),
+    /// An event start or end that does not fit its windows (started twice, ended while not
+    /// under way, ended before it started). The text is for the operator.
+    #[error("{0}")]
+    EventState(String),
 }
 
 /// What a claim hands out: who holds the rows and for how long.
@@ -444,6 +451,39 @@ pub trait Store: Send {
     /// # Errors
     /// [`StoreError::Database`].
     fn replicas(&self) -> Result<Vec<Replica>, StoreError>;
+
+    // ---- Office-declared event windows (issue 14): `dutybell event start/end`. ----
+
+    /// Opens a window of `event` from `on`; returns its id.
+    ///
+    /// # Errors
+    /// [`StoreError::EventState`] when a window of `event` is still open, or `on` is inside or
+    /// before the end of an earlier window.
+    fn start_event(
+        &mut self,
+        event: &str,
+        on: Date,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<i64, StoreError>;
+
+    /// Closes the open window of `event` on `on` (its last day); returns the window's id.
+    ///
+    /// # Errors
+    /// [`StoreError::EventState`] when no window of `event` is open or `on` is before its start.
+    fn end_event(
+        &mut self,
+        event: &str,
+        on: Date,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<i64, StoreError>;
+
+    /// Every declared window, by event then start.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] or [`StoreError::Corrupt`].
+    fn event_windows(&self) -> Result<Vec<DeclaredWindow>, StoreError>;
 }
 
 /// Opens (creating and migrating if needed) the store at `url`.

@@ -10,6 +10,7 @@ mod daemon;
 mod digest;
 mod dispatch_pause;
 mod email;
+mod events;
 mod export;
 mod fuzz_smoke;
 mod helpers;
@@ -39,6 +40,7 @@ mod seeds;
 mod send_test;
 #[path = "../support/smtp_harness.rs"]
 mod smtp_harness;
+mod steps;
 mod storage_faults;
 mod store;
 mod store_contract;

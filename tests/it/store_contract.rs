@@ -83,6 +83,7 @@ contract!(
     status_counts_every_state,
     leader_lease,
     concurrent_claims_never_overlap,
+    event_windows_open_close_and_refuse,
 );
 
 fn t(s: &str) -> Timestamp {
@@ -744,4 +745,81 @@ fn concurrent_claims_never_overlap(b: &Backend) {
     all.dedup();
     assert_eq!((n, all.len()), (60, 60), "every row claimed exactly once");
     assert_eq!(s.status(now).unwrap().count(OutboxState::Sent), 60);
+}
+
+/// Issue 14: declared event windows. One open window per event; an end closes it on its last
+/// day and never before its start; a new window starts only after the last one ended; another
+/// handle (a second process) sees the same windows.
+fn event_windows_open_close_and_refuse(b: &Backend) {
+    let mut s = b.open();
+    let now = t("2026-07-03 09:00");
+    assert!(s.event_windows().unwrap().is_empty());
+    let id = s
+        .start_event("flood_response", date(2026, 7, 3), "值班室", now)
+        .unwrap();
+    // Started twice: refused, naming the open window.
+    let err = s
+        .start_event("flood_response", date(2026, 7, 4), "cli", now)
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::EventState(m) if m.contains("2026-07-03")),
+        "{err}"
+    );
+    // Another event is independent.
+    s.start_event("drought", date(2026, 7, 5), "cli", now)
+        .unwrap();
+    // Ending before the start is refused; ending on a later day closes the window.
+    let err = s
+        .end_event("flood_response", date(2026, 7, 2), "cli", now)
+        .unwrap_err();
+    assert!(matches!(err, StoreError::EventState(_)), "{err}");
+    let later = t("2026-07-10 18:00");
+    assert_eq!(
+        s.end_event("flood_response", date(2026, 7, 10), "局长", later)
+            .unwrap(),
+        id
+    );
+    let err = s
+        .end_event("flood_response", date(2026, 7, 11), "cli", later)
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::EventState(m) if m.contains("not under way")),
+        "{err}"
+    );
+    // A new window may not start inside the last one, but may the day after it ended.
+    assert!(
+        s.start_event("flood_response", date(2026, 7, 10), "cli", later)
+            .is_err()
+    );
+    s.start_event("flood_response", date(2026, 8, 1), "cli", later)
+        .unwrap();
+    let other = b.open();
+    let all = other.event_windows().unwrap();
+    let view: Vec<(&str, String, Option<String>)> = all
+        .iter()
+        .map(|w| {
+            (
+                w.event.as_str(),
+                w.start.to_string(),
+                w.end.map(|d| d.to_string()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        view,
+        vec![
+            ("drought", "2026-07-05".into(), None),
+            (
+                "flood_response",
+                "2026-07-03".into(),
+                Some("2026-07-10".into())
+            ),
+            ("flood_response", "2026-08-01".into(), None),
+        ]
+    );
+    let closed = &all[1];
+    assert_eq!(closed.started_by, "值班室");
+    assert_eq!(closed.ended_by.as_deref(), Some("局长"));
+    assert_eq!(closed.started_at, now);
+    assert_eq!(closed.ended_at, Some(later));
 }

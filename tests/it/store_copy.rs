@@ -72,7 +72,7 @@ fn copy(from: &str, to: &str) -> Vec<Line> {
             }
         })
         .collect();
-    assert_eq!(lines.len(), 11, "{stdout}");
+    assert_eq!(lines.len(), 12, "{stdout}");
     assert!(
         stdout.lines().last().unwrap().contains("every table equal"),
         "{stdout}"
@@ -133,6 +133,7 @@ fn sqlite_to_postgres_and_back_loses_nothing_and_a_second_run_copies_nothing() {
         "requests",
         "due_overrides",
         "audit",
+        "event_windows",
     ] {
         assert!(line(&first, table).source > 0, "{table} is empty");
     }
@@ -171,6 +172,7 @@ fn sqlite_to_postgres_and_back_loses_nothing_and_a_second_run_copies_nothing() {
         "a copied in-flight row is retried on the target"
     );
     assert_eq!(dst.due_overrides().unwrap(), src.due_overrides().unwrap());
+    assert_eq!(dst.event_windows().unwrap(), src.event_windows().unwrap());
     assert_eq!(dst.audit_log(10).unwrap(), src.audit_log(10).unwrap());
     assert_eq!(
         dst.progress_for_task("4.1").unwrap(),

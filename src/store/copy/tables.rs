@@ -279,6 +279,22 @@ pub(crate) const TABLES: &[Table] = &[
             "at", "actor", "address", "action", "subject", "before", "after",
         ],
     },
+    Table {
+        name: "event_windows",
+        key_len: 1,
+        int_id: true,
+        cols: &[
+            int("id"),
+            text("event"),
+            text("start_date"),
+            text("end_date"),
+            text("started_by"),
+            int("started_at"),
+            text("ended_by"),
+            int("ended_at"),
+        ],
+        fixed: &["event", "start_date", "started_by", "started_at"],
+    },
 ];
 
 #[cfg(test)]

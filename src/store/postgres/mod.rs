@@ -31,6 +31,7 @@ use super::{
 pub mod admin;
 pub mod connect;
 pub(crate) mod copy;
+mod events;
 pub mod listen;
 mod meta;
 mod outbox;
@@ -276,5 +277,26 @@ impl Store for PgStore {
     }
     fn outbox_for_occurrence(&self, key: &str) -> Result<Vec<OutboxItem>, StoreError> {
         with_client!(self, |c| requests::for_occurrence(&c, key))
+    }
+    fn start_event(
+        &mut self,
+        event: &str,
+        on: jiff::civil::Date,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        with_client!(self, |c| events::start(&mut c, event, on, by, now))
+    }
+    fn end_event(
+        &mut self,
+        event: &str,
+        on: jiff::civil::Date,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        with_client!(self, |c| events::end(&mut c, event, on, by, now))
+    }
+    fn event_windows(&self) -> Result<Vec<super::DeclaredWindow>, StoreError> {
+        with_client!(self, |c| events::list(&c))
     }
 }

@@ -31,6 +31,7 @@ use super::{
 mod batch;
 pub(crate) mod copy;
 mod enqueue;
+mod events;
 mod lock;
 mod meta;
 mod outbox;
@@ -284,6 +285,27 @@ impl Store for SqliteStore {
     }
     fn outbox_for_occurrence(&self, key: &str) -> Result<Vec<OutboxItem>, StoreError> {
         self.outbox_for_occurrence_impl(key)
+    }
+    fn start_event(
+        &mut self,
+        event: &str,
+        on: jiff::civil::Date,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        self.start_event_impl(event, on, by, now)
+    }
+    fn end_event(
+        &mut self,
+        event: &str,
+        on: jiff::civil::Date,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        self.end_event_impl(event, on, by, now)
+    }
+    fn event_windows(&self) -> Result<Vec<super::DeclaredWindow>, StoreError> {
+        self.event_windows_impl()
     }
 }
 

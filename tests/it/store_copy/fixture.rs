@@ -164,4 +164,11 @@ pub fn populate(s: &mut dyn Store, units: usize) {
     s.record_tick("plan_recheck", at, at).unwrap();
     assert!(s.digest_claim_week("head-weekly", "2027-W09").unwrap());
     s.set_meta("note", "含 \"引号\" 与\t制表符").unwrap();
+    // Issue 14: a closed and an open declared event window.
+    s.start_event("flood_response", date(2027, 1, 10), "值班室", at)
+        .unwrap();
+    s.end_event("flood_response", date(2027, 1, 12), "局长", at)
+        .unwrap();
+    s.start_event("flood_response", date(2027, 2, 1), "cli", at)
+        .unwrap();
 }
