@@ -5,8 +5,8 @@
 //!
 //! Rate limits pause a whole channel: after a send fails with a retry hint (HTTP 429 or 5xx with
 //! `Retry-After`, a vendor throttle errcode such as WeCom 45009 or DingTalk 130101), every row for
-//! that channel is answered with a transient outcome due at the pause end, without calling the
-//! channel, until the pause has passed. Without this, the other rows claimed in the same batch
+//! that channel is answered [`Outcome::Deferred`] (due at the pause end; the claim does not count
+//! as an attempt) without calling the channel, until the pause has passed. Without this, the other rows claimed in the same batch
 //! (hundreds on a busy morning) were fired into a bot that had just said "stop", which prolongs
 //! the vendor's throttle (DingTalk counts them against its 10-minute window).
 
@@ -38,6 +38,15 @@ pub enum Outcome {
     },
     /// Given up (permanent failure, too old, too many attempts).
     Dead(String),
+    /// Not attempted: the channel is paused by a rate limit until `at`. Nothing reached the
+    /// vendor, so the row's claim must not count as an attempt (or a long throttle would use up
+    /// the retries of every row queued behind it).
+    Deferred {
+        /// When the pause ends and the row is due again.
+        at: Timestamp,
+        /// Why (for the log and the row's `last_error`).
+        reason: String,
+    },
 }
 
 struct Slot {
@@ -114,9 +123,9 @@ impl Dispatcher {
         let attempt = self.try_deliver(item, n).await;
         let now = self.clock.now();
         let outcome = match attempt {
-            Attempt::Paused(until) => Outcome::Retry {
+            Attempt::Paused(until) => Outcome::Deferred {
                 at: until,
-                error: format!(
+                reason: format!(
                     "not sent: channel `{}` is paused by a rate limit until {until}",
                     item.channel
                 ),
@@ -140,6 +149,9 @@ impl Dispatcher {
         match &outcome {
             Outcome::Sent(d) => {
                 tracing::info!(task = %item.task_id, stage = %item.stage, channel = %item.channel, recipient = %item.recipient, late, outcome = "sent", detail = %d, "send")
+            }
+            Outcome::Deferred { at, reason } => {
+                tracing::info!(task = %item.task_id, stage = %item.stage, channel = %item.channel, recipient = %item.recipient, outcome = "deferred", next = %at, reason = %reason, "send")
             }
             Outcome::Retry { at, error } => {
                 tracing::warn!(task = %item.task_id, stage = %item.stage, channel = %item.channel, recipient = %item.recipient, outcome = "retry", next = %at, error = %error, "send")
