@@ -108,7 +108,7 @@ pub fn web_state(config: &Path, clock: &SharedClock) -> anyhow::Result<Arc<WebSt
     let engine = Engine::load(config, clock)?;
     let db = engine.loaded.catalog.settings.database.clone();
     let store = crate::store::open(&crate::store::StoreUrl::Sqlite(db.clone()))
-        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", db.display()))?;
+        .map_err(|e| anyhow::Error::new(e).context(format!("cannot open {}", db.display())))?;
     Ok(Arc::new(WebState::new(
         Arc::new(engine),
         store,

@@ -344,7 +344,7 @@ fn paused_rows_keep_their_attempts(b: &crate::store_contract::Backend) {
             .zip(outcomes)
             .collect()
     };
-    let attempts = |store: &Box<dyn Store>| -> Vec<(String, u32, OutboxState)> {
+    let attempts = |store: &dyn Store| -> Vec<(String, u32, OutboxState)> {
         (1..=20)
             .map(|id| {
                 let it = store.outbox_item(id).unwrap();
@@ -380,7 +380,7 @@ fn paused_rows_keep_their_attempts(b: &crate::store_contract::Backend) {
             .all(|(_, o)| matches!(o, Outcome::Deferred { .. }))
     );
     assert_eq!(hits.load(Ordering::SeqCst), 1);
-    for (key, n, state) in attempts(&store) {
+    for (key, n, state) in attempts(store.as_ref()) {
         assert_eq!(state, OutboxState::Retry, "{key}");
         // Only the throttled row reached the server.
         let want = u32::from(key == throttled);
@@ -404,7 +404,7 @@ fn paused_rows_keep_their_attempts(b: &crate::store_contract::Backend) {
         "{third:?} {fourth:?}"
     );
     assert_eq!(hits.load(Ordering::SeqCst), 21);
-    for (key, n, state) in attempts(&store) {
+    for (key, n, state) in attempts(store.as_ref()) {
         assert_eq!(state, OutboxState::Sent, "{key}");
         assert_eq!(n, if key == throttled { 2 } else { 1 }, "{key}");
     }
