@@ -21,6 +21,7 @@ mod render;
 mod render_cmd;
 mod replicas;
 mod schedule;
+mod secrets;
 mod seeds;
 mod send_test;
 #[path = "../support/smtp_harness.rs"]
