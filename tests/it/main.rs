@@ -5,6 +5,7 @@ mod calendar_notice;
 mod channels_e2e;
 mod config_check;
 mod core;
+mod crash;
 mod daemon;
 mod digest;
 mod dispatch_pause;
