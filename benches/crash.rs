@@ -27,12 +27,12 @@ fn env(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-fn main() {
+fn main() -> std::process::ExitCode {
     // `cargo bench` passes `--bench`; `cargo test --benches` runs this with no arguments and
     // must not start a 1,000-kill drill.
     if !std::env::args().any(|a| a == "--bench") {
         println!("crash: run with `cargo bench --bench crash`");
-        return;
+        return std::process::ExitCode::SUCCESS;
     }
     let d = driver::Drill {
         units: env("CRASH_UNITS", 5000) as usize,
@@ -55,7 +55,9 @@ fn main() {
         && terms.stuck == 0
         && terms.integrity == "ok";
     println!("verdict: {}", if ok { "PASS" } else { "FAIL" });
-    if !ok {
-        std::process::exit(1);
+    if ok {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::FAILURE
     }
 }
