@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 
 use crate::smtp_harness::{ServerOptions, SmtpServer};
 
+/// The set-up run's instant: before the reminders fall due, so the first sync keeps them.
+const SETUP: &str = "2026-03-02T08:50:00+08:00";
+
 /// The daemon's `max_inflight`: sends on the wire at once.
 const MAX_INFLIGHT: usize = 16;
 
@@ -170,13 +173,20 @@ impl Site {
     }
 
     fn cmd(&self, bin: &Path, args: &[&str]) -> Command {
+        self.cmd_at(bin, args, DUE)
+    }
+
+    fn cmd_at(&self, bin: &Path, args: &[&str], now: &str) -> Command {
         let mut c = Command::new(bin);
         c.args(args)
             .arg("--config")
             .arg(self.dir.path().join("dutybell.yaml"))
-            .env("DUTYBELL_NOW", DUE)
+            .env("DUTYBELL_NOW", now)
             .env("CRASH_HOOK_URL", &self.hook_url)
-            .env("RUST_LOG", "warn,dutybell::daemon=info");
+            .env(
+                "RUST_LOG",
+                "warn,dutybell::daemon=info",
+            );
         c
     }
 
@@ -357,6 +367,30 @@ fn phase(d: &Drill, sig: &str, stops: usize, seed: u64) -> Report {
         ..Report::default()
     };
     let received = || receipts(&sink, &smtp, &planned).len();
+    // Set-up: the first sync must happen before 09:00, or it stores every reminder as already
+    // past (skipped): a daemon started ten minutes early plans them, then stops cleanly.
+    let mut setup = site
+        .cmd_at(&d.bin, &["run"], SETUP)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = setup.stderr.take().unwrap();
+    let mut seen = String::new();
+    {
+        use std::io::Read;
+        let mut buf = [0u8; 4096];
+        while !seen.contains("dutybell running") {
+            let n = err.read(&mut buf).unwrap();
+            assert!(n > 0, "set-up run ended: {seen}");
+            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    }
+    Command::new("kill")
+        .args(["-TERM", &setup.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(setup.wait().unwrap().code(), Some(0), "{seen}");
     for n in 0..stops {
         let run = Run::start(&site, &d.bin, n);
         // Random moments: a third during start-up (migration, plan sync), the rest while the
