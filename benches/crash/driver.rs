@@ -32,8 +32,11 @@ const DUE: &str = "2026-03-02T09:00:00+08:00";
 pub struct Drill {
     /// Units; each gets one reminder by webhook and one by email (2 × units reminders).
     pub units: usize,
-    /// `kill -9` runs before the final run.
+    /// `kill -9` runs in all (each round has its share, then a final run).
     pub kills: usize,
+    /// Rounds of the `kill -9` phase, each on a fresh site with fresh reminders, so that kills
+    /// keep landing while reminders are being sent.
+    pub rounds: usize,
     /// SIGTERM runs (on a second, fresh site) before its final run.
     pub terms: usize,
     /// How long the HTTP sink takes to answer (keeps sends in flight when a kill lands).
@@ -183,10 +186,7 @@ impl Site {
             .arg(self.dir.path().join("dutybell.yaml"))
             .env("DUTYBELL_NOW", now)
             .env("CRASH_HOOK_URL", &self.hook_url)
-            .env(
-                "RUST_LOG",
-                "warn,dutybell::daemon=info",
-            );
+            .env("RUST_LOG", "warn,dutybell::daemon=info");
         c
     }
 
@@ -463,9 +463,37 @@ fn phase(d: &Drill, sig: &str, stops: usize, seed: u64) -> Report {
     r
 }
 
-/// Runs the `kill -9` phase and the SIGTERM phase.
+/// Runs the `kill -9` phase (in `rounds`) and the SIGTERM phase.
 pub fn run(d: &Drill) -> (Report, Report) {
-    let kills = phase(d, "KILL", d.kills, d.seed);
+    let rounds = d.rounds.max(1);
+    let mut kills = Report {
+        integrity: "ok".into(),
+        ..Report::default()
+    };
+    for round in 0..rounds {
+        let share = d.kills / rounds + usize::from(round < d.kills % rounds);
+        let r = phase(d, "KILL", share, d.seed.wrapping_add(round as u64));
+        println!("  round {}/{rounds}: {r}", round + 1);
+        kills.add(&r);
+    }
     let terms = phase(d, "TERM", d.terms, d.seed ^ 0x5445_524d);
     (kills, terms)
+}
+
+impl Report {
+    /// Adds a round's figures (integrity stays `ok` only if every round's was).
+    fn add(&mut self, r: &Report) {
+        self.stops += r.stops;
+        self.while_sending += r.while_sending;
+        self.planned += r.planned;
+        self.lost += r.lost;
+        self.duplicates += r.duplicates;
+        self.bound += r.bound;
+        self.wire_bound += r.wire_bound;
+        self.stuck += r.stuck;
+        self.wall += r.wall;
+        if r.integrity != "ok" {
+            self.integrity = r.integrity.clone();
+        }
+    }
 }

@@ -560,6 +560,8 @@ impl Loop {
 
     async fn drain(&mut self, opts: &RunOptions) {
         systemd::stopping();
+        // Rows still queued for a send slot come back unsent; only sends on the wire are awaited.
+        self.engine.dispatcher.close();
         tracing::info!(
             in_flight = self.inflight.len(),
             "stopping: no new claims; waiting for sends in flight"

@@ -61,6 +61,8 @@ enum Attempt {
     Done(Result<String, SendError>),
     /// Not attempted: the channel is paused until then.
     Paused(Timestamp),
+    /// Not attempted: the dispatcher was closed (shutdown) while the row waited for its turn.
+    Closed,
 }
 
 /// Sends rows over the configured channels, within each channel's concurrency.
@@ -130,6 +132,10 @@ impl Dispatcher {
                     item.channel
                 ),
             },
+            Attempt::Closed => Outcome::Deferred {
+                at: now,
+                reason: "not sent: dutybell is stopping; sent after the restart".into(),
+            },
             Attempt::Done(Ok(detail)) => Outcome::Sent(detail),
             Attempt::Done(Err(e)) => match retry::decide(
                 &self.retry,
@@ -163,6 +169,16 @@ impl Dispatcher {
         outcome
     }
 
+    /// Stops handing out send slots (shutdown): rows still waiting for their turn come back at
+    /// once as [`Outcome::Deferred`] without a send, so the drain only waits for sends really
+    /// on the wire. Without this, a backlog claimed before SIGTERM kept the drain busy past its
+    /// timeout, and sends cut off there were repeated after the restart.
+    pub fn close(&self) {
+        for slot in self.slots.values() {
+            slot.permits.close();
+        }
+    }
+
     /// When the row's channel (or the fallback standing in for it) is paused until, if it is.
     pub fn paused_until(&self, channel: &str) -> Option<Timestamp> {
         let slot = self
@@ -191,9 +207,7 @@ impl Dispatcher {
         };
         let _permit = match slot.permits.acquire().await {
             Ok(p) => p,
-            Err(_) => {
-                return Attempt::Done(Err(SendError::transient("dispatcher is shutting down")));
-            }
+            Err(_) => return Attempt::Closed,
         };
         // Checked after the permit: rows queued behind a send that has just been throttled must
         // not go out when their turn comes.

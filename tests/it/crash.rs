@@ -13,6 +13,7 @@ fn crash_drill_smoke_20_kills_and_5_sigterms() {
     let d = driver::Drill {
         units: 300,
         kills: 20,
+        rounds: 1,
         terms: 5,
         sink_delay: Duration::from_millis(50),
         seed: 0x6475_7479,
