@@ -6,19 +6,24 @@
 # exported as DATABASE_URL and written to /tmp/dutybell-ci-pg/url, which the tests also read
 # (tests/it/pg.rs), so `cargo test` run by hand after this script finds it too.
 # Idempotent: a cluster started by an earlier run is reused while it answers.
+#
+# Checking the private-cluster branch on a machine that has a server on 5432 (nothing else is
+# touched: another state dir, so the tests' /tmp/dutybell-ci-pg/url is left alone):
+#   DUTYBELL_PG_PROBE_PORT=1 DUTYBELL_PG_STATE=/tmp/pg-check bash -c 'source .ci/pg.sh && psql "$DATABASE_URL" -c "select 1"'
 
 dutybell_pg_answers() { # host port
   (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
 }
 
 dutybell_pg_setup() {
-  local state=/tmp/dutybell-ci-pg
+  local state=${DUTYBELL_PG_STATE:-/tmp/dutybell-ci-pg}
+  local probe=${DUTYBELL_PG_PROBE_PORT:-5432}
   if [ -n "${DATABASE_URL:-}" ]; then
     echo "postgres: using DATABASE_URL"
     return 0
   fi
-  if dutybell_pg_answers 127.0.0.1 5432; then
-    echo "postgres: a server answers on 127.0.0.1:5432"
+  if dutybell_pg_answers 127.0.0.1 "$probe"; then
+    echo "postgres: a server answers on 127.0.0.1:$probe"
     return 0
   fi
   if [ -f "$state/url" ] && [ -f "$state/port" ] && dutybell_pg_answers 127.0.0.1 "$(cat "$state/port")"; then

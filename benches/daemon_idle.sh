@@ -47,8 +47,15 @@ ticks=$(getconf CLK_TCK)
 # utime+stime in clock ticks (fields 14 and 15; strip "pid (comm) " first).
 cpu_ticks() { sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}'; }
 status_kb() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$pid/status"; }
-# Voluntary + involuntary context switches summed over all threads: a proxy for wake-ups.
-ctxt() { cat /proc/"$pid"/task/*/status | awk '/ctxt_switches/ {s += $2} END {print s}'; }
+# Voluntary + involuntary context switches per thread ("tid count" lines): a proxy for wake-ups.
+# The idle delta sums only threads alive at both samples (a blocking-pool thread that exits in
+# between would otherwise make the total go down).
+ctxt() {
+    for t in /proc/"$pid"/task/*; do
+        awk -v t="${t##*/}" '/ctxt_switches/ {s += $2} END {print t, s}' "$t/status" 2>/dev/null
+    done
+}
+ctxt_delta() { awk 'NR == FNR {a[$1] = $2; next} ($1 in a) {d += $2 - a[$1]} END {print d + 0}' "$1" "$2"; }
 epoch() { date -d "$1" +%s.%N; }
 
 t0=$(date +%s.%N)
@@ -71,14 +78,14 @@ running=$(epoch "$(awk '{print $1}' <<<"$running_line")")
 startup_cpu=$(cpu_ticks)
 
 sleep "$settle"
-c0=$(cpu_ticks); x0=$(ctxt); s0=$(date +%s.%N)
+c0=$(cpu_ticks); ctxt >"$tmp/x0"; s0=$(date +%s.%N)
 rss_max=0
 for _ in $(seq 1 "$sample"); do
     sleep 1
     r=$(status_kb VmRSS)
     [ "$r" -gt "$rss_max" ] && rss_max=$r
 done
-c1=$(cpu_ticks); x1=$(ctxt); s1=$(date +%s.%N)
+c1=$(cpu_ticks); ctxt >"$tmp/x1"; s1=$(date +%s.%N)
 threads=$(status_kb Threads)
 hwm=$(status_kb VmHWM)
 
@@ -114,7 +121,7 @@ echo "start -> running:       $(echo "$running - $t0" | bc) s"
 echo "CPU used by start-up:   $(echo "scale=3; $startup_cpu / $ticks" | bc) s (utime+stime)"
 echo "idle window:            $(echo "$s1 - $s0" | bc) s after ${settle} s settle"
 echo "idle CPU:               $(echo "scale=3; ($c1 - $c0) / $ticks" | bc) s (resolution 1/$ticks s)"
-echo "idle context switches:  $((x1 - x0)) (all threads)"
+echo "idle context switches:  $(ctxt_delta "$tmp/x0" "$tmp/x1") (threads alive throughout)"
 echo "VmRSS max while idle:   $rss_max kB"
 echo "VmHWM (peak RSS):       $hwm kB"
 echo "VmRSS after SIGHUP:     $rss_hup kB"

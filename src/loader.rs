@@ -50,6 +50,53 @@ pub fn default_config_path(given: Option<&Path>) -> PathBuf {
 pub fn load(path: &Path, at: crate::clock::StartAt) -> Result<Loaded, Diagnostics> {
     let mut diags = Diagnostics::default();
     let raw = crate::config::load(path, &mut diags);
+    from_raw(path, raw, diags, at)
+}
+
+/// [`load`] with the plan files of `plan_dir` instead of the config's own `settings.plan`
+/// (`dutybell plan-diff` on a bare plan directory: the units come from the config).
+///
+/// # Errors
+/// Every problem found, located.
+pub fn load_with_plan_dir(
+    path: &Path,
+    plan_dir: &Path,
+    at: crate::clock::StartAt,
+) -> Result<Loaded, Diagnostics> {
+    let mut diags = Diagnostics::default();
+    let Some(root) = crate::config::load::read_tree(path, &mut diags) else {
+        return Err(diags);
+    };
+    let mut raw = crate::config::load::main_from_tree(path, &root, &mut diags);
+    match crate::config::load::files_in(plan_dir, &["yaml", "yml"]) {
+        Ok(files) => {
+            for f in files {
+                raw.plans
+                    .push(crate::config::load::load_plan(&f, &mut diags));
+            }
+        }
+        Err(e) => diags.push(Diagnostic::error(
+            plan_dir,
+            Pos { line: 1, col: 1 },
+            "",
+            format!("cannot read the plan directory: {e}"),
+        )),
+    }
+    from_raw(path, raw, diags, at)
+}
+
+fn from_raw(
+    path: &Path,
+    raw: crate::config::RawConfig,
+    mut diags: Diagnostics,
+    at: crate::clock::StartAt,
+) -> Result<Loaded, Diagnostics> {
+    // Where the fix for missing holiday data goes: the first `settings.calendar` entry.
+    let calendar_pos = raw
+        .settings
+        .calendar
+        .first()
+        .map_or(Pos { line: 1, col: 1 }, |c| c.pos);
     let built = crate::catalog::build(&raw);
     let (catalog, warnings) = match built {
         Ok((c, w)) if !diags.has_errors() => {
@@ -75,11 +122,9 @@ pub fn load(path: &Path, at: crate::clock::StartAt) -> Result<Loaded, Diagnostic
     let missing = calendar.years_to_warn(today);
     if !missing.is_empty() {
         // Point at the `calendar:` setting, where the fix goes; 1:1 when the config has none.
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        let pos = key_pos(&text, "calendar").unwrap_or(Pos { line: 1, col: 1 });
         warnings.push(Diagnostic::warning(
             path,
-            pos,
+            calendar_pos,
             "settings.calendar",
             calendar.uncovered_warning(&missing),
         ));
@@ -162,31 +207,5 @@ fn calendar(
         Err(errors)
     } else {
         Ok(cal)
-    }
-}
-
-/// The position of the first `key:` mapping key in YAML `text` (a plain line scan: good enough
-/// to point a warning at the setting; the YAML itself was validated before).
-fn key_pos(text: &str, key: &str) -> Option<Pos> {
-    text.lines().enumerate().find_map(|(i, l)| {
-        let body = l.trim_start();
-        let rest = body.strip_prefix(key)?.strip_prefix(':')?;
-        (rest.is_empty() || rest.starts_with([' ', '\t'])).then(|| Pos {
-            line: u32::try_from(i + 1).unwrap_or(u32::MAX),
-            col: u32::try_from(l.len() - body.len() + 1).unwrap_or(1),
-        })
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn key_pos_finds_the_setting_not_its_longer_cousins() {
-        let yaml =
-            "# calendar: comment\nsettings:\n  calendar_overrides: []\n  calendar: [calendar]\n";
-        assert_eq!(key_pos(yaml, "calendar"), Some(Pos { line: 4, col: 3 }));
-        assert_eq!(key_pos("settings: {}\n", "calendar"), None);
     }
 }

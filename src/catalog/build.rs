@@ -266,7 +266,24 @@ fn settings(
             .as_ref()
             .and_then(|e| ctx.check(e, parse::email(&e.value))),
         coordinator,
+        volume_budget: volume_budget(s),
     }
+}
+
+/// `settings.volume_budget` (issue 12); recipient ids are checked by `dutybell check`, which
+/// knows the units.
+fn volume_budget(s: &RawSettings) -> VolumeBudget {
+    let mut b = VolumeBudget::default();
+    if let Some(raw) = &s.volume_budget {
+        if let Some(p) = &raw.per_day {
+            b.per_day = p.value;
+        }
+        for e in &raw.recipients {
+            b.recipients
+                .insert(e.recipient.value.clone(), e.per_day.value);
+        }
+    }
+    b
 }
 
 /// `settings.store`, validated (a bad URL is reported at its position), or the SQLite file
@@ -461,7 +478,9 @@ pub(super) fn ladder(ctx: &mut Ctx, r: &RawLadder, base: Option<&Ladder>, names:
             .iter()
             .filter_map(|e| match e.value.as_str() {
                 "head" => Some(EscalateTo::Head),
-                _ => names.resolve(ctx, e).map(EscalateTo::Group),
+                _ => names
+                    .resolve_or(ctx, e, Some(("head", "the head of the unit that leads")))
+                    .map(EscalateTo::Group),
             })
             .collect();
     }

@@ -5,13 +5,15 @@
 //! never fire) with its file, line, column and key path. Pure: no I/O.
 
 mod build;
+mod campaign;
 mod channels;
 pub mod model;
-mod names;
+pub(crate) mod names;
 pub mod parse;
 mod responsible;
 mod rule_attrs;
 mod tasks;
+mod todo;
 mod units;
 pub mod web;
 

@@ -461,6 +461,9 @@ pub struct Task {
     pub ladder: Ladder,
     /// Notes.
     pub notes: Option<String>,
+    /// A 完成时限 phrase not yet turned into rules (`deadline: { todo: … }`, from `dutybell
+    /// import`): the task has no rules and no check-ins until someone writes them.
+    pub todo: Option<String>,
     /// Source file and line.
     pub source: String,
 }
@@ -556,6 +559,37 @@ pub struct Settings {
     pub reply_to: Option<String>,
     /// Coordinating unit for tasks led outside the bureau (`settings.coordinator`).
     pub coordinator: Option<String>,
+    /// Reminder messages per working day per recipient and channel (`settings.volume_budget`).
+    pub volume_budget: VolumeBudget,
+}
+
+/// `settings.volume_budget`: `check` and `plan` warn when a recipient would get more reminder
+/// messages (digests aside) on one channel in one working day (issue 12).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VolumeBudget {
+    /// Default per recipient and channel and working day.
+    pub per_day: u32,
+    /// Overrides by recipient id.
+    pub recipients: BTreeMap<String, u32>,
+}
+
+impl Default for VolumeBudget {
+    fn default() -> Self {
+        VolumeBudget {
+            per_day: 1,
+            recipients: BTreeMap::new(),
+        }
+    }
+}
+
+impl VolumeBudget {
+    /// The budget of `recipient`.
+    pub fn of(&self, recipient: &str) -> u32 {
+        self.recipients
+            .get(recipient)
+            .copied()
+            .unwrap_or(self.per_day)
+    }
 }
 
 /// A local calendar override from the config.

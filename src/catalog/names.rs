@@ -55,9 +55,30 @@ impl Names {
         }
     }
 
+    /// Every id that `s` names (empty when unknown; several when two units share a spelling).
+    pub(crate) fn ids(&self, s: &str) -> &[String] {
+        self.map.get(s).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// Every spelling known (ids, names, aliases), for the importer's longest-match scan.
+    pub(crate) fn spellings(&self) -> impl Iterator<Item = &str> {
+        self.map.keys().map(String::as_str)
+    }
+
     /// Resolve a located name, reporting an unknown one with a did-you-mean over ids, names and
     /// aliases.
-    pub(crate) fn resolve(&self, ctx: &mut Ctx, at: &Located<String>) -> Option<String> {
+    pub(super) fn resolve(&self, ctx: &mut Ctx, at: &Located<String>) -> Option<String> {
+        self.resolve_or(ctx, at, None)
+    }
+
+    /// [`Names::resolve`] where one keyword is valid besides the names (`head` in
+    /// `escalate_to`): the did-you-mean considers it, and the error says it exists.
+    pub(super) fn resolve_or(
+        &self,
+        ctx: &mut Ctx,
+        at: &Located<String>,
+        keyword: Option<(&str, &str)>,
+    ) -> Option<String> {
         if let Some(id) = self.get(&at.value) {
             return Some(id.to_string());
         }
@@ -72,7 +93,11 @@ impl Names {
             );
             return None;
         }
-        let h = hint(&at.value, self.map.keys().map(String::as_str));
+        let words = keyword.map(|(w, _)| w);
+        let h = hint(&at.value, self.map.keys().map(String::as_str).chain(words));
+        let or = keyword
+            .map(|(w, what)| format!("; expected a unit or group, or `{w}` ({what})"))
+            .unwrap_or_default();
         let vague = if is_vague(&at.value) {
             "; a vague list such as 各有关部门 goes under `units_text:` (kept as written, routed to settings.default_unit)"
         } else {
@@ -80,7 +105,7 @@ impl Names {
         };
         ctx.error(
             at,
-            format!("unknown unit or group `{}`{h}{vague}", at.value),
+            format!("unknown unit or group `{}`{h}{vague}{or}", at.value),
         );
         None
     }

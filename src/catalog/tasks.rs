@@ -58,7 +58,7 @@ pub(super) fn plan(
             }
         }
     }
-    if raw.plans.is_empty() && !raw.settings_failed {
+    if raw.plans.is_empty() && !raw.plans_explained {
         diags.push(crate::config::Diagnostic::error(
             &raw.main_file,
             crate::config::Pos { line: 1, col: 1 },
@@ -95,9 +95,11 @@ fn task(ctx: &mut Ctx, t: &RawTask, area: u32, settings: &Settings, refs: &Refs)
         );
     }
     let units = super::responsible::units(ctx, t, settings, names);
-    let (mut deadline, mut deadline_shift) = match &t.deadline {
+    let todo = super::todo::marker(ctx, t);
+    let dated = t.deadline.as_ref().filter(|d| d.value.date.is_some());
+    let (mut deadline, mut deadline_shift) = match dated {
         Some(d) => (
-            match d.value.date.as_str() {
+            match d.value.date.as_deref().unwrap_or("ongoing") {
                 "ongoing" | "长期坚持" => Deadline::Ongoing,
                 s => Deadline::Date(
                     ctx.check(d, parse::date(s).map_err(|e| format!("{e}, or `ongoing`")))?,
@@ -114,7 +116,7 @@ fn task(ctx: &mut Ctx, t: &RawTask, area: u32, settings: &Settings, refs: &Refs)
         ),
         None => (Deadline::Ongoing, Shift::Previous),
     };
-    let checkin = match &t.checkin {
+    let mut checkin = match &t.checkin {
         Some(c) => ctx.check(c, checkin(&c.value)).unwrap_or(settings.checkin),
         None => settings.checkin,
     };
@@ -124,6 +126,13 @@ fn task(ctx: &mut Ctx, t: &RawTask, area: u32, settings: &Settings, refs: &Refs)
         .iter()
         .filter_map(|r| rule(ctx, r, &task_ladder, names, events))
         .collect::<Vec<Rule>>();
+    // A 完成时限 nobody has understood yet: no reminders at all until its rule is written.
+    let rules = if todo.is_some() {
+        checkin = Checkin::None;
+        Vec::new()
+    } else {
+        rules
+    };
     // A one-off dated task says its date (完成时限 6月30日, not 长期坚持): without `deadline:`, the
     // date of its only rule when that rule is `once`.
     if t.deadline.is_none()
@@ -156,6 +165,7 @@ fn task(ctx: &mut Ctx, t: &RawTask, area: u32, settings: &Settings, refs: &Refs)
         rules,
         ladder: task_ladder,
         notes: t.notes.clone(),
+        todo,
         source: format!("{}:{}", ctx.file.display(), t.id.pos.line),
     })
 }
@@ -197,7 +207,7 @@ fn shift(ctx: &mut Ctx, s: &Option<Located<String>>) -> Shift {
     }
 }
 
-fn md(ctx: &mut Ctx, s: &Located<String>) -> Option<(i8, i8)> {
+pub(super) fn md(ctx: &mut Ctx, s: &Located<String>) -> Option<(i8, i8)> {
     ctx.check(s, parse::month_day(&s.value))
 }
 
@@ -269,7 +279,10 @@ fn rule(
             };
             (form, common!(x))
         }
-        RawRule::Campaign(x) => (campaign(ctx, r, x, &mut event_ref)?, common!(x)),
+        RawRule::Campaign(x) => (
+            super::campaign::campaign(ctx, r, x, &mut event_ref)?,
+            common!(x),
+        ),
         RawRule::EveryNYears(x) => {
             if x.years.value == 0 || x.years.value > 10 {
                 ctx.error(&x.years, "years must be between 1 and 10");
@@ -427,73 +440,4 @@ fn rule(
         since,
         until,
     })
-}
-
-fn campaign(
-    ctx: &mut Ctx,
-    r: &Located<RawRule>,
-    x: &RawCampaign,
-    event_ref: &mut impl FnMut(&mut Ctx, &Located<String>) -> bool,
-) -> Option<RuleForm> {
-    match (&x.event, &x.from, &x.to) {
-        (Some(e), None, None) => {
-            event_ref(ctx, e);
-            let (Some(o), Some(c)) = (&x.opens, &x.closes) else {
-                ctx.error(r, "a campaign around an event needs `opens` and `closes` (days relative to the event)");
-                return None;
-            };
-            let opens = ctx.check(o, parse::offset_value(&o.value))?;
-            let closes = ctx.check(c, parse::offset_value(&c.value))?;
-            if same_unit_not_after(opens, closes) {
-                ctx.error(
-                    c,
-                    format!("empty window: closes ({closes}) must be after opens ({opens})"),
-                );
-                return None;
-            }
-            Some(RuleForm::CampaignEvent {
-                event: e.value.clone(),
-                opens,
-                closes,
-            })
-        }
-        (None, Some(f), Some(t)) => {
-            if x.opens.is_some() || x.closes.is_some() {
-                ctx.error(
-                    r,
-                    "a fixed campaign takes `from` and `to`, not `opens`/`closes`",
-                );
-            }
-            let (from, to) = (md(ctx, f)?, md(ctx, t)?);
-            // `to` before `from` is a window across the new year (12-20 → 01-10): it closes in
-            // the year after it opens.
-            if to == from {
-                ctx.error(
-                    t,
-                    format!(
-                        "empty window: `to` ({}) is the same day as `from`; use `once` or a \
-                         yearly date for a one-day duty",
-                        t.value
-                    ),
-                );
-                return None;
-            }
-            Some(RuleForm::CampaignFixed { from, to })
-        }
-        _ => {
-            ctx.error(
-                r,
-                "campaign needs either `event` with `opens`/`closes`, or `from` and `to`",
-            );
-            None
-        }
-    }
-}
-
-/// True when both offsets use the same unit and `closes` is not after `opens`.
-fn same_unit_not_after(opens: Offset, closes: Offset) -> bool {
-    match (opens, closes) {
-        (Offset::Days(a), Offset::Days(b)) | (Offset::Workdays(a), Offset::Workdays(b)) => b <= a,
-        _ => false,
-    }
 }

@@ -75,13 +75,16 @@ pub fn run(config: &Path, start: StartAt) -> ExitCode {
         let probe = crate::loader::load(config, start)
             .map_err(|d| crate::service::ConfigRefused(d.to_string()))?;
         let clock = start.clock(probe.catalog.settings.tz.tz());
-        let engine = Engine::load(config, &clock)?;
+        let engine = Arc::new(Engine::load(config, &clock)?);
         let (tx, rx) = watch::channel(false);
         let reload = Arc::new(Notify::new());
-        // Web loop (issue 13): the pages run beside the loop when `web.bind` is set.
-        super::web::spawn_in_daemon(config, &clock, rx.clone()).await?;
+        // Web loop (issue 13): the pages run beside the loop when `web.bind` is set, on the
+        // loop's own engine (replaced on every good SIGHUP).
+        let (feed, engine_rx) = watch::channel(engine.clone());
+        super::web::spawn_in_daemon(engine_rx, &clock, rx.clone()).await?;
         tokio::spawn(signals(tx, reload.clone()));
         let mut opts = RunOptions::new(config.to_path_buf());
+        opts.engine_feed = Some(feed);
         // A shorter claim lease for crash drills and tests (seconds); the default suits production.
         if let Some(secs) = std::env::var("DUTYBELL_LEASE_TTL_SECS")
             .ok()

@@ -6,11 +6,14 @@ mod calendar;
 mod daemon;
 mod digest;
 mod export;
+mod import;
 mod ops;
 mod plan;
+mod plan_diff;
 mod progress_import;
 mod render;
 mod send_test;
+mod store;
 mod tasks;
 mod web;
 
@@ -59,6 +62,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Import progress notes from a CSV, all or nothing.
     ImportProgress(progress_import::ImportArgs),
+    /// Turn a plan document (.docx, .xlsx, .doc) into a draft config directory and a report.
+    Import(import::ImportArgs),
     /// Show the occurrences and reminders of a date range.
     Plan(plan::PlanArgs),
     /// Print exactly what would be sent for a task's reminder, without sending.
@@ -77,6 +82,11 @@ pub enum Command {
     HashPassword,
     /// Print a signed link: the read-only board for leaders, or `--unit ID` a unit's page.
     Link(web::LinkArgs),
+    /// Compare two plans (config files, draft or plan directories): tasks added, removed,
+    /// moved, reworded, units and deadlines changed. Exit 0 equal, 1 different, 2 bad input.
+    PlanDiff(plan_diff::PlanDiffArgs),
+    /// The state database itself: `store copy` between SQLite and PostgreSQL, `store checksum`.
+    Store(store::StoreArgs),
 }
 
 /// Parse arguments, run, and return the process exit code.
@@ -103,6 +113,9 @@ pub fn main() -> ExitCode {
         Command::Simulate(a) => return daemon::simulate(&config, a),
         Command::Serve => return web::serve_cmd(&config, start),
         Command::HashPassword => return web::hash_password(),
+        Command::PlanDiff(a) => return plan_diff::run(&config, a, start),
+        Command::Import(a) => return import::run(cli.config.as_deref(), a, start),
+        Command::Store(a) => return store::run(a),
         _ => {}
     }
     if let Command::Calendar(a) = &cli.command {
@@ -135,6 +148,16 @@ pub fn main() -> ExitCode {
             for w in crate::notify::build::check_channels(&loaded.catalog, &secrets) {
                 eprintln!("warning: {w}");
             }
+            // Issue 12: the coming year against the volume budget.
+            let year = crate::schedule::plan(
+                &loaded.catalog,
+                &loaded.calendar,
+                today,
+                today.saturating_add(jiff::Span::new().days(364)),
+            );
+            for w in crate::schedule::budget::warnings(&loaded.catalog, &year, plan::BUDGET_LINES) {
+                eprintln!("warning: {w}");
+            }
             let templates = loaded.catalog.settings.templates.as_deref();
             match crate::render::Renderer::new(templates).and_then(|r| r.check()) {
                 Ok(()) => {
@@ -148,7 +171,10 @@ pub fn main() -> ExitCode {
         | Command::Simulate(_)
         | Command::Calendar(_)
         | Command::Serve
-        | Command::HashPassword => {
+        | Command::PlanDiff(_)
+        | Command::Import(_)
+        | Command::HashPassword
+        | Command::Store(_) => {
             unreachable!("handled before loading")
         }
         Command::Tasks(a) => tasks::run(&loaded, a),

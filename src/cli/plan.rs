@@ -38,17 +38,24 @@ pub struct PlanArgs {
     pub json: bool,
 }
 
+/// Volume budget excesses printed before the rest are counted.
+pub(super) const BUDGET_LINES: usize = 20;
+
 pub(super) fn run(l: &Loaded, a: &PlanArgs, today: Date) -> Result<(), CliError> {
     let c = &l.catalog;
     let (from, to) = range(a, today)?;
     check_ids(c, a)?;
     let mut p = schedule::plan(c, &l.calendar, from, to);
     filter(c, &mut p, a);
+    // Issue 12: days on which a recipient would get more messages than the volume budget.
+    for w in schedule::budget::warnings(c, &p, BUDGET_LINES) {
+        eprintln!("warning: {w}");
+    }
     if a.json {
         let text = serde_json::to_string_pretty(&p).map_err(|e| CliError::Runtime(e.into()))?;
         println!("{text}");
     } else {
-        print!("{}", render(c, &p, from, to));
+        print!("{}", render(c, &l.calendar, &p, from, to));
     }
     Ok(())
 }
@@ -108,7 +115,16 @@ fn filter(c: &Catalog, p: &mut Plan, a: &PlanArgs) {
 
 /// The human listing: warnings, occurrences, then reminders by day with recipients of the same
 /// stage and channel on one line.
-pub fn render(c: &Catalog, p: &Plan, from: Date, to: Date) -> String {
+/// The plan as text: a header, the occurrences, then the reminders day by day. A day in a year
+/// without the State Council's holiday notice says `(provisional)`: its working days are
+/// weekdays only until `dutybell calendar import-notice` adds the year.
+pub fn render(
+    c: &Catalog,
+    cal: &crate::calendar::WorkCalendar,
+    p: &Plan,
+    from: Date,
+    to: Date,
+) -> String {
     let mut s = format!(
         "plan {from} .. {to} ({}): {} occurrences, {} reminders, {} warning(s)\n",
         c.settings.timezone,
@@ -129,7 +145,15 @@ pub fn render(c: &Catalog, p: &Plan, from: Date, to: Date) -> String {
         let r = line.reminders[0];
         if day != Some(r.date) {
             day = Some(r.date);
-            s.push_str(&format!("-- {} --\n", r.date.strftime("%a %Y-%m-%d")));
+            let provisional = if cal.covers_year(r.date.year()) {
+                ""
+            } else {
+                " (provisional: no holiday notice for this year yet)"
+            };
+            s.push_str(&format!(
+                "-- {} --{provisional}\n",
+                r.date.strftime("%a %Y-%m-%d")
+            ));
         }
         s.push_str(&reminder_line(c, &line));
     }

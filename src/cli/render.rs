@@ -124,9 +124,23 @@ fn body(spec: &ChannelSpec, n: &Notification) -> anyhow::Result<Vec<u8>> {
             mention_heads,
             ..
         } => match flavour {
-            Flavour::Wecom => pretty(&wecom::body(n, *mention_heads)),
+            // A message sent as several requests (parts, a mention) prints as a JSON array.
+            Flavour::Wecom => match wecom::bodies(n, *mention_heads).as_slice() {
+                [one] => pretty(one),
+                many => pretty(&serde_json::Value::from(many.to_vec())),
+            },
             Flavour::Dingtalk => pretty(&dingtalk::body(n, keyword.as_deref(), *mention_heads)),
-            Flavour::Feishu => Ok(feishu::body(n, keyword.as_deref(), None, n.attempt_at)),
+            Flavour::Feishu => {
+                let cards: Vec<serde_json::Value> =
+                    feishu::bodies(n, keyword.as_deref(), None, n.attempt_at)
+                        .iter()
+                        .map(|b| serde_json::from_slice(b))
+                        .collect::<Result<_, _>>()?;
+                match cards.as_slice() {
+                    [one] => pretty(one),
+                    many => pretty(&serde_json::Value::from(many.to_vec())),
+                }
+            }
             Flavour::Generic => pretty(&generic::body(n, n.attempt_at)?),
         },
     }

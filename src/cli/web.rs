@@ -66,9 +66,13 @@ pub struct LinkArgs {
 /// `dutybell link`: prints a signed link (valid `web.link_days` from now).
 pub fn link(l: &Loaded, a: &LinkArgs, now: jiff::Timestamp) -> Result<(), CliError> {
     let secrets = crate::notify::secret::SystemSecrets::from_env();
-    let signer = crate::service::links::LinkSigner::from_catalog(&l.catalog, &secrets)
+    let signer = crate::service::link_key::signer(&l.catalog, &secrets)
         .map_err(CliError::Usage)?
-        .ok_or_else(|| CliError::Usage("no link key is available (web.keys)".into()))?;
+        .ok_or_else(|| {
+            CliError::Usage(
+                "no link key is available: set web.keys, or web.bind for the pages".into(),
+            )
+        })?;
     match &a.unit {
         Some(u) if l.catalog.unit(u).is_none() => {
             return Err(CliError::Usage(format!("unknown unit {u}")));
@@ -100,36 +104,29 @@ pub fn hash_password() -> ExitCode {
     }
 }
 
-/// The web state over a fresh engine and the web's own store connection.
-///
-/// # Errors
-/// A refused config or an unopenable store.
-pub fn web_state(config: &Path, clock: &SharedClock) -> anyhow::Result<Arc<WebState>> {
-    let engine = Engine::load(config, clock)?;
-    let db = engine.loaded.catalog.settings.database.clone();
-    let store = crate::store::open(&crate::store::StoreUrl::Sqlite(db.clone()))
-        .map_err(|e| anyhow::Error::new(e).context(format!("cannot open {}", db.display())))?;
-    Ok(Arc::new(WebState::new(
-        Arc::new(engine),
-        store,
-        clock.clone(),
-    )))
+/// The web pages' own connection to the configured store (SQLite file or PostgreSQL), the one
+/// the daemon dispatches from.
+fn open_store(engine: &Engine) -> anyhow::Result<Box<dyn crate::store::Store>> {
+    let url = &engine.loaded.catalog.settings.store;
+    crate::store::open(url).map_err(|e| anyhow::Error::new(e).context(format!("cannot open {url}")))
 }
 
-/// Starts the web pages in the background when `web.bind` is set; they stop when `stop` turns
-/// true.
+/// Starts the web pages in the background when `web.bind` is set, following the daemon's
+/// engine (`engine`); they stop when `stop` turns true. `web.bind` itself is read once: a
+/// reload that changes it is logged, and applies at the next restart.
 ///
 /// # Errors
-/// A refused config, an unopenable store or an address in use.
+/// An unopenable store.
 pub async fn spawn_in_daemon(
-    config: &Path,
+    engine: watch::Receiver<Arc<Engine>>,
     clock: &SharedClock,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-    let st = web_state(config, clock)?;
-    let Some(addr) = st.engine.loaded.catalog.web.bind else {
+    let current = engine.borrow().clone();
+    let Some(addr) = current.loaded.catalog.web.bind else {
         return Ok(());
     };
+    let store = open_store(&current)?;
     // Reminders matter more than pages: a port in use is logged, and the daemon goes on.
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
@@ -139,12 +136,56 @@ pub async fn spawn_in_daemon(
         }
     };
     tracing::info!(address = %addr, "web pages served");
+    tokio::spawn(warn_when_bind_changes(engine.clone(), addr));
+    let st = Arc::new(WebState::following(engine, store, clock.clone()));
     tokio::spawn(async move {
         if let Err(e) = crate::web::serve_on(listener, st, stopped(stop)).await {
             tracing::error!(error = %format!("{e:#}"), "web server stopped");
         }
     });
     Ok(())
+}
+
+/// `dutybell serve` on SIGHUP: load the config again; a refused one leaves the pages as they
+/// were (as the daemon does).
+async fn reload_on_hup(
+    config: std::path::PathBuf,
+    clock: SharedClock,
+    feed: watch::Sender<Arc<Engine>>,
+) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hup) = signal(SignalKind::hangup()) else {
+        tracing::error!("cannot install the SIGHUP handler; reload by restarting");
+        return;
+    };
+    while hup.recv().await.is_some() {
+        match Engine::load(&config, &clock) {
+            Ok(e) => {
+                feed.send_replace(Arc::new(e));
+                tracing::info!("configuration reloaded");
+            }
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "reload refused; the previous configuration stays active")
+            }
+        }
+    }
+}
+
+/// The listening socket stays; say so when a reload asks for another one.
+async fn warn_when_bind_changes(
+    mut engine: watch::Receiver<Arc<Engine>>,
+    bound: std::net::SocketAddr,
+) {
+    while engine.changed().await.is_ok() {
+        let wanted = engine.borrow().loaded.catalog.web.bind;
+        if wanted != Some(bound) {
+            tracing::warn!(
+                listening = %bound,
+                configured = %wanted.map_or_else(|| "off".to_string(), |a| a.to_string()),
+                "web.bind changed; the pages keep listening where they are until dutybell restarts"
+            );
+        }
+    }
 }
 
 async fn stopped(mut stop: watch::Receiver<bool>) {
@@ -172,12 +213,17 @@ pub fn serve_cmd(config: &Path, start: StartAt) -> ExitCode {
         let probe = crate::loader::load(config, start)
             .map_err(|d| crate::service::ConfigRefused(d.to_string()))?;
         let clock = start.clock(probe.catalog.settings.tz.tz());
-        let st = web_state(config, &clock)?;
-        let Some(addr) = st.engine.loaded.catalog.web.bind else {
+        let engine = Arc::new(Engine::load(config, &clock)?);
+        let Some(addr) = engine.loaded.catalog.web.bind else {
             return Err(
                 crate::service::ConfigRefused("web.bind is off; nothing to serve".into()).into(),
             );
         };
+        let store = open_store(&engine)?;
+        let (feed, engine_rx) = watch::channel(engine);
+        tokio::spawn(reload_on_hup(config.to_path_buf(), clock.clone(), feed));
+        tokio::spawn(warn_when_bind_changes(engine_rx.clone(), addr));
+        let st = Arc::new(WebState::following(engine_rx, store, clock));
         let (tx, rx) = watch::channel(false);
         tokio::spawn(super::daemon::stop_on_signals(tx));
         serve(addr, st, stopped(rx)).await

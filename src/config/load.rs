@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use super::de::{Located, from_node};
+use super::de::Located;
 use super::diag::{Diagnostic, Diagnostics, Pos, hint};
 use super::raw::{
     RawArea, RawCalendarOverride, RawChannel, RawEvent, RawGroup, RawRule, RawSettings, RawTask,
@@ -67,29 +67,56 @@ pub struct RawConfig {
     /// file, else systemd's `$STATE_DIRECTORY`, else `state/` beside the config file. Resolved here, once, because it
     /// reads the environment.
     pub state_dir: PathBuf,
-    /// False when `settings:` failed to parse (its error is reported; defaults stand in).
-    pub settings_failed: bool,
+    /// True when a problem that explains an empty `plans` was already reported: the main file
+    /// or its `settings:` did not parse (defaults stand in), or a `settings.plan` entry is
+    /// missing or unreadable. The catalog then does not add "no plan files" on top of it.
+    pub plans_explained: bool,
 }
 
 /// Read the main config at `path` and the plan files it names. Problems go into `diags`; the
 /// returned value holds whatever parsed.
 pub fn load(path: &Path, diags: &mut Diagnostics) -> RawConfig {
+    let Some(root) = read_tree(path, diags) else {
+        return RawConfig {
+            main_file: path.to_path_buf(),
+            base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            plans_explained: true,
+            ..RawConfig::default()
+        };
+    };
+    let mut raw = main_from_tree(path, &root, diags);
+    let before = diags.error_count();
+    for file in plan_files(&raw, diags) {
+        raw.plans.push(load_plan(&file, diags));
+    }
+    raw.plans_explained |= diags.error_count() > before;
+    raw
+}
+
+/// The main config from its parsed tree (`path` names it in diagnostics and anchors relative
+/// paths), without reading any plan file: `dutybell import` takes units, groups and settings
+/// from the config in force (or the bundled one) and writes a new plan.
+pub fn main_from_tree(path: &Path, root: &Node, diags: &mut Diagnostics) -> RawConfig {
     let mut raw = RawConfig {
         main_file: path.to_path_buf(),
         base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         ..RawConfig::default()
     };
-    let Some(root) = read_tree(path, diags) else {
-        return raw;
-    };
-    let Some(entries) = expect_map(path, &root, "", diags) else {
+    let Some(entries) = expect_map(path, root, "", diags) else {
+        raw.plans_explained = true;
         return raw;
     };
     for (k, v) in entries {
         match k.name.as_str() {
-            "settings" => match item(path, v, "settings", diags) {
-                Some(s) => raw.settings = s,
-                None => raw.settings_failed = true,
+            // Settings keys are independent: with the bad ones removed, the rest is still
+            // validated (an offset error is reported beside a type error), and the missing
+            // plan files are not reported on top.
+            "settings" => match item_all(path, v, "settings", diags) {
+                Ok(s) => raw.settings = s,
+                Err(rest) => {
+                    raw.settings = rest.unwrap_or_default();
+                    raw.plans_explained = true;
+                }
             },
             "units" => raw.units = items(path, v, "units", diags),
             "groups" => raw.groups = items(path, v, "groups", diags),
@@ -125,9 +152,6 @@ pub fn load(path: &Path, diags: &mut Diagnostics) -> RawConfig {
             .map(PathBuf::from)
             .unwrap_or_else(|| raw.base_dir.join("state")),
     };
-    for file in plan_files(&raw, diags) {
-        raw.plans.push(load_plan(&file, diags));
-    }
     raw
 }
 
@@ -216,7 +240,8 @@ pub fn load_plan(file: &Path, diags: &mut Diagnostics) -> RawPlan {
     plan
 }
 
-fn read_tree(file: &Path, diags: &mut Diagnostics) -> Option<Node> {
+/// Read and parse one YAML file (size-bounded) into the located tree; problems go to `diags`.
+pub fn read_tree(file: &Path, diags: &mut Diagnostics) -> Option<Node> {
     let bytes = match read_bounded(file) {
         Ok(b) => b,
         Err(msg) => {
@@ -296,16 +321,30 @@ fn item<T: DeserializeOwned>(
     path: &str,
     diags: &mut Diagnostics,
 ) -> Option<T> {
-    match from_node(node, path) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            diags.push(Diagnostic::error(
-                file,
-                e.pos.unwrap_or(node.pos),
-                e.path.unwrap_or_else(|| path.to_string()),
-                e.message,
-            ));
-            None
+    item_all(file, node, path, diags).ok()
+}
+
+/// Deserialize `node`, reporting every independent problem in it (see [`super::prune`]). `Err`
+/// carries what parsed once the bad keys were removed, for a caller whose keys are independent
+/// enough to go on validating with it (`settings:`).
+fn item_all<T: DeserializeOwned>(
+    file: &Path,
+    node: &Node,
+    path: &str,
+    diags: &mut Diagnostics,
+) -> Result<T, Option<T>> {
+    match super::prune::from_node_all(node, path) {
+        Ok(v) => Ok(v),
+        Err((errors, rest)) => {
+            for e in errors {
+                diags.push(Diagnostic::error(
+                    file,
+                    e.pos.unwrap_or(node.pos),
+                    e.path.unwrap_or_else(|| path.to_string()),
+                    e.message,
+                ));
+            }
+            Err(rest)
         }
     }
 }

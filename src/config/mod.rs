@@ -12,6 +12,8 @@ pub mod yaml;
 pub use de::Located;
 pub use diag::{Diagnostic, Diagnostics, Pos, Severity};
 pub mod load;
+pub mod prune;
 pub mod raw;
+pub mod raw_source;
 
 pub use load::{RawConfig, RawPlan, load};

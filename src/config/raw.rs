@@ -67,6 +67,30 @@ pub struct RawSettings {
     /// Unit that coordinates tasks led by other bureaus or townships (e.g. the 县食安办); their
     /// escalations go to it instead of the bureau's leaders (issue 12, optional).
     pub coordinator: Option<LStr>,
+    /// Reminder messages per working day per recipient and channel (issue 12, optional).
+    pub volume_budget: Option<RawBudget>,
+}
+
+/// `settings.volume_budget`: how many reminder messages (digests aside) one recipient may get on
+/// one channel in one working day before `check` and `plan` warn.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBudget {
+    /// Default for every recipient (1 when absent).
+    pub per_day: Option<Located<u32>>,
+    /// Overrides, by recipient id (`food`, `food#head`, a group id).
+    #[serde(default)]
+    pub recipients: Vec<RawBudgetEntry>,
+}
+
+/// One `volume_budget.recipients` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBudgetEntry {
+    /// Recipient id.
+    pub recipient: LStr,
+    /// Messages per working day and channel.
+    pub per_day: Located<u32>,
 }
 
 /// `settings.downtime`.
@@ -398,6 +422,8 @@ pub struct RawTask {
     pub reminders: Option<Located<RawLadderOrNone>>,
     /// Free notes.
     pub notes: Option<String>,
+    /// Where an imported task came from and the cells' text as written (`dutybell import`).
+    pub source: Option<super::raw_source::RawSource>,
 }
 
 macro_rules! rule_forms {
@@ -518,52 +544,7 @@ pub enum RawRule {
     BeforeHolidays(RawBeforeHolidays),
 }
 
-/// `deadline:` of a task: `ongoing`/`长期坚持`, a date, or `{date, shift}`.
-#[derive(Debug, Clone)]
-pub struct RawDeadline {
-    /// `ongoing`, `长期坚持` or a date.
-    pub date: String,
-    /// `none` | `previous` | `next` (default `previous`).
-    pub shift: Option<String>,
-}
-
-impl<'de> Deserialize<'de> for RawDeadline {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct Map {
-            date: String,
-            shift: Option<String>,
-        }
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RawDeadline;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str(
-                    "`ongoing`, a date such as 2027-06-30, or `{date: 2027-06-30, shift: none}`",
-                )
-            }
-            fn visit_str<E>(self, s: &str) -> Result<RawDeadline, E> {
-                Ok(RawDeadline {
-                    date: s.to_string(),
-                    shift: None,
-                })
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                a: A,
-            ) -> Result<RawDeadline, A::Error> {
-                Map::deserialize(serde::de::value::MapAccessDeserializer::new(a)).map(|m| {
-                    RawDeadline {
-                        date: m.date,
-                        shift: m.shift,
-                    }
-                })
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
+pub use super::raw_source::RawDeadline;
 
 /// An integer or a string such as `-3wd` / `last_workday`.
 #[derive(Debug, Clone, PartialEq, Eq)]

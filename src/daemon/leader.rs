@@ -1,6 +1,6 @@
 //! The daemon's side of running as one replica of several on a shared store (PostgreSQL): a
-//! heartbeat every [`HEARTBEAT_EVERY`], the leader lease, and the gate in front of planning and
-//! digests. On a store the process has to itself (SQLite) there is no replica state and every
+//! heartbeat every [`replica::HEARTBEAT_EVERY`] (`RunOptions::beat_every`), the leader lease,
+//! and the gate in front of planning and digests. On a store the process has to itself (SQLite) there is no replica state and every
 //! turn leads, exactly as before.
 //!
 //! May touch: the store (on blocking threads, through the service layer). The rules are in
@@ -9,7 +9,7 @@
 use jiff::Timestamp;
 
 use super::{Loop, blocking};
-use crate::service::replica::{self, HEARTBEAT_EVERY};
+use crate::service::replica;
 
 /// What a replica remembers between turns.
 #[derive(Debug, Clone)]
@@ -35,8 +35,12 @@ impl Replica {
 /// When the next heartbeat is due after a turn at `now`: also the moment expired outbox leases
 /// are looked for (the PostgreSQL adapter cannot put a database-clock expiry on the caller's
 /// clock, so `next_wakeup` leaves them out), hence never later than one lease TTL.
-pub(super) fn next_beat(now: Timestamp, lease_ttl: jiff::SignedDuration) -> Timestamp {
-    let every = HEARTBEAT_EVERY.min(lease_ttl.max(jiff::SignedDuration::from_secs(1)));
+pub(super) fn next_beat(
+    now: Timestamp,
+    lease_ttl: jiff::SignedDuration,
+    beat_every: jiff::SignedDuration,
+) -> Timestamp {
+    let every = beat_every.min(lease_ttl.max(jiff::SignedDuration::from_secs(1)));
     now.saturating_add(every).unwrap_or(now)
 }
 

@@ -6,6 +6,7 @@
 //! store (on blocking threads, through the trait). Business rules live in [`crate::service`].
 
 mod leader;
+mod record;
 pub mod simulate;
 pub mod storage;
 pub mod systemd;
@@ -32,7 +33,7 @@ pub fn engine_error_is_config(e: &anyhow::Error) -> bool {
 }
 
 /// Tunables of the loop.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RunOptions {
     /// The config file.
     pub config: PathBuf,
@@ -45,6 +46,27 @@ pub struct RunOptions {
     pub replan_every: SignedDuration,
     /// How long a claim holds a row ([`cycle::LEASE_TTL`]; shorter only in tests and drills).
     pub lease_ttl: SignedDuration,
+    /// How often a replica on a shared store beats, renews the leader lease and looks for expired
+    /// leases ([`crate::service::replica::HEARTBEAT_EVERY`]; longer only in tests that must see
+    /// the loop woken by nothing but a wake-up hint).
+    pub beat_every: SignedDuration,
+    /// Receives the engine after every good reload, so the web pages served beside the loop
+    /// follow the same config (and share its 延期 overrides).
+    pub engine_feed: Option<watch::Sender<Arc<Engine>>>,
+}
+
+impl std::fmt::Debug for RunOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions")
+            .field("config", &self.config)
+            .field("max_inflight", &self.max_inflight)
+            .field("drain", &self.drain)
+            .field("replan_every", &self.replan_every)
+            .field("lease_ttl", &self.lease_ttl)
+            .field("beat_every", &self.beat_every)
+            .field("engine_feed", &self.engine_feed.is_some())
+            .finish()
+    }
 }
 
 impl RunOptions {
@@ -56,6 +78,8 @@ impl RunOptions {
             drain: Duration::from_secs(20),
             replan_every: SignedDuration::from_hours(24),
             lease_ttl: cycle::LEASE_TTL,
+            beat_every: crate::service::replica::HEARTBEAT_EVERY,
+            engine_feed: None,
         }
     }
 }
@@ -136,6 +160,7 @@ struct Loop {
     unrecorded: Vec<(OutboxItem, Recorded)>,
     /// The database file was deleted or replaced: stop and rescue.
     file_lost: Option<crate::store::sqlite::fault::FileState>,
+    beat_every: SignedDuration,
 }
 
 /// Run until `controls.shutdown` turns true (or, simulated, until `end`). Returns an error only
@@ -146,13 +171,13 @@ struct Loop {
 /// Start-up failures, with their cause.
 pub async fn run(
     opts: RunOptions,
-    engine: Engine,
+    engine: impl Into<Arc<Engine>>,
     clock: SharedClock,
     mut controls: Controls,
     source: StoreSource,
     mut pace: Pace,
 ) -> anyhow::Result<()> {
-    let engine = Arc::new(engine);
+    let engine: Arc<Engine> = engine.into();
     let db = engine.loaded.catalog.settings.store.clone();
     // Shared only when dispatching from the configured PostgreSQL store (a simulation's given
     // store is private to it).
@@ -195,6 +220,16 @@ pub async fn run(
         storage_fault: false,
         unrecorded: Vec::new(),
         file_lost: None,
+        beat_every: opts.beat_every,
+    };
+    // PostgreSQL: other replicas' NOTIFYs wake the loop early (a hint; the naps stay as they are).
+    let hint = Arc::new(Notify::new());
+    let _listener = match &db {
+        StoreUrl::Postgres(pg) if shared => Some(crate::store::postgres::listen::spawn(
+            pg.clone(),
+            hint.clone(),
+        )),
+        _ => None,
     };
     if lp.lead().await {
         lp.sync(&opts, true).await?;
@@ -244,6 +279,7 @@ pub async fn run(
             _ = controls.shutdown.changed() => break,
             () = controls.reload.notified() => lp.reload(&opts).await,
             Some(done) = lp.inflight.join_next_with_id(), if !lp.inflight.is_empty() => lp.record(done, None).await,
+            () = hint.notified() => tracing::debug!("woken by a wake-up hint"),
             () = tokio::time::sleep(nap) => {}
         }
         if watchdog.is_some() {
@@ -359,7 +395,7 @@ impl Loop {
         let beat = self
             .replica
             .as_ref()
-            .map(|_| leader::next_beat(now, self.lease_ttl));
+            .map(|_| leader::next_beat(now, self.lease_ttl, self.beat_every));
         let until = [
             wake,
             Some(self.next_replan),
@@ -432,6 +468,9 @@ impl Loop {
         match Engine::load(&opts.config, &self.clock) {
             Ok(e) => {
                 self.engine = Arc::new(e);
+                if let Some(feed) = &opts.engine_feed {
+                    feed.send_replace(self.engine.clone());
+                }
                 if let Some(r) = &mut self.replica {
                     r.plan = None;
                 }

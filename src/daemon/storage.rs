@@ -19,8 +19,7 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::{OutboxItem, Recorded, blocking};
-use crate::service::cycle;
+use super::{OutboxItem, Recorded};
 use crate::store::sqlite::fault::{Fault, FileState, Keeper, classify};
 
 /// How soon a write that failed on a storage fault is tried again.
@@ -126,48 +125,30 @@ impl Watch {
 
 /// The loop's side of storage faults.
 impl super::Loop {
-    /// Records outcomes one by one; those that fail on a storage fault (disk full …) are kept
-    /// and recorded at the next turn, so a send that went out is not sent again. `retry`: these
-    /// are kept outcomes tried again (said once when kept, not at every retry).
+    /// Records outcomes (`record::record_all`); those that fail on a storage fault (disk full …)
+    /// are kept and recorded at the next turn, so a send that went out is not sent again.
+    /// `retry`: these are kept outcomes tried again (said once when kept, not at every retry).
     pub(super) async fn record_all(
         &mut self,
         pairs: Vec<(OutboxItem, Recorded)>,
         now: Timestamp,
         retry: bool,
     ) {
-        let e = self.engine.clone();
-        let owner = self.owner.clone();
-        let r = blocking(&self.store, move |s| {
-            let mut failed = Vec::new();
-            let mut first_err = None;
-            for (item, outcome) in pairs {
-                if let Err(err) = cycle::record(s, &e, &owner, &item, &outcome, now) {
-                    first_err.get_or_insert(err);
-                    failed.push((item, outcome));
-                }
+        let Some((err, failed)) =
+            super::record::record_all(&self.store, &self.engine, &self.owner, pairs, now).await
+        else {
+            return;
+        };
+        if self.store_failed(&err, "recording send outcomes") {
+            if !retry {
+                tracing::warn!(
+                    rows = failed.len(),
+                    "send outcomes kept in memory; recorded once the database takes writes again"
+                );
             }
-            Ok((failed, first_err))
-        })
-        .await;
-        match r {
-            Ok((failed, None)) => debug_assert!(failed.is_empty()),
-            Ok((failed, Some(err))) => {
-                let err = anyhow::Error::new(err);
-                if self.store_failed(&err, "recording send outcomes") {
-                    if !retry {
-                        tracing::warn!(
-                            rows = failed.len(),
-                            "send outcomes kept in memory; recorded once the database takes writes again"
-                        );
-                    }
-                    self.unrecorded.extend(failed);
-                } else {
-                    tracing::error!(error = %format!("{err:#}"), "recording a send outcome failed; the row's lease will expire and it will be retried");
-                }
-            }
-            Err(err) => {
-                tracing::error!(error = %format!("{err:#}"), "recording a send outcome failed; the row's lease will expire and it will be retried");
-            }
+            self.unrecorded.extend(failed);
+        } else {
+            tracing::error!(error = %format!("{err:#}"), rows = failed.len(), "recording send outcomes failed; the rows' leases will expire and they will be sent again");
         }
     }
 

@@ -59,8 +59,22 @@ impl AsOf<'_> {
             })
     }
 
+    /// The task's last note by `at`: `9月3日 张三：已完成…` (note cut to 40 characters), or empty.
+    pub(super) fn last_progress(&self, task_id: &str) -> String {
+        self.notes
+            .iter()
+            .filter(|n| n.task_id == task_id && n.at <= self.at)
+            .max_by_key(|n| (n.at, n.id))
+            .map(|n| {
+                let d = self.local(n.at);
+                let note = crate::render::context::shorten_at_sentence(&n.note, 40);
+                format!("{}月{}日 {}：{note}", d.month(), d.day(), n.by_name)
+            })
+            .unwrap_or_default()
+    }
+
     /// A note on the task since the check-in period started (by `at`).
-    fn reported_since(&self, task_id: &str, start: Date) -> bool {
+    pub(super) fn reported_since(&self, task_id: &str, start: Date) -> bool {
         self.notes
             .iter()
             .any(|n| n.task_id == task_id && n.at <= self.at && self.local(n.at) >= start)

@@ -17,7 +17,7 @@ use super::week::{add_days, iso_week_key, week_label};
 use crate::calendar::WorkCalendar;
 use crate::catalog::{Catalog, Role, Task};
 use crate::export::date_zh;
-use crate::render::context::{short_title, zh_date};
+use crate::render::context::{period_label, short_title, zh_date};
 use crate::schedule::{Occurrence, Plan};
 use crate::store::ProgressNote;
 
@@ -49,11 +49,21 @@ pub struct DigestItem {
     pub due: String,
     /// What the date means as of the digest, e.g. `已逾期 5 个工作日（…截止）`.
     pub status: String,
-    /// Further periods of the same task and rule in the same list (e.g. older overdue weeks).
+    /// How many further open periods of the task are listed beneath ([`Self::others`]).
     pub more: usize,
-    /// Task and rule: periods of one group collapse into one line.
+    /// The task's other open periods, one line each (`2026年第3季度进展报送：…截止`): a task
+    /// appears once in a digest, its open occurrences beneath it (issue 12).
+    pub others: Vec<String>,
+    /// No progress reported on the task since this period began.
+    pub unreported: bool,
+    /// The last progress reported on the task, with its date (`9月3日 张三：已完成…`), or empty.
+    pub last_progress: String,
+    /// The task: its periods collapse into one line.
     #[serde(skip)]
     pub(crate) group: (String, Option<usize>),
+    /// Due date, for ordering.
+    #[serde(skip)]
+    pub(crate) due_date: Option<Date>,
 }
 
 /// One progress note of last week.
@@ -86,6 +96,8 @@ pub struct DigestCounts {
     pub opening: usize,
     /// Ongoing tasks with no progress reported this period.
     pub silent: usize,
+    /// Listed tasks (红, 黄, 本期未报) with no progress reported since their period began.
+    pub unreported: usize,
     /// Progress notes recorded last week.
     pub progress: usize,
 }
@@ -130,6 +142,8 @@ pub struct DigestContent {
     pub silent: Vec<DigestItem>,
     /// Last week's notes.
     pub progress: Vec<NoteItem>,
+    /// 本周需关注: the most overdue and what falls due this week, a few lines (issue 12).
+    pub focus: Vec<String>,
     /// Nothing in any list (本周无待办事项).
     pub all_clear: bool,
     /// `settings.progress_url`, or empty.
@@ -176,26 +190,41 @@ pub fn build_digest(
             continue;
         };
         if let Some(list) = asof.classify(o) {
-            let item = item(cat, task, *role, o, asof.status(list, o));
+            let mut item = item(cat, task, *role, o, asof.status(list, o));
+            item.unreported = !asof.reported_since(&task.id, o.window_start);
+            item.last_progress = asof.last_progress(&task.id);
             lists[list as usize].push((o.due, item));
         }
     }
-    // Red shows a task's latest overdue period (the others counted); the rest its earliest.
+    // A task appears once: in its most pressing list (红, 黄, 本期未报, 即将启动), at its
+    // latest overdue or earliest other period, its other open periods beneath it.
     let [red, yellow, opening, silent] = lists;
-    let red = collapse(red, true);
-    let yellow = collapse(yellow, false);
-    let opening = collapse(opening, false);
-    let mut silent = collapse(silent, false);
-    // A check-in already overdue is not repeated for the current period.
-    silent.retain(|i| !red.iter().any(|r| r.group == i.group));
+    let mut shown: Vec<DigestItem> = Vec::new();
+    let red = collapse(red, true, &mut shown);
+    let yellow = collapse(yellow, false, &mut shown);
+    let silent = collapse(silent, false, &mut shown);
+    let opening = collapse(opening, false, &mut shown);
+    let (red, yellow, silent, opening) = (
+        attach(red, &shown),
+        attach(yellow, &shown),
+        attach(silent, &shown),
+        attach(opening, &shown),
+    );
     let progress = last_week_notes(&asof, &roles, monday);
     let counts = DigestCounts {
         red: red.len(),
         yellow: yellow.len(),
         opening: opening.len(),
         silent: silent.len(),
+        unreported: red
+            .iter()
+            .chain(&yellow)
+            .chain(&silent)
+            .filter(|i| i.unreported)
+            .count(),
         progress: progress.len(),
     };
+    let focus = focus(&red, &yellow, add_days(monday, 6));
     let u = cat.unit(unit);
     DigestContent {
         week: iso_week_key(monday),
@@ -227,28 +256,88 @@ pub fn build_digest(
         opening,
         silent,
         progress,
+        focus,
         progress_url: cat.settings.progress_url.clone().unwrap_or_default(),
     }
 }
 
-/// One line per task: its latest (`latest`) or earliest period, with the others counted in
-/// `more`; lines ordered by that period's due date, then task id.
-fn collapse(mut items: Vec<(Date, DigestItem)>, latest: bool) -> Vec<DigestItem> {
+/// One line per task not shown in an earlier list: its latest (`latest`) or earliest period;
+/// the task's other periods of this list become its `others` lines. Lines are ordered by that
+/// period's due date, then task id as numbers. Every period is recorded in `shown` (a line per
+/// period) so [`attach`] can put a later list's periods of the task beneath its first line.
+fn collapse(
+    mut items: Vec<(Date, DigestItem)>,
+    latest: bool,
+    shown: &mut Vec<DigestItem>,
+) -> Vec<DigestItem> {
     items.sort_by(|a, b| {
-        (a.0, &a.1.task_id, &a.1.occurrence).cmp(&(b.0, &b.1.task_id, &b.1.occurrence))
+        (a.0, number(&a.1.task_id), &a.1.occurrence).cmp(&(
+            b.0,
+            number(&b.1.task_id),
+            &b.1.occurrence,
+        ))
     });
     if latest {
         items.reverse();
     }
+    let earlier: std::collections::HashSet<String> =
+        shown.iter().map(|s| s.task_id.clone()).collect();
     let mut out: Vec<(Date, DigestItem)> = Vec::new();
-    for (due, item) in items {
-        match out.iter_mut().find(|(_, o)| o.group == item.group) {
-            Some((_, first)) => first.more += 1,
+    for (due, mut item) in items {
+        item.due_date = Some(due);
+        shown.push(item.clone());
+        if earlier.contains(&item.task_id) {
+            continue;
+        }
+        match out.iter_mut().find(|(_, o)| o.task_id == item.task_id) {
+            Some((_, first)) => first.others.push(other_line(&item)),
             None => out.push((due, item)),
         }
     }
-    out.sort_by(|a, b| (a.0, &a.1.task_id).cmp(&(b.0, &b.1.task_id)));
+    out.sort_by_key(|a| (a.0, number(&a.1.task_id)));
     out.into_iter().map(|(_, i)| i).collect()
+}
+
+/// Puts the periods of each line's task that a LATER list holds beneath the line.
+fn attach(mut lines: Vec<DigestItem>, shown: &[DigestItem]) -> Vec<DigestItem> {
+    for line in &mut lines {
+        for s in shown {
+            let listed = s.occurrence == line.occurrence || line.others.contains(&other_line(s));
+            if s.task_id == line.task_id && !listed {
+                line.others.push(other_line(s));
+            }
+        }
+        line.more = line.others.len();
+    }
+    lines
+}
+
+fn other_line(i: &DigestItem) -> String {
+    format!("{}：{}", i.period_label, i.status)
+}
+
+/// `4.10` → `[4, 10]`: task ids sort as numbers.
+fn number(id: &str) -> Vec<u64> {
+    id.split('.')
+        .map(|p| p.parse().unwrap_or(u64::MAX))
+        .collect()
+}
+
+/// 本周需关注: the three most overdue tasks, then what falls due by `sunday`.
+fn focus(red: &[DigestItem], yellow: &[DigestItem], sunday: Date) -> Vec<String> {
+    let mut out: Vec<String> = red
+        .iter()
+        .take(3)
+        .map(|i| format!("【红】{} {}：{}", i.task_id, i.title, i.status))
+        .collect();
+    out.extend(
+        yellow
+            .iter()
+            .filter(|i| i.due_date.is_some_and(|d| d <= sunday))
+            .take(3)
+            .map(|i| format!("【黄】{} {}：{}", i.task_id, i.title, i.status)),
+    );
+    out
 }
 
 fn role_names(role: Role) -> (&'static str, &'static str) {
@@ -272,11 +361,16 @@ fn item(cat: &Catalog, task: &Task, role: Role, o: &Occurrence, status: String) 
             .collect::<Vec<_>>()
             .join("、"),
         occurrence: o.key.clone(),
-        period_label: o.period_label.clone(),
+        // `2025年秋季开学 秋季开学…` from the planner reads as one phrase.
+        period_label: period_label(&o.period_label),
         due: zh_date(o.due),
         status,
         more: 0,
+        others: Vec::new(),
+        unreported: false,
+        last_progress: String::new(),
         group: (task.id.clone(), o.rule_index),
+        due_date: Some(o.due),
     }
 }
 

@@ -104,7 +104,11 @@ fn the_render_check_sample_has_the_shape_of_digest_content() {
         due: String::new(),
         status: String::new(),
         more: 0,
+        others: Vec::new(),
+        unreported: false,
+        last_progress: String::new(),
         group: Default::default(),
+        due_date: None,
     };
     let note = NoteItem {
         task_id: String::new(),
@@ -133,6 +137,7 @@ fn the_render_check_sample_has_the_shape_of_digest_content() {
         opening: vec![item.clone()],
         silent: vec![item],
         progress: vec![note],
+        focus: vec!["【红】4.2 专项整治：已逾期".into()],
         all_clear: false,
         progress_url: String::new(),
     };

@@ -119,6 +119,9 @@ pub struct SourceArea {
     pub title: Located,
     /// The area number when the document gives one ((一) → 1, 1 → 1).
     pub number: Option<u32>,
+    /// The 序号 cell that numbers the area (the seed's 序号 column, merged over the area's
+    /// rows), when it numbers areas rather than tasks; `None` otherwise.
+    pub seq: Option<Located>,
     /// The tasks under it, in document order.
     pub tasks: Vec<SourceTask>,
 }
@@ -126,13 +129,19 @@ pub struct SourceArea {
 /// One task row (or several rows merged into one task), fields by column meaning.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceTask {
-    /// The row's own number as written (`1.`, `（二）`, `①`, or the 序号 cell), if any.
+    /// The row's own number as written (`1.`, `（二）`, `①`, or the 序号 cell), if any. A marker
+    /// read from the task text is removed from the [`Column::Task`] field's text.
     pub marker: Option<Located>,
     /// The fields the row has, by meaning; a field continued over several rows (sub-items, a
-    /// merged area) is joined with `\n` and located at its first cell.
+    /// merged area) is joined with `\n` and located at its first cell. Two columns with the same
+    /// meaning (a header cell spanning two columns) give two entries, in column order.
     pub fields: Vec<(Column, Located)>,
     /// Cells of this task whose column has no recognised meaning (kept for the report).
     pub other: Vec<Located>,
+    /// Every source cell whose text went into this task (marker, fields, other, continuation
+    /// rows), in document order: the report's proof that no cell was lost. A cell holding two
+    /// tasks (the seed's "2.…\n3.…") is listed by both.
+    pub cells: Vec<CellPos>,
 }
 
 /// A document understood as a plan: header recognised, rows grouped into areas and tasks.
@@ -141,6 +150,8 @@ pub struct SourcePlan {
     /// The document read.
     pub doc: SourceDoc,
     /// Title and notice paragraphs (from `doc.notes`) and any note rows inside the tables.
+    /// A paragraph outside the tables is located at table 0, row = its number among
+    /// `doc.notes` (1-based), column 0.
     pub notes: Vec<Located>,
     /// Areas in document order; tasks with no area heading go in one area with `title.text`
     /// empty and `number: None`.

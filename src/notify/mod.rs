@@ -35,6 +35,9 @@ pub enum MessageKind {
     Checkin,
     /// Weekly digest.
     Digest,
+    /// The office's answer to a unit's request from the web page (办结 returned: 退办; 延期 not
+    /// granted), sent at once.
+    Decision,
     /// Operator alert (dead letters, configuration trouble).
     OperatorAlert,
     /// `dutybell send-test`.

@@ -126,6 +126,10 @@ pub fn head_name(unit: &str, head: &str) -> String {
     let title = format!("{unit}负责人");
     if head.starts_with(&title) || head.starts_with(unit) {
         head.to_owned()
+    } else if head.ends_with("负责人") {
+        // A placeholder with a short unit name (`测试站负责人` for 平罗县质量监督检验与计量测试站)
+        // is a title, not a person: the full title once.
+        title
     } else {
         format!("{title} {head}")
     }

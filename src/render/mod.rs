@@ -176,6 +176,7 @@ pub fn kind_name(kind: MessageKind) -> &'static str {
         MessageKind::Escalation => "escalation",
         MessageKind::Checkin => "checkin",
         MessageKind::Digest => "digest",
+        MessageKind::Decision => "decision",
         MessageKind::OperatorAlert => "operator_alert",
         MessageKind::Test => "test",
     }

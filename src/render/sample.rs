@@ -130,6 +130,9 @@ fn digest_item(role: &str, more: usize) -> serde_json::Value {
         "occurrence": "4.2@2027-spring_term_start", "period_label": "2027年春季开学",
         "due": "2027年3月31日（周三）", "status": "已逾期 3 个工作日（2027年3月31日（周三）截止）",
         "more": more,
+        "others": (0..more).map(|i| format!("2026年第{}季度进展报送：进展报送已逾期", i + 1)).collect::<Vec<_>>(),
+        "unreported": more.is_multiple_of(2),
+        "last_progress": if !more.is_multiple_of(2) { "3月2日 张三：已完成检查。" } else { "" },
     })
 }
 
@@ -159,9 +162,10 @@ pub fn digest_sample(all_clear: bool) -> serde_json::Value {
         "last_week": "3月22日至3月28日",
         "unit": { "id": "catering", "name": "餐饮室", "head_name": if all_clear { "" } else { "张三" } },
         "counts": { "red": items(7).len(), "yellow": items(2).len(), "opening": items(1).len(),
-                    "silent": items(1).len(), "progress": notes.len() },
+                    "silent": items(1).len(), "unreported": items(7).len(), "progress": notes.len() },
         "red": items(7), "yellow": items(2), "opening": items(1), "silent": items(1),
         "progress": notes, "all_clear": all_clear,
+        "focus": if all_clear { Vec::new() } else { vec!["【红】4.2 春季开学校园食品安全专项整治：已逾期 3 个工作日"] },
         "progress_url": if all_clear { "" } else { "https://oa.example.org/progress" },
     })
 }

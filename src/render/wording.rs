@@ -40,6 +40,9 @@ pub fn headline(kind: MessageKind, ctx: &ReminderContext) -> String {
             }
         },
         MessageKind::Checkin => format!("{}。", ctx.status.long),
-        MessageKind::Digest | MessageKind::OperatorAlert | MessageKind::Test => String::new(),
+        MessageKind::Digest
+        | MessageKind::Decision
+        | MessageKind::OperatorAlert
+        | MessageKind::Test => String::new(),
     }
 }

@@ -49,6 +49,10 @@ fn period_and_rule_label_are_not_doubled() {
 fn head_placeholder_name_is_not_doubled() {
     assert_eq!(head_name("食品室", "食品室负责人"), "食品室负责人");
     assert_eq!(head_name("餐饮室", "张三"), "餐饮室负责人 张三");
+    assert_eq!(
+        head_name("平罗县质量监督检验与计量测试站", "测试站负责人"),
+        "平罗县质量监督检验与计量测试站负责人"
+    );
 }
 
 #[test]

@@ -5,8 +5,10 @@
 //!
 //! Layout: `expand` (yearly and multi-year rule forms), `periodic` (half-yearly … cron),
 //! `checkin` (check-ins and task deadlines), `ladder` (reminder stages per occurrence), `route`
-//! (recipients and channels), `why` (explanations). See docs/SCHEDULE.md.
+//! (recipients and channels), `why` (explanations), `budget` (messages per recipient and day
+//! against the volume budget). See docs/SCHEDULE.md.
 
+pub mod budget;
 mod checkin;
 mod expand;
 mod holidays;

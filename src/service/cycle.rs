@@ -18,12 +18,15 @@ pub const LEASE_TTL: SignedDuration = SignedDuration::from_mins(5);
 /// Applies the downtime policy to every row missed while nobody was sending (pending rows never
 /// attempted that fired more than [`MISSED_AFTER`] ago). Per occurrence, recipient and channel at
 /// most the latest stage is kept (it goes out with the next claim, marked 补发); the rest are
-/// skipped with a reason. Returns how many were skipped.
+/// skipped with a reason. Returns how many were skipped. At the first start it first enqueues
+/// the backlog summaries ([`super::backlog::first_start`]).
 ///
 /// # Errors
 /// A store error; rows skipped before it stay skipped (each skip is its own transaction and
 /// the pass is idempotent).
 pub fn catch_up(store: &mut dyn Store, e: &Engine, now: Timestamp) -> Result<usize, StoreError> {
+    // Issue 12: at the first start, work already overdue is summarised once per recipient.
+    super::backlog::first_start(store, e, now)?;
     let before = now.checked_sub(MISSED_AFTER).unwrap_or(now);
     let missed = store.missed(before)?;
     if missed.is_empty() {

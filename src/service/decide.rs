@@ -36,13 +36,14 @@ pub enum Verdict {
 /// refusal without a reason) or a request already decided; store and re-plan errors.
 pub fn decide(
     store: &mut dyn Store,
-    l: &Loaded,
+    e: &super::Engine,
     id: i64,
     verdict: &Verdict,
     actor: &str,
     address: &str,
     now: Timestamp,
 ) -> Result<Request, DeskError> {
+    let l = &e.loaded;
     let req = store.request(id)?;
     if req.state != RequestState::Pending {
         return Err(DeskError::Invalid("该申请已处理".into()));
@@ -71,7 +72,14 @@ pub fn decide(
         _ => return Err(DeskError::Invalid("该操作不适用于此类申请".into())),
     };
     let messages = match &note {
-        Some(reason) => refusal_messages(l, &req, reason, now),
+        Some(reason) => {
+            // The unit answers from its page: the message carries the link when links are on.
+            let link = e
+                .links
+                .as_ref()
+                .map(|s| s.unit_url(&req.unit, Some(&req.occurrence_key), now));
+            refusal_messages(l, &req, reason, link.as_deref(), now)
+        }
         None => Vec::new(),
     };
     let before = format!(
@@ -129,7 +137,13 @@ fn due_text(store: &dyn Store, req: &Request) -> Result<String, DeskError> {
 
 /// The message telling the unit its request was refused, one outbox row per channel the unit
 /// is reached on (rendered now: it is sent at once).
-fn refusal_messages(l: &Loaded, req: &Request, reason: &str, now: Timestamp) -> Vec<NewReminder> {
+fn refusal_messages(
+    l: &Loaded,
+    req: &Request,
+    reason: &str,
+    link: Option<&str>,
+    now: Timestamp,
+) -> Vec<NewReminder> {
     let cat = &l.catalog;
     let title = cat
         .task(&req.task_id)
@@ -140,11 +154,15 @@ fn refusal_messages(l: &Loaded, req: &Request, reason: &str, now: Timestamp) -> 
         RequestKind::Extend => "延期申请未获批准，仍按原截止日期办理",
     };
     let subject = format!("【督办·{}】{} {title}", kind_zh(req.kind), req.task_id);
+    // No occurrence key here: ids such as `2.2@2026-09` are the office's, not the unit's.
+    let answer = match link {
+        Some(url) => format!("请按要求补充完善后，打开以下链接重新报送：\n{url}\n"),
+        None => "请按要求补充完善后，通过督办提醒中的链接重新报送。\n".to_owned(),
+    };
     let text = format!(
-        "{}：\n\n任务 {} {title}（{}）的{what}。\n退回理由：{reason}\n\n请按要求补充完善后，通过提醒中的链接重新报送。\n",
+        "{}：\n\n任务 {} {title} 的{what}。\n退回理由：{reason}\n\n{answer}",
         cat.name_of(&req.unit),
         req.task_id,
-        req.occurrence_key
     );
     let mut to = Vec::new();
     if let Some(u) = cat.unit(&req.unit) {
@@ -156,7 +174,7 @@ fn refusal_messages(l: &Loaded, req: &Request, reason: &str, now: Timestamp) -> 
     let n = Notification {
         id: format!("web|refused|{}", req.id),
         thread: format!("{}|{}", req.task_id, req.occurrence_key),
-        kind: MessageKind::Checkin,
+        kind: MessageKind::Decision,
         colour: Colour::Yellow,
         subject,
         text: text.clone(),
@@ -179,7 +197,7 @@ fn refusal_messages(l: &Loaded, req: &Request, reason: &str, now: Timestamp) -> 
             occurrence_key: req.occurrence_key.clone(),
             task_id: req.task_id.clone(),
             stage: "web-refused".into(),
-            kind: MessageKind::Checkin,
+            kind: MessageKind::Decision,
             recipient: req.unit.clone(),
             channel,
             fire_at: now,

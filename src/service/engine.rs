@@ -110,8 +110,8 @@ impl Engine {
             })?;
         let channels: Vec<Arc<dyn Channel>> = set.ids().filter_map(|id| set.get(id)).collect();
         // Web loop (issue 13): the link keys are secrets like the channels'.
-        let links = crate::service::links::LinkSigner::from_catalog(&loaded.catalog, &secrets)
-            .map_err(ConfigRefused)?;
+        let links =
+            crate::service::link_key::signer(&loaded.catalog, &secrets).map_err(ConfigRefused)?;
         let mut e = Self::with_channels(loaded, channels, clock)?;
         e.links = links;
         Ok(e)

@@ -144,7 +144,7 @@ impl LinkSigner {
                 // A key not provided (e.g. the dev key's variable unset) leaves links out of
                 // reminders; it must not stop reminders from going out.
                 Err(crate::notify::secret::SecretError::EnvMissing(_)) => {
-                    tracing::warn!(key = %k.id, source = %describe(&k.secret), "link key not set; reminders carry no signed link");
+                    tracing::warn!(key = %k.id, source = %describe(&k.secret), "link key not set; skipped");
                     continue;
                 }
                 Err(e) => return Err(format!("web.keys {}: {e}", k.id)),
@@ -158,17 +158,23 @@ impl LinkSigner {
             }
             keys.push(LinkKey::new(k.id.clone(), value.into_bytes()));
         }
+        Ok(Self::with_keys_of(cat, keys))
+    }
+
+    /// A signer over `keys` with the catalog's base URL, link days and unit link versions.
+    fn with_keys_of(cat: &Catalog, keys: Vec<LinkKey>) -> Option<LinkSigner> {
         let versions = cat
             .units
             .iter()
             .map(|u| (u.id.clone(), u.link_version))
             .collect();
-        Ok(Self::new(
-            keys,
-            &cat.web.public_url,
-            cat.web.link_days,
-            versions,
-        ))
+        Self::new(keys, &cat.web.public_url, cat.web.link_days, versions)
+    }
+
+    /// A signer over one key with the catalog's link settings (the state directory's own key,
+    /// see [`super::link_key`]).
+    pub fn with_key_of(cat: &Catalog, key: LinkKey) -> Option<LinkSigner> {
+        Self::with_keys_of(cat, vec![key])
     }
 
     fn mac(key: &LinkKey, body: &[u8]) -> Vec<u8> {

@@ -16,16 +16,19 @@
 //! - [`desk`]: a unit's items, its reports and requests (申请办结/申请延期) from the web.
 //! - [`decide`]: the office's decisions (办结 confirmed, 退办, 延期 granted or refused).
 //! - [`board`]: the leaders' board (督办看板) and an item's history.
+//! - [`backlog`]: the first start's summary of work already overdue (截至今日仍未办结的N项).
 //!
 //! May touch: the store (through the trait) and channels. Must not: name a concrete store, read
 //! the wall clock (every function takes `now`).
 
+pub mod backlog;
 pub mod board;
 pub mod cycle;
 pub mod decide;
 pub mod desk;
 pub mod engine;
 pub mod group;
+pub mod link_key;
 pub mod links;
 pub mod plan;
 pub mod progress;

@@ -20,6 +20,7 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 
 mod compat;
+pub mod copy;
 pub mod postgres;
 mod replica;
 pub mod sqlite;

@@ -91,7 +91,7 @@ pub async fn healthz(State(st): State<St>) -> Response {
         "live": true,
         "store": snap.is_some(),
         "plan_loaded": plan,
-        "tasks": st.engine.loaded.catalog.tasks.len(),
+        "tasks": st.engine().loaded.catalog.tasks.len(),
         "schema_version": snap.as_ref().map(|s| s.schema),
     });
     let code = if ready {
@@ -139,7 +139,7 @@ pub async fn metrics(State(st): State<St>) -> Response {
     }
     let today = st.today();
     let cal_left: Gauge = Gauge::default();
-    if let Some(last) = st.engine.loaded.calendar.covered_years().last()
+    if let Some(last) = st.engine().loaded.calendar.covered_years().last()
         && let Ok(end) = jiff::civil::Date::new(*last, 12, 31)
     {
         cal_left.set(i64::from((end - today).get_days()));

@@ -75,7 +75,7 @@ async fn render_board(
     let today = st.today();
     let f2 = f.clone();
     let b = match st
-        .store(move |s, st| board::board(s, &st.engine.loaded, &f2, today))
+        .store(move |s, st| board::board(s, &st.engine().loaded, &f2, today))
         .await
     {
         Ok(Ok(b)) => b,
@@ -88,7 +88,7 @@ async fn render_board(
         }
         Err(r) => return r,
     };
-    let cat = &st.engine.loaded.catalog;
+    let cat = &st.engine().loaded.catalog;
     let counts: Vec<serde_json::Value> = b
         .counts
         .iter()
@@ -149,7 +149,7 @@ pub async fn link_history(
 async fn render_history(st: &St, key: String, user: Option<(String, String)>) -> Response {
     let today = st.today();
     let h = match st
-        .store(move |s, st| board::history(s, &st.engine.loaded, &key, today))
+        .store(move |s, st| board::history(s, &st.engine().loaded, &key, today))
         .await
     {
         Ok(Ok(Some(h))) => h,
@@ -163,8 +163,8 @@ async fn render_history(st: &St, key: String, user: Option<(String, String)>) ->
         }
         Err(r) => return r,
     };
-    let cat = &st.engine.loaded.catalog;
-    let tz = st.engine.tz().clone();
+    let cat = &st.engine().loaded.catalog;
+    let tz = st.engine().tz().clone();
     let fmt = |t: jiff::Timestamp| {
         t.to_zoned_datetime(tz.clone())
             .strftime("%Y-%m-%d %H:%M")

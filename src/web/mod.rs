@@ -46,8 +46,9 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// What every handler shares.
 pub struct WebState {
-    /// Catalog, calendar, link signer.
-    pub engine: Arc<Engine>,
+    /// Catalog, calendar, link signer: the daemon's current engine, replaced on every good
+    /// reload (SIGHUP), so the pages follow the config the reminders follow.
+    engine: tokio::sync::watch::Receiver<Arc<Engine>>,
     /// The web server's own store connection.
     pub store: Arc<Mutex<Box<dyn Store>>>,
     /// The clock (so `--now` runs the pages "in" another month too).
@@ -63,6 +64,15 @@ type St = Arc<WebState>;
 impl WebState {
     /// State over an engine and a store.
     pub fn new(engine: Arc<Engine>, store: Box<dyn Store>, clock: SharedClock) -> WebState {
+        Self::following(tokio::sync::watch::channel(engine).1, store, clock)
+    }
+
+    /// State that follows an engine published by the daemon (see `RunOptions::engine_feed`).
+    pub fn following(
+        engine: tokio::sync::watch::Receiver<Arc<Engine>>,
+        store: Box<dyn Store>,
+        clock: SharedClock,
+    ) -> WebState {
         WebState {
             engine,
             store: Arc::new(Mutex::new(store)),
@@ -74,16 +84,21 @@ impl WebState {
         }
     }
 
+    /// The engine in force now (a request keeps the one it started with).
+    pub fn engine(&self) -> Arc<Engine> {
+        self.engine.borrow().clone()
+    }
+
     /// The path prefix of `web.public_url` (links in pages start with it).
     fn base(&self) -> String {
-        self.engine.loaded.catalog.web.path_prefix().to_owned()
+        self.engine().loaded.catalog.web.path_prefix().to_owned()
     }
 
     /// Today in the plan's zone.
     fn today(&self) -> jiff::civil::Date {
         self.clock
             .now()
-            .to_zoned_datetime(self.engine.tz().clone())
+            .to_zoned_datetime(self.engine().tz().clone())
             .date()
     }
 

@@ -86,7 +86,7 @@ pub async fn login(
         return login_form(&st, Some("页面已过期，请重新登录。"), StatusCode::FORBIDDEN);
     }
     let user = st
-        .engine
+        .engine()
         .loaded
         .catalog
         .web
@@ -161,8 +161,8 @@ pub async fn queue(State(st): State<St>, h: HeaderMap, q: Query<Flash>) -> Respo
     };
     let rows = st
         .store(|store, st| -> Result<Vec<serde_json::Value>, crate::store::StoreError> {
-            let cat = &st.engine.loaded.catalog;
-            let tz = st.engine.tz().clone();
+            let cat = &st.engine().loaded.catalog;
+            let tz = st.engine().tz().clone();
             let latest = store.latest_progress()?;
             let reqs = store.requests(&RequestFilter {
                 state: Some(RequestState::Pending),
@@ -253,15 +253,7 @@ pub async fn decide(
     let now = st.clock.now();
     let r = st
         .store(move |store, st| {
-            decide_request(
-                store,
-                &st.engine.loaded,
-                id,
-                &verdict,
-                &actor,
-                &address,
-                now,
-            )
+            decide_request(store, &st.engine(), id, &verdict, &actor, &address, now)
         })
         .await;
     let base = st.base();
@@ -269,7 +261,7 @@ pub async fn decide(
         Ok(Ok(req)) => {
             // Keep the daemon's view of granted 延期 fresh when it shares this engine.
             if let Ok(Ok(list)) = st.store(|s, _| s.due_overrides()).await
-                && let Ok(mut o) = st.engine.due_overrides.write()
+                && let Ok(mut o) = st.engine().due_overrides.write()
             {
                 *o = list.into_iter().collect();
             }

@@ -94,7 +94,7 @@ fn cross_site(h: &HeaderMap, st: &St) -> bool {
         // a victim; cookie forms still need their form token.
         return false;
     };
-    let public = &st.engine.loaded.catalog.web.public_url;
+    let public = &st.engine().loaded.catalog.web.public_url;
     let public_origin = public
         .split_once("://")
         .map(|(s, r)| format!("{s}://{}", r.split('/').next().unwrap_or("")))
@@ -152,7 +152,7 @@ pub fn cookie(h: &HeaderMap, name: &str) -> Option<String> {
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Strict, scoped to the path prefix, Secure on https.
 pub fn set_cookie(st: &St, name: &str, value: &str, max_age: i64) -> String {
-    let web = &st.engine.loaded.catalog.web;
+    let web = &st.engine().loaded.catalog.web;
     let path = if web.path_prefix().is_empty() {
         "/"
     } else {

@@ -25,7 +25,7 @@ pub const BAD_LINK: &str = "链接无效或已过期，请使用最新一条督�
 
 /// Checks a link token for `access`.
 pub(super) fn claims(st: &St, token: &str, access: Access) -> Result<Claims, Response> {
-    let Some(signer) = &st.engine.links else {
+    let Some(signer) = &st.engine().links else {
         return Err(plain(StatusCode::NOT_FOUND, BAD_LINK));
     };
     match signer.verify(token, st.clock.now()) {
@@ -63,7 +63,9 @@ async fn render(
     let linked = c.occurrence.clone();
     let today = st.today();
     let items = st
-        .store(move |s, st| desk::unit_items(s, &st.engine.loaded, &unit, linked.as_deref(), today))
+        .store(move |s, st| {
+            desk::unit_items(s, &st.engine().loaded, &unit, linked.as_deref(), today)
+        })
         .await;
     let items = match items {
         Ok(Ok(i)) => i,
@@ -76,8 +78,8 @@ async fn render(
         }
         Err(r) => return r,
     };
-    let cat = &st.engine.loaded.catalog;
-    let tz = st.engine.tz().clone();
+    let cat = &st.engine().loaded.catalog;
+    let tz = st.engine().tz().clone();
     let rows: Vec<minijinja::Value> = items
         .iter()
         .map(|it| {
@@ -201,7 +203,7 @@ pub async fn submit(
     let unit = c.unit.clone();
     let now = st.clock.now();
     let r = st
-        .store(move |s, st| desk::submit(s, &st.engine.loaded, &unit, &sub, &address, now))
+        .store(move |s, st| desk::submit(s, &st.engine().loaded, &unit, &sub, &address, now))
         .await;
     match r {
         Ok(Ok(_)) => (

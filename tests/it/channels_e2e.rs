@@ -196,7 +196,7 @@ fn bundled_reminders_arrive_as_chinese_mail_and_signed_vendor_payloads() {
         let ts = v["timestamp"].as_str().unwrap();
         let want = b64(&hmac(format!("{ts}\n{FEISHU_SECRET}").as_bytes(), b""));
         assert_eq!(v["sign"], want.as_str());
-        assert_eq!(v["msg_type"], "post");
+        assert_eq!(v["msg_type"], "interactive");
     }
     // Generic: Standard Webhooks signature over "{id}.{ts}.{body}".
     let key = base64::engine::general_purpose::STANDARD

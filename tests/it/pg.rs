@@ -7,6 +7,8 @@
 //!
 //! May touch: the PostgreSQL server on loopback (databases named `dutybell_t_*` only).
 
+pub mod cluster;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use dutybell::store::postgres::admin;

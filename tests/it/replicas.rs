@@ -19,7 +19,8 @@ use crate::daemon::{Site, wait_for};
 use crate::pg;
 use crate::webhook::server::{Scenario, Server};
 
-const DUE: &str = "2027-03-01T09:00:00+08:00";
+/// When every reminder of [`pg_site`] is due.
+pub const DUE: &str = "2027-03-01T09:00:00+08:00";
 
 fn env_num(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -28,20 +29,26 @@ fn env_num(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-fn start(site: &Site, hook: &str) -> Child {
+/// Starts one `dutybell run` replica of `site` sending to `hook`, with 2 s claim leases. Its log
+/// goes to the test's stderr when `DUTYBELL_TEST_VERBOSE` is set (quiet otherwise).
+pub fn start(site: &Site, hook: &str) -> Child {
+    let log = || match std::env::var_os("DUTYBELL_TEST_VERBOSE") {
+        Some(_) => Stdio::inherit(),
+        None => Stdio::null(),
+    };
     site.cmd(&["run"], DUE)
         .env("DUTYBELL_TEST_HOOK", hook)
         .env("DUTYBELL_LEASE_TTL_SECS", "2")
         .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(log())
+        .stderr(log())
         .spawn()
         .unwrap()
 }
 
 /// The running replicas; killed when the test ends, even by a failed assertion, so a failure
 /// never leaves daemons running on the machine.
-struct Replicas(Vec<Child>);
+pub struct Replicas(pub Vec<Child>);
 
 impl Drop for Replicas {
     fn drop(&mut self) {
@@ -52,13 +59,59 @@ impl Drop for Replicas {
     }
 }
 
-fn kill(child: &mut Child, signal: &str) {
+/// Sends `signal` to `child` and waits for it.
+pub fn kill(child: &mut Child, signal: &str) {
     Command::new("kill")
         .arg(signal)
         .arg(child.id().to_string())
         .status()
         .unwrap();
     child.wait().unwrap();
+}
+
+/// A site of `units` × 10 reminders, all due at [`DUE`], on the PostgreSQL store `store` and a
+/// generic webhook `hook` (its URL from `DUTYBELL_TEST_HOOK`); returns it and the number of
+/// reminders planned.
+pub fn pg_site(units: usize, store: &str) -> (Site, usize) {
+    let site = Site::new(units, 10);
+    let cfg = std::fs::read_to_string(site.config())
+        .unwrap()
+        .replace("overdue_every: 3wd", "overdue_every: 0d")
+        .replace("escalate_to: [head]", "escalate_to: []")
+        .replace(
+            "  state_dir: state\n",
+            &format!("  state_dir: state\n  store: {store}\n"),
+        )
+        .replace("kind: section }", "kind: section, channels: [hook] }")
+        + "  - { id: hook, kind: generic, url: { env: DUTYBELL_TEST_HOOK } }\n";
+    std::fs::write(site.config(), cfg).unwrap();
+    let expected = site.planned_due(DUE).len();
+    assert_eq!(expected, units * 10);
+    (site, expected)
+}
+
+/// How many times the sink received each reminder (a grouped message counts for each member).
+pub fn distinct(server: &Server) -> HashMap<String, usize> {
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    for h in server.hits("sink") {
+        // A grouped message (issue 12) delivers several reminders: count each member.
+        let members: Vec<String> = h
+            .json()
+            .pointer("/data/members")
+            .and_then(|m| m.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|m| m.as_str().map(str::to_owned))
+            .collect();
+        if members.is_empty() {
+            *ids.entry(h.header("webhook-id").unwrap_or_default())
+                .or_default() += 1;
+        }
+        for m in members {
+            *ids.entry(m).or_default() += 1;
+        }
+    }
+    ids
 }
 
 #[test]
@@ -68,20 +121,7 @@ fn three_replicas_killed_at_random_lose_nothing_and_never_share_a_live_lease() {
     };
     let units = env_num("DUTYBELL_REPLICAS_UNITS", 100);
     let kills = env_num("DUTYBELL_REPLICAS_KILLS", 30);
-    let site = Site::new(units, 10);
-    let cfg = std::fs::read_to_string(site.config())
-        .unwrap()
-        .replace("overdue_every: 3wd", "overdue_every: 0d")
-        .replace("escalate_to: [head]", "escalate_to: []")
-        .replace(
-            "  state_dir: state\n",
-            &format!("  state_dir: state\n  store: {}\n", db.url.display()),
-        )
-        .replace("kind: section }", "kind: section, channels: [hook] }")
-        + "  - { id: hook, kind: generic, url: { env: DUTYBELL_TEST_HOOK } }\n";
-    std::fs::write(site.config(), cfg).unwrap();
-    let expected = site.planned_due(DUE).len();
-    assert_eq!(expected, units * 10);
+    let (site, expected) = pg_site(units, &db.url.display());
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt.block_on(Server::start());
@@ -89,28 +129,7 @@ fn three_replicas_killed_at_random_lose_nothing_and_never_share_a_live_lease() {
         "sink",
         Scenario::status(200).delay(Duration::from_millis(15)),
     );
-    let distinct = || {
-        let mut ids: HashMap<String, usize> = HashMap::new();
-        for h in server.hits("sink") {
-            // A grouped message (issue 12) delivers several reminders: count each member.
-            let members: Vec<String> = h
-                .json()
-                .pointer("/data/members")
-                .and_then(|m| m.as_array().cloned())
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|m| m.as_str().map(str::to_owned))
-                .collect();
-            if members.is_empty() {
-                *ids.entry(h.header("webhook-id").unwrap_or_default())
-                    .or_default() += 1;
-            }
-            for m in members {
-                *ids.entry(m).or_default() += 1;
-            }
-        }
-        ids
-    };
+    let distinct = || distinct(&server);
 
     let mut replicas = Replicas((0..3).map(|_| start(&site, &hook)).collect());
     assert!(

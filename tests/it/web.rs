@@ -93,13 +93,14 @@ impl WebSite {
 
     /// Starts `dutybell run` and waits until the pages answer and the reminders are written.
     pub fn start(&mut self) {
+        let cmd = self.cmd(&["run"]);
+        self.start_with(cmd);
+    }
+
+    /// Starts `dutybell run` as `cmd` says (e.g. without the link key in its environment).
+    pub fn start_with(&mut self, mut cmd: Command) {
         let log = std::fs::File::create(self.dir.path().join("daemon.log")).unwrap();
-        let child = self
-            .cmd(&["run"])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
+        let child = cmd.stdout(Stdio::null()).stderr(log).spawn().unwrap();
         self.child = Some(child);
         let ok = wait(Duration::from_secs(60), || {
             http(self.port, "GET", "/healthz", &[], None).status == 200
@@ -170,14 +171,24 @@ impl WebSite {
             .unwrap()
     }
 
-    /// Logs in; returns the session cookie and the form token of the office page.
-    pub fn login(&self) -> (String, String) {
+    /// The running daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("started").id()
+    }
+
+    /// Posts the login form as `name` with the test password; the response.
+    pub fn try_login(&self, name: &str) -> Resp {
         let page = http(self.port, "GET", "/login", &[], None);
         let pre = page.cookie("dutybell_login").unwrap();
         let csrf = page.hidden("csrf").unwrap();
-        let body = format!("name=duchaban&password={}&csrf={csrf}", urlencode(PASSWORD));
+        let body = format!("name={name}&password={}&csrf={csrf}", urlencode(PASSWORD));
         let c = format!("dutybell_login={pre}");
-        let r = http(self.port, "POST", "/login", &[("Cookie", &c)], Some(&body));
+        http(self.port, "POST", "/login", &[("Cookie", &c)], Some(&body))
+    }
+
+    /// Logs in; returns the session cookie and the form token of the office page.
+    pub fn login(&self) -> (String, String) {
+        let r = self.try_login("duchaban");
         assert_eq!(r.status, 303, "{}", r.body);
         let session = r.cookie("dutybell_session").unwrap();
         let cookie = format!("dutybell_session={session}");
@@ -624,10 +635,20 @@ fn web_links_gets_csrf_escaping_limits_sessions_and_decisions() {
             .any(|i| i.state == dutybell::store::OutboxState::Pending && i.stage != "web-refused"),
         "not re-opened"
     );
+    let refusal = rows
+        .iter()
+        .find(|i| i.stage == "web-refused" && i.message.contains("缺演练记录"))
+        .expect("the unit is told why");
+    // Its own kind (not a check-in), the unit's link to answer from, no internal id.
+    let n: serde_json::Value = serde_json::from_str(&refusal.message).unwrap();
+    assert_eq!(n["kind"], "decision");
+    assert_eq!(refusal.kind, dutybell::notify::MessageKind::Decision);
+    let text = n["text"].as_str().unwrap();
     assert!(
-        rows.iter()
-            .any(|i| i.stage == "web-refused" && i.message.contains("缺演练记录"))
+        text.contains(&format!("http://127.0.0.1:{port}/u/")),
+        "{text}"
     );
+    assert!(!text.contains("10.2@"), "{text}");
     // Deciding twice is refused.
     let again = http(
         port,

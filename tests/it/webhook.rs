@@ -127,7 +127,7 @@ fn retry_after(e: &SendError) -> Option<Duration> {
 }
 
 #[tokio::test]
-async fn wecom_sends_markdown_or_text_with_mentions() {
+async fn wecom_sends_markdown_and_a_mention_text_with_mobiles() {
     let srv = Server::start().await;
     let ch = channel(
         wecom(),
@@ -154,7 +154,10 @@ async fn wecom_sends_markdown_or_text_with_mentions() {
     let md = hits[0].json();
     assert_eq!(md["msgtype"], "markdown");
     assert!(md["markdown"]["content"].as_str().unwrap().contains("T07"));
-    let tx = hits[1].json();
+    // With mobiles: the markdown, then a text that @-mentions them by mobile.
+    assert_eq!(hits.len(), 3);
+    assert_eq!(hits[1].json()["msgtype"], "markdown");
+    let tx = hits[2].json();
     assert_eq!(tx["msgtype"], "text");
     assert!(tx["text"]["content"].as_str().unwrap().contains("T07"));
     assert_eq!(
@@ -278,9 +281,10 @@ async fn feishu_signs_in_body_and_classifies() {
         b["sign"],
         hmac_b64(format!("{ts}\n{FEISHU_SECRET}").as_bytes(), b"")
     );
-    assert_eq!(b["msg_type"], "post");
-    let post = &b["content"]["post"]["zh_cn"];
-    assert!(post["title"].as_str().unwrap().contains("T07"));
+    assert_eq!(b["msg_type"], "interactive");
+    let header = &b["card"]["header"];
+    assert!(header["title"]["content"].as_str().unwrap().contains("T07"));
+    assert_eq!(header["template"], "yellow");
 
     let rl = fails(
         &srv,

@@ -93,6 +93,28 @@ fn date_of(attempt_at: i64) -> SystemTime {
     }
 }
 
+/// The thread roots `n` belongs to: its own thread, or for a grouped message (issue 12) the
+/// thread of every task occurrence it lists, so each task's thread in the mail client shows the
+/// grouped reminder too. Never empty.
+pub fn thread_roots(n: &Notification, hostname_for_ids: &str) -> Vec<String> {
+    let mut roots: Vec<String> = Vec::new();
+    if let Some(items) = n.data["items"].as_array() {
+        for it in items {
+            if let (Some(task), Some(occ)) = (it["task"]["id"].as_str(), it["occurrence"].as_str())
+            {
+                let root = thread_root_id(&format!("{task}|{occ}"), hostname_for_ids);
+                if !roots.contains(&root) {
+                    roots.push(root);
+                }
+            }
+        }
+    }
+    if roots.is_empty() {
+        roots.push(thread_root_id(&n.thread, hostname_for_ids));
+    }
+    roots
+}
+
 fn alternative(n: &Notification, html: &str) -> MultiPart {
     // Deterministic boundary: the same notification renders to the same bytes.
     let boundary = format!("=_dutybell_{}", hash32(&["boundary", &n.id]));
@@ -105,7 +127,8 @@ fn alternative(n: &Notification, html: &str) -> MultiPart {
 /// Builds the email for `n` sent as `from`.
 ///
 /// `hostname_for_ids` is the domain for ids (normally [`host_of`] the sender): `Message-ID` is
-/// [`message_id`]`(n.id, host)`, `In-Reply-To`/`References` are [`thread_root_id`]`(n.thread, host)`.
+/// [`message_id`]`(n.id, host)`, `In-Reply-To` is the first of [`thread_roots`] and `References`
+/// all of them (one per task occurrence of a grouped message).
 ///
 /// # Errors
 ///
@@ -115,14 +138,14 @@ pub fn build_message(
     from: &Mailbox,
     hostname_for_ids: &str,
 ) -> Result<Message, SendError> {
-    let root = thread_root_id(&n.thread, hostname_for_ids);
+    let roots = thread_roots(n, hostname_for_ids);
     let mut b = Message::builder()
         .from(mailbox(from)?)
         .subject(n.subject.clone())
         .date(date_of(n.attempt_at))
         .message_id(Some(message_id(&n.id, hostname_for_ids)))
-        .in_reply_to(root.clone())
-        .references(root)
+        .in_reply_to(roots[0].clone())
+        .references(roots.join(" "))
         .raw_header(HeaderValue::new(AUTO_SUBMITTED, "auto-generated".into()))
         .raw_header(HeaderValue::new(AUTO_RESPONSE_SUPPRESS, "All".into()));
     for m in &n.recipients.to {

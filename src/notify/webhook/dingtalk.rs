@@ -4,6 +4,13 @@
 //! security settings and signing, copies of open.dingtalk.com/document/orgapp/custom-robot-access:
 //! https://apifox.com/apidoc/docs-site/467052/doc-3550006. Rate limit 20/min per robot, 10 min
 //! throttle when exceeded: https://juejin.cn/post/7129698690297495583.
+//!
+//! Markdown as the DingTalk client renders it (message-type doc, copied at
+//! https://cscoder.cn/docs/open/aliyun/robot-messages-markdown.html): headings `#`…`######`,
+//! quotes, bold, links, lists; a single newline is NOT a line break there, so each line inside a
+//! block ends with two spaces. The heading line becomes `####`. Mentions: `at.atMobiles` holds
+//! the unit's contact mobiles and the text carries `@mobile` for each, as the API requires for the
+//! mention to show.
 
 use std::time::Duration;
 
@@ -31,6 +38,32 @@ pub fn sign(secret: &str, timestamp_ms: i64) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac)
 }
 
+/// `markdown` in DingTalk's dialect: a first line `**title**` becomes a `####` heading, and every
+/// line break inside a block becomes a hard break (two trailing spaces); blank lines stay.
+pub fn dingtalk_markdown(markdown: &str) -> String {
+    let mut lines: Vec<String> = markdown.lines().map(str::to_owned).collect();
+    if let Some(first) = lines.first_mut()
+        && let Some(inner) = first
+            .strip_prefix("**")
+            .and_then(|f| f.strip_suffix("**"))
+            .map(str::to_owned)
+    {
+        *first = format!("#### {inner}");
+    }
+    let mut out = String::with_capacity(markdown.len() + lines.len() * 2);
+    for (i, line) in lines.iter().enumerate() {
+        out.push_str(line);
+        let next_blank = lines.get(i + 1).is_none_or(|l| l.trim().is_empty());
+        if i + 1 < lines.len() {
+            if !line.trim().is_empty() && !next_blank {
+                out.push_str("  ");
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// The markdown body; the keyword (if any) leads title and text, mobiles are @-ed in the text
 /// and listed in `at.atMobiles` when `mention_mobiles` is set.
 pub fn body(n: &Notification, keyword: Option<&str>, mention_mobiles: bool) -> serde_json::Value {
@@ -39,7 +72,8 @@ pub fn body(n: &Notification, keyword: Option<&str>, mention_mobiles: bool) -> s
     } else {
         &[]
     };
-    let head = keyword_prefix(keyword, &n.markdown, "\n\n");
+    let md = dingtalk_markdown(&n.markdown);
+    let head = keyword_prefix(keyword, &md, "\n\n");
     let tail: String = if mobiles.is_empty() {
         String::new()
     } else {
@@ -47,7 +81,7 @@ pub fn body(n: &Notification, keyword: Option<&str>, mention_mobiles: bool) -> s
         format!("\n\n{}", ats.join(" "))
     };
     let budget = LIMIT.saturating_sub(head.len() + tail.len());
-    let text = format!("{head}{}{tail}", shorten(&n.markdown, budget));
+    let text = format!("{head}{}{tail}", shorten(&md, budget));
     json!({
         "msgtype": "markdown",
         "markdown": {
@@ -181,6 +215,7 @@ mod tests {
     fn long_text_stays_under_limit_with_mentions() {
         let mut n = notification();
         n.markdown = "各市场监管所开展校园食品安全专项检查。\n".repeat(2000);
+        assert!(dingtalk_markdown("**题**\n甲\n乙\n\n丙") == "#### 题  \n甲  \n乙\n\n丙");
         let b = body(&n, Some("【提醒】"), true);
         let text = b["markdown"]["text"].as_str().unwrap();
         assert!(

@@ -1,18 +1,30 @@
-//! Feishu 飞书 / Lark custom bot: `post` body, signature, reply classification. Pure.
+//! Feishu 飞书 / Lark custom bot: interactive card body, signature, reply classification. Pure.
 //!
 //! Vendor doc: https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot (自定义机器人使用
 //! 指南): body ≤ 20 KB, 100/min and 5/s per bot, signature in the JSON body, error codes 9499,
 //! 11232, 19021, 19022, 19024. Phone-number mentions are impossible for a custom bot (it needs
 //! open_ids), so `mention_mobiles` has no effect here.
+//!
+//! The message is an `interactive` card (message card JSON, the structure of the official
+//! "Message card content reference": `config`, `header` with `title` and `template` colour,
+//! `elements` of `div` with `lark_md` text or `fields`, `hr`, `note`, and `action` with URL
+//! buttons; a custom bot's card goes under `"card"`). The header colour is the message's colour
+//! (blue/yellow/red); each item shows 责任单位, 时限 and 状态 as short fields and a button to its
+//! progress link. A grouped message too large for one 20 KB body goes out as several cards split
+//! between items, numbered （1/2） in the header. Digests, alerts and tests (no item data) show
+//! their markdown in one `div`.
 
 use base64::Engine;
 use reqwest::Url;
 use serde::Deserialize;
-use serde_json::json;
+#[cfg(test)]
+use serde_json::{Value, json};
 
+pub use super::feishu_card::{bodies, body, template};
 use super::hmac_sha256;
 use super::reply::{self, Prepared, RATE_LIMIT_BACKOFF, Reply};
-use super::text::{fit_body, keyword_prefix, shorten};
+#[cfg(test)]
+use crate::notify::Colour;
 use crate::notify::{Notification, Receipt, SendError};
 
 /// Request body limit in bytes (the doc says 20 KB; stay a little under like Apprise does).
@@ -23,41 +35,6 @@ pub const LIMIT: usize = 20_000;
 pub fn sign(secret: &str, timestamp_s: i64) -> String {
     let mac = hmac_sha256(format!("{timestamp_s}\n{secret}").as_bytes(), b"");
     base64::engine::general_purpose::STANDARD.encode(mac)
-}
-
-/// The `post` body with the text shortened to `budget` bytes, plus signature fields if signed.
-fn body_with(
-    n: &Notification,
-    keyword: Option<&str>,
-    signed: Option<(i64, String)>,
-    budget: usize,
-) -> serde_json::Value {
-    let text = shorten(&n.text, budget);
-    let lines: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| json!([{ "tag": "text", "text": l }]))
-        .collect();
-    let mut b = json!({
-        "msg_type": "post",
-        "content": { "post": { "zh_cn": {
-            "title": format!("{}{}", keyword_prefix(keyword, &n.subject, ""), n.subject),
-            "content": lines,
-        } } },
-    });
-    if let Some((ts, sign)) = signed {
-        // The official example sends the timestamp as a string.
-        b["timestamp"] = json!(ts.to_string());
-        b["sign"] = json!(sign);
-    }
-    b
-}
-
-/// The serialised body for `n`, shortened so the whole body is ≤ [`LIMIT`] bytes.
-pub fn body(n: &Notification, keyword: Option<&str>, secret: Option<&str>, now: i64) -> Vec<u8> {
-    let signed = secret.map(|s| (now, sign(s, now)));
-    fit_body(LIMIT, |budget| {
-        serde_json::to_vec(&body_with(n, keyword, signed.clone(), budget)).unwrap_or_default()
-    })
 }
 
 /// The request: `POST {base}/open-apis/bot/v2/hook/{hook_id}`.
@@ -71,17 +48,20 @@ pub fn prepare(
     keyword: Option<&str>,
     n: &Notification,
     now: i64,
-) -> Result<Prepared, SendError> {
+) -> Result<Vec<Prepared>, SendError> {
     let bad = || SendError::permanent("feishu: bad base URL");
     let mut url = Url::parse(&format!("{base}/open-apis/bot/v2/hook"))
         .map_err(|e| SendError::permanent(format!("feishu: bad base URL: {e}")))?;
     // Pushed as a segment so an odd hook id cannot change the path.
     url.path_segments_mut().map_err(|()| bad())?.push(hook_id);
-    Ok(Prepared {
-        url,
-        headers: Vec::new(),
-        body: body(n, keyword, secret, now),
-    })
+    Ok(bodies(n, keyword, secret, now)
+        .into_iter()
+        .map(|body| Prepared {
+            url: url.clone(),
+            headers: Vec::new(),
+            body,
+        })
+        .collect())
 }
 
 #[derive(Deserialize)]
@@ -148,28 +128,80 @@ mod tests {
     }
 
     #[test]
-    fn post_body_signed_and_titled() {
+    fn card_body_signed_titled_and_coloured() {
         let n = notification();
-        let b: serde_json::Value =
+        let b: Value =
             serde_json::from_slice(&body(&n, Some("【提醒】"), Some("demo"), 1_599_360_473))
                 .unwrap();
-        assert_eq!(b["msg_type"], "post");
+        assert_eq!(b["msg_type"], "interactive");
         assert_eq!(b["timestamp"], "1599360473");
         assert_eq!(b["sign"], "l1N0gAcBjdwBvGm1xMjOF0XSyaLRpR7tuO5dHfhAYc8=");
-        let post = &b["content"]["post"]["zh_cn"];
-        assert!(post["title"].as_str().unwrap().starts_with("【提醒】"));
-        assert_eq!(post["content"][0][0]["tag"], "text");
-        let unsigned: serde_json::Value = serde_json::from_slice(&body(&n, None, None, 0)).unwrap();
+        let header = &b["card"]["header"];
+        assert!(
+            header["title"]["content"]
+                .as_str()
+                .unwrap()
+                .starts_with("【提醒】")
+        );
+        assert_eq!(header["template"], "yellow");
+        let unsigned: Value = serde_json::from_slice(&body(&n, None, None, 0)).unwrap();
         assert!(unsigned.get("sign").is_none());
     }
 
     #[test]
-    fn long_chinese_body_fits_20k() {
+    fn a_reminder_card_has_fields_and_a_button() {
         let mut n = notification();
-        n.text = "请于\"6月30日\"前完成食品安全年度报告填报工作。\n".repeat(1000);
-        let b = body(&n, None, Some("demo"), 1);
-        assert!(b.len() <= LIMIT && b.len() > LIMIT - 200, "{}", b.len());
-        assert!(String::from_utf8(b).unwrap().contains("完整内容见邮件"));
+        n.colour = Colour::Red;
+        n.data = json!({
+            "task": { "id": "4.2", "short_title": "春季开学校园食品安全专项整治" },
+            "period": "2026年春季开学", "colour": "red", "due": "2026-03-31",
+            "status": "已逾期3个工作日", "supporting": false,
+            "units": { "lead": [{ "id": "catering", "name": "餐饮室" }], "cooperating": [] },
+            "links": { "progress_url": "https://duban.example.org/u/catering" },
+        });
+        let b: Value = serde_json::from_slice(&body(&n, None, None, 0)).unwrap();
+        assert_eq!(b["card"]["header"]["template"], "red");
+        let els = b["card"]["elements"].as_array().unwrap();
+        let fields = els.iter().find(|e| e["fields"].is_array()).unwrap()["fields"].clone();
+        let texts: Vec<&str> = fields
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["text"]["content"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "**责任单位**\n餐饮室",
+                "**时限**\n2026年3月31日",
+                "**状态**\n已逾期3个工作日"
+            ]
+        );
+        let button = &els.iter().find(|e| e["tag"] == "action").unwrap()["actions"][0];
+        assert_eq!(button["url"], "https://duban.example.org/u/catering");
+    }
+
+    #[test]
+    fn long_markdown_goes_out_as_cards_each_within_20k() {
+        let mut n = notification();
+        n.markdown = format!(
+            "**标题**\n\n{}",
+            (0..900)
+                .map(|i| format!("第{i}项：请于\"6月30日\"前完成食品安全年度报告填报工作。"))
+                .collect::<Vec<_>>()
+                .join("\n\n")
+        );
+        let all = bodies(&n, None, Some("demo"), 1);
+        assert!(all.len() > 1);
+        for (i, b) in all.iter().enumerate() {
+            assert!(b.len() <= LIMIT, "{}", b.len());
+            let v: Value = serde_json::from_slice(b).unwrap();
+            let title = v["card"]["header"]["title"]["content"].as_str().unwrap();
+            assert!(
+                title.ends_with(&format!("（{}/{}）", i + 1, all.len())),
+                "{title}"
+            );
+        }
     }
 
     #[test]

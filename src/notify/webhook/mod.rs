@@ -18,9 +18,11 @@ use super::{Channel, MessageKind, Notification, Receipt, SendError, SendFuture};
 mod client;
 pub mod dingtalk;
 pub mod feishu;
+mod feishu_card;
 pub mod generic;
 pub mod limiter;
 pub mod reply;
+pub mod split;
 mod target;
 pub mod text;
 pub mod wecom;
@@ -113,11 +115,12 @@ impl WebhookChannel {
         &self.target
     }
 
-    /// Builds the request for `n` at Unix time `now` (pure).
+    /// Builds the requests for `n` at Unix time `now`, in sending order (pure): one, or several
+    /// when a long grouped message is split into numbered parts or a mention follows it (WeCom).
     ///
     /// # Errors
     /// Permanent if a URL or the time cannot be represented.
-    pub fn prepare(&self, n: &Notification, now: i64) -> Result<Prepared, SendError> {
+    pub fn prepare(&self, n: &Notification, now: i64) -> Result<Vec<Prepared>, SendError> {
         let base = self.target.base();
         let mention = self.target.mention_mobiles;
         let expose = |s: &Option<Secret>| s.as_ref().map(|s| s.expose().to_owned());
@@ -135,7 +138,8 @@ impl WebhookChannel {
                 n,
                 mention,
                 now,
-            ),
+            )
+            .map(|p| vec![p]),
             Flavour::Feishu {
                 hook_id,
                 secret,
@@ -149,7 +153,7 @@ impl WebhookChannel {
                 now,
             ),
             Flavour::Generic { url, .. } => {
-                generic::prepare(url.expose(), self.generic_key.as_deref(), n, now)
+                generic::prepare(url.expose(), self.generic_key.as_deref(), n, now).map(|p| vec![p])
             }
         }
     }
@@ -167,12 +171,13 @@ impl WebhookChannel {
         }
     }
 
-    /// Waits for jitter and a rate-limit slot; returns how long that took.
-    async fn wait_turn(&self, kind: MessageKind) -> Duration {
+    /// Waits for jitter (`jitter`: the first request of a message) and a rate-limit slot;
+    /// returns how long that took.
+    async fn wait_turn(&self, kind: MessageKind, jitter: bool) -> Duration {
         let start = Instant::now();
         let max = self.target.jitter_max;
         // `send-test` is interactive: no jitter there.
-        if !max.is_zero() && kind != MessageKind::Test {
+        if jitter && !max.is_zero() && kind != MessageKind::Test {
             let ms = fastrand::u64(0..=max.as_millis().try_into().unwrap_or(u64::MAX));
             tokio::time::sleep(Duration::from_millis(ms)).await;
         }
@@ -188,13 +193,35 @@ impl WebhookChannel {
         start.elapsed()
     }
 
+    /// Sends every request of `n` in order. A failing part fails the message: the retry sends
+    /// all parts again (at-least-once; a part may then arrive twice, never a part go missing).
     async fn send_inner(&self, n: &Notification) -> Result<Receipt, SendError> {
-        let waited = self.wait_turn(n.kind).await;
-        // The signature timestamp must be the moment of sending, not of the dispatch decision.
-        let now = n
-            .attempt_at
-            .saturating_add(i64::try_from(waited.as_secs()).unwrap_or(0));
-        let p = self.prepare(n, now)?;
+        let count = self.prepare(n, n.attempt_at)?.len();
+        let mut waited = Duration::ZERO;
+        let mut details = Vec::with_capacity(count);
+        for part in 0..count {
+            waited += self.wait_turn(n.kind, part == 0).await;
+            // The signature timestamp must be the moment of sending, not of the dispatch decision.
+            let now = n
+                .attempt_at
+                .saturating_add(i64::try_from(waited.as_secs()).unwrap_or(0));
+            let p = self
+                .prepare(n, now)?
+                .into_iter()
+                .nth(part)
+                .ok_or_else(|| SendError::permanent("message parts changed while sending"))?;
+            let receipt = self.post(p, now).await?;
+            details.push(receipt.detail);
+        }
+        let detail = if count > 1 {
+            format!("{count} parts: {}", details.join("; "))
+        } else {
+            details.pop().unwrap_or_default()
+        };
+        Ok(Receipt { detail })
+    }
+
+    async fn post(&self, p: Prepared, now: i64) -> Result<Receipt, SendError> {
         let mut req = self
             .client
             .post(p.url)

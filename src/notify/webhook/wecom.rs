@@ -3,15 +3,18 @@
 //! Vendor doc: https://developer.work.weixin.qq.com/document/path/91770 (群机器人配置说明);
 //! error codes: https://developer.work.weixin.qq.com/document/path/96213.
 //!
-//! Message choice: `markdown` by default (≤ 4096 bytes). The markdown payload has no mention list,
-//! so when mentions are on and the notification has mobiles, a `text` message (≤ 2048 bytes) with
-//! `mentioned_mobile_list` is sent instead: being @-mentioned matters more for a reminder than
-//! formatting.
+//! Message choice: `markdown` (≤ 4096 bytes of `content`), split at item boundaries into numbered
+//! parts （1/3） when a grouped message is longer ([`super::split`]). The markdown payload has no
+//! mention list and `<@userid>` needs WeCom user ids, which the plan does not have (only mobiles),
+//! so when mentions are on and the notification has mobiles, one short `text` message (≤ 2048
+//! bytes) with `mentioned_mobile_list` follows the parts: the vendor's supported way to @ by mobile
+//! (doc 91770), without giving up the markdown.
 
 use reqwest::Url;
 use serde_json::json;
 
 use super::reply::{self, Prepared, RATE_LIMIT_BACKOFF, Reply};
+use super::split::split_parts;
 use super::text::shorten;
 use crate::notify::{Notification, Receipt, SendError};
 
@@ -20,26 +23,27 @@ pub const MARKDOWN_LIMIT: usize = 4096;
 /// Text `content` limit in UTF-8 bytes.
 pub const TEXT_LIMIT: usize = 2048;
 
-/// The JSON body for `n`.
-pub fn body(n: &Notification, mention_mobiles: bool) -> serde_json::Value {
+/// The JSON bodies for `n`, in sending order: one `markdown` body per part, then (mentions on and
+/// mobiles known) a `text` body that @-mentions them by mobile.
+pub fn bodies(n: &Notification, mention_mobiles: bool) -> Vec<serde_json::Value> {
+    let mut out: Vec<serde_json::Value> = split_parts(&n.markdown, MARKDOWN_LIMIT)
+        .into_iter()
+        .map(|content| json!({ "msgtype": "markdown", "markdown": { "content": content } }))
+        .collect();
     if mention_mobiles && !n.recipients.mobiles.is_empty() {
-        let content = format!("{}\n{}", n.subject, n.text);
-        json!({
+        let content = format!("请查收以上督办提醒：{}", n.subject);
+        out.push(json!({
             "msgtype": "text",
             "text": {
                 "content": shorten(&content, TEXT_LIMIT),
                 "mentioned_mobile_list": n.recipients.mobiles,
             }
-        })
-    } else {
-        json!({
-            "msgtype": "markdown",
-            "markdown": { "content": shorten(&n.markdown, MARKDOWN_LIMIT) }
-        })
+        }));
     }
+    out
 }
 
-/// The request: `POST {base}/cgi-bin/webhook/send?key=KEY`.
+/// The requests, in sending order: `POST {base}/cgi-bin/webhook/send?key=KEY`, one per body.
 ///
 /// # Errors
 /// Permanent if the base URL does not parse.
@@ -48,11 +52,14 @@ pub fn prepare(
     key: &str,
     n: &Notification,
     mention_mobiles: bool,
-) -> Result<Prepared, SendError> {
+) -> Result<Vec<Prepared>, SendError> {
     let mut url = Url::parse(&format!("{base}/cgi-bin/webhook/send"))
         .map_err(|e| SendError::permanent(format!("wecom: bad base URL: {e}")))?;
     url.query_pairs_mut().append_pair("key", key);
-    Prepared::json("wecom", url, &body(n, mention_mobiles))
+    bodies(n, mention_mobiles)
+        .iter()
+        .map(|b| Prepared::json("wecom", url.clone(), b))
+        .collect()
 }
 
 /// Classifies a WeCom reply. HTTP 200 is not success: `errcode` must be 0.
@@ -98,29 +105,36 @@ mod tests {
     use crate::notify::webhook::test_support::notification;
 
     #[test]
-    fn markdown_without_mobiles_text_with_mobiles() {
+    fn markdown_always_and_a_mention_text_only_with_mobiles() {
         let mut n = notification();
         n.recipients.mobiles.clear();
-        let b = body(&n, true);
-        assert_eq!(b["msgtype"], "markdown");
-        assert_eq!(b["markdown"]["content"], n.markdown);
+        let b = bodies(&n, true);
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0]["msgtype"], "markdown");
+        assert_eq!(b[0]["markdown"]["content"], n.markdown);
         let n = notification();
-        let b = body(&n, true);
-        assert_eq!(b["msgtype"], "text");
-        assert_eq!(b["text"]["mentioned_mobile_list"][0], "13800001111");
-        assert_eq!(body(&n, false)["msgtype"], "markdown");
+        let b = bodies(&n, true);
+        assert_eq!(
+            (b[0]["msgtype"].as_str(), b[1]["msgtype"].as_str()),
+            (Some("markdown"), Some("text"))
+        );
+        assert_eq!(b[1]["text"]["mentioned_mobile_list"][0], "13800001111");
+        assert_eq!(bodies(&n, false).len(), 1);
     }
 
     #[test]
-    fn long_chinese_is_shortened_to_the_byte_limits() {
+    fn long_chinese_is_split_within_the_byte_limits() {
         let mut n = notification();
-        n.markdown = "食品安全督办事项进展情况说明。\n".repeat(400);
-        n.text = n.markdown.clone();
-        let md = body(&n, false);
-        let md = md["markdown"]["content"].as_str().unwrap();
-        assert!(md.len() <= MARKDOWN_LIMIT && md.ends_with("完整内容见邮件）"));
-        let tx = body(&n, true);
-        assert!(tx["text"]["content"].as_str().unwrap().len() <= TEXT_LIMIT);
+        n.markdown = (0..300)
+            .map(|i| format!("**{i}.【红】食品安全督办事项**\n进展情况说明。"))
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        let b = bodies(&n, true);
+        assert!(b.len() > 3);
+        for part in &b[..b.len() - 1] {
+            assert!(part["markdown"]["content"].as_str().unwrap().len() <= MARKDOWN_LIMIT);
+        }
+        assert!(b[b.len() - 1]["text"]["content"].as_str().unwrap().len() <= TEXT_LIMIT);
     }
 
     #[test]

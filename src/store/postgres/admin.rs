@@ -30,6 +30,38 @@ fn exec(url: &PgUrl, sql: &str) -> Result<(), StoreError> {
     result
 }
 
+/// Runs `sql` (statements without parameters) on the URL's database: test fixtures (a database
+/// "from a newer dutybell") and one-off chores.
+///
+/// # Errors
+/// [`StoreError::Connect`] or [`StoreError::Database`].
+pub fn execute(url: &PgUrl, sql: &str) -> Result<(), StoreError> {
+    exec(url, sql)
+}
+
+/// The one integer `sql` selects on the URL's database (tests and drills: counting sessions,
+/// rows).
+///
+/// # Errors
+/// [`StoreError::Connect`] or [`StoreError::Database`].
+pub fn scalar(url: &PgUrl, sql: &str) -> Result<i64, StoreError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| StoreError::Database(Box::new(e)))?;
+    let pool = connect::pool(url)?;
+    let result = rt.block_on(async {
+        let c = pool.get().await.map_err(|e| StoreError::Connect {
+            url: url.display(),
+            source: Box::new(e),
+        })?;
+        Ok(c.query_one(sql, &[]).await?.try_get(0)?)
+    });
+    drop(pool);
+    rt.shutdown_timeout(Duration::from_secs(1));
+    result
+}
+
 fn ident(name: &str) -> Result<String, StoreError> {
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return Err(StoreError::BadUrl(format!("database name {name:?}")));

@@ -52,7 +52,7 @@ pub fn password() -> Result<Option<String>, StoreError> {
 }
 
 /// The driver's configuration for `url` (with the password, which stays in memory only).
-fn pg_config(url: &PgUrl) -> Result<tokio_postgres::Config, StoreError> {
+pub(super) fn pg_config(url: &PgUrl) -> Result<tokio_postgres::Config, StoreError> {
     let mut c = tokio_postgres::Config::new();
     c.user(&url.user)
         .host(&url.host)
@@ -75,7 +75,7 @@ fn pg_config(url: &PgUrl) -> Result<tokio_postgres::Config, StoreError> {
 
 /// The rustls connector: Mozilla's roots (webpki-roots) plus the PEM certificates of
 /// `sslrootcert`, so an organisation's private CA works without touching the system store.
-fn tls(url: &PgUrl) -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
+pub(super) fn tls(url: &PgUrl) -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
     let mut roots = rustls::RootCertStore {

@@ -30,6 +30,8 @@ use super::{
 
 pub mod admin;
 pub mod connect;
+pub(crate) mod copy;
+pub mod listen;
 mod meta;
 mod outbox;
 mod progress;

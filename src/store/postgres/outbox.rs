@@ -57,12 +57,16 @@ pub(super) async fn enqueue(
     rem: &NewReminder,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
-    let n = c
-        .execute(
-            "INSERT INTO outbox (dedupe_key, occurrence_key, task_id, stage, kind, recipient,
-                 channel, fire_at, state, next_attempt_at, message, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $8, $9, $10, $10)
-             ON CONFLICT (dedupe_key) DO NOTHING",
+    // One round trip: the insert, and the wake-up hint only when a row was added.
+    let added = c
+        .query(
+            "WITH added AS (
+                 INSERT INTO outbox (dedupe_key, occurrence_key, task_id, stage, kind, recipient,
+                     channel, fire_at, state, next_attempt_at, message, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $8, $9, $10, $10)
+                 ON CONFLICT (dedupe_key) DO NOTHING
+                 RETURNING id)
+             SELECT pg_notify($11, '') FROM added",
             &[
                 &rem.dedupe_key,
                 &rem.occurrence_key,
@@ -74,10 +78,11 @@ pub(super) async fn enqueue(
                 &rem.fire_at.as_second(),
                 &rem.message.as_deref().unwrap_or(""),
                 &now.as_second(),
+                &super::listen::CHANNEL,
             ],
         )
         .await?;
-    Ok(n == 1)
+    Ok(added.len() == 1)
 }
 
 /// The earliest due instant of a pending/retry row. Lease expiries are left out: they are on
@@ -295,6 +300,11 @@ pub(super) async fn record(
         )
         .await?;
     if n == 1 {
+        if next_at.is_some() {
+            // The lease is released and the row due again later: every replica re-plans its
+            // wake-up, so any of them takes it (not only this one).
+            super::listen::notify(c).await?;
+        }
         return Ok(());
     }
     // Nothing written: say whether the row is gone or the lease is.
@@ -333,6 +343,9 @@ pub(super) async fn recover_in_flight(
             &[&now.as_second(), &all, &INTERRUPTED],
         )
         .await?;
+    if !rows.is_empty() {
+        super::listen::notify(c).await?;
+    }
     Ok(rows.len())
 }
 
@@ -346,7 +359,7 @@ pub(super) async fn retry_now(c: &mut Object, id: i64, now: Timestamp) -> Result
         )
         .await?;
     if n == 1 {
-        return Ok(());
+        return super::listen::notify(rows::pg(c)).await;
     }
     let item = load(rows::pg(c), id).await?;
     Err(StoreError::InvalidState {

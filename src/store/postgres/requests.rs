@@ -23,7 +23,7 @@ const REQUEST_COLUMNS: &str = "id, kind, task_id, occurrence_key, unit, note, ne
 
 /// Rows of an occurrence's reminder ladder (digests, alerts and office messages are never held
 /// or cancelled with it).
-const LADDER_ONLY: &str = "kind NOT IN ('digest', 'operator_alert', 'test') \
+const LADDER_ONLY: &str = "kind NOT IN ('digest', 'decision', 'operator_alert', 'test') \
     AND stage NOT LIKE 'web-%'";
 
 fn request(r: &Row) -> Result<Request, StoreError> {
@@ -195,6 +195,10 @@ pub(super) async fn decide(
         .await?;
     }
     let out = request_in(&tx, d.id).await?;
+    if !d.messages.is_empty() || matches!(d.effect, DecisionEffect::Release) {
+        // Rows came back or were added: other replicas may take them at once.
+        super::listen::notify(&*tx).await?;
+    }
     tx.commit().await?;
     Ok(out)
 }

@@ -40,12 +40,17 @@ const MIGRATION_LOCK: i64 = 0x6475_7479_6265_6c6c;
 
 /// The database's schema version (0 for an empty database).
 pub(super) async fn version(c: &tokio_postgres::Client) -> Result<i64, StoreError> {
+    // Two statements: a CASE around the subquery would still be planned, and fail, when the
+    // table is missing.
+    let exists: bool = c
+        .query_one("SELECT to_regclass('schema_version') IS NOT NULL", &[])
+        .await?
+        .try_get(0)?;
+    if !exists {
+        return Ok(0);
+    }
     let row = c
-        .query_one(
-            "SELECT CASE WHEN to_regclass('schema_version') IS NULL THEN 0
-                    ELSE (SELECT COALESCE(MAX(version), 0) FROM schema_version) END",
-            &[],
-        )
+        .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])
         .await?;
     Ok(row.try_get(0)?)
 }

@@ -45,11 +45,15 @@ pub(super) async fn sync_plan(
             "UPDATE outbox o SET state = 'cancelled', last_error = 'removed from the plan',
                  updated_at = $4
              WHERE state IN ('pending', 'retry') AND fire_at BETWEEN $1 AND $2
-               AND kind NOT IN ('digest', 'operator_alert', 'test')
+               AND kind NOT IN ('digest', 'decision', 'operator_alert', 'test')
                AND NOT EXISTS (SELECT 1 FROM unnest($3::text[]) k(key) WHERE k.key = o.dedupe_key)",
             &[&from, &plan.horizon_end.as_second(), &keys, &now],
         )
         .await? as usize;
+    if report.added + report.updated > 0 {
+        // New or moved rows: other replicas re-check what is due (sent at commit).
+        super::listen::notify(&*tx).await?;
+    }
     tx.commit().await?;
     Ok(report)
 }

@@ -149,7 +149,8 @@ pub enum FileState {
 /// forgotten at the next start, and sent again.
 #[derive(Debug)]
 pub struct Keeper {
-    conn: Connection,
+    /// Behind a mutex so the daemon's loop state stays `Sync` (a connection is only `Send`).
+    conn: std::sync::Mutex<Connection>,
     path: PathBuf,
     id: (u64, u64),
 }
@@ -172,7 +173,7 @@ impl Keeper {
             .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
             .map_err(|e| at_open(path, e.into()))?;
         Ok(Keeper {
-            conn,
+            conn: std::sync::Mutex::new(conn),
             path: path.to_owned(),
             id: (meta.dev(), meta.ino()),
         })
@@ -201,13 +202,13 @@ impl Keeper {
     /// # Errors
     /// [`StoreError::Database`] when SQLite cannot write the copy (e.g. the disk is full).
     pub fn write_copy(&self, to: &Path) -> Result<(), StoreError> {
-        self.conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         let target = to.to_str().ok_or_else(|| StoreError::Io {
             path: to.display().to_string(),
             source: std::io::Error::other("the path is not UTF-8"),
         })?;
-        self.conn.execute("VACUUM INTO ?1", [target])?;
+        conn.execute("VACUUM INTO ?1", [target])?;
         Ok(())
     }
 

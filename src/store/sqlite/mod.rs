@@ -30,6 +30,7 @@ use super::{
 };
 
 mod batch;
+pub(crate) mod copy;
 mod enqueue;
 pub mod fault;
 mod lock;

@@ -21,7 +21,7 @@ const REQUEST_COLUMNS: &str = "id, kind, task_id, occurrence_key, unit, note, ne
 
 /// Kinds of rows that belong to an occurrence's reminder ladder (digests, alerts and messages
 /// from the office are never held or cancelled with it).
-const LADDER_ONLY: &str = "kind NOT IN ('digest', 'operator_alert', 'test') \
+const LADDER_ONLY: &str = "kind NOT IN ('digest', 'decision', 'operator_alert', 'test') \
     AND stage NOT LIKE 'web-%'";
 
 fn request_from_row(r: &Row<'_>) -> Result<Request, StoreError> {

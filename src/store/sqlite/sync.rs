@@ -354,7 +354,7 @@ fn cancel_absent(tx: &Transaction<'_>, plan: &PlanSet, now: i64) -> Result<usize
         "UPDATE outbox SET state = 'cancelled', last_error = 'removed from the plan',
              updated_at = ?3
          WHERE state IN ('pending', 'retry') AND fire_at BETWEEN ?1 AND ?2
-           AND kind NOT IN ('digest', 'operator_alert', 'test') AND stage NOT LIKE 'web-%'
+           AND kind NOT IN ('digest', 'decision', 'operator_alert', 'test') AND stage NOT LIKE 'web-%'
            AND dedupe_key NOT IN (SELECT key FROM temp.sync_keys)",
         params![from, plan.horizon_end.as_second(), now],
     )?;

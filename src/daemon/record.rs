@@ -1,0 +1,64 @@
+//! Recording send outcomes, retried while the store is briefly unreachable (a PostgreSQL restart
+//! or a cut connection): an outcome that is not recorded leaves its row leased, and once the
+//! lease expires the row is sent again. Retrying for a few seconds turns most of those duplicate
+//! sends into late records. A retry is safe: `record` writes only while this process still holds
+//! the lease, so an outcome that did reach the store before the connection broke is not written
+//! twice (the retry finds the lease gone and the outcome is discarded with a warning).
+//!
+//! May touch: the store (on blocking threads), timers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use super::{Shared, blocking};
+use crate::service::{Engine, cycle};
+use crate::store::{OutboxItem, Recorded};
+
+/// Attempts before giving up (pauses of 0.25, 0.5, 1 and 2 s between them).
+const ATTEMPTS: u32 = 5;
+
+/// What could not be recorded: the last error and the outcomes left.
+pub(super) type Unrecorded = (anyhow::Error, Vec<(OutboxItem, Recorded)>);
+
+/// Records every outcome of `pairs` as `owner`, retrying the ones left after a store error.
+/// Gives back what is still unrecorded at the end, at once for a storage fault of the SQLite
+/// file (a full disk does not clear in seconds; the daemon keeps those outcomes and retries
+/// them at its next turns, see `storage`).
+pub(super) async fn record_all(
+    store: &Shared,
+    engine: &Arc<Engine>,
+    owner: &str,
+    mut pairs: Vec<(OutboxItem, Recorded)>,
+    now: Timestamp,
+) -> Option<Unrecorded> {
+    for attempt in 1..=ATTEMPTS {
+        let (e, owner) = (engine.clone(), owner.to_owned());
+        let batch = std::mem::take(&mut pairs);
+        let r = blocking(store, move |s| {
+            let mut rest = batch.into_iter();
+            while let Some((item, outcome)) = rest.next() {
+                if let Err(err) = cycle::record(s, &e, &owner, &item, &outcome, now) {
+                    let left: Vec<_> = std::iter::once((item, outcome)).chain(rest).collect();
+                    return Ok(Some((err, left)));
+                }
+            }
+            Ok(None)
+        })
+        .await;
+        match r {
+            Ok(None) => return None,
+            Ok(Some((err, left)))
+                if attempt < ATTEMPTS && crate::store::sqlite::fault::classify(&err).is_none() =>
+            {
+                tracing::warn!(error = %format!("{:#}", anyhow::Error::new(err)), rows = left.len(), attempt, "recording send outcomes failed; retrying");
+                pairs = left;
+                tokio::time::sleep(Duration::from_millis(250 << (attempt - 1))).await;
+            }
+            Ok(Some((err, left))) => return Some((anyhow::Error::new(err), left)),
+            Err(e) => return Some((e, Vec::new())),
+        }
+    }
+    None
+}

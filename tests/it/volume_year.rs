@@ -1,0 +1,94 @@
+//! Done-when of issue 12, measured on a simulated year of the bundled plan with the real binary
+//! (`dutybell simulate --from 2026-01-01 --to 2026-12-31`, file channel): no recipient gets more
+//! than one reminder message per day on a channel (digests aside), 食品室 gets fewer than 250
+//! messages in the year, and 局领导 at most one escalation message a day, none about a task that
+//! another county bureau or a township leads.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Command;
+
+use dutybell::catalog::UnitKind;
+use jiff::civil::date;
+
+use crate::helpers::{bin, bundled_config_text, repo};
+
+/// The recipient id and the task ids of a sent message (single or grouped).
+fn who_and_tasks(n: &serde_json::Value) -> (String, Vec<String>) {
+    let items: Vec<&serde_json::Value> = match n["data"]["items"].as_array() {
+        Some(items) => items.iter().collect(),
+        None => vec![&n["data"]],
+    };
+    let who = items[0]["recipient"]["id"]
+        .as_str()
+        .unwrap_or("?")
+        .to_owned();
+    let tasks = items
+        .iter()
+        .filter_map(|i| i["task"]["id"].as_str().map(str::to_owned))
+        .collect();
+    (who, tasks)
+}
+
+#[test]
+fn a_simulated_year_meets_the_volume_goals() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("dutybell.yaml");
+    std::fs::write(&config, bundled_config_text(&dir.path().join("state"))).unwrap();
+    let out_dir = dir.path().join("sim");
+    let out = Command::new(bin())
+        .args(["simulate", "--config"])
+        .arg(&config)
+        .args(["--from", "2026-01-01", "--to", "2026-12-31", "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let l = dutybell::loader::load(
+        &repo().join("config/dutybell.yaml"),
+        date(2026, 1, 1).into(),
+    )
+    .unwrap();
+    let cat = &l.catalog;
+    let own = |task: &str| {
+        let t = cat.task(task).unwrap();
+        cat.lead_units(t).iter().any(|u| {
+            cat.unit(u)
+                .is_some_and(|u| !matches!(u.kind, UnitKind::Township | UnitKind::CountyBureau))
+        })
+    };
+    let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+    let mut per_day: BTreeMap<(String, jiff::civil::Date), usize> = BTreeMap::new();
+    let mut per_recipient: BTreeMap<String, usize> = BTreeMap::new();
+    let mut foreign = BTreeSet::new();
+    for entry in std::fs::read_dir(out_dir.join("file")).unwrap() {
+        let n: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(entry.unwrap().path()).unwrap()).unwrap();
+        if n["kind"] == "digest" || n["kind"] == "operator_alert" {
+            continue;
+        }
+        let (who, tasks) = who_and_tasks(&n);
+        let day = jiff::Timestamp::from_second(n["attempt_at"].as_i64().unwrap())
+            .unwrap()
+            .to_zoned_datetime(tz.clone())
+            .date();
+        *per_day.entry((who.clone(), day)).or_default() += 1;
+        *per_recipient.entry(who.clone()).or_default() += 1;
+        if who == "bureau_leaders" {
+            foreign.extend(tasks.into_iter().filter(|t| !own(t)));
+        }
+    }
+    let over: Vec<_> = per_day.iter().filter(|(_, c)| **c > 1).collect();
+    assert!(over.is_empty(), "more than one message a day: {over:?}");
+    let food = per_recipient.get("food").copied().unwrap_or(0);
+    assert!(food > 0 && food < 250, "食品室 got {food} messages");
+    assert!(
+        foreign.is_empty(),
+        "局领导 escalated about other bureaus' tasks: {foreign:?}"
+    );
+    assert!(per_recipient.get("bureau_leaders").copied().unwrap_or(0) > 0);
+    eprintln!("messages per recipient in 2026: {per_recipient:?}");
+}

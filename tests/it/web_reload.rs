@@ -1,0 +1,85 @@
+//! The web pages follow SIGHUP like the reminders do: a user added to `web.users` can log in
+//! after the reload, and a refused config leaves the pages as they were.
+
+use std::process::Command;
+use std::time::Duration;
+
+use crate::web::{WebSite, wait};
+
+fn hup(site: &WebSite) {
+    let pid = site.pid();
+    let ok = Command::new("kill")
+        .args(["-HUP", &pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
+fn log(site: &WebSite) -> String {
+    std::fs::read_to_string(site.config().with_file_name("daemon.log")).unwrap_or_default()
+}
+
+#[test]
+fn sighup_reloads_the_web_users_and_a_bad_reload_keeps_them() {
+    let mut site = WebSite::new();
+    site.start();
+    assert_ne!(site.try_login("zhaowu").status, 303, "not a user yet");
+    let text = std::fs::read_to_string(site.config()).unwrap();
+    let duchaban = text
+        .lines()
+        .find(|l| l.contains("name: duchaban"))
+        .unwrap()
+        .to_string();
+    let zhaowu = duchaban
+        .replace("duchaban", "zhaowu")
+        .replace("督查办 李四", "督查办 赵五");
+    std::fs::write(
+        site.config(),
+        text.replacen(&duchaban, &format!("{duchaban}\n{zhaowu}"), 1),
+    )
+    .unwrap();
+    hup(&site);
+    assert!(
+        wait(Duration::from_secs(30), || site.try_login("zhaowu").status
+            == 303),
+        "the added user cannot log in after SIGHUP; log:\n{}",
+        log(&site)
+    );
+    // A broken config is refused; the pages keep the last good one.
+    let good = std::fs::read_to_string(site.config()).unwrap();
+    std::fs::write(
+        site.config(),
+        good.replacen("horizon_days: 400", "horizon_days: many", 1),
+    )
+    .unwrap();
+    hup(&site);
+    assert!(
+        wait(Duration::from_secs(30), || log(&site)
+            .contains("reload refused")),
+        "{}",
+        log(&site)
+    );
+    assert_eq!(site.try_login("zhaowu").status, 303);
+    assert_eq!(site.try_login("duchaban").status, 303);
+}
+
+/// The README's quick start sets no link key: the daemon makes one of its own in the state
+/// directory, so every reminder still carries a link that opens the unit's page.
+#[test]
+fn without_a_configured_link_key_reminders_carry_working_links() {
+    let mut site = WebSite::new();
+    let mut cmd = site.cmd(&["run"]);
+    cmd.env_remove("DUTYBELL_TEST_LINK_KEY");
+    site.start_with(cmd);
+    let key = site.config().with_file_name("state").join("link-key");
+    let meta = std::fs::metadata(&key).expect("a key of its own in the state directory");
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777,
+        0o600
+    );
+    let link = site.link_for("food").expect("a link in 食品室's reminder");
+    let page = crate::web::http(site.port, "GET", &site.path_of(&link), &[], None);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("食品室"), "{}", page.body);
+}
