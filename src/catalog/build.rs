@@ -178,12 +178,24 @@ fn settings(
         .and_then(|g| names.resolve(ctx, g));
     // The coordinator of other bureaus' and townships' tasks, named like any unit (issue 12).
     let coordinator = s.coordinator.as_ref().and_then(|c| names.resolve(ctx, c));
-    let ladder = ladder(
-        ctx,
-        s.reminders.as_ref().unwrap_or(&RawLadder::default()),
-        None,
-        names,
-    );
+    // `settings.cooperating` is the default ladder's cooperating mode (docs/CONFIG.md); the
+    // ladder keys under `settings.reminders` apply over it. Both at once is ambiguous.
+    let no_keys = RawLadder::default();
+    let reminders = s.reminders.as_ref().unwrap_or(&no_keys);
+    let mut base = Ladder::default();
+    if let Some(c) = &s.cooperating {
+        if let Some(other) = &reminders.cooperating {
+            ctx.error(
+                other,
+                format!(
+                    "`cooperating` is also set at {}:{} (settings.cooperating); give it once",
+                    c.pos.line, c.pos.col
+                ),
+            );
+        }
+        base.cooperating = cooperating(ctx, c).unwrap_or(base.cooperating);
+    }
+    let ladder = ladder(ctx, reminders, Some(&base), names);
     let (downtime_default, downtime_grace, downtime_per_kind) = downtime(ctx, s.downtime.as_ref());
     let digests = s
         .digest
@@ -476,19 +488,24 @@ pub(super) fn ladder(ctx: &mut Ctx, r: &RawLadder, base: Option<&Ladder>, names:
         l.on_non_working_days = b;
     }
     if let Some(c) = &r.cooperating {
-        l.cooperating = match c.value.as_str() {
-            "inform" => Cooperating::Inform,
-            "digest_only" => Cooperating::DigestOnly,
-            other => {
-                ctx.error(
-                    c,
-                    format!("`{other}` is not valid; expected inform or digest_only"),
-                );
-                l.cooperating
-            }
-        };
+        l.cooperating = cooperating(ctx, c).unwrap_or(l.cooperating);
     }
     l
+}
+
+/// `inform` or `digest_only` (`settings.cooperating` and any ladder's `cooperating`).
+fn cooperating(ctx: &mut Ctx, c: &Located<String>) -> Option<Cooperating> {
+    match c.value.as_str() {
+        "inform" => Some(Cooperating::Inform),
+        "digest_only" => Some(Cooperating::DigestOnly),
+        other => {
+            ctx.error(
+                c,
+                format!("`{other}` is not valid; expected inform or digest_only"),
+            );
+            None
+        }
+    }
 }
 
 fn events(ctx: &mut Ctx, raw: &RawConfig) -> BTreeMap<String, NamedEvent> {

@@ -86,15 +86,9 @@ pub(super) fn units(ctx: &mut Ctx, raw: &[RawUnit], ids: &mut BTreeSet<String>) 
                 ctx.check(e, parse::email(&e.value));
             }
             if let Some(m) = &h.mobile
-                && !(m.value.len() >= 5
-                    && m.value
-                        .bytes()
-                        .all(|b| b.is_ascii_digit() || b == b'+' || b == b'-'))
+                && let Err(e) = mobile(&m.value)
             {
-                ctx.error(
-                    m,
-                    format!("`{}` is not a mobile number (digits only, quoted)", m.value),
-                );
+                ctx.error(m, e);
             }
             Head {
                 name: h.name.clone(),
@@ -191,5 +185,62 @@ fn report_cycles(ctx: &mut Ctx, raw: &[RawGroup], groups: &[Group]) {
                 }
             }
         }
+    }
+}
+
+/// A mainland China mobile number as WeCom (`mentioned_mobile_list`) and DingTalk (`atMobiles`)
+/// match it: 11 digits, `1` then `3`–`9`. Anything else would make the @-mention fail silently at
+/// the vendor (the message still arrives, nobody is mentioned), so it is refused here.
+fn mobile(m: &str) -> Result<(), String> {
+    let b = m.as_bytes();
+    if b.len() == 11
+        && b[0] == b'1'
+        && (b'3'..=b'9').contains(&b[1])
+        && b.iter().all(u8::is_ascii_digit)
+    {
+        return Ok(());
+    }
+    let digits: String = m.chars().filter(char::is_ascii_digit).collect();
+    let hint = match digits.strip_prefix("86") {
+        Some(rest) if rest.len() == 11 => {
+            format!("; write it without the country code: \"{rest}\"")
+        }
+        _ if digits.len() == 11 && digits != m => format!("; write the digits only: \"{digits}\""),
+        _ => String::new(),
+    };
+    Err(format!(
+        "`{m}` is not a mobile number: expected 11 digits starting with 13–19, quoted \
+         (e.g. \"13800000000\"); WeCom and DingTalk @-mention heads by it{hint}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mobile;
+
+    #[test]
+    fn mobiles_are_eleven_mainland_digits() {
+        assert!(mobile("13800000001").is_ok());
+        assert!(mobile("19912345678").is_ok());
+        for bad in [
+            "12345",
+            "12800000001",
+            "1380000000",
+            "138000000012",
+            "1380000000a",
+            "",
+        ] {
+            assert!(mobile(bad).is_err(), "{bad}");
+        }
+        assert!(
+            mobile("+86 138 0000 0001")
+                .unwrap_err()
+                .contains("\"13800000001\"")
+        );
+        assert!(
+            mobile("138-0000-0001")
+                .unwrap_err()
+                .contains("digits only: \"13800000001\"")
+        );
     }
 }

@@ -108,7 +108,7 @@ pub fn hash_password() -> ExitCode {
 /// the daemon dispatches from.
 fn open_store(engine: &Engine) -> anyhow::Result<Box<dyn crate::store::Store>> {
     let url = &engine.loaded.catalog.settings.store;
-    crate::store::open(url).map_err(|e| anyhow::anyhow!("cannot open {url}: {e}"))
+    crate::store::open(url).map_err(|e| anyhow::Error::new(e).context(format!("cannot open {url}")))
 }
 
 /// Starts the web pages in the background when `web.bind` is set, following the daemon's

@@ -8,6 +8,7 @@
 mod leader;
 mod record;
 pub mod simulate;
+pub mod storage;
 pub mod systemd;
 
 use std::collections::HashMap;
@@ -151,6 +152,14 @@ struct Loop {
     /// Set on a shared store: heartbeats and the leader lease.
     replica: Option<leader::Replica>,
     lease_ttl: SignedDuration,
+    /// SQLite: the watch over the database file (`storage`).
+    storage: Option<storage::Watch>,
+    /// A store write failed on a storage fault this turn: wait [`storage::RETRY`].
+    storage_fault: bool,
+    /// Outcomes whose recording failed (disk full …): recorded again at the next turn.
+    unrecorded: Vec<(OutboxItem, Recorded)>,
+    /// The database file was deleted or replaced: stop and rescue.
+    file_lost: Option<crate::store::sqlite::fault::FileState>,
     beat_every: SignedDuration,
 }
 
@@ -176,6 +185,10 @@ pub async fn run(
     let (store, _lock) = match source {
         StoreSource::Given(s) => (s, None),
         StoreSource::Configured => open_for_dispatch(&db, &clock).await?,
+    };
+    let watch = match (&db, &_lock) {
+        (StoreUrl::Sqlite(path), Some(_)) => Some(storage::Watch::open(path)?),
+        _ => None,
     };
     let exclusive = _lock.is_some() || matches!(pace, Pace::Simulated { .. });
     let store: Shared = Arc::new(Mutex::new(store));
@@ -203,6 +216,10 @@ pub async fn run(
         real_time: matches!(pace, Pace::Real),
         replica: shared.then(|| leader::Replica::new(started)),
         lease_ttl: opts.lease_ttl,
+        storage: watch,
+        storage_fault: false,
+        unrecorded: Vec::new(),
+        file_lost: None,
         beat_every: opts.beat_every,
     };
     // PostgreSQL: other replicas' NOTIFYs wake the loop early (a hint; the naps stay as they are).
@@ -222,6 +239,9 @@ pub async fn run(
     let watchdog = systemd::watchdog_interval();
     loop {
         let until = lp.turn(&opts).await;
+        if lp.file_lost.is_some() {
+            break;
+        }
         match &mut pace {
             Pace::Simulated {
                 clock: manual,
@@ -247,6 +267,9 @@ pub async fn run(
         if let Some(w) = watchdog {
             nap = nap.min(w);
         }
+        if lp.storage.is_some() {
+            nap = nap.min(storage::CHECK_EVERY);
+        }
         tracing::debug!(until = %lp.engine.local(until), in_flight = lp.inflight.len(), "waiting");
         if lp.inflight.len() >= opts.max_inflight {
             // Full: wait for a send to finish rather than for the next due row.
@@ -267,6 +290,13 @@ pub async fn run(
         }
     }
     lp.drain(&opts).await;
+    if let (Some(state), Some(w)) = (lp.file_lost, &lp.storage) {
+        // Sends in flight were recorded (into the old file) by the drain; now save it.
+        let now = lp.clock.now();
+        let store = lp.store.clone();
+        let _held = store.lock().unwrap_or_else(|e| e.into_inner());
+        return Err(w.rescue(state, now));
+    }
     Ok(())
 }
 
@@ -323,6 +353,15 @@ impl Loop {
     /// sends. Returns the instant the loop should next wake for.
     async fn turn(&mut self, opts: &RunOptions) -> Timestamp {
         let now = self.clock.now();
+        self.storage_fault = false;
+        if let Some(state) = self.storage.as_ref().map(storage::Watch::file_state)
+            && state != crate::store::sqlite::fault::FileState::Same
+        {
+            tracing::error!(state = ?state, "the database file was deleted or replaced under the running daemon; no new sends are claimed");
+            self.file_lost = Some(state);
+            return now;
+        }
+        self.record_pending().await;
         let lead = self.lead().await;
         // Issue 14: a step reported done or an event declared since the last wake re-plans now.
         let e = self.engine.clone();
@@ -333,7 +372,9 @@ impl Loop {
             && (now >= self.next_replan || moved)
             && let Err(e) = self.sync(opts, false).await
         {
-            tracing::error!(error = %format!("{e:#}"), "planning failed; will retry in an hour");
+            if !self.store_failed(&e, "planning") {
+                tracing::error!(error = %format!("{e:#}"), "planning failed; will retry in an hour");
+            }
             self.next_replan = now
                 .saturating_add(SignedDuration::from_hours(1))
                 .unwrap_or(now);
@@ -342,8 +383,15 @@ impl Loop {
             self.digests(now).await;
             self.ticks(opts, now).await;
         }
-        if let Err(e) = self.claim_and_spawn(now, opts.max_inflight).await {
-            tracing::error!(error = %format!("{e:#}"), "claiming due reminders failed");
+        match self.claim_and_spawn(now, opts.max_inflight).await {
+            Err(e) if self.store_failed(&e, "claiming due reminders") => {}
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "claiming due reminders failed"),
+            Ok(()) if !self.storage_fault && self.unrecorded.is_empty() => {
+                if let Some(w) = &mut self.storage {
+                    w.recovered();
+                }
+            }
+            Ok(()) => {}
         }
         let wake = blocking(&self.store, |s| Ok(s.next_wakeup()?))
             .await
@@ -364,6 +412,11 @@ impl Loop {
         .flatten()
         .min()
         .unwrap_or(self.next_replan);
+        // A full or read-only disk: try again in a few seconds, not in a busy loop.
+        let until = match self.storage_fault {
+            true => until.max(now.saturating_add(storage::RETRY).unwrap_or(now)),
+            false => until,
+        };
         if self.inflight.is_empty() {
             self.going_idle(until).await;
         }
@@ -408,6 +461,7 @@ impl Loop {
                 }
             }
             Ok(_) => {}
+            Err(err) if self.store_failed(&err, "running periodic jobs") => {}
             Err(err) => {
                 tracing::error!(error = %format!("{err:#}"), "periodic jobs failed; will retry at the next wake")
             }
@@ -436,7 +490,7 @@ impl Loop {
     }
 
     /// Enqueue this week's digests once they are due (idempotent).
-    async fn digests(&self, now: Timestamp) {
+    async fn digests(&mut self, now: Timestamp) {
         let e = self.engine.clone();
         let r = blocking(&self.store, move |s| {
             let l = &e.loaded;
@@ -452,6 +506,7 @@ impl Loop {
         match r {
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, "digests enqueued"),
+            Err(e) if self.store_failed(&e, "enqueueing digests") => {}
             Err(e) => {
                 tracing::error!(error = %format!("{e:#}"), "enqueueing digests failed; will retry at the next wake")
             }
@@ -531,7 +586,7 @@ impl Loop {
         if let Some(obs) = observer {
             obs(&self.engine, &pairs);
         }
-        record::record_all(&self.store, &self.engine, &self.owner, pairs, now).await;
+        self.record_all(pairs, now, false).await;
     }
 
     /// Says at info level, once per change, when the loop will wake next and why.
@@ -549,6 +604,8 @@ impl Loop {
 
     async fn drain(&mut self, opts: &RunOptions) {
         systemd::stopping();
+        // Rows still queued for a send slot come back unsent; only sends on the wire are awaited.
+        self.engine.dispatcher.close();
         tracing::info!(
             in_flight = self.inflight.len(),
             "stopping: no new claims; waiting for sends in flight"
@@ -566,6 +623,9 @@ impl Loop {
             );
             self.inflight.abort_all();
         }
+        // Outcomes kept after a storage fault: one last try (else the rows are recovered, and
+        // sent again, at the next start).
+        self.record_pending().await;
     }
 
     async fn status_line(&self) -> String {

@@ -19,14 +19,20 @@ use crate::store::{OutboxItem, Recorded};
 /// Attempts before giving up (pauses of 0.25, 0.5, 1 and 2 s between them).
 const ATTEMPTS: u32 = 5;
 
+/// What could not be recorded: the last error and the outcomes left.
+pub(super) type Unrecorded = (anyhow::Error, Vec<(OutboxItem, Recorded)>);
+
 /// Records every outcome of `pairs` as `owner`, retrying the ones left after a store error.
+/// Gives back what is still unrecorded at the end, at once for a storage fault of the SQLite
+/// file (a full disk does not clear in seconds; the daemon keeps those outcomes and retries
+/// them at its next turns, see `storage`).
 pub(super) async fn record_all(
     store: &Shared,
     engine: &Arc<Engine>,
     owner: &str,
     mut pairs: Vec<(OutboxItem, Recorded)>,
     now: Timestamp,
-) {
+) -> Option<Unrecorded> {
     for attempt in 1..=ATTEMPTS {
         let (e, owner) = (engine.clone(), owner.to_owned());
         let batch = std::mem::take(&mut pairs);
@@ -42,20 +48,17 @@ pub(super) async fn record_all(
         })
         .await;
         match r {
-            Ok(None) => return,
-            Ok(Some((err, left))) if attempt < ATTEMPTS => {
+            Ok(None) => return None,
+            Ok(Some((err, left)))
+                if attempt < ATTEMPTS && crate::store::sqlite::fault::classify(&err).is_none() =>
+            {
                 tracing::warn!(error = %format!("{:#}", anyhow::Error::new(err)), rows = left.len(), attempt, "recording send outcomes failed; retrying");
                 pairs = left;
                 tokio::time::sleep(Duration::from_millis(250 << (attempt - 1))).await;
             }
-            Ok(Some((err, left))) => {
-                tracing::error!(error = %format!("{:#}", anyhow::Error::new(err)), rows = left.len(), "recording send outcomes failed; the rows' leases will expire and they will be sent again");
-                return;
-            }
-            Err(e) => {
-                tracing::error!(error = %format!("{e:#}"), "recording a send outcome failed; the row's lease will expire and it will be retried");
-                return;
-            }
+            Ok(Some((err, left))) => return Some((anyhow::Error::new(err), left)),
+            Err(e) => return Some((e, Vec::new())),
         }
     }
+    None
 }

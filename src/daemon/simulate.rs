@@ -144,6 +144,7 @@ fn observer(
             let verdict = match outcome {
                 Recorded::Sent { .. } => "sent".to_string(),
                 Recorded::Retry { error, .. } => format!("retry ({error})"),
+                Recorded::Deferred { reason, .. } => format!("deferred ({reason})"),
                 Recorded::Dead { error, .. } => format!("dead ({error})"),
                 Recorded::Skipped { reason, .. } => format!("skipped ({reason})"),
             };
@@ -168,7 +169,7 @@ fn observer(
         for (_, o) in pairs {
             match o {
                 Recorded::Sent { .. } => {}
-                Recorded::Retry { .. } => r.retried += 1,
+                Recorded::Retry { .. } | Recorded::Deferred { .. } => r.retried += 1,
                 Recorded::Dead { .. } => r.dead += 1,
                 Recorded::Skipped { .. } => r.skipped += 1,
             }

@@ -5,8 +5,8 @@
 //!
 //! Rate limits pause a whole channel: after a send fails with a retry hint (HTTP 429 or 5xx with
 //! `Retry-After`, a vendor throttle errcode such as WeCom 45009 or DingTalk 130101), every row for
-//! that channel is answered with a transient outcome due at the pause end, without calling the
-//! channel, until the pause has passed. Without this, the other rows claimed in the same batch
+//! that channel is answered [`Outcome::Deferred`] (due at the pause end; the claim does not count
+//! as an attempt) without calling the channel, until the pause has passed. Without this, the other rows claimed in the same batch
 //! (hundreds on a busy morning) were fired into a bot that had just said "stop", which prolongs
 //! the vendor's throttle (DingTalk counts them against its 10-minute window).
 
@@ -38,6 +38,15 @@ pub enum Outcome {
     },
     /// Given up (permanent failure, too old, too many attempts).
     Dead(String),
+    /// Not attempted: the channel is paused by a rate limit until `at`. Nothing reached the
+    /// vendor, so the row's claim must not count as an attempt (or a long throttle would use up
+    /// the retries of every row queued behind it).
+    Deferred {
+        /// When the pause ends and the row is due again.
+        at: Timestamp,
+        /// Why (for the log and the row's `last_error`).
+        reason: String,
+    },
 }
 
 struct Slot {
@@ -52,6 +61,8 @@ enum Attempt {
     Done(Result<String, SendError>),
     /// Not attempted: the channel is paused until then.
     Paused(Timestamp),
+    /// Not attempted: the dispatcher was closed (shutdown) while the row waited for its turn.
+    Closed,
 }
 
 /// Sends rows over the configured channels, within each channel's concurrency.
@@ -114,12 +125,16 @@ impl Dispatcher {
         let attempt = self.try_deliver(item, n).await;
         let now = self.clock.now();
         let outcome = match attempt {
-            Attempt::Paused(until) => Outcome::Retry {
+            Attempt::Paused(until) => Outcome::Deferred {
                 at: until,
-                error: format!(
+                reason: format!(
                     "not sent: channel `{}` is paused by a rate limit until {until}",
                     item.channel
                 ),
+            },
+            Attempt::Closed => Outcome::Deferred {
+                at: now,
+                reason: "not sent: dutybell is stopping; sent after the restart".into(),
             },
             Attempt::Done(Ok(detail)) => Outcome::Sent(detail),
             Attempt::Done(Err(e)) => match retry::decide(
@@ -141,6 +156,9 @@ impl Dispatcher {
             Outcome::Sent(d) => {
                 tracing::info!(task = %item.task_id, stage = %item.stage, channel = %item.channel, recipient = %item.recipient, late, outcome = "sent", detail = %d, "send")
             }
+            Outcome::Deferred { at, reason } => {
+                tracing::info!(task = %item.task_id, stage = %item.stage, channel = %item.channel, recipient = %item.recipient, outcome = "deferred", next = %at, reason = %reason, "send")
+            }
             Outcome::Retry { at, error } => {
                 tracing::warn!(task = %item.task_id, stage = %item.stage, channel = %item.channel, recipient = %item.recipient, outcome = "retry", next = %at, error = %error, "send")
             }
@@ -149,6 +167,16 @@ impl Dispatcher {
             }
         }
         outcome
+    }
+
+    /// Stops handing out send slots (shutdown): rows still waiting for their turn come back at
+    /// once as [`Outcome::Deferred`] without a send, so the drain only waits for sends really
+    /// on the wire. Without this, a backlog claimed before SIGTERM kept the drain busy past its
+    /// timeout, and sends cut off there were repeated after the restart.
+    pub fn close(&self) {
+        for slot in self.slots.values() {
+            slot.permits.close();
+        }
     }
 
     /// When the row's channel (or the fallback standing in for it) is paused until, if it is.
@@ -179,9 +207,7 @@ impl Dispatcher {
         };
         let _permit = match slot.permits.acquire().await {
             Ok(p) => p,
-            Err(_) => {
-                return Attempt::Done(Err(SendError::transient("dispatcher is shutting down")));
-            }
+            Err(_) => return Attempt::Closed,
         };
         // Checked after the permit: rows queued behind a send that has just been throttled must
         // not go out when their turn comes.

@@ -163,6 +163,11 @@ fn recorded(id: i64, outcome: &Outcome, message: Option<String>) -> Recorded {
             id,
             error: error.clone(),
         },
+        Outcome::Deferred { at, reason } => Recorded::Deferred {
+            id,
+            next_at: *at,
+            reason: reason.clone(),
+        },
     }
 }
 

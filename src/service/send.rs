@@ -158,6 +158,11 @@ pub async fn send_one(e: Arc<Engine>, item: OutboxItem, now: Timestamp) -> Recor
                 error,
             },
             Outcome::Dead(error) => Recorded::Dead { id, error },
+            Outcome::Deferred { at, reason } => Recorded::Deferred {
+                id,
+                next_at: at,
+                reason,
+            },
         },
     }
 }
@@ -170,6 +175,7 @@ pub(super) async fn timed_deliver(e: &Engine, item: &OutboxItem, n: Notification
     let outcome = match &out {
         Outcome::Sent(_) => "sent",
         Outcome::Retry { .. } => "retry",
+        Outcome::Deferred { .. } => "deferred",
         Outcome::Dead(_) => "dead",
     };
     crate::metrics::record_send(&item.channel, outcome, started.elapsed().as_secs_f64());

@@ -285,6 +285,16 @@ pub enum Recorded {
         /// Why.
         error: String,
     },
+    /// Not attempted (its channel is paused by a rate limit); due again at `next_at`. Like
+    /// `Retry`, but the claim's attempt is given back: nothing reached the vendor.
+    Deferred {
+        /// Outbox row id.
+        id: i64,
+        /// When the pause ends.
+        next_at: Timestamp,
+        /// Why.
+        reason: String,
+    },
     /// Deliberately not sent (no longer in the plan, channel gone).
     Skipped {
         /// Outbox row id.
@@ -300,6 +310,7 @@ impl Recorded {
         match self {
             Recorded::Sent { id, .. }
             | Recorded::Retry { id, .. }
+            | Recorded::Deferred { id, .. }
             | Recorded::Dead { id, .. }
             | Recorded::Skipped { id, .. } => *id,
         }
@@ -421,7 +432,7 @@ pub struct DeliveryRecord {
     pub stage: String,
     /// Channel id.
     pub channel: String,
-    /// Attempt number (1-based).
+    /// Attempt number (1-based; a deferral records the attempts made so far, 0 before the first).
     pub attempt: u32,
     /// When it was recorded.
     pub at: Timestamp,

@@ -174,3 +174,44 @@ fn problems_in_several_items_and_files_are_all_reported() {
         assert!(err.contains(needle), "missing `{needle}` in:\n{err}");
     }
 }
+
+/// `settings.cooperating` is the default for every ladder: `digest_only` keeps reminders away
+/// from cooperating units, `inform` (the default) sends them the lead's early stages too.
+#[test]
+fn settings_cooperating_sets_what_cooperating_units_receive() {
+    let case = repo().join("tests/fixtures/bad/88-unknown-cooperating-mode");
+    let recipients = |mode: &str| -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("plan")).unwrap();
+        std::fs::copy(case.join("plan/01.yaml"), dir.path().join("plan/01.yaml")).unwrap();
+        let main = std::fs::read_to_string(case.join("dutybell.yaml"))
+            .unwrap()
+            .replace("cooperating: shout", &format!("cooperating: {mode}"));
+        std::fs::write(dir.path().join("dutybell.yaml"), main).unwrap();
+        let config = dir.path().join("dutybell.yaml");
+        let (code, out, err) = run(&[
+            "plan",
+            "--config",
+            config.to_str().unwrap(),
+            "--from",
+            "2026-11-20",
+            "--to",
+            "2026-12-31",
+            "--json",
+        ]);
+        assert_eq!(code, 0, "{mode}: {err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let mut r: Vec<String> = v["reminders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["recipient"].as_str().unwrap().to_owned())
+            .collect();
+        r.sort();
+        r.dedup();
+        r
+    };
+    // The lead's head appears too (escalation), in both modes.
+    assert_eq!(recipients("inform"), ["catering", "food", "food#head"]);
+    assert_eq!(recipients("digest_only"), ["food", "food#head"]);
+}

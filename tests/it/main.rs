@@ -6,6 +6,7 @@ mod channels_e2e;
 mod check_errors;
 mod config_check;
 mod core;
+mod crash;
 mod daemon;
 mod digest;
 mod dispatch_pause;
@@ -36,6 +37,7 @@ mod render_golden;
 mod render_wording;
 mod replicas;
 mod schedule;
+mod secrets;
 mod seeds;
 mod send_test;
 #[path = "../support/smtp_harness.rs"]

@@ -1,12 +1,18 @@
-//! Storage faults at start, with the real binary: a corrupt database file and a read-only state
-//! directory must stop `dutybell run` with a loud error naming the database, never start on an
-//! empty replacement, and never rewrite the corrupt file (the operator may still recover it).
+//! Storage faults with the real binary. At start: a corrupt database file, a read-only state
+//! directory and a read-only database file stop `dutybell run` with a loud error naming the
+//! database and what to do, never start on an empty replacement, and never rewrite the corrupt
+//! file. While it runs: the database deleted (written back, exit 1, then every reminder exactly
+//! once), replaced (the new file left alone, the daemon's own state saved beside it, exit 1),
+//! and the disk filling up (a small tmpfs: one operator line naming the file, no busy loop, no
+//! send lost or repeated once space is freed). `PRAGMA integrity_check` is `ok` after each.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
 use crate::helpers::{bin, repo};
+
+mod running;
 
 const NOW: &str = "2027-03-01T09:00:00+08:00";
 
@@ -75,6 +81,11 @@ fn a_corrupt_database_stops_the_daemon_and_is_left_as_it_was() {
         err.contains("error") && err.contains(&db.display().to_string()),
         "{err}"
     );
+    assert!(
+        err.contains("is corrupt or not a SQLite database")
+            && err.contains("restore the file from a backup"),
+        "{err}"
+    );
     assert_eq!(
         std::fs::read(&db).unwrap(),
         junk,
@@ -103,4 +114,54 @@ fn a_read_only_state_directory_stops_the_daemon_loudly() {
         "{err}"
     );
     assert_eq!(std::fs::read_dir(&state).unwrap().count(), 0);
+}
+
+#[test]
+fn a_read_only_database_file_is_named_with_the_fix() {
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    if is_root && Command::new("setpriv").arg("--version").output().is_err() {
+        println!("SKIPPED read-only database file: root without setpriv writes everywhere");
+        return;
+    }
+    let s = site();
+    let state = s.path().join("state");
+    let db = state.join("dutybell.db");
+    // A valid database (made by `status`), then owned by the daemon's user but read-only.
+    let out = Command::new(bin())
+        .args(["status", "--config"])
+        .arg(s.path().join("dutybell.yaml"))
+        .env("DUTYBELL_NOW", NOW)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if is_root {
+        let ok = Command::new("chown")
+            .args(["-R", "65534:65534"])
+            .arg(&state)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "chown");
+    }
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let before = std::fs::read(&db).unwrap();
+    let (code, err) = run(s.path(), is_root);
+    assert!(code != 0 && code != 124, "exit {code}: {err}");
+    assert!(
+        err.contains(&db.display().to_string()) && err.contains("cannot be written"),
+        "{err}"
+    );
+    assert!(
+        err.contains("writable by the user dutybell runs as"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the file was changed");
 }

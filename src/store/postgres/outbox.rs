@@ -233,6 +233,17 @@ pub(super) async fn record(
             None,
             Some(next_at.as_second()),
         ),
+        // A retry whose claim is given back: nothing reached the vendor (a paused channel).
+        Recorded::Deferred {
+            next_at, reason, ..
+        } => (
+            "state = 'retry', next_attempt_at = $7, last_error = $4,
+             attempts = GREATEST(o.attempts - 1, 0)",
+            DeliveryOutcome::Retry,
+            reason,
+            None,
+            Some(next_at.as_second()),
+        ),
         Recorded::Dead { error, .. } => (
             "state = 'dead', last_error = $4",
             DeliveryOutcome::Dead,

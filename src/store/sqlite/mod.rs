@@ -12,7 +12,8 @@
 //!
 //! Files: [`schema`] (migrations), `sync` (planner sync), `outbox` (claims, leases, outcomes),
 //! `progress` (notes, occurrences, digests), `status` (operator views), `meta` (facts and ticks),
-//! `lock` (the one-dispatcher lock).
+//! `lock` (the one-dispatcher lock), `fault` (storage faults said with their fix; the keeper
+//! that notices a file deleted or replaced under the daemon).
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
@@ -32,6 +33,7 @@ mod batch;
 pub(crate) mod copy;
 mod enqueue;
 mod events;
+pub mod fault;
 mod lock;
 mod meta;
 mod outbox;
@@ -109,9 +111,10 @@ impl SqliteStore {
             .append(true)
             .mode(0o600)
             .open(path)
-            .map_err(io)?;
-        let conn = Connection::open(path)?;
-        Self::configure(conn, version)
+            .map_err(|e| fault::io_at_open(path, e).unwrap_or_else(io))?;
+        // A corrupt, full or read-only file is named with what to do about it (`fault`).
+        let conn = Connection::open(path).map_err(|e| fault::at_open(path, e.into()))?;
+        Self::configure(conn, version).map_err(|e| fault::at_open(path, e))
     }
 
     fn configure(mut conn: Connection, version: i64) -> Result<SqliteStore, StoreError> {

@@ -196,6 +196,16 @@ impl SqliteStore {
         // One statement for every outcome: the state, the error (NULL once sent), the next attempt
         // (kept unless retrying), sent_at and the frozen text (only when sent), lease released.
         let (result, detail, error, next_at, message) = match outcome {
+            // Recorded as a retry whose claim is given back (`attempts - 1` below).
+            Recorded::Deferred {
+                next_at, reason, ..
+            } => (
+                DeliveryOutcome::Retry,
+                reason,
+                Some(reason),
+                Some(next_at.as_second()),
+                None,
+            ),
             Recorded::Sent {
                 detail, message, ..
             } => (
@@ -218,8 +228,10 @@ impl SqliteStore {
             }
         };
         let sent = result == DeliveryOutcome::Sent;
+        let give_back = matches!(outcome, Recorded::Deferred { .. });
         tx.prepare_cached(
             "UPDATE outbox SET state = ?3, last_error = ?4,
+                 attempts = CASE WHEN ?8 AND attempts > 0 THEN attempts - 1 ELSE attempts END,
                  next_attempt_at = COALESCE(?5, next_attempt_at),
                  sent_at = CASE WHEN ?6 THEN ?2 ELSE sent_at END,
                  message = CASE WHEN ?6 AND message = '' THEN COALESCE(?7, '') ELSE message END,
@@ -233,9 +245,12 @@ impl SqliteStore {
             error,
             next_at,
             sent,
-            message
+            message,
+            give_back
         ])?;
-        insert_delivery(&tx, id, item.attempts, now_s, result, detail)?;
+        // A deferral's line carries the attempt count it leaves behind (as PostgreSQL's does).
+        let attempt = item.attempts.saturating_sub(u32::from(give_back));
+        insert_delivery(&tx, id, attempt, now_s, result, detail)?;
         tx.commit()?;
         Ok(())
     }
