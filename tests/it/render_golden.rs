@@ -104,6 +104,22 @@ fn busiest(p: &Plan, who: impl Fn(&str) -> bool, min: usize) -> Vec<&Reminder> {
     best
 }
 
+/// The grouped message `recipient` gets on its first channel at the first reminder time of
+/// `day` in 2026 (every reminder of that morning, as one claim groups them).
+pub fn group_on(recipient: &str, day: jiff::civil::Date) -> Notification {
+    let l = loaded();
+    let p = year(&l);
+    let r = Renderer::new(None).unwrap();
+    let first = first(&p, |x| x.recipient == recipient && x.date == day);
+    let members = p
+        .reminders
+        .iter()
+        .filter(|x| x.recipient == recipient && x.channel == first.channel && x.at == first.at)
+        .map(|x| member(&r, &l, &p, x, false))
+        .collect();
+    group::grouped(&r, members).unwrap()
+}
+
 /// A grouped message of `n` items (the same reminders repeated under other ids when the plan
 /// has fewer), for the splitting tests.
 pub fn long_group(n: usize) -> Notification {
