@@ -141,20 +141,6 @@ pub fn context(items: &[ReminderContext]) -> Option<GroupContext> {
     })
 }
 
-/// An item as a group shows it: its heading comes first (`9.1 2026年食品安全宣传周`), so its
-/// headline does not open with the kind of work again (`宣传周今日启动…` → `本项工作今日启动…`),
-/// which the year scan found doubled across the line break (issue 12).
-pub fn in_group(mut ctx: ReminderContext) -> ReminderContext {
-    let activity = ctx.occurrence.activity.clone();
-    if !activity.is_empty()
-        && ctx.occurrence.heading.contains(&activity)
-        && let Some(rest) = ctx.stage.headline.strip_prefix(&activity)
-    {
-        ctx.stage.headline = format!("本项工作{rest}");
-    }
-    ctx
-}
-
 /// The group's identity: derived from its members' ids, so the same group re-sent after a crash
 /// has the same `Message-ID` and webhook id, and another set of items another one.
 pub fn group_id(member_ids: &[String]) -> String {
@@ -172,7 +158,7 @@ pub fn group_id(member_ids: &[String]) -> String {
 /// [`RenderError::Template`] when a `group.*` template fails.
 pub fn grouped(r: &Renderer, mut members: Vec<Member>) -> Result<Notification, RenderError> {
     sort(&mut members);
-    let items: Vec<ReminderContext> = members.iter().map(|m| in_group(m.ctx.clone())).collect();
+    let items: Vec<ReminderContext> = members.iter().map(|m| m.ctx.clone()).collect();
     let Some(ctx) = context(&items) else {
         return Err(RenderError::Unknown {
             what: "an empty group".into(),

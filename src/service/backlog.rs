@@ -252,3 +252,47 @@ fn summaries(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+
+    use super::*;
+
+    fn reminder(kind: MessageKind, colour: Colour) -> Reminder {
+        Reminder {
+            occurrence_key: "2.3@2026-Q2-checkin".into(),
+            task_id: "2.3".into(),
+            stage: "lead-14d".into(),
+            kind,
+            colour,
+            date: date(2026, 6, 16),
+            at: Timestamp::UNIX_EPOCH,
+            recipient: "food".into(),
+            supporting: false,
+            channel: "file".into(),
+            why: String::new(),
+        }
+    }
+
+    #[test]
+    fn an_item_overdue_today_is_red_and_worded_as_overdue_whatever_its_last_reminder() {
+        let (due, today) = (date(2026, 6, 30), date(2026, 8, 3));
+        let r = as_of(reminder(MessageKind::Lead, Colour::Yellow), due, today);
+        assert_eq!((r.kind, r.colour), (MessageKind::Overdue, Colour::Red));
+        let r = as_of(reminder(MessageKind::DueToday, Colour::Yellow), due, today);
+        assert_eq!((r.kind, r.colour), (MessageKind::Overdue, Colour::Red));
+        // Check-ins and escalations keep their own wording, in red.
+        let r = as_of(reminder(MessageKind::Checkin, Colour::Blue), due, today);
+        assert_eq!((r.kind, r.colour), (MessageKind::Checkin, Colour::Red));
+        let r = as_of(reminder(MessageKind::Escalation, Colour::Red), due, today);
+        assert_eq!(r.kind, MessageKind::Escalation);
+        // Not yet due: unchanged.
+        let r = as_of(
+            reminder(MessageKind::Lead, Colour::Yellow),
+            due,
+            date(2026, 6, 20),
+        );
+        assert_eq!((r.kind, r.colour), (MessageKind::Lead, Colour::Yellow));
+    }
+}

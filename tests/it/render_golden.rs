@@ -227,6 +227,24 @@ pub fn cases() -> Vec<(&'static str, &'static str, Notification)> {
         "督办周报（餐饮室，2026年第37周）",
         digest::render_digest(&r, &l.catalog, &content, "weekly", "smtp").unwrap(),
     ));
+    let bureau = digest::build_bureau(
+        &l.catalog,
+        &l.calendar,
+        &dplan,
+        &DigestView::default(),
+        "bureau_leaders",
+        monday,
+        at,
+    );
+    let leaders = digest::Reader {
+        recipient: "bureau_leaders".into(),
+        unit: "bureau_leaders".into(),
+    };
+    out.push((
+        "digest_bureau",
+        "全局督办周报（局领导，2026年第37周；其他部门牵头的事项列为需协调事项）",
+        digest::render_bureau(&r, &l.catalog, &bureau, "bureau", &leaders, "smtp").unwrap(),
+    ));
     out.push((
         "operator_alert",
         "系统告警（发给管理员）",
