@@ -145,8 +145,7 @@ fn recipients(cat: &Catalog, reader: &Reader) -> Recipients {
             email: e.clone(),
         }));
     }
-    rec.mobiles
-        .extend(head.and_then(|h| h.mobile.clone()).into_iter());
+    rec.mobiles.extend(head.and_then(|h| h.mobile.clone()));
     // Answers go to the 督办 office, as for reminders.
     rec.reply_to = cat.settings.reply_to.as_ref().map(|email| Mailbox {
         name: None,

@@ -42,6 +42,12 @@ pub const SUMMARISED: &str =
 /// (occurrence key, recipient, channel) of a summarised item.
 type ItemKey = (String, String, String);
 
+/// Missed rows for the catch-up policy, and missed rows to skip with their reason.
+pub type Split = (Vec<OutboxItem>, Vec<(OutboxItem, String)>);
+
+/// One summary: recipient, channel, the message, and the occurrence keys it lists.
+type Summary = (String, String, Notification, Vec<String>);
+
 /// Enqueues the first start's backlog summaries once the first plan sync has run; returns how
 /// many rows were added (0 on every later call).
 ///
@@ -84,7 +90,7 @@ pub fn after_long_downtime(
     now: Timestamp,
     cutoff: Timestamp,
     missed: Vec<OutboxItem>,
-) -> Result<(Vec<OutboxItem>, Vec<(OutboxItem, String)>), StoreError> {
+) -> Result<Split, StoreError> {
     let summarisable = |i: &OutboxItem| i.needs_render() && e.catchup.for_item(i) == CatchUp::Late;
     if !missed.iter().any(|i| summarisable(i) && i.fire_at < cutoff) {
         return Ok((missed, Vec::new()));
@@ -200,11 +206,7 @@ fn latest_missed(
 
 /// One late summary (recipient, channel, message, occurrence keys) per recipient and channel:
 /// a group of one reads 截至今日仍未办结的1项 too, since nothing was "sent late" here.
-fn summaries(
-    store: &dyn Store,
-    e: &Engine,
-    now: Timestamp,
-) -> Result<Vec<(String, String, Notification, Vec<String>)>, StoreError> {
+fn summaries(store: &dyn Store, e: &Engine, now: Timestamp) -> Result<Vec<Summary>, StoreError> {
     let l = &e.loaded;
     let cat = &l.catalog;
     let today = now.to_zoned_datetime(e.tz().clone()).date();
