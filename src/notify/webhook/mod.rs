@@ -235,14 +235,7 @@ impl WebhookChannel {
                     details.push(receipt.detail);
                     sent.push(print.clone());
                 }
-                Err(e) if count > 1 => {
-                    let m = format!(
-                        " (part {}/{count}){}",
-                        part + 1,
-                        parts::marker(&sent, count)
-                    );
-                    return Err(with_suffix(e, &m));
-                }
+                Err(e) if count > 1 => return Err(parts::failed_part(e, part, count, &sent)),
                 Err(e) => return Err(e),
             }
         }
@@ -325,22 +318,6 @@ impl Channel for WebhookChannel {
                 },
             })
         })
-    }
-}
-
-/// `e` with `suffix` appended to its message (the failing part and the parts already sent).
-fn with_suffix(e: SendError, suffix: &str) -> SendError {
-    match e {
-        SendError::Transient {
-            message,
-            retry_after,
-        } => SendError::Transient {
-            message: format!("{message}{suffix}"),
-            retry_after,
-        },
-        SendError::Permanent { message } => SendError::Permanent {
-            message: format!("{message}{suffix}"),
-        },
     }
 }
 

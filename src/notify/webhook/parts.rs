@@ -16,6 +16,8 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::notify::SendError;
+
 /// Start of the marker in an error message.
 const MARK: &str = "[sent parts: ";
 
@@ -72,6 +74,24 @@ pub fn carry(error: Option<&str>) -> String {
         .and_then(|(_, total)| total.parse().ok())
         .unwrap_or(sent.len());
     marker(&sent, total)
+}
+
+/// `e`, the failure of part `part` (0-based) of `total`, naming the part and carrying the marker
+/// of the parts `sent` so far.
+pub fn failed_part(e: SendError, part: usize, total: usize, sent: &[String]) -> SendError {
+    let suffix = format!(" (part {}/{total}){}", part + 1, marker(sent, total));
+    match e {
+        SendError::Transient {
+            message,
+            retry_after,
+        } => SendError::Transient {
+            message: format!("{message}{suffix}"),
+            retry_after,
+        },
+        SendError::Permanent { message } => SendError::Permanent {
+            message: format!("{message}{suffix}"),
+        },
+    }
 }
 
 #[cfg(test)]
