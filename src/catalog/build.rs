@@ -200,7 +200,7 @@ fn settings(
     let digests = s
         .digest
         .iter()
-        .filter_map(|d| digest(ctx, d, ids, channel_ids))
+        .filter_map(|d| digest(ctx, d, ids, channel_ids, leadership_group.is_some()))
         .collect();
     Settings {
         timezone,
@@ -399,6 +399,7 @@ fn digest(
     d: &crate::config::raw::RawDigest,
     ids: &BTreeSet<String>,
     channels: &BTreeSet<String>,
+    has_leadership: bool,
 ) -> Option<DigestSpec> {
     use crate::config::raw::OneOrMany;
     let cron = ctx.check(&d.cron, parse::cron(&d.cron.value));
@@ -407,19 +408,42 @@ fn digest(
     }
     let to = match d.to.as_ref().map(|t| &t.value) {
         None => None,
-        Some(OneOrMany::One(s)) if s == "section_heads" => None,
         Some(OneOrMany::One(s)) => Some(vec![s.clone()]),
         Some(OneOrMany::Many(v)) => Some(v.clone()),
     };
     if let (Some(list), Some(at)) = (&to, &d.to) {
+        // The audience keywords read like ids to an admin: suggest them alongside the ids.
+        let mut known = ids.clone();
+        known.extend([DigestSpec::SECTION_HEADS, DigestSpec::OFFICE_HEADS].map(String::from));
         for id in list {
             let l = Located {
                 value: id.clone(),
                 pos: at.pos,
                 path: at.path.clone(),
             };
-            ctx.reference(&l, ids, "unit or group");
+            ctx.reference(
+                &l,
+                &known,
+                "unit, group or keyword (section_heads, office_heads)",
+            );
         }
+    }
+    let scope = match d.scope.as_ref().map(|s| s.value.as_str()) {
+        None | Some("unit") => DigestScope::Unit,
+        Some("bureau") => DigestScope::Bureau,
+        Some(other) => {
+            ctx.error(
+                d.scope.as_ref()?,
+                format!("`{other}` is not valid; expected unit or bureau"),
+            );
+            DigestScope::Unit
+        }
+    };
+    if let (DigestScope::Bureau, None, false) = (scope, &d.to, has_leadership) {
+        ctx.error(
+            &d.id,
+            "a `scope: bureau` digest needs `to:` (who reads it) or settings.leadership_group",
+        );
     }
     let send_empty = match d.empty.as_ref().map(|e| e.value.as_str()) {
         None | Some("all_clear") => true,
@@ -436,6 +460,7 @@ fn digest(
         id: d.id.value.clone(),
         cron: cron?,
         to,
+        scope,
         chat: d.chat.iter().map(|c| c.value.clone()).collect(),
         send_empty,
     })

@@ -509,6 +509,18 @@ pub enum CatchUp {
     All,
 }
 
+/// Whose tasks a digest lists (`settings.digest[].scope`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DigestScope {
+    /// Each reader (a unit head) gets the tasks their unit leads or supports.
+    #[default]
+    Unit,
+    /// One bureau-wide digest (counts by colour, by area and unit, red items with their lead
+    /// unit, tasks led by other county bureaus as 协调 items) for the leaders.
+    Bureau,
+}
+
 /// A digest schedule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DigestSpec {
@@ -516,12 +528,23 @@ pub struct DigestSpec {
     pub id: String,
     /// Cron expression, parsed once at load.
     pub cron: crate::model::CronExpr,
-    /// None = section heads; else units/groups.
+    /// Who reads it: None = the default audience of the scope (section heads; the leadership
+    /// group for a bureau digest); else unit and group ids and the keywords
+    /// [`SECTION_HEADS`](DigestSpec::SECTION_HEADS) and [`OFFICE_HEADS`](DigestSpec::OFFICE_HEADS).
     pub to: Option<Vec<String>>,
+    /// Whose tasks: each reader's own unit, or the whole bureau.
+    pub scope: DigestScope,
     /// Chat channels for a summary.
     pub chat: Vec<String>,
     /// Send an all-clear when empty.
     pub send_empty: bool,
+}
+
+impl DigestSpec {
+    /// `to:` keyword: the head of every section (室) whose head has an email.
+    pub const SECTION_HEADS: &'static str = "section_heads";
+    /// `to:` keyword: the head of every market-supervision office (所) whose head has an email.
+    pub const OFFICE_HEADS: &'static str = "office_heads";
 }
 
 /// Global settings.

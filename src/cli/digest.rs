@@ -1,5 +1,5 @@
 //! `dutybell digest --unit ID [--week DATE] [--digest ID] [--html] [--send]`: previews one unit
-//! head's weekly digest (plain text, or HTML with `--html`), or with `--send` enqueues it into the
+//! head's weekly digest (or, for a `scope: bureau` digest, the bureau digest as that unit reads it) (plain text, or HTML with `--html`), or with `--send` enqueues it into the
 //! outbox for the running daemon to deliver (its retries, catch-up and records apply; the daemon
 //! then does not send that week's digest to that head again, the rows share their dedupe keys).
 
@@ -68,13 +68,37 @@ pub(super) fn run(l: &Loaded, a: &DigestArgs, today: Date, now: Timestamp) -> Re
             monday_start(monday, &tz)?
         }
     };
-    let content = digest::build_digest(cat, &l.calendar, &plan, &view, &a.unit, monday, at);
-    let channel = digest::digest_channels(cat, spec, &a.unit)
+    // The unit's reader of this digest (a head, or for a bureau digest the unit itself).
+    let reader = digest::digest_readers(cat, spec)
+        .into_iter()
+        .find(|r| r.unit == a.unit)
+        .unwrap_or_else(|| digest::Reader {
+            recipient: match spec.scope {
+                crate::catalog::DigestScope::Unit => format!("{}#head", a.unit),
+                crate::catalog::DigestScope::Bureau => a.unit.clone(),
+            },
+            unit: a.unit.clone(),
+        });
+    let preview = crate::catalog::DigestSpec {
+        send_empty: true,
+        ..spec.clone()
+    };
+    let mut composer = digest::Composer::new(
+        cat,
+        &l.calendar,
+        &renderer,
+        &view,
+        &plan,
+        &preview,
+        monday,
+        at,
+    );
+    let n = composer
+        .compose(&reader)
+        .map_err(|e| CliError::Usage(e.to_string()))?
         .into_iter()
         .next()
-        .unwrap_or_default();
-    let n = digest::render_digest(&renderer, cat, &content, &spec.id, &channel)
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+        .ok_or_else(|| CliError::Usage(format!("`{}` has no channel", a.unit)))?;
     println!("Subject: {}\n", n.subject);
     match (a.html, &n.html) {
         (true, Some(h)) => println!("{h}"),

@@ -181,8 +181,12 @@ pub struct RawDigest {
     pub id: LStr,
     /// Cron expression (tokio-cron-scheduler syntax, seconds first).
     pub cron: LStr,
-    /// `section_heads` (default) or a list of unit/group ids.
+    /// Who reads it: `section_heads` (default for `scope: unit`), `office_heads`, unit and group
+    /// ids, one or a list.
     pub to: Option<Located<OneOrMany>>,
+    /// `unit` (default: each head gets their unit's tasks) or `bureau` (one bureau-wide digest
+    /// for the leaders; `to` defaults to `settings.leadership_group`).
+    pub scope: Option<LStr>,
     /// Chat channels that get a summary.
     #[serde(default)]
     pub chat: Vec<LStr>,

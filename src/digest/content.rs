@@ -6,20 +6,14 @@
 //! status and the notes. Everything is taken "as of" one instant (the digest's due instant), so
 //! building the same week again later yields the same digest. May touch: nothing.
 
-use std::collections::HashMap;
-
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
 
-use super::classify::AsOf;
-use super::week::{add_days, iso_week_key, week_label};
+use super::lists::{Lists, Roles, build_lists};
 use crate::calendar::WorkCalendar;
-use crate::catalog::{Catalog, Role, Task};
-use crate::export::date_zh;
-use crate::render::context::{period_label, short_title, zh_date};
-use crate::schedule::{Occurrence, Plan};
-use crate::store::ProgressNote;
+use crate::catalog::Catalog;
+use crate::schedule::Plan;
 
 /// What a digest needs from the store: every stored occurrence (with its status) and the notes
 /// of the catalog's tasks. The same plain data as the exports read (`export::load_view`).
@@ -155,7 +149,8 @@ pub struct DigestContent {
 ///
 /// `plan` must cover the occurrences to consider (see [`super::plan_for_week`]); the view gives
 /// their stored status and the notes. Tasks are those the unit leads or supports, through
-/// groups. Each list shows a task once, at its most pressing period, with the others counted.
+/// groups (an office 所 supports what 各所 is asked to). Each list shows a task once, at its most
+/// pressing period, with the others beneath it.
 pub fn build_digest(
     cat: &Catalog,
     cal: &WorkCalendar,
@@ -165,91 +160,38 @@ pub fn build_digest(
     week_monday: Date,
     at: Timestamp,
 ) -> DigestContent {
-    let tz = cat.settings.tz.tz().clone();
-    let monday = super::week::week_monday(week_monday);
-    let asof = AsOf {
-        cal,
-        tz: &tz,
-        at,
-        day: at.to_zoned_datetime(tz.clone()).date(),
-        stored: view
-            .occurrences
-            .iter()
-            .map(|o| (o.key.as_str(), o))
-            .collect(),
-        notes: &view.notes,
-    };
-    let roles: HashMap<&str, (&Task, Role)> = cat
+    let roles: Roles<'_> = cat
         .tasks_for_unit(unit)
         .into_iter()
         .map(|(t, r)| (t.id.as_str(), (t, r)))
         .collect();
-    let mut lists: [Vec<(Date, DigestItem)>; 4] = Default::default();
-    for o in &plan.occurrences {
-        let Some((task, role)) = roles.get(o.task_id.as_str()) else {
-            continue;
-        };
-        if let Some(list) = asof.classify(o) {
-            let mut item = item(cat, task, *role, o, asof.status(list, o));
-            item.unreported = !asof.reported_since(&task.id, o.window_start);
-            item.last_progress = asof.last_progress(&task.id);
-            lists[list as usize].push((o.due, item));
-        }
-    }
-    // A task appears once: in its most pressing list (红, 黄, 本期未报, 即将启动), at its
-    // latest overdue or earliest other period, its other open periods beneath it.
-    let [red, yellow, opening, silent] = lists;
-    let mut shown: Vec<DigestItem> = Vec::new();
-    let red = collapse(red, true, &mut shown);
-    let yellow = collapse(yellow, false, &mut shown);
-    let silent = collapse(silent, false, &mut shown);
-    let opening = collapse(opening, false, &mut shown);
-    let (red, yellow, silent, opening) = (
-        attach(red, &shown),
-        attach(yellow, &shown),
-        attach(silent, &shown),
-        attach(opening, &shown),
-    );
-    let progress = last_week_notes(&asof, &roles, monday);
+    let (lists, dates) = build_lists(cat, cal, plan, view, &roles, week_monday, at);
     let counts = DigestCounts {
-        red: red.len(),
-        yellow: yellow.len(),
-        opening: opening.len(),
-        silent: silent.len(),
-        unreported: red
-            .iter()
-            .chain(&yellow)
-            .chain(&silent)
-            .filter(|i| i.unreported)
-            .count(),
-        progress: progress.len(),
+        red: lists.red.len(),
+        yellow: lists.yellow.len(),
+        opening: lists.opening.len(),
+        silent: lists.silent.len(),
+        unreported: lists.unreported(),
+        progress: lists.progress.len(),
     };
-    let focus = focus(&red, &yellow, add_days(monday, 6));
-    let u = cat.unit(unit);
+    let focus = focus(&lists.red, &lists.yellow, dates.sunday());
+    let all_clear = lists.is_empty();
+    let Lists {
+        red,
+        yellow,
+        opening,
+        silent,
+        progress,
+    } = lists;
     DigestContent {
-        week: iso_week_key(monday),
-        week_label: week_label(monday),
-        week_start: zh_date(monday),
-        week_end: zh_date(add_days(monday, 6)),
-        as_of: zh_date(asof.day),
-        last_week: format!(
-            "{}至{}",
-            month_day(add_days(monday, -7)),
-            month_day(add_days(monday, -1))
-        ),
-        unit: DigestUnit {
-            id: unit.to_owned(),
-            name: cat.name_of(unit).to_owned(),
-            head_name: u
-                .and_then(|u| u.head.as_ref())
-                .map(|h| h.name.clone())
-                .unwrap_or_default(),
-        },
-        all_clear: red.is_empty()
-            && yellow.is_empty()
-            && opening.is_empty()
-            && silent.is_empty()
-            && progress.is_empty(),
+        week: dates.week,
+        week_label: dates.week_label,
+        week_start: dates.week_start,
+        week_end: dates.week_end,
+        as_of: dates.as_of,
+        last_week: dates.last_week,
+        unit: DigestUnit::of(cat, unit),
+        all_clear,
         counts,
         red,
         yellow,
@@ -261,66 +203,19 @@ pub fn build_digest(
     }
 }
 
-/// One line per task not shown in an earlier list: its latest (`latest`) or earliest period;
-/// the task's other periods of this list become its `others` lines. Lines are ordered by that
-/// period's due date, then task id as numbers. Every period is recorded in `shown` (a line per
-/// period) so [`attach`] can put a later list's periods of the task beneath its first line.
-fn collapse(
-    mut items: Vec<(Date, DigestItem)>,
-    latest: bool,
-    shown: &mut Vec<DigestItem>,
-) -> Vec<DigestItem> {
-    items.sort_by(|a, b| {
-        (a.0, number(&a.1.task_id), &a.1.occurrence).cmp(&(
-            b.0,
-            number(&b.1.task_id),
-            &b.1.occurrence,
-        ))
-    });
-    if latest {
-        items.reverse();
-    }
-    let earlier: std::collections::HashSet<String> =
-        shown.iter().map(|s| s.task_id.clone()).collect();
-    let mut out: Vec<(Date, DigestItem)> = Vec::new();
-    for (due, mut item) in items {
-        item.due_date = Some(due);
-        shown.push(item.clone());
-        if earlier.contains(&item.task_id) {
-            continue;
-        }
-        match out.iter_mut().find(|(_, o)| o.task_id == item.task_id) {
-            Some((_, first)) => first.others.push(other_line(&item)),
-            None => out.push((due, item)),
+impl DigestUnit {
+    /// `unit` as the digest names it (its head's name, or empty).
+    pub fn of(cat: &Catalog, unit: &str) -> DigestUnit {
+        DigestUnit {
+            id: unit.to_owned(),
+            name: cat.name_of(unit).to_owned(),
+            head_name: cat
+                .unit(unit)
+                .and_then(|u| u.head.as_ref())
+                .map(|h| h.name.clone())
+                .unwrap_or_default(),
         }
     }
-    out.sort_by_key(|a| (a.0, number(&a.1.task_id)));
-    out.into_iter().map(|(_, i)| i).collect()
-}
-
-/// Puts the periods of each line's task that a LATER list holds beneath the line.
-fn attach(mut lines: Vec<DigestItem>, shown: &[DigestItem]) -> Vec<DigestItem> {
-    for line in &mut lines {
-        for s in shown {
-            let listed = s.occurrence == line.occurrence || line.others.contains(&other_line(s));
-            if s.task_id == line.task_id && !listed {
-                line.others.push(other_line(s));
-            }
-        }
-        line.more = line.others.len();
-    }
-    lines
-}
-
-fn other_line(i: &DigestItem) -> String {
-    format!("{}：{}", i.period_label, i.status)
-}
-
-/// `4.10` → `[4, 10]`: task ids sort as numbers.
-fn number(id: &str) -> Vec<u64> {
-    id.split('.')
-        .map(|p| p.parse().unwrap_or(u64::MAX))
-        .collect()
 }
 
 /// 本周需关注: the three most overdue tasks, then what falls due by `sunday`.
@@ -338,77 +233,4 @@ fn focus(red: &[DigestItem], yellow: &[DigestItem], sunday: Date) -> Vec<String>
             .map(|i| format!("【黄】{} {}：{}", i.task_id, i.title, i.status)),
     );
     out
-}
-
-fn role_names(role: Role) -> (&'static str, &'static str) {
-    match role {
-        Role::Lead => ("lead", "牵头"),
-        Role::Cooperating => ("cooperating", "配合"),
-    }
-}
-
-fn item(cat: &Catalog, task: &Task, role: Role, o: &Occurrence, status: String) -> DigestItem {
-    let (role, role_zh) = role_names(role);
-    DigestItem {
-        task_id: task.id.clone(),
-        title: short_title(task, None),
-        role: role.into(),
-        role_zh: role_zh.into(),
-        lead_names: cat
-            .lead_units(task)
-            .iter()
-            .map(|u| cat.name_of(u))
-            .collect::<Vec<_>>()
-            .join("、"),
-        occurrence: o.key.clone(),
-        // `2025年秋季开学 秋季开学…` from the planner reads as one phrase.
-        period_label: period_label(&o.period_label),
-        due: zh_date(o.due),
-        status,
-        more: 0,
-        others: Vec::new(),
-        unreported: false,
-        last_progress: String::new(),
-        group: (task.id.clone(), o.rule_index),
-        due_date: Some(o.due),
-    }
-}
-
-/// `9月3日`.
-fn month_day(d: Date) -> String {
-    let full = date_zh(d);
-    full.split_once('年')
-        .map_or(full.clone(), |(_, md)| md.to_owned())
-}
-
-/// Notes on the unit's tasks recorded last week (Monday to Sunday before `monday`, local), by
-/// `at`, oldest first.
-fn last_week_notes(
-    asof: &AsOf<'_>,
-    roles: &HashMap<&str, (&Task, Role)>,
-    monday: Date,
-) -> Vec<NoteItem> {
-    let from = add_days(monday, -7);
-    let mut notes: Vec<&ProgressNote> = asof
-        .notes
-        .iter()
-        .filter(|n| roles.contains_key(n.task_id.as_str()) && n.at <= asof.at)
-        .filter(|n| (from..monday).contains(&asof.local(n.at)))
-        .collect();
-    notes.sort_by_key(|n| (n.at, n.id));
-    notes
-        .into_iter()
-        .filter_map(|n| {
-            let (task, role) = roles.get(n.task_id.as_str())?;
-            Some(NoteItem {
-                task_id: task.id.clone(),
-                title: short_title(task, None),
-                role_zh: role_names(*role).1.into(),
-                date: month_day(asof.local(n.at)),
-                by: n.by_name.clone(),
-                note: n.note.clone(),
-                done: n.done,
-            })
-        })
-        .collect()
 }

@@ -8,8 +8,11 @@
 //! May touch: the store, only through [`enqueue_due_digests`] and [`load_view`]. Everything else
 //! is pure; `now` is a parameter. See docs/DIGEST.md.
 
+mod bureau;
 mod classify;
+mod compose;
 mod content;
+mod lists;
 mod message;
 mod week;
 
@@ -19,11 +22,16 @@ mod tests;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
+pub use bureau::{BureauContent, BureauCounts, CountLine, build_bureau};
+pub use compose::{BUREAU_STAGE, render_bureau, render_digest};
 pub use content::{
     AHEAD_DAYS, DigestContent, DigestCounts, DigestItem, DigestUnit, DigestView, NoteItem,
     build_digest,
 };
-pub use message::{digest_channels, digest_key, digest_rows, digest_units, render_digest};
+pub use message::{
+    Composer, Reader, digest_channels, digest_key, digest_readers, digest_rows, digest_units,
+    reader_channels,
+};
 pub use week::{due_instant, iso_week_key, next_due, week_label, week_monday};
 
 use crate::calendar::WorkCalendar;

@@ -12,6 +12,7 @@ fn spec(cron: &str) -> DigestSpec {
         id: "weekly".into(),
         cron: crate::model::CronExpr::parse(cron).unwrap(),
         to: None,
+        scope: crate::catalog::DigestScope::Unit,
         chat: vec![],
         send_empty: true,
     }
@@ -91,9 +92,8 @@ fn shape(v: &serde_json::Value, path: &str, out: &mut Vec<String>) {
     }
 }
 
-#[test]
-fn the_render_check_sample_has_the_shape_of_digest_content() {
-    let item = DigestItem {
+fn empty_item() -> DigestItem {
+    DigestItem {
         task_id: String::new(),
         title: String::new(),
         role: String::new(),
@@ -109,7 +109,12 @@ fn the_render_check_sample_has_the_shape_of_digest_content() {
         last_progress: String::new(),
         group: Default::default(),
         due_date: None,
-    };
+    }
+}
+
+#[test]
+fn the_render_check_sample_has_the_shape_of_digest_content() {
+    let item = empty_item();
     let note = NoteItem {
         task_id: String::new(),
         title: String::new(),
@@ -145,6 +150,46 @@ fn the_render_check_sample_has_the_shape_of_digest_content() {
     shape(&serde_json::to_value(&content).unwrap(), "", &mut real);
     shape(
         &crate::render::sample::digest_sample(false),
+        "",
+        &mut sample,
+    );
+    real.sort();
+    sample.sort();
+    assert_eq!(real, sample);
+}
+
+#[test]
+fn the_render_check_sample_has_the_shape_of_bureau_content() {
+    let line = CountLine {
+        name: String::new(),
+        red: 0,
+        yellow: 0,
+    };
+    let content = BureauContent {
+        week: String::new(),
+        week_label: String::new(),
+        week_start: String::new(),
+        week_end: String::new(),
+        as_of: String::new(),
+        last_week: String::new(),
+        unit: DigestUnit {
+            id: String::new(),
+            name: String::new(),
+            head_name: String::new(),
+        },
+        counts: BureauCounts::default(),
+        focus: vec![String::new()],
+        areas: vec![line.clone()],
+        units: vec![line],
+        red: vec![empty_item()],
+        coordination: vec![empty_item()],
+        all_clear: false,
+        progress_url: String::new(),
+    };
+    let (mut real, mut sample) = (Vec::new(), Vec::new());
+    shape(&serde_json::to_value(&content).unwrap(), "", &mut real);
+    shape(
+        &crate::render::sample::bureau_sample(false),
         "",
         &mut sample,
     );

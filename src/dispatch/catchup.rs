@@ -36,7 +36,8 @@ impl Default for CatchUpPolicy {
 }
 
 impl CatchUpPolicy {
-    fn for_item(&self, item: &OutboxItem) -> CatchUp {
+    /// The policy for `item`'s kind.
+    pub fn for_item(&self, item: &OutboxItem) -> CatchUp {
         let kind = crate::render::kind_name(item.kind);
         self.per_kind.get(kind).copied().unwrap_or(self.default)
     }

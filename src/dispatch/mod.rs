@@ -127,14 +127,19 @@ impl Dispatcher {
         let outcome = match attempt {
             Attempt::Paused(until) => Outcome::Deferred {
                 at: until,
+                // Keeps the record of the parts an earlier attempt delivered.
                 reason: format!(
-                    "not sent: channel `{}` is paused by a rate limit until {until}",
-                    item.channel
+                    "not sent: channel `{}` is paused by a rate limit until {until}{}",
+                    item.channel,
+                    crate::notify::webhook::parts::carry(item.last_error.as_deref())
                 ),
             },
             Attempt::Closed => Outcome::Deferred {
                 at: now,
-                reason: "not sent: dutybell is stopping; sent after the restart".into(),
+                reason: format!(
+                    "not sent: dutybell is stopping; sent after the restart{}",
+                    crate::notify::webhook::parts::carry(item.last_error.as_deref())
+                ),
             },
             Attempt::Done(Ok(detail)) => Outcome::Sent(detail),
             Attempt::Done(Err(e)) => match retry::decide(
@@ -218,7 +223,9 @@ impl Dispatcher {
             return Attempt::Paused(until);
         }
         n.attempt_at = now.as_second();
-        let result = slot.channel.send(&n).await.map(|r| r.detail);
+        // A split chat message whose first parts went out on an earlier attempt: only the rest.
+        let sent = crate::notify::webhook::parts::sent_from(item.last_error.as_deref());
+        let result = slot.channel.send_rest(&n, &sent).await.map(|r| r.detail);
         if let Err(SendError::Transient {
             retry_after: Some(d),
             message,

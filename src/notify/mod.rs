@@ -187,4 +187,11 @@ pub trait Channel: Send + Sync {
     /// Send one notification. Implementations apply their own vendor rate limits (waiting, not
     /// failing) and classify every failure.
     fn send<'a>(&'a self, n: &'a Notification) -> SendFuture<'a>;
+    /// Send `n` leaving out the parts of a split chat message an earlier attempt delivered
+    /// (`sent`: their fingerprints, read back from the row's last error, see
+    /// `webhook::parts`). Channels that send one request per message ignore `sent`.
+    fn send_rest<'a>(&'a self, n: &'a Notification, sent: &'a [String]) -> SendFuture<'a> {
+        let _ = sent;
+        self.send(n)
+    }
 }

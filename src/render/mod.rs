@@ -27,7 +27,7 @@ pub use message::{
 };
 
 /// Template stages: one per message kind that has templates.
-pub const STAGES: [&str; 10] = [
+pub const STAGES: [&str; 11] = [
     "campaign_opening",
     "lead",
     "due_today",
@@ -36,6 +36,7 @@ pub const STAGES: [&str; 10] = [
     "checkin",
     "group",
     "digest",
+    "digest_bureau",
     "operator_alert",
     "test",
 ];
@@ -95,6 +96,10 @@ const EMBEDDED: &[(&str, &str)] = embedded!(
     "digest.text.txt",
     "digest.html",
     "digest.md",
+    "digest_bureau.subject.txt",
+    "digest_bureau.text.txt",
+    "digest_bureau.html",
+    "digest_bureau.md",
     "operator_alert.subject.txt",
     "operator_alert.text.txt",
     "operator_alert.html",

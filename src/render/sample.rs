@@ -93,6 +93,10 @@ pub fn contexts(stage: &str) -> Vec<Value> {
             body: "channel smtp: permanent: 550 <x@example.org> rejected".into(),
         }))],
         "digest" => digest(),
+        "digest_bureau" => vec![
+            Value::from(Serde(bureau_sample(false))),
+            Value::from(Serde(bureau_sample(true))),
+        ],
         "group" => vec![
             Value::from(Serde(super::group::sample(false))),
             Value::from(Serde(super::group::sample(true))),
@@ -175,4 +179,28 @@ fn digest() -> Vec<Value> {
         Value::from(Serde(digest_sample(false))),
         Value::from(Serde(digest_sample(true))),
     ]
+}
+
+/// Bureau digest contexts (the shape of `crate::digest::BureauContent`; a test there keeps them
+/// in step): every list filled, and an all-clear one.
+pub fn bureau_sample(all_clear: bool) -> serde_json::Value {
+    let n = |k: usize| if all_clear { 0 } else { k };
+    let items = |k: usize| -> Vec<serde_json::Value> {
+        (0..n(k)).map(|i| digest_item("lead", i)).collect()
+    };
+    let line = |name: &str, red: usize, yellow: usize| serde_json::json!({ "name": name, "red": red, "yellow": yellow });
+    let lines = |v: Vec<serde_json::Value>| if all_clear { Vec::new() } else { v };
+    serde_json::json!({
+        "week": "2027-W13", "week_label": "2027年第13周", "week_start": "2027年3月29日（周一）",
+        "week_end": "2027年4月4日（周日）", "as_of": "2027年3月29日（周一）",
+        "last_week": "3月22日至3月28日",
+        "unit": { "id": "bureau_leaders", "name": "局领导", "head_name": "" },
+        "counts": { "red": n(3), "yellow": n(2), "opening": n(1), "unreported": n(2),
+                    "progress": n(4), "coordination": n(1) },
+        "focus": lines(vec![serde_json::json!("【红】4.2 春季开学校园食品安全专项整治（餐饮室）：已逾期 3 个工作日")]),
+        "areas": lines(vec![line("四、加强校园食品安全监管", 2, 1), line("五、加强餐饮服务食品安全监管", 1, 1)]),
+        "units": lines(vec![line("餐饮室", 2, 1), line("食品室", 1, 1)]),
+        "red": items(3), "coordination": items(1), "all_clear": all_clear,
+        "progress_url": if all_clear { "" } else { "https://oa.example.org/progress" },
+    })
 }

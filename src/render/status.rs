@@ -91,23 +91,24 @@ fn deadline(
 
 fn opening(cal: &WorkCalendar, occ: &Occurrence, today: Date, days_left: i64) -> (String, String) {
     let (start, end) = (zh_date(occ.window_start), zh_date(occ.window_end));
-    // The task's own kind of work: a publicity week is not a 专项整治 (issue 12).
-    let what = super::context::activity(&occ.period_label);
+    // The status line follows the item's heading (`2026年食品安全宣传周`), so it does not name
+    // the kind of work again (`…宣传周\n宣传周今日启动` in the year scan, issue 12); the headline
+    // names it where nothing above does.
     let to_open = days(today, occ.window_start);
     match to_open {
         1.. => (
             format!("{to_open}天后启动"),
-            format!("{what}将于{start}启动、{end}结束，还有{to_open}天启动"),
+            format!("将于{start}启动（还有{to_open}天），{end}结束"),
         ),
         0 => (
             "今日启动".into(),
-            format!("{what}今日启动，{end}结束，共{}天", days_left + 1),
+            format!("今日启动，{end}结束，共{}天", days_left + 1),
         ),
         _ if days_left >= 0 => {
             let wdl = cal.workdays_between(today, occ.due);
             (
                 format!("进行中，还有{days_left}天截止"),
-                format!("{what}已于{start}启动，{end}结束，还有{days_left}天（{wdl}个工作日）"),
+                format!("已于{start}启动，{end}结束，还有{days_left}天（{wdl}个工作日）"),
             )
         }
         _ => overdue_phrases(

@@ -20,10 +20,17 @@ pub fn headline(kind: MessageKind, ctx: &ReminderContext) -> String {
         );
     }
     match kind {
-        MessageKind::CampaignOpening => format!(
-            "{}{short}，请按落实措施组织开展，并及时报送工作进展。",
-            ctx.occurrence.activity
-        ),
+        MessageKind::CampaignOpening => {
+            // Name the kind of work (宣传周, not 专项整治) unless the heading next to this line
+            // already does (`…宣传周` then `宣传周今日启动` read doubled in the year scan).
+            let a = &ctx.occurrence.activity;
+            let what = if ctx.occurrence.heading.contains(a.as_str()) {
+                "本项工作"
+            } else {
+                a.as_str()
+            };
+            format!("{what}{short}，请按落实措施组织开展，并及时报送工作进展。")
+        }
         MessageKind::Lead => format!("本项工作{short}，请抓紧落实，并按时报送工作进展。"),
         MessageKind::DueToday => "本项工作今天截止，请确认完成情况并及时报送进展。".into(),
         MessageKind::Overdue => format!("本项工作{short}，请抓紧办理，并及时反馈办理情况。"),

@@ -72,6 +72,10 @@ fn publicity_week_is_not_a_campaign_crackdown() {
     let h = wording::headline(MessageKind::CampaignOpening, &ctx);
     assert!(h.starts_with("宣传周今日启动"), "{h}");
     assert!(!h.contains("专项整治"));
+    // The heading beside it names the week already: not again (the year scan's doubled words).
+    ctx.occurrence.heading = "2026年食品安全宣传周".into();
+    let h = wording::headline(MessageKind::CampaignOpening, &ctx);
+    assert!(h.starts_with("本项工作今日启动"), "{h}");
 }
 
 #[test]

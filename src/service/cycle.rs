@@ -18,8 +18,8 @@ pub const LEASE_TTL: SignedDuration = SignedDuration::from_mins(5);
 /// Applies the downtime policy to every row missed while nobody was sending (pending rows never
 /// attempted that fired more than [`MISSED_AFTER`] ago). Per occurrence, recipient and channel at
 /// most the latest stage is kept (it goes out with the next claim, marked 补发); the rest are
-/// skipped with a reason. Returns how many were skipped. At the first start it first enqueues
-/// the backlog summaries ([`super::backlog::first_start`]).
+/// skipped with a reason. Returns how many were skipped. At the first start, and after a
+/// downtime longer than the grace, it enqueues the backlog summaries ([`super::backlog`]).
 ///
 /// # Errors
 /// A store error; rows skipped before it stay skipped (each skip is its own transaction and
@@ -32,7 +32,12 @@ pub fn catch_up(store: &mut dyn Store, e: &Engine, now: Timestamp) -> Result<usi
     if missed.is_empty() {
         return Ok(0);
     }
-    let verdict = catchup::apply(missed, e.grace_cutoff(now), &e.catchup);
+    let cutoff = e.grace_cutoff(now);
+    // Issue 12: after a downtime longer than the grace, overdue work still open is summarised
+    // (one message per recipient and channel) instead of its old rows being dropped.
+    let (missed, summarised) = super::backlog::after_long_downtime(store, e, now, cutoff, missed)?;
+    let mut verdict = catchup::apply(missed, cutoff, &e.catchup);
+    verdict.skip.extend(summarised);
     for (item, why) in &verdict.skip {
         tracing::info!(task = %item.task_id, stage = %item.stage, recipient = %item.recipient, channel = %item.channel, outcome = "skipped", reason = %why, "catch-up");
         store.skip_pending(item.id, now, why)?;

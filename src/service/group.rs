@@ -135,13 +135,18 @@ pub async fn send_group(
 
 /// The row the dispatcher judges the group by: the first row, with the group's most attempts,
 /// earliest fire time and lateness, so retries and the age limit are never more lenient than
-/// for any member alone.
+/// for any member alone, and the last error that records parts already sent (every member
+/// recorded the same one; a part whose content changed since is sent again anyway).
 fn representative(rows: &[OutboxItem]) -> OutboxItem {
+    use crate::notify::webhook::parts;
     let mut rep = rows[0].clone();
     for r in rows {
         rep.attempts = rep.attempts.max(r.attempts);
         rep.fire_at = rep.fire_at.min(r.fire_at);
         rep.late |= r.late;
+        if parts::sent_from(rep.last_error.as_deref()).is_empty() {
+            rep.last_error.clone_from(&r.last_error);
+        }
     }
     rep
 }

@@ -578,19 +578,32 @@ fn digest_files(site: &Site) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Digest readers of the bundled config: 7 section heads and 8 office heads (the weekly digest)
+/// and the 局领导 (the bureau digest), one channel each.
+const READERS: usize = 16;
+
 #[test]
 fn the_weekly_digest_goes_out_once_per_head_per_week_and_after_downtime() {
     let site = bundled_site();
     // Monday 2026-09-07 08:30: the digest is due.
     let d = Running::start(&site, "2026-09-07T08:30:00+08:00");
     assert!(
-        wait_for(Duration::from_secs(60), || digest_files(&site).len() >= 7),
+        wait_for(Duration::from_secs(60), || digest_files(&site).len()
+            >= READERS),
         "{}",
         d.log.lock().unwrap()
     );
     assert_eq!(d.stop(), 0);
     let first = digest_files(&site);
-    assert_eq!(first.len(), 7, "one per section head");
+    assert_eq!(
+        first.len(),
+        READERS,
+        "one per section and office head, one to the 局领导"
+    );
+    let bureau = first
+        .iter()
+        .filter(|n| n["id"].as_str().unwrap().starts_with("digest|bureau|"));
+    assert_eq!(bureau.count(), 1, "the bureau digest, once");
     assert!(
         first
             .iter()
@@ -600,22 +613,23 @@ fn the_weekly_digest_goes_out_once_per_head_per_week_and_after_downtime() {
     let d = Running::start_logging(&site, "2026-09-08T10:00:00+08:00", "debug");
     assert!(d.wait_log("waiting", 1), "{}", d.log.lock().unwrap());
     assert_eq!(d.stop(), 0);
-    assert_eq!(digest_files(&site).len(), 7);
+    assert_eq!(digest_files(&site).len(), READERS);
     // Down over the next Monday: the W38 digest is caught up once, marked late.
     let d = Running::start(&site, "2026-09-16T10:00:00+08:00");
     assert!(
-        wait_for(Duration::from_secs(60), || digest_files(&site).len() >= 14),
+        wait_for(Duration::from_secs(60), || digest_files(&site).len()
+            >= 2 * READERS),
         "{}",
         d.log.lock().unwrap()
     );
     assert_eq!(d.stop(), 0);
     let all = digest_files(&site);
-    assert_eq!(all.len(), 14);
+    assert_eq!(all.len(), 2 * READERS);
     let late = all
         .iter()
         .filter(|n| n["subject"].as_str().unwrap().starts_with("【补发】"))
         .count();
-    assert_eq!(late, 7, "the missed week's digests say so");
+    assert_eq!(late, READERS, "the missed week's digests say so");
 }
 
 #[test]

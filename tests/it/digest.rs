@@ -17,11 +17,11 @@ use mailparse::MailHeaderMap;
 
 use crate::helpers;
 
-fn t(s: &str) -> Timestamp {
+pub fn t(s: &str) -> Timestamp {
     format!("{s}:00+08:00").parse().unwrap()
 }
 
-fn load() -> Loaded {
+pub fn load() -> Loaded {
     loader::load(
         &helpers::repo().join("config/dutybell.yaml"),
         date(2026, 9, 1).into(),
@@ -52,7 +52,7 @@ fn occurrences(l: &Loaded, from: Date, to: Date) -> Vec<NewOccurrence> {
 /// A temp store holding the plan's occurrences and a few notes around the week of 2026-09-07:
 /// 5.1's second-quarter check-in done last week, a note on 4.4 last week, an older note on 5.2
 /// (this quarter, not last week), and a note after the digest's due instant (must not show).
-fn seeded(l: &Loaded) -> (tempfile::TempDir, dutybell::store::sqlite::SqliteStore) {
+pub fn seeded(l: &Loaded) -> (tempfile::TempDir, dutybell::store::sqlite::SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
     let mut store =
         dutybell::store::sqlite::SqliteStore::open(dir.path().join("dutybell.db")).unwrap();
@@ -90,14 +90,14 @@ fn seeded(l: &Loaded) -> (tempfile::TempDir, dutybell::store::sqlite::SqliteStor
     (dir, store)
 }
 
-fn renderer() -> Renderer {
+pub fn renderer() -> Renderer {
     let r = Renderer::new(None).unwrap();
     r.check().unwrap();
     r
 }
 
 /// Compares with `tests/golden/{name}`; `UPDATE_GOLDEN=1` rewrites it (then review the diff).
-fn golden(name: &str, actual: &str) {
+pub fn golden(name: &str, actual: &str) {
     let path: PathBuf = helpers::repo().join("tests/golden").join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, actual).unwrap();
@@ -157,8 +157,15 @@ fn digest_rows(store: &dyn Store) -> Vec<OutboxItem> {
         .collect()
 }
 
-fn section_heads(l: &Loaded) -> usize {
-    digest::digest_units(&l.catalog, &l.catalog.settings.digests[0]).len()
+/// Rows one week's digests make with the bundled config: every reader of every digest (the
+/// weekly one to the section and office heads, the bureau one to the 局领导), one channel each.
+fn readers(l: &Loaded) -> usize {
+    l.catalog
+        .settings
+        .digests
+        .iter()
+        .map(|s| digest::digest_readers(&l.catalog, s).len())
+        .sum()
 }
 
 #[test]
@@ -166,8 +173,14 @@ fn two_ticks_in_one_week_enqueue_one_digest_per_head() {
     let l = load();
     let (_dir, mut store) = seeded(&l);
     let r = renderer();
-    let heads = section_heads(&l);
-    assert_eq!(heads, 7, "the bundled config has seven sections with heads");
+    let heads = readers(&l);
+    let weekly = digest::digest_units(&l.catalog, &l.catalog.settings.digests[0]);
+    assert_eq!(
+        weekly.len(),
+        15,
+        "seven section heads and eight office heads: {weekly:?}"
+    );
+    assert_eq!(heads, 16, "and the bureau digest to the 局领导");
     let (cat, cal) = (&l.catalog, &l.calendar);
     assert_eq!(
         digest::enqueue_due_digests(&mut store, cat, cal, &r, t("2026-09-07T08:00")).unwrap(),
@@ -198,7 +211,7 @@ fn a_missed_tick_is_caught_up_once_and_next_week_brings_new_rows() {
     let l = load();
     let (_dir, mut store) = seeded(&l);
     let r = renderer();
-    let heads = section_heads(&l);
+    let heads = readers(&l);
     let (cat, cal) = (&l.catalog, &l.calendar);
     // The daemon was down on Monday; it starts on Thursday.
     let late =
@@ -246,7 +259,8 @@ fn the_digest_email_parses_with_chinese_subject_and_both_parts() {
     match to {
         mailparse::MailAddr::Single(s) => {
             assert_eq!(s.addr, "head.catering@example.org");
-            assert_eq!(s.display_name.as_deref(), Some("餐饮室负责人 餐饮室负责人"));
+            // The head's placeholder title once (it was `餐饮室负责人 餐饮室负责人`, issue 12).
+            assert_eq!(s.display_name.as_deref(), Some("餐饮室负责人"));
         }
         other => panic!("unexpected To {other:?}"),
     }
@@ -279,7 +293,7 @@ fn an_empty_week_is_all_clear_or_nothing_per_send_empty() {
     let rows = |spec: &dutybell::catalog::DigestSpec| {
         digest::digest_rows(cat, cal, &renderer(), &view, &empty, spec, monday, at).unwrap()
     };
-    assert_eq!(rows(&spec).len(), 7, "all-clear digests by default");
+    assert_eq!(rows(&spec).len(), 15, "all-clear digests by default");
     spec.send_empty = false;
     assert!(rows(&spec).is_empty(), "empty: skip sends nothing");
 }

@@ -104,6 +104,22 @@ fn busiest(p: &Plan, who: impl Fn(&str) -> bool, min: usize) -> Vec<&Reminder> {
     best
 }
 
+/// The grouped message `recipient` gets on its first channel at the first reminder time of
+/// `day` in 2026 (every reminder of that morning, as one claim groups them).
+pub fn group_on(recipient: &str, day: jiff::civil::Date) -> Notification {
+    let l = loaded();
+    let p = year(&l);
+    let r = Renderer::new(None).unwrap();
+    let first = first(&p, |x| x.recipient == recipient && x.date == day);
+    let members = p
+        .reminders
+        .iter()
+        .filter(|x| x.recipient == recipient && x.channel == first.channel && x.at == first.at)
+        .map(|x| member(&r, &l, &p, x, false))
+        .collect();
+    group::grouped(&r, members).unwrap()
+}
+
 /// A grouped message of `n` items (the same reminders repeated under other ids when the plan
 /// has fewer), for the splitting tests.
 pub fn long_group(n: usize) -> Notification {
@@ -210,6 +226,24 @@ pub fn cases() -> Vec<(&'static str, &'static str, Notification)> {
         "digest",
         "督办周报（餐饮室，2026年第37周）",
         digest::render_digest(&r, &l.catalog, &content, "weekly", "smtp").unwrap(),
+    ));
+    let bureau = digest::build_bureau(
+        &l.catalog,
+        &l.calendar,
+        &dplan,
+        &DigestView::default(),
+        "bureau_leaders",
+        monday,
+        at,
+    );
+    let leaders = digest::Reader {
+        recipient: "bureau_leaders".into(),
+        unit: "bureau_leaders".into(),
+    };
+    out.push((
+        "digest_bureau",
+        "全局督办周报（局领导，2026年第37周；其他部门牵头的事项列为需协调事项）",
+        digest::render_bureau(&r, &l.catalog, &bureau, "bureau", &leaders, "smtp").unwrap(),
     ));
     out.push((
         "operator_alert",

@@ -4,10 +4,13 @@
 
 use dutybell::notify::MessageKind;
 
-use crate::render_golden::{cases, loaded};
+use jiff::civil::date;
 
-/// A CJK phrase of two or more characters written twice in a row ("秋季开学 秋季开学").
-fn doubled(text: &str) -> Option<String> {
+use crate::render_golden::{cases, group_on, loaded};
+
+/// A CJK phrase of two or more characters written twice in a row ("秋季开学 秋季开学"), also
+/// across a line break or markdown marks ("…宣传周\n宣传周今日启动", "…专项整治**\n> 专项整治").
+pub fn doubled(text: &str) -> Option<String> {
     let chars: Vec<char> = text.chars().collect();
     let cjk = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
     for i in 0..chars.len() {
@@ -17,7 +20,7 @@ fn doubled(text: &str) -> Option<String> {
                 break;
             }
             let mut j = i + len;
-            while chars.get(j) == Some(&' ') {
+            while chars.get(j).is_some_and(|c| " \n>*#-".contains(*c)) {
                 j += 1;
             }
             if chars.get(j..j + len) == Some(a) {
@@ -82,4 +85,34 @@ fn no_doubled_words_and_nothing_internal_in_any_message() {
         Some("秋季开学".into())
     );
     assert_eq!(doubled("2026年秋季开学校园食品安全"), None);
+}
+
+/// The year scan's doubled words (issue 12): a grouped message's item heading names the kind of
+/// work (`9.1 2026年食品安全宣传周`), and its next line said it again (`宣传周今日启动…`, and
+/// `专项整治1天后启动…` under `…校园食品安全专项整治`); the status line repeated it a third time.
+#[test]
+fn grouped_openings_do_not_repeat_the_kind_of_work() {
+    for (who, day, kind) in [
+        ("legal", date(2026, 9, 11), "宣传周"),
+        ("catering", date(2026, 2, 14), "专项整治"),
+    ] {
+        let n = group_on(who, day);
+        assert!(n.data["count"].as_u64().unwrap() >= 2, "{}", n.text);
+        for text in [&n.text, &n.markdown] {
+            assert_eq!(doubled(text), None, "{who} {day}:\n{text}");
+            assert!(text.contains(&format!("{kind}\n")) || text.contains(&format!("{kind}**")));
+            // Once per item, in its heading: neither the headline nor the status repeats it.
+            let items = n.data["count"].as_u64().unwrap() as usize;
+            assert_eq!(text.matches(kind).count(), items, "{who} {day}:\n{text}");
+        }
+        assert!(n.text.contains("本项工作"), "{}", n.text);
+    }
+    assert_eq!(
+        doubled("1.【黄】9.1 2026年食品安全宣传周\n宣传周今日启动"),
+        Some("宣传周".into())
+    );
+    assert_eq!(
+        doubled("专项整治**\n> 专项整治1天后启动"),
+        Some("专项整治".into())
+    );
 }

@@ -2,7 +2,7 @@
 //! (`dutybell simulate --from 2026-01-01 --to 2026-12-31`, file channel): no recipient gets more
 //! than one reminder message per day on a channel (digests aside), 食品室 gets fewer than 250
 //! messages in the year, and 局领导 at most one escalation message a day, none about a task that
-//! another county bureau or a township leads.
+//! another county bureau or a township leads; and no message of the year doubles a phrase.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
@@ -64,9 +64,16 @@ fn a_simulated_year_meets_the_volume_goals() {
     let mut per_day: BTreeMap<(String, jiff::civil::Date), usize> = BTreeMap::new();
     let mut per_recipient: BTreeMap<String, usize> = BTreeMap::new();
     let mut foreign = BTreeSet::new();
+    let mut doubled = Vec::new();
     for entry in std::fs::read_dir(out_dir.join("file")).unwrap() {
         let n: serde_json::Value =
             serde_json::from_slice(&std::fs::read(entry.unwrap().path()).unwrap()).unwrap();
+        // The year scan of issue 12: no phrase doubled in any message of the year, digests too.
+        for part in ["subject", "text", "markdown"] {
+            if let Some(d) = crate::render_wording::doubled(n[part].as_str().unwrap_or_default()) {
+                doubled.push(format!("{} {part}: {d}", n["id"]));
+            }
+        }
         if n["kind"] == "digest" || n["kind"] == "operator_alert" {
             continue;
         }
@@ -81,6 +88,7 @@ fn a_simulated_year_meets_the_volume_goals() {
             foreign.extend(tasks.into_iter().filter(|t| !own(t)));
         }
     }
+    assert!(doubled.is_empty(), "doubled words: {doubled:#?}");
     let over: Vec<_> = per_day.iter().filter(|(_, c)| **c > 1).collect();
     assert!(over.is_empty(), "more than one message a day: {over:?}");
     let food = per_recipient.get("food").copied().unwrap_or(0);

@@ -21,6 +21,7 @@ pub mod feishu;
 mod feishu_card;
 pub mod generic;
 pub mod limiter;
+pub mod parts;
 pub mod reply;
 pub mod split;
 mod target;
@@ -193,14 +194,33 @@ impl WebhookChannel {
         start.elapsed()
     }
 
-    /// Sends every request of `n` in order. A failing part fails the message: the retry sends
-    /// all parts again (at-least-once; a part may then arrive twice, never a part go missing).
-    async fn send_inner(&self, n: &Notification) -> Result<Receipt, SendError> {
-        let count = self.prepare(n, n.attempt_at)?.len();
+    /// Sends the requests of `n` in order, leaving out the parts whose fingerprints are in
+    /// `already` (delivered by an earlier attempt, see [`parts`]). A failing part fails the
+    /// message; its error then ends with the marker of every part delivered so far, so the
+    /// retry sends only the rest (at-least-once: a part may arrive twice after a crash, never go
+    /// missing).
+    async fn send_inner(&self, n: &Notification, already: &[String]) -> Result<Receipt, SendError> {
+        // Fingerprints of the bodies as built for a fixed instant: the signature timestamp
+        // changes between attempts, the content does not.
+        let prints: Vec<String> = self
+            .prepare(n, 0)?
+            .iter()
+            .map(|p| parts::fingerprint(&p.body))
+            .collect();
+        let count = prints.len();
         let mut waited = Duration::ZERO;
         let mut details = Vec::with_capacity(count);
-        for part in 0..count {
-            waited += self.wait_turn(n.kind, part == 0).await;
+        let mut sent: Vec<String> = Vec::new();
+        let mut first = true;
+        for (part, print) in prints.iter().enumerate() {
+            if count > 1 && already.contains(print) {
+                details.push("sent earlier".to_owned());
+                sent.push(print.clone());
+                continue;
+            }
+            // Jitter before the first request this attempt makes, not before every part.
+            waited += self.wait_turn(n.kind, first).await;
+            first = false;
             // The signature timestamp must be the moment of sending, not of the dispatch decision.
             let now = n
                 .attempt_at
@@ -210,8 +230,14 @@ impl WebhookChannel {
                 .into_iter()
                 .nth(part)
                 .ok_or_else(|| SendError::permanent("message parts changed while sending"))?;
-            let receipt = self.post(p, now).await?;
-            details.push(receipt.detail);
+            match self.post(p, now).await {
+                Ok(receipt) => {
+                    details.push(receipt.detail);
+                    sent.push(print.clone());
+                }
+                Err(e) if count > 1 => return Err(parts::failed_part(e, part, count, &sent)),
+                Err(e) => return Err(e),
+            }
         }
         let detail = if count > 1 {
             format!("{count} parts: {}", details.join("; "))
@@ -274,8 +300,12 @@ impl Channel for WebhookChannel {
     }
 
     fn send<'a>(&'a self, n: &'a Notification) -> SendFuture<'a> {
+        self.send_rest(n, &[])
+    }
+
+    fn send_rest<'a>(&'a self, n: &'a Notification, sent: &'a [String]) -> SendFuture<'a> {
         Box::pin(async move {
-            self.send_inner(n).await.map_err(|e| match e {
+            self.send_inner(n, sent).await.map_err(|e| match e {
                 SendError::Transient {
                     message,
                     retry_after,

@@ -115,6 +115,8 @@ impl Hit {
 #[derive(Default)]
 struct Shared {
     scenarios: Mutex<HashMap<String, Scenario>>,
+    /// Scenarios answered in turn, one per request (the last one repeats).
+    sequences: Mutex<HashMap<String, Vec<Scenario>>>,
     hits: Mutex<HashMap<String, Vec<Hit>>>,
 }
 
@@ -145,6 +147,18 @@ impl Server {
         format!("http://{}/{name}", self.addr)
     }
 
+    /// Registers a sequence: the n-th request gets `seq[n]`, the requests after the last get the
+    /// last one (e.g. the second part of a split message fails once). Returns the base URL.
+    pub fn on_seq(&self, name: &str, seq: Vec<Scenario>) -> String {
+        assert!(!seq.is_empty());
+        self.shared
+            .sequences
+            .lock()
+            .unwrap()
+            .insert(name.to_owned(), seq);
+        format!("http://{}/{name}", self.addr)
+    }
+
     /// Requests received for a scenario, in arrival order.
     pub fn hits(&self, name: &str) -> Vec<Hit> {
         self.shared
@@ -172,14 +186,19 @@ async fn handle(
         body,
         at: Instant::now(),
     };
-    shared
-        .hits
+    let nth = {
+        let mut hits = shared.hits.lock().unwrap();
+        let list = hits.entry(name.to_owned()).or_default();
+        list.push(hit);
+        list.len() - 1
+    };
+    let in_turn = shared
+        .sequences
         .lock()
         .unwrap()
-        .entry(name.to_owned())
-        .or_default()
-        .push(hit);
-    let scenario = shared.scenarios.lock().unwrap().get(name).cloned();
+        .get(name)
+        .and_then(|seq| seq.get(nth).or(seq.last()).cloned());
+    let scenario = in_turn.or_else(|| shared.scenarios.lock().unwrap().get(name).cloned());
     let Some(s) = scenario else {
         return Response::builder()
             .status(StatusCode::NOT_FOUND)
