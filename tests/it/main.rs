@@ -23,6 +23,7 @@ mod phrases;
 mod plan_diff;
 mod plan_fixtures;
 mod plan_forms;
+mod ratelimit;
 mod render;
 mod render_cmd;
 mod render_golden;

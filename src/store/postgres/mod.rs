@@ -25,7 +25,8 @@ use jiff::{SignedDuration, Timestamp};
 use super::{
     AuditEntry, DeliveryRecord, Heartbeat, Lease, NewAudit, NewProgress, NewReminder, NewRequest,
     Occurrence, OccurrenceFilter, OutboxItem, OutboxState, PgUrl, PlanSet, ProgressNote, Recorded,
-    Replica, Request, RequestDecision, RequestFilter, StatusReport, Store, StoreError, SyncReport,
+    Replica, Request, RequestDecision, RequestFilter, SendLimit, SendSlot, StatusReport, Store,
+    StoreError, SyncReport,
 };
 
 pub mod admin;
@@ -35,6 +36,7 @@ pub mod listen;
 mod meta;
 mod outbox;
 mod progress;
+mod ratelimit;
 mod requests;
 mod rows;
 pub mod schema;
@@ -276,5 +278,13 @@ impl Store for PgStore {
     }
     fn outbox_for_occurrence(&self, key: &str) -> Result<Vec<OutboxItem>, StoreError> {
         with_client!(self, |c| requests::for_occurrence(&c, key))
+    }
+    fn reserve_send(
+        &mut self,
+        bucket: &str,
+        limits: &[SendLimit],
+        _now: Timestamp,
+    ) -> Result<SendSlot, StoreError> {
+        with_client!(self, |c| ratelimit::reserve(&c, bucket, limits))
     }
 }

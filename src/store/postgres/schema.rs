@@ -29,6 +29,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 2,
         sql: include_str!("migrations/0002_web_requests_audit.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("migrations/0003_send_buckets.sql"),
+    },
 ];
 
 /// The schema version this binary writes.

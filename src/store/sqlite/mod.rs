@@ -24,8 +24,8 @@ use rusqlite::Connection;
 use super::{
     AuditEntry, BUSY_TIMEOUT, DeliveryRecord, Heartbeat, Lease, NewAudit, NewProgress, NewReminder,
     NewRequest, Occurrence, OccurrenceFilter, OutboxItem, OutboxState, PlanSet, ProgressNote,
-    Recorded, Replica, Request, RequestDecision, RequestFilter, StatusReport, Store, StoreError,
-    SyncReport,
+    Recorded, Replica, Request, RequestDecision, RequestFilter, SendLimit, SendSlot, StatusReport,
+    Store, StoreError, SyncReport,
 };
 
 mod batch;
@@ -35,6 +35,7 @@ mod lock;
 mod meta;
 mod outbox;
 mod progress;
+mod ratelimit;
 mod requests;
 pub mod schema;
 mod status;
@@ -284,6 +285,14 @@ impl Store for SqliteStore {
     }
     fn outbox_for_occurrence(&self, key: &str) -> Result<Vec<OutboxItem>, StoreError> {
         self.outbox_for_occurrence_impl(key)
+    }
+    fn reserve_send(
+        &mut self,
+        bucket: &str,
+        limits: &[SendLimit],
+        now: Timestamp,
+    ) -> Result<SendSlot, StoreError> {
+        ratelimit::reserve(&mut self.conn, bucket, limits, now)
     }
 }
 

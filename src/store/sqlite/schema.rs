@@ -32,6 +32,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("migrations/0004_web_requests_audit.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("migrations/0005_send_buckets.sql"),
+    },
 ];
 
 /// The schema version this binary writes (the `user_version` after all migrations).
