@@ -84,7 +84,7 @@ fn two_replicas_on_one_sqlite_file_share_the_limit_on_a_manual_clock() {
     let sends = two_replicas(
         &url,
         clock,
-        || i64::try_from(manual.now().as_microsecond()).unwrap(),
+        || manual.now().as_microsecond(),
         || manual.advance(SignedDuration::from_secs(1)),
     );
     assert_eq!(sends.len(), 2 * PER_REPLICA);

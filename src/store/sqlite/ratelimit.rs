@@ -18,7 +18,7 @@ pub(super) fn reserve(
     limits: &[SendLimit],
     now: Timestamp,
 ) -> Result<SendSlot, StoreError> {
-    let now_us = i64::try_from(now.as_microsecond()).unwrap_or(i64::MAX);
+    let now_us = now.as_microsecond();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.prepare_cached("INSERT INTO send_buckets (bucket) VALUES (?1) ON CONFLICT DO NOTHING")?
         .execute([bucket])?;
