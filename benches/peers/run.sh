@@ -10,6 +10,8 @@
 #   d  webhook notifications/s to a counting sink (benches/peer_webhook.rs): dutybell's generic
 #      webhook channel, 16 in flight, vs a fresh Alertmanager fed W alerts (am_load.py, 100 per
 #      POST) and routed one notification per alert
+#   e  start-up with a big outbox (no peer): benches/startup_big.sh, `dutybell run` to READY and
+#      peak RSS on the rows the daemon built itself from E generated YAML tasks (4,300: 833 k rows)
 # Peer and dutybell run alternately, ROUNDS rounds (default 5); each cell is median (min-max).
 # Ratio = dutybell / peer: for times (s) above 1 means dutybell is slower, for rates (msg/s)
 # above 1 means dutybell is faster. Missing peers are installed from Debian (apt-get, as root)
@@ -25,15 +27,15 @@ smoke=0; rows=()
 for a in "$@"; do
   case $a in
     --smoke) smoke=1 ;;
-    a|b|c|d) rows+=("$a") ;;
-    *) echo "usage: $0 [a] [b] [c] [d] [--smoke]" >&2; exit 2 ;;
+    a|b|c|d|e) rows+=("$a") ;;
+    *) echo "usage: $0 [a] [b] [c] [d] [e] [--smoke]" >&2; exit 2 ;;
   esac
 done
-[ ${#rows[@]} -eq 0 ] && rows=(a b c d)
+[ ${#rows[@]} -eq 0 ] && rows=(a b c d e)
 if [ $smoke = 1 ]; then
-  ROUNDS=${ROUNDS:-1}; N=${N:-200}; M=${M:-200}; W=${W:-200}
+  ROUNDS=${ROUNDS:-1}; N=${N:-200}; M=${M:-200}; W=${W:-200}; E=${E:-20}
 else
-  ROUNDS=${ROUNDS:-5}; N=${N:-10000}; M=${M:-5000}; W=${W:-10000}
+  ROUNDS=${ROUNDS:-5}; N=${N:-10000}; M=${M:-5000}; W=${W:-10000}; E=${E:-4300}
 fi
 FROM=2026-01-01; TO=2026-12-31
 work=$(mktemp -d /tmp/dutybell-peers.XXXXXX)
@@ -181,6 +183,20 @@ YAML
       | sed -n 's/.*msg_per_s=\([0-9.]*\).*/\1/p' >>"$work/d.us"
   done
   results+=("d|webhook to a local sink, $W notifications (notif/s)|alertmanager burst|$(cell "$work/d.peer")|$(cell "$work/d.us")|$(ratio "$work/d.peer" "$work/d.us")")
+}
+
+row_e() {
+  local flags=(); [ "$smoke" = 1 ] && flags=(--smoke)
+  SKIP_BUILD=1 N=$E RUNS=$ROUNDS timeout 3600 bash "$repo/benches/startup_big.sh" "${flags[@]}" >"$work/e.out"
+  cat "$work/e.out" >&2
+  python3 - "$work/e.out" >"$work/e.cells" <<'PY'
+import re, statistics, sys
+runs = [tuple(map(float, m)) for m in re.findall(r"start->READY ([0-9.]+) s, cpu [0-9.]+ s, VmHWM ([0-9]+) kB", open(sys.argv[1]).read())]
+f = lambda v: f"{statistics.median(v):.3g} ({min(v):.3g}–{max(v):.3g}) n={len(v)}"
+print(f([r[0] for r in runs]) + " s to READY; " + f([r[1] / 1024 for r in runs]) + " MiB peak")
+PY
+  local rowsline; rowsline=$(sed -n 's/^tasks=\([0-9]*\) outbox_rows=\([0-9]*\).*/\1 tasks, \2 rows/p' "$work/e.out")
+  results+=("e|start-up to READY, $rowsline|no peer (goal 1 s, 64 MiB)|-|$(cat "$work/e.cells")|-")
 }
 
 for r in "${rows[@]}"; do "row_$r"; done

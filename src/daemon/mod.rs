@@ -190,6 +190,17 @@ pub async fn run(
         (StoreUrl::Sqlite(path), Some(_)) => Some(storage::Watch::open(path)?),
         _ => None,
     };
+    if shared {
+        // Replicas share each bot's rate limit through the store (issue 16), on a connection of
+        // its own so a slot never waits behind the loop's store calls.
+        let u = db.clone();
+        let slots = tokio::task::spawn_blocking(move || crate::store::open(&u))
+            .await
+            .context("store task panicked")?
+            .with_context(|| format!("cannot open {db} for rate limits"))?;
+        let slots = crate::notify::webhook::limiter::StoreSlots::new(slots, clock.clone());
+        crate::notify::webhook::limiter::install_shared(Some(Arc::new(slots)));
+    }
     let exclusive = _lock.is_some() || matches!(pace, Pace::Simulated { .. });
     let store: Shared = Arc::new(Mutex::new(store));
     let started = clock.now();

@@ -23,6 +23,7 @@ use jiff::{SignedDuration, Timestamp};
 mod compat;
 pub mod copy;
 pub mod postgres;
+mod ratelimit;
 mod replica;
 pub mod sqlite;
 #[macro_use]
@@ -34,6 +35,8 @@ mod requests;
 
 pub use compat::{LOCAL_OWNER, StoreExt};
 pub use events::DeclaredWindow;
+
+pub use ratelimit::{SendLimit, SendSlot, bucket_key};
 pub use replica::{Heartbeat, Replica};
 pub use requests::*;
 pub use sqlite::SCHEMA_VERSION;
@@ -484,6 +487,21 @@ pub trait Store: Send {
     /// # Errors
     /// [`StoreError::Database`] or [`StoreError::Corrupt`].
     fn event_windows(&self) -> Result<Vec<DeclaredWindow>, StoreError>;
+
+    /// Reserves the earliest send slot of the rate-limit bucket `bucket` (a [`bucket_key`]) that
+    /// keeps every limit in `limits`, counting every process that shares this store; records it
+    /// and returns it with the wait until it. Never refuses: a busy bot gets a later slot.
+    /// SQLite decides on the caller's `now`; PostgreSQL on the database clock (`now` unused), so
+    /// replicas whose host clocks disagree still share one bucket.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`]; [`StoreError::Corrupt`] for a hand-edited bucket row.
+    fn reserve_send(
+        &mut self,
+        bucket: &str,
+        limits: &[SendLimit],
+        now: Timestamp,
+    ) -> Result<SendSlot, StoreError>;
 }
 
 /// Opens (creating and migrating if needed) the store at `url`.

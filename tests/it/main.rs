@@ -32,6 +32,7 @@ mod plan_diff;
 mod plan_fixtures;
 mod plan_forms;
 mod plan_listing;
+mod ratelimit;
 mod render;
 mod render_cmd;
 mod render_golden;

@@ -84,6 +84,7 @@ contract!(
     leader_lease,
     concurrent_claims_never_overlap,
     event_windows_open_close_and_refuse,
+    send_buckets_keep_the_limit_across_handles,
 );
 
 fn t(s: &str) -> Timestamp {
@@ -822,4 +823,58 @@ fn event_windows_open_close_and_refuse(b: &Backend) {
     assert_eq!(closed.ended_by.as_deref(), Some("局长"));
     assert_eq!(closed.started_at, now);
     assert_eq!(closed.ended_at, Some(later));
+}
+
+/// Issue 16: two handles (two replicas) reserving slots in one bot's bucket never exceed 20 in
+/// any rolling minute between them; other bots are untouched; the row holds no URL or key.
+fn send_buckets_keep_the_limit_across_handles(b: &Backend) {
+    let minute = [SendLimit {
+        max: 20,
+        per: SignedDuration::from_mins(1),
+    }];
+    let bot = bucket_key("wecom-a", "https://qyapi.example/send?key=SECRET-KEY");
+    let (mut one, mut two) = (b.open(), b.open());
+    let now = t("2027-03-01T09:00");
+    let mut slots = Vec::new();
+    for i in 0..50 {
+        let s = if i % 2 == 0 { &mut one } else { &mut two };
+        let slot = s.reserve_send(&bot, &minute, now).unwrap();
+        assert!(slot.wait >= SignedDuration::ZERO);
+        slots.push(slot.at);
+    }
+    assert!(
+        slots.windows(2).all(|w| w[0] <= w[1]),
+        "slots are first come, first served"
+    );
+    let window = SignedDuration::from_mins(1);
+    let most = slots
+        .iter()
+        .map(|&a| slots.iter().filter(|&&x| x >= a && x < a + window).count())
+        .max()
+        .unwrap();
+    assert_eq!(
+        most, 20,
+        "at most 20 in any rolling minute, and the first 20 at once"
+    );
+    // Exactly one minute apart, on whichever clock decided (the database's on PostgreSQL).
+    assert_eq!(slots[20].duration_since(slots[0]), window);
+    assert_eq!(slots[40].duration_since(slots[20]), window);
+    // The 50th waits two minutes from the first's now (within the time the test took).
+    let last = one.reserve_send(&bot, &minute, now).unwrap();
+    assert!(
+        last.wait >= SignedDuration::from_secs(100),
+        "{:?}",
+        last.wait
+    );
+    // Another bot starts with a full bucket.
+    let other = bucket_key("wecom-b", "https://qyapi.example/send?key=OTHER");
+    assert_eq!(
+        two.reserve_send(&other, &minute, now).unwrap().wait,
+        SignedDuration::ZERO
+    );
+    // No limit at all: never a wait.
+    let free = two
+        .reserve_send(&bucket_key("generic", "http://x"), &[], now)
+        .unwrap();
+    assert_eq!(free.wait, SignedDuration::ZERO);
 }

@@ -5,13 +5,23 @@
 //! for 10 minutes when exceeded); Feishu 5/s and 100/min per bot. Sends are never refused:
 //! [`RateLimiter::reserve`] hands out the earliest slot and the caller sleeps until it. Slots are
 //! handed out in call order (FIFO), so one burst cannot starve an earlier caller.
+//!
+//! Several replicas on one PostgreSQL store (issue 16) share each bot's limit instead: the daemon
+//! installs [`StoreSlots`] with [`install_shared`], and every webhook channel then reserves its
+//! slots in the store's per-bot bucket ([`Store::reserve_send`]). With SQLite (one process) the
+//! in-memory limiter stays: it is exact there and costs no write per send.
 
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use super::Flavour;
+use crate::clock::SharedClock;
+use crate::store::{SendLimit, Store};
 
 /// At most `max` sends in any rolling window of `per`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +72,11 @@ impl RateLimiter {
         RateLimiter::new(limits)
     }
 
+    /// The limits this limiter enforces.
+    pub fn limits(&self) -> &[Limit] {
+        &self.limits
+    }
+
     /// Reserves the earliest instant `>= now` at which one more send keeps every limit, records
     /// it, and returns it. The caller waits until then.
     pub fn reserve(&mut self, now: Instant) -> Instant {
@@ -82,6 +97,75 @@ impl RateLimiter {
         }
         at
     }
+}
+
+/// The future a [`SharedSlots`] reservation returns: the wait until the slot, or why the
+/// shared bucket could not be reached.
+pub type SlotFuture<'a> = Pin<Box<dyn Future<Output = Result<Duration, String>> + Send + 'a>>;
+
+/// Send slots shared with other processes (a bucket row per bot in a shared store).
+pub trait SharedSlots: Send + Sync {
+    /// Reserves the next slot of `bucket` under `limits`; resolves to how long to wait for it.
+    fn reserve<'a>(&'a self, bucket: &'a str, limits: &'a [Limit]) -> SlotFuture<'a>;
+}
+
+/// [`SharedSlots`] kept in a [`Store`] (its own connection, so a slot never waits behind the
+/// dispatch loop's store calls). Store calls block, so they run on tokio's blocking threads.
+pub struct StoreSlots {
+    store: Arc<Mutex<Box<dyn Store>>>,
+    clock: SharedClock,
+}
+
+impl StoreSlots {
+    /// Slots kept in `store`; `clock` is the `now` for stores that decide on the caller's clock
+    /// (SQLite; PostgreSQL uses its own).
+    pub fn new(store: Box<dyn Store>, clock: SharedClock) -> Self {
+        StoreSlots {
+            store: Arc::new(Mutex::new(store)),
+            clock,
+        }
+    }
+}
+
+impl SharedSlots for StoreSlots {
+    fn reserve<'a>(&'a self, bucket: &'a str, limits: &'a [Limit]) -> SlotFuture<'a> {
+        let store = self.store.clone();
+        let now = self.clock.now();
+        let bucket = bucket.to_owned();
+        let limits: Vec<SendLimit> = limits
+            .iter()
+            .map(|l| SendLimit {
+                max: u32::try_from(l.max).unwrap_or(u32::MAX),
+                per: jiff::SignedDuration::try_from(l.per).unwrap_or(jiff::SignedDuration::MAX),
+            })
+            .collect();
+        Box::pin(async move {
+            let slot = tokio::task::spawn_blocking(move || {
+                let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
+                s.reserve_send(&bucket, &limits, now)
+            })
+            .await
+            .map_err(|e| format!("rate-limit task failed: {e}"))?
+            .map_err(|e| format!("{e}"))?;
+            Ok(slot.wait.unsigned_abs())
+        })
+    }
+}
+
+/// The process's shared slots, when its store is shared (set by the daemon; see the module docs).
+/// Process-wide on purpose: channels are built before the store is opened and rebuilt on every
+/// reload, and one process runs one daemon.
+static SHARED: RwLock<Option<Arc<dyn SharedSlots>>> = RwLock::new(None);
+
+/// Makes every webhook channel of this process reserve its slots in `slots` (`None`: back to the
+/// in-memory limiter).
+pub fn install_shared(slots: Option<Arc<dyn SharedSlots>>) {
+    *SHARED.write().unwrap_or_else(|p| p.into_inner()) = slots;
+}
+
+/// The installed shared slots, if any.
+pub fn shared() -> Option<Arc<dyn SharedSlots>> {
+    SHARED.read().unwrap_or_else(|p| p.into_inner()).clone()
 }
 
 #[cfg(test)]

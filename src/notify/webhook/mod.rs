@@ -48,6 +48,8 @@ pub struct WebhookChannel {
     target: WebhookTarget,
     client: reqwest::Client,
     limiter: Mutex<RateLimiter>,
+    /// This bot's bucket in a shared store ([`limiter::install_shared`]): a hash, never the key.
+    bucket: String,
     /// Decoded `whsec_` key for generic targets.
     generic_key: Option<Vec<u8>>,
 }
@@ -94,6 +96,7 @@ impl WebhookChannel {
                 });
             }
         }
+        let bucket = crate::store::bucket_key(&target.id, &format!("{url}\n{}", cred.expose()));
         let generic_key = match &target.flavour {
             Flavour::Generic {
                 secret: Some(s), ..
@@ -107,6 +110,7 @@ impl WebhookChannel {
             target,
             client,
             limiter,
+            bucket,
             generic_key,
         })
     }
@@ -181,6 +185,27 @@ impl WebhookChannel {
         if jitter && !max.is_zero() && kind != MessageKind::Test {
             let ms = fastrand::u64(0..=max.as_millis().try_into().unwrap_or(u64::MAX));
             tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        // Replicas sharing a store share each bot's limit (issue 16). If the store cannot be
+        // reached the send is not held up: this process's own limiter takes over (the bot may
+        // then see more than its limit from all replicas together until the store answers).
+        let limits = self
+            .limiter
+            .lock()
+            .map(|l| l.limits().to_vec())
+            .unwrap_or_default();
+        if let (Some(shared), false) = (limiter::shared(), limits.is_empty()) {
+            match shared.reserve(&self.bucket, &limits).await {
+                Ok(wait) => {
+                    if !wait.is_zero() {
+                        tokio::time::sleep(wait).await;
+                    }
+                    return start.elapsed();
+                }
+                Err(e) => {
+                    tracing::warn!(channel = %self.target.id, error = %e, "shared rate limit unavailable; using this process's own")
+                }
+            }
         }
         let now = Instant::now();
         let slot = {

@@ -25,7 +25,8 @@ use jiff::{SignedDuration, Timestamp};
 use super::{
     AuditEntry, DeliveryRecord, Heartbeat, Lease, NewAudit, NewProgress, NewReminder, NewRequest,
     Occurrence, OccurrenceFilter, OutboxItem, OutboxState, PgUrl, PlanSet, ProgressNote, Recorded,
-    Replica, Request, RequestDecision, RequestFilter, StatusReport, Store, StoreError, SyncReport,
+    Replica, Request, RequestDecision, RequestFilter, SendLimit, SendSlot, StatusReport, Store,
+    StoreError, SyncReport,
 };
 
 pub mod admin;
@@ -36,6 +37,7 @@ pub mod listen;
 mod meta;
 mod outbox;
 mod progress;
+mod ratelimit;
 mod requests;
 mod rows;
 pub mod schema;
@@ -298,5 +300,13 @@ impl Store for PgStore {
     }
     fn event_windows(&self) -> Result<Vec<super::DeclaredWindow>, StoreError> {
         with_client!(self, |c| events::list(&c))
+    }
+    fn reserve_send(
+        &mut self,
+        bucket: &str,
+        limits: &[SendLimit],
+        _now: Timestamp,
+    ) -> Result<SendSlot, StoreError> {
+        with_client!(self, |c| ratelimit::reserve(&c, bucket, limits))
     }
 }

@@ -33,6 +33,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 3,
         sql: include_str!("migrations/0003_event_windows.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("migrations/0004_send_buckets.sql"),
+    },
 ];
 
 /// The schema version this binary writes.

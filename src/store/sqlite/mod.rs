@@ -25,8 +25,8 @@ use rusqlite::Connection;
 use super::{
     AuditEntry, BUSY_TIMEOUT, DeliveryRecord, Heartbeat, Lease, NewAudit, NewProgress, NewReminder,
     NewRequest, Occurrence, OccurrenceFilter, OutboxItem, OutboxState, PlanSet, ProgressNote,
-    Recorded, Replica, Request, RequestDecision, RequestFilter, StatusReport, Store, StoreError,
-    SyncReport,
+    Recorded, Replica, Request, RequestDecision, RequestFilter, SendLimit, SendSlot, StatusReport,
+    Store, StoreError, SyncReport,
 };
 
 mod batch;
@@ -38,6 +38,7 @@ mod lock;
 mod meta;
 mod outbox;
 mod progress;
+mod ratelimit;
 mod requests;
 pub mod schema;
 mod status;
@@ -309,6 +310,14 @@ impl Store for SqliteStore {
     }
     fn event_windows(&self) -> Result<Vec<super::DeclaredWindow>, StoreError> {
         self.event_windows_impl()
+    }
+    fn reserve_send(
+        &mut self,
+        bucket: &str,
+        limits: &[SendLimit],
+        now: Timestamp,
+    ) -> Result<SendSlot, StoreError> {
+        ratelimit::reserve(&mut self.conn, bucket, limits, now)
     }
 }
 

@@ -36,6 +36,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 5,
         sql: include_str!("migrations/0005_event_windows.sql"),
     },
+    Migration {
+        version: 6,
+        sql: include_str!("migrations/0006_send_buckets.sql"),
+    },
 ];
 
 /// The schema version this binary writes (the `user_version` after all migrations).
