@@ -193,13 +193,20 @@ pub async fn run(
     if shared {
         // Replicas share each bot's rate limit through the store (issue 16), on a connection of
         // its own so a slot never waits behind the loop's store calls.
+        // Not fatal: without it each replica keeps its own limiter (and says so).
         let u = db.clone();
-        let slots = tokio::task::spawn_blocking(move || crate::store::open(&u))
-            .await
-            .context("store task panicked")?
-            .with_context(|| format!("cannot open {db} for rate limits"))?;
-        let slots = crate::notify::webhook::limiter::StoreSlots::new(slots, clock.clone());
-        crate::notify::webhook::limiter::install_shared(Some(Arc::new(slots)));
+        match tokio::task::spawn_blocking(move || crate::store::open(&u)).await {
+            Ok(Ok(slots)) => {
+                let slots = crate::notify::webhook::limiter::StoreSlots::new(slots, clock.clone());
+                crate::notify::webhook::limiter::install_shared(Some(Arc::new(slots)));
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "shared rate limits unavailable; each replica limits its own sends")
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "shared rate limits unavailable; each replica limits its own sends")
+            }
+        }
     }
     let exclusive = _lock.is_some() || matches!(pace, Pace::Simulated { .. });
     let store: Shared = Arc::new(Mutex::new(store));
