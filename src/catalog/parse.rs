@@ -135,6 +135,16 @@ pub fn id(s: &str) -> Result<(), String> {
 /// its settings) supplies the explanation when it is not.
 pub fn cron(expr: &str) -> Result<crate::model::CronExpr, String> {
     let parsed = crate::model::CronExpr::parse(expr);
+    // Checked first and bounded: tokio-cron-scheduler (below) and croner search until the
+    // year 5000 for the first time of an expression that never fires (seconds per check).
+    if let Ok(c) = &parsed
+        && !c.ever_fires()
+    {
+        return Err(format!(
+            "`{expr}` never fires: no date matches its day, month and weekday fields (both \
+             must match)"
+        ));
+    }
     let job = tokio_cron_scheduler::Job::new_async(expr, |_, _| Box::pin(async {}));
     match (job, parsed) {
         (Ok(_), Ok(c)) => Ok(c),
@@ -191,5 +201,37 @@ mod tests {
         assert!(time("25:00").is_err());
         assert!(cron("0 30 8 * * Mon").is_ok());
         assert!(cron("30 8 * * Mon").is_err());
+    }
+}
+/// Inputs the cargo-fuzz runs found (docs/TESTING.md, "Fuzzing").
+#[cfg(test)]
+mod fuzz_found {
+    /// Expressions that never fire made `check` spend seconds each (11 s in the fuzz build) in
+    /// tokio-cron-scheduler's and croner's search; they are now refused at once.
+    #[test]
+    fn crons_that_never_fire_are_refused_quickly() {
+        for e in [
+            "0 0 9 5 9 0L",
+            "0 0 4 9 * +",
+            "0 0 9 31 2 *",
+            "0 0 9 30 2 1",
+        ] {
+            let t = std::time::Instant::now();
+            let err = super::cron(e).unwrap_err();
+            assert!(err.contains("never fires"), "{e}: {err}");
+            assert!(
+                t.elapsed() < std::time::Duration::from_secs(2),
+                "{e}: {:?}",
+                t.elapsed()
+            );
+        }
+        for e in [
+            "0 0 9 29 2 1",
+            "0 0 9 * * 1",
+            "0 30 8 * * Mon-Fri",
+            "0 0 9 L * *",
+        ] {
+            assert!(super::cron(e).is_ok(), "{e}");
+        }
     }
 }

@@ -36,6 +36,34 @@ impl CronExpr {
         })
     }
 
+    /// Whether the expression fires at all: some day of a whole 400-year Gregorian cycle
+    /// matches its day, month and weekday fields (both apply; the time fields always match
+    /// something once parsed). At most 146,097 day checks, so bounded; croner's own search for
+    /// the next time of an expression that never fires (`0 0 9 5 9 0L`: the 5th of September
+    /// that is its last Sunday) walks on to the year 5000 and took seconds (found by fuzzing).
+    /// Expressions that are not six fields are not checked here.
+    pub fn ever_fires(&self) -> bool {
+        let f: Vec<&str> = self.text.split_whitespace().collect();
+        let [_, _, _, dom, month, dow] = f.as_slice() else {
+            return true;
+        };
+        let Ok(days) = Self::parse(&format!("0 0 0 {dom} {month} {dow}")) else {
+            return true;
+        };
+        let Some(start) = chrono::NaiveDate::from_ymd_opt(2000, 1, 1) else {
+            return true;
+        };
+        start
+            .iter_days()
+            .take(146_097)
+            .filter_map(|d| d.and_hms_opt(0, 0, 0))
+            .any(|t| {
+                days.cron
+                    .is_time_matching(&chrono::Utc.from_utc_datetime(&t))
+                    .unwrap_or(false)
+            })
+    }
+
     /// The expression as written.
     pub fn as_str(&self) -> &str {
         &self.text
