@@ -259,7 +259,13 @@ pub(super) async fn record(
             None,
         ),
     };
-    // The delivery line keeps the lease the outcome was recorded under (the pre-update value).
+    // The delivery line keeps the lease the outcome was recorded under (the pre-update value),
+    // except a deferral's: it was no attempt, and `admin::lease_audit` reads `retry` lines that
+    // carry a lease as takeovers.
+    let held = match outcome {
+        Recorded::Deferred { .. } => "CAST(NULL AS BIGINT)",
+        _ => "held",
+    };
     let sql = format!(
         "WITH done AS (
              UPDATE outbox o SET {set}, lease_owner = NULL, lease_until = NULL, updated_at = $3
@@ -268,7 +274,7 @@ pub(super) async fn record(
              RETURNING o.id, o.attempts, old.held
          )
          INSERT INTO deliveries (outbox_id, attempt, at, outcome, detail, owner, lease_until, db_at)
-         SELECT id, attempts, $3, $6, $4, $2, held, {DB_NOW} FROM done"
+         SELECT id, attempts, $3, $6, $4, $2, {held}, {DB_NOW} FROM done"
     );
     // Typed: each outcome uses a different subset of the parameters.
     let stmt = c
