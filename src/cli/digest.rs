@@ -144,8 +144,18 @@ fn send(
         send_empty: true,
         ..spec.clone()
     };
-    let rows = digest::digest_rows(cat, &l.calendar, renderer, &view, &plan, &one, monday, now)
-        .map_err(runtime)?;
+    let rows = digest::digest_rows(
+        cat,
+        &l.calendar,
+        renderer,
+        &view,
+        &plan,
+        &one,
+        monday,
+        now,
+        None,
+    )
+    .map_err(runtime)?;
     if rows.is_empty() {
         return Err(CliError::Usage(format!(
             "no digest for `{unit}` in the week of {monday} (no head, or the digest is not due that week)"

@@ -517,6 +517,7 @@ impl Loop {
                 &l.catalog,
                 &l.calendar,
                 &e.renderer,
+                e.links.as_ref(),
                 now,
             )?)
         })

@@ -135,6 +135,9 @@ pub fn reader_channels(cat: &Catalog, spec: &DigestSpec, reader: &Reader) -> Vec
 /// Renders one week's digests of one spec, reader by reader: each reader's unit's own digest,
 /// or the bureau digest (built once for the week, then addressed per reader).
 pub struct Composer<'a> {
+    /// Signs each reader's link (the unit's page; the board for a bureau digest), when the web
+    /// pages are on.
+    links: Option<&'a crate::service::links::LinkSigner>,
     cat: &'a Catalog,
     cal: &'a WorkCalendar,
     renderer: &'a Renderer,
@@ -160,6 +163,7 @@ impl<'a> Composer<'a> {
         at: Timestamp,
     ) -> Composer<'a> {
         Composer {
+            links: None,
             cat,
             cal,
             renderer,
@@ -172,6 +176,12 @@ impl<'a> Composer<'a> {
         }
     }
 
+    /// Digests carry signed links from `links` instead of `settings.progress_url`.
+    pub fn with_links(mut self, links: Option<&'a crate::service::links::LinkSigner>) -> Self {
+        self.links = links;
+        self
+    }
+
     /// `reader`'s digest on each channel, or nothing for an all-clear when `spec.send_empty` is
     /// off.
     ///
@@ -182,7 +192,7 @@ impl<'a> Composer<'a> {
         let channels = reader_channels(cat, spec, reader);
         match spec.scope {
             DigestScope::Unit => {
-                let c = build_digest(
+                let mut c = build_digest(
                     cat,
                     self.cal,
                     self.plan,
@@ -193,6 +203,9 @@ impl<'a> Composer<'a> {
                 );
                 if c.all_clear && !spec.send_empty {
                     return Ok(Vec::new());
+                }
+                if let Some(l) = self.links {
+                    c.progress_url = l.unit_url(&reader.unit, None, self.at);
                 }
                 channels
                     .iter()
@@ -213,6 +226,9 @@ impl<'a> Composer<'a> {
                     ),
                 };
                 let mut c = base.clone();
+                if let Some(l) = self.links {
+                    c.progress_url = l.board_url(self.at);
+                }
                 c.unit = DigestUnit::of(cat, &reader.unit);
                 self.bureau = Some(base);
                 if c.all_clear && !spec.send_empty {
@@ -235,7 +251,7 @@ impl<'a> Composer<'a> {
 /// due instant.
 ///
 /// # Errors
-/// [`RenderError::Template`] when a template fails.
+/// [`RenderError::Template`] when a template fails. `links` signs the readers' links.
 #[allow(clippy::too_many_arguments)] // the daemon's inputs, each distinct; a struct would only rename them
 pub fn digest_rows(
     cat: &Catalog,
@@ -246,6 +262,7 @@ pub fn digest_rows(
     spec: &DigestSpec,
     week_monday: Date,
     now: Timestamp,
+    links: Option<&crate::service::links::LinkSigner>,
 ) -> Result<Vec<NewReminder>, RenderError> {
     let tz = cat.settings.tz.tz().clone();
     let Some(due) = due_instant(spec, cal, &tz, week_monday) else {
@@ -253,7 +270,8 @@ pub fn digest_rows(
     };
     let at = due.min(now);
     let week = iso_week_key(week_monday);
-    let mut composer = Composer::new(cat, cal, renderer, view, plan, spec, week_monday, at);
+    let mut composer =
+        Composer::new(cat, cal, renderer, view, plan, spec, week_monday, at).with_links(links);
     let mut rows = Vec::new();
     for reader in digest_readers(cat, spec) {
         for n in composer.compose(&reader)? {

@@ -103,6 +103,7 @@ pub fn enqueue_due_digests(
     cat: &Catalog,
     cal: &WorkCalendar,
     renderer: &Renderer,
+    links: Option<&crate::service::links::LinkSigner>,
     now: Timestamp,
 ) -> Result<usize, DigestError> {
     let tz = cat.settings.tz.tz().clone();
@@ -123,7 +124,7 @@ pub fn enqueue_due_digests(
     let view = load_view(cat, store)?;
     let mut added = 0;
     for spec in due {
-        for row in digest_rows(cat, cal, renderer, &view, &plan, spec, monday, now)? {
+        for row in digest_rows(cat, cal, renderer, &view, &plan, spec, monday, now, links)? {
             if store.enqueue(&row, now)? {
                 added += 1;
             }

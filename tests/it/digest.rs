@@ -183,14 +183,14 @@ fn two_ticks_in_one_week_enqueue_one_digest_per_head() {
     assert_eq!(heads, 16, "and the bureau digest to the 局领导");
     let (cat, cal) = (&l.catalog, &l.calendar);
     assert_eq!(
-        digest::enqueue_due_digests(&mut store, cat, cal, &r, t("2026-09-07T08:00")).unwrap(),
+        digest::enqueue_due_digests(&mut store, cat, cal, &r, None, t("2026-09-07T08:00")).unwrap(),
         0,
         "not due before 08:30"
     );
     let first =
-        digest::enqueue_due_digests(&mut store, cat, cal, &r, t("2026-09-07T08:30")).unwrap();
+        digest::enqueue_due_digests(&mut store, cat, cal, &r, None, t("2026-09-07T08:30")).unwrap();
     let second =
-        digest::enqueue_due_digests(&mut store, cat, cal, &r, t("2026-09-07T14:00")).unwrap();
+        digest::enqueue_due_digests(&mut store, cat, cal, &r, None, t("2026-09-07T14:00")).unwrap();
     assert_eq!((first, second), (heads, 0));
     let rows = digest_rows(&store);
     assert_eq!(rows.len(), heads);
@@ -215,10 +215,10 @@ fn a_missed_tick_is_caught_up_once_and_next_week_brings_new_rows() {
     let (cat, cal) = (&l.catalog, &l.calendar);
     // The daemon was down on Monday; it starts on Thursday.
     let late =
-        digest::enqueue_due_digests(&mut store, cat, cal, &r, t("2026-09-10T15:00")).unwrap();
+        digest::enqueue_due_digests(&mut store, cat, cal, &r, None, t("2026-09-10T15:00")).unwrap();
     assert_eq!(late, heads);
     let again =
-        digest::enqueue_due_digests(&mut store, cat, cal, &r, t("2026-09-11T09:00")).unwrap();
+        digest::enqueue_due_digests(&mut store, cat, cal, &r, None, t("2026-09-11T09:00")).unwrap();
     assert_eq!(again, 0);
     assert!(
         digest_rows(&store)
@@ -227,7 +227,7 @@ fn a_missed_tick_is_caught_up_once_and_next_week_brings_new_rows() {
         "a caught-up digest keeps its due instant (the dispatcher marks it late)"
     );
     let next =
-        digest::enqueue_due_digests(&mut store, cat, cal, &r, t("2026-09-14T09:00")).unwrap();
+        digest::enqueue_due_digests(&mut store, cat, cal, &r, None, t("2026-09-14T09:00")).unwrap();
     assert_eq!(next, heads);
     assert_eq!(digest_rows(&store).len(), 2 * heads);
 }
@@ -237,7 +237,15 @@ fn the_digest_email_parses_with_chinese_subject_and_both_parts() {
     let l = load();
     let (_dir, mut store) = seeded(&l);
     let (cat, cal) = (&l.catalog, &l.calendar);
-    digest::enqueue_due_digests(&mut store, cat, cal, &renderer(), t("2026-09-07T08:30")).unwrap();
+    digest::enqueue_due_digests(
+        &mut store,
+        cat,
+        cal,
+        &renderer(),
+        None,
+        t("2026-09-07T08:30"),
+    )
+    .unwrap();
     let row = digest_rows(&store)
         .into_iter()
         .find(|i| i.recipient == "catering#head")
@@ -291,7 +299,7 @@ fn an_empty_week_is_all_clear_or_nothing_per_send_empty() {
     assert_eq!(n.colour, Colour::Blue);
     let mut spec = cat.settings.digests[0].clone();
     let rows = |spec: &dutybell::catalog::DigestSpec| {
-        digest::digest_rows(cat, cal, &renderer(), &view, &empty, spec, monday, at).unwrap()
+        digest::digest_rows(cat, cal, &renderer(), &view, &empty, spec, monday, at, None).unwrap()
     };
     assert_eq!(rows(&spec).len(), 15, "all-clear digests by default");
     spec.send_empty = false;

@@ -83,3 +83,45 @@ fn without_a_configured_link_key_reminders_carry_working_links() {
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("食品室"), "{}", page.body);
 }
+
+/// Digests carry signed links too: a section head's digest opens the unit's page; the bureau
+/// digest for 局领导 opens the board.
+#[test]
+fn digests_carry_the_units_link_and_the_bureau_digest_the_board() {
+    let mut site = WebSite::new();
+    site.start();
+    let port = site.port;
+    let digests = || -> Vec<serde_json::Value> {
+        std::fs::read_dir(site.outbox())
+            .into_iter()
+            .flatten()
+            .filter_map(|e| std::fs::read(e.ok()?.path()).ok())
+            .filter_map(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .filter(|n| n["kind"] == "digest")
+            .collect()
+    };
+    let unit_link = format!("http://127.0.0.1:{port}/u/");
+    let board_link = format!("http://127.0.0.1:{port}/b/");
+    let has = |all: &[serde_json::Value], link: &str| {
+        all.iter()
+            .any(|n| n["text"].as_str().is_some_and(|t| t.contains(link)))
+    };
+    // The daemon writes the week's digests one by one after start: wait for both kinds.
+    assert!(
+        wait(Duration::from_secs(30), || {
+            let all = digests();
+            has(&all, &unit_link) && has(&all, &board_link)
+        }),
+        "no digest with a unit link and the board link: {:#?}",
+        digests()
+    );
+    let all = digests();
+    let with_board = all
+        .iter()
+        .filter(|n| n["text"].as_str().is_some_and(|t| t.contains(&board_link)))
+        .count();
+    assert!(
+        with_board < all.len(),
+        "only the bureau digest links the board"
+    );
+}
