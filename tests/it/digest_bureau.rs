@@ -15,7 +15,7 @@ use dutybell::schedule::route::led_from_outside;
 use jiff::civil::date;
 
 use crate::digest::{golden, load, renderer, seeded, t};
-use crate::helpers::{bin, bundled_config_text};
+use crate::helpers::{bin, bundled_config_text, simulate_bundled};
 
 fn bureau_spec(l: &dutybell::loader::Loaded) -> dutybell::catalog::DigestSpec {
     l.catalog
@@ -211,22 +211,7 @@ fn digest_audience_and_scope_errors_are_located_and_suggest_the_keywords() {
 /// Thursday 10-08), and every reader of both digests gets exactly one digest per week.
 #[test]
 fn every_reader_gets_one_digest_a_week_from_the_real_daemon() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("dutybell.yaml");
-    std::fs::write(&config, bundled_config_text(&dir.path().join("state"))).unwrap();
-    let out_dir = dir.path().join("sim");
-    let out = Command::new(bin())
-        .args(["simulate", "--config"])
-        .arg(&config)
-        .args(["--from", "2026-09-07", "--to", "2026-10-18", "--out"])
-        .arg(&out_dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (_dir, out_dir) = simulate_bundled("2026-09-07", "2026-10-18");
     let mut per: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     for entry in std::fs::read_dir(out_dir.join("file")).unwrap() {
         let n: serde_json::Value =

@@ -43,3 +43,40 @@ pub fn bundled_config_text(state_dir: &std::path::Path) -> String {
         t.replacen(from, to, 1)
     })
 }
+
+/// `dutybell simulate --from FROM --to TO --out DIR` of the bundled config on a fresh state;
+/// returns the temp dir (keep it alive) and the output directory. Panics when simulate fails.
+pub fn simulate_bundled(from: &str, to: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("dutybell.yaml");
+    std::fs::write(&config, bundled_config_text(&dir.path().join("state"))).unwrap();
+    let out_dir = dir.path().join("sim");
+    let out = std::process::Command::new(bin())
+        .args(["simulate", "--config"])
+        .arg(&config)
+        .args(["--from", from, "--to", to, "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (dir, out_dir)
+}
+
+/// A config directory with main config `main` and one plan file (area 1) holding `tasks`;
+/// loaded as of 2026-01-01: the catalog or the diagnostics as text.
+pub fn load_inline(main: &str, tasks: &str) -> Result<dutybell::loader::Loaded, String> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("dutybell.yaml"), main).expect("write");
+    std::fs::create_dir(dir.path().join("plan")).expect("mkdir");
+    let plan_yaml = format!("area: {{ number: 1, title: 测试 }}\ntasks:\n{tasks}");
+    std::fs::write(dir.path().join("plan/p.yaml"), plan_yaml).expect("write");
+    dutybell::loader::load(
+        &dir.path().join("dutybell.yaml"),
+        jiff::civil::date(2026, 1, 1).into(),
+    )
+    .map_err(|d| d.to_string())
+}

@@ -5,7 +5,9 @@
 //! 2026 State Council notice (元旦 01-01..03, 01-04 make-up; 春节 02-15..23, 02-14 make-up;
 //! 劳动节 05-01..05).
 
-use dutybell::loader::{Loaded, load};
+use dutybell::loader::Loaded;
+
+use crate::helpers::load_inline;
 use dutybell::schedule::{Plan, plan};
 use jiff::civil::{Date, date};
 
@@ -28,28 +30,14 @@ channels:
   - { id: file, kind: file }
 "#;
 
-fn write(tasks: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("dutybell.yaml"), MAIN).expect("write");
-    std::fs::create_dir(dir.path().join("plan")).expect("mkdir");
-    let plan_yaml = format!("area: {{ number: 1, title: 测试 }}\ntasks:\n{tasks}");
-    std::fs::write(dir.path().join("plan/p.yaml"), plan_yaml).expect("write");
-    dir
-}
-
 fn synth(tasks: &str) -> Loaded {
-    let dir = write(tasks);
-    match load(&dir.path().join("dutybell.yaml"), date(2026, 1, 1).into()) {
-        Ok(l) => l,
-        Err(d) => panic!("synthetic config does not load:\n{d}"),
-    }
+    load_inline(MAIN, tasks).unwrap_or_else(|d| panic!("config does not load:\n{d}"))
 }
 
 fn errors(tasks: &str) -> String {
-    let dir = write(tasks);
-    match load(&dir.path().join("dutybell.yaml"), date(2026, 1, 1).into()) {
+    match load_inline(MAIN, tasks) {
         Ok(_) => panic!("expected errors"),
-        Err(d) => d.to_string(),
+        Err(d) => d,
     }
 }
 

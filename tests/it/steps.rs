@@ -3,7 +3,9 @@
 //! Council notice (春节 02-15..23 off, 02-14 and 02-28 make-up days; 国庆 10-01..07 off, 10-10
 //! make-up) and the weekdays of 2026 (03-12 is a Thursday, 07-03 a Friday).
 
-use dutybell::loader::{Loaded, load};
+use dutybell::loader::Loaded;
+
+use crate::helpers::load_inline;
 use dutybell::schedule::{EventWindow, PlanFacts, plan_tasks_facts};
 use jiff::civil::{Date, date};
 
@@ -22,28 +24,14 @@ channels:
   - { id: file, kind: file }
 "#;
 
-fn write(tasks: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("dutybell.yaml"), MAIN).expect("write");
-    std::fs::create_dir(dir.path().join("plan")).expect("mkdir");
-    let plan_yaml = format!("area: {{ number: 1, title: 测试 }}\ntasks:\n{tasks}");
-    std::fs::write(dir.path().join("plan/p.yaml"), plan_yaml).expect("write");
-    dir
-}
-
 fn loaded(tasks: &str) -> Loaded {
-    let dir = write(tasks);
-    match load(&dir.path().join("dutybell.yaml"), date(2026, 1, 1).into()) {
-        Ok(l) => l,
-        Err(d) => panic!("config does not load:\n{d}"),
-    }
+    load_inline(MAIN, tasks).unwrap_or_else(|d| panic!("config does not load:\n{d}"))
 }
 
 fn errors(tasks: &str) -> String {
-    let dir = write(tasks);
-    match load(&dir.path().join("dutybell.yaml"), date(2026, 1, 1).into()) {
+    match load_inline(MAIN, tasks) {
         Ok(_) => panic!("expected errors"),
-        Err(d) => d.to_string(),
+        Err(d) => d,
     }
 }
 

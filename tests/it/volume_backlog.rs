@@ -4,28 +4,12 @@
 //! 截至今日仍未办结的N项, listing every open overdue occurrence whose reminders fell before the start.
 
 use std::collections::BTreeMap;
-use std::process::Command;
 
-use crate::helpers::{bin, bundled_config_text};
+use crate::helpers::simulate_bundled;
 
 #[test]
 fn first_start_summarises_the_overdue_backlog_once_per_recipient() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("dutybell.yaml");
-    std::fs::write(&config, bundled_config_text(&dir.path().join("state"))).unwrap();
-    let out_dir = dir.path().join("sim");
-    let out = Command::new(bin())
-        .args(["simulate", "--config"])
-        .arg(&config)
-        .args(["--from", "2026-03-02", "--to", "2026-03-03", "--out"])
-        .arg(&out_dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (_dir, out_dir) = simulate_bundled("2026-03-02", "2026-03-03");
     let mut per_day: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut backlog: BTreeMap<String, serde_json::Value> = BTreeMap::new();
     for entry in std::fs::read_dir(out_dir.join("file")).unwrap() {

@@ -5,12 +5,11 @@
 //! another county bureau or a township leads; and no message of the year doubles a phrase.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
 
 use dutybell::catalog::UnitKind;
 use jiff::civil::date;
 
-use crate::helpers::{bin, bundled_config_text, repo};
+use crate::helpers::{repo, simulate_bundled};
 
 /// The recipient id and the task ids of a sent message (single or grouped).
 fn who_and_tasks(n: &serde_json::Value) -> (String, Vec<String>) {
@@ -31,22 +30,7 @@ fn who_and_tasks(n: &serde_json::Value) -> (String, Vec<String>) {
 
 #[test]
 fn a_simulated_year_meets_the_volume_goals() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("dutybell.yaml");
-    std::fs::write(&config, bundled_config_text(&dir.path().join("state"))).unwrap();
-    let out_dir = dir.path().join("sim");
-    let out = Command::new(bin())
-        .args(["simulate", "--config"])
-        .arg(&config)
-        .args(["--from", "2026-01-01", "--to", "2026-12-31", "--out"])
-        .arg(&out_dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (_dir, out_dir) = simulate_bundled("2026-01-01", "2026-12-31");
     let l = dutybell::loader::load(
         &repo().join("config/dutybell.yaml"),
         date(2026, 1, 1).into(),
