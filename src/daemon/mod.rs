@@ -6,12 +6,12 @@
 //! store (on blocking threads, through the trait). Business rules live in [`crate::service`].
 
 mod leader;
+mod leases;
 mod record;
 pub mod simulate;
 pub mod storage;
 pub mod systemd;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -144,7 +144,8 @@ struct Loop {
     clock: SharedClock,
     owner: String,
     inflight: JoinSet<Vec<(OutboxItem, Recorded)>>,
-    claimed: HashMap<Id, Vec<OutboxItem>>,
+    /// The rows each send task holds, and their leases ([`leases`]).
+    claims: leases::Claims,
     next_replan: Timestamp,
     last_wake_logged: Option<Timestamp>,
     /// Log and report idleness (not in a simulation, where it would be thousands of lines).
@@ -228,7 +229,7 @@ pub async fn run(
         clock: clock.clone(),
         owner: owner_id(started),
         inflight: JoinSet::new(),
-        claimed: HashMap::new(),
+        claims: leases::Claims::default(),
         next_replan: started,
         last_wake_logged: None,
         real_time: matches!(pace, Pace::Real),
@@ -290,8 +291,16 @@ pub async fn run(
         }
         tracing::debug!(until = %lp.engine.local(until), in_flight = lp.inflight.len(), "waiting");
         if lp.inflight.len() >= opts.max_inflight {
-            // Full: wait for a send to finish rather than for the next due row.
-            nap = Duration::from_secs(3600);
+            // Full: wait for a send to finish rather than for the next due row (or until the
+            // leases of the sends in flight must be renewed).
+            nap = lp
+                .claims
+                .next_renewal(lp.lease_ttl)
+                .map_or(Duration::from_secs(3600), |at| {
+                    at.duration_since(clock.now())
+                        .max(SignedDuration::ZERO)
+                        .unsigned_abs()
+                });
         }
         tokio::select! {
             _ = controls.shutdown.changed() => break,
@@ -380,6 +389,7 @@ impl Loop {
             return now;
         }
         self.record_pending().await;
+        self.renew_leases(now).await;
         let lead = self.lead().await;
         // Issue 14: a step reported done or an event declared since the last wake re-plans now.
         let e = self.engine.clone();
@@ -425,6 +435,7 @@ impl Loop {
             self.engine.next_digest(now),
             crate::service::ticks::next_due(&self.engine, now),
             beat,
+            self.claims.next_renewal(self.lease_ttl),
         ]
         .into_iter()
         .flatten()
@@ -554,10 +565,17 @@ impl Loop {
             let e = self.engine.clone();
             let it = rows.clone();
             let clock = self.clock.clone();
-            let handle = self
-                .inflight
-                .spawn(async move { group::send_group(e, it, clock.now()).await });
-            self.claimed.insert(handle.id(), rows);
+            let handle = self.inflight.spawn(async move {
+                // Rendering is CPU work: on a blocking thread, so that a morning's renders
+                // never hold up this loop (it must renew the leases in time).
+                let now = clock.now();
+                let r = e.clone();
+                let ready = tokio::task::spawn_blocking(move || group::prepare_group(&r, it, now))
+                    .await
+                    .unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()));
+                group::deliver_group(&e, ready).await
+            });
+            self.claims.insert(rows, handle, now, ttl);
         }
         Ok(())
     }
@@ -572,11 +590,30 @@ impl Loop {
         let now = self.clock.now();
         let pairs = match done {
             Ok((id, pairs)) => {
-                self.claimed.remove(&id);
+                self.claims.remove(id);
                 pairs
             }
+            Err(err) if err.is_cancelled() => {
+                // Aborted because a lease was lost ([`leases`]): nothing was sent by this task
+                // (or, cut mid-request, it is the bounded duplicate). Rows still held are given
+                // back without counting an attempt; the lost ones belong to another process and
+                // their outcome is discarded.
+                let items = self.claims.remove(err.id()).unwrap_or_default();
+                items
+                    .into_iter()
+                    .map(|item| {
+                        let outcome = Recorded::Deferred {
+                            id: item.id,
+                            next_at: now,
+                            reason: "lease lost while waiting to send; sent by its new holder"
+                                .into(),
+                        };
+                        (item, outcome)
+                    })
+                    .collect()
+            }
             Err(err) => {
-                let Some(items) = self.claimed.remove(&err.id()) else {
+                let Some(items) = self.claims.remove(err.id()) else {
                     tracing::error!(
                         "a send task failed and its rows are unknown; their leases will expire and they will be retried"
                     );
@@ -606,6 +643,36 @@ impl Loop {
             obs(&self.engine, &pairs);
         }
         self.record_all(pairs, now, false).await;
+    }
+
+    /// Extends the leases of every row in flight when due ([`leases`]); aborts a send whose row
+    /// passed to another process, or whose lease is about to lapse while the store is unreachable.
+    async fn renew_leases(&mut self, now: Timestamp) {
+        let ttl = self.lease_ttl;
+        let Some(ids) = self.claims.due(now, ttl) else {
+            return;
+        };
+        let owner = self.owner.clone();
+        let count = ids.len();
+        match blocking(&self.store, move |s| Ok(s.renew(&owner, &ids, now, ttl)?)).await {
+            Ok(lost) => {
+                let aborted = self.claims.renewed(now, ttl, &lost);
+                tracing::debug!(rows = count, "leases renewed");
+                if aborted > 0 {
+                    tracing::warn!(
+                        rows = lost.len(),
+                        sends = aborted,
+                        "leases lost while sending (this process stalled longer than the lease); those sends are cancelled and left to the new holder"
+                    );
+                }
+            }
+            Err(e) => {
+                // Renewals start a third into the lease: two can fail before it lapses. The
+                // margin covers the database clock running ahead of ours.
+                let aborted = self.claims.fence(now, ttl / 6);
+                tracing::warn!(error = %format!("{e:#}"), sends_cancelled = aborted, "renewing the leases of sends in flight failed");
+            }
+        }
     }
 
     /// Says at info level, once per change, when the loop will wake next and why.

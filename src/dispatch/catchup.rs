@@ -106,32 +106,18 @@ fn superseded() -> String {
 mod tests {
     use super::*;
     use crate::notify::MessageKind;
-    use crate::store::OutboxState;
 
     fn item(id: i64, occ: &str, kind: MessageKind, fire: &str) -> OutboxItem {
         let t: Timestamp = fire.parse().unwrap();
         OutboxItem {
-            id,
-            dedupe_key: format!("k{id}"),
             occurrence_key: occ.into(),
-            task_id: "4.2".into(),
-            stage: format!("s{id}"),
             kind,
-            recipient: "catering".into(),
-            channel: "file".into(),
             fire_at: t,
-            state: OutboxState::Pending,
-            attempts: 0,
             next_attempt_at: t,
-            last_error: None,
             message: "{}".into(),
-            late: false,
-            plan_version: None,
             created_at: t,
             updated_at: t,
-            sent_at: None,
-            lease_owner: None,
-            lease_until: None,
+            ..OutboxItem::sample(id)
         }
     }
 

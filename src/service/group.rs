@@ -11,14 +11,12 @@
 //!
 //! May touch: channels through the dispatcher. No SQL: the caller records what is returned.
 
-use std::sync::Arc;
-
 use jiff::Timestamp;
 
 use super::Engine;
 use super::send::{self, Prepared};
 use crate::dispatch::Outcome;
-use crate::notify::MessageKind;
+use crate::notify::{MessageKind, Notification};
 use crate::store::{OutboxItem, Recorded};
 
 /// How many rows one claim may take, per free send slot: a group is one send, so a claim must see
@@ -57,80 +55,96 @@ fn groupable(item: &OutboxItem) -> bool {
         )
 }
 
-/// Sends one group and returns every row's outcome. A group of one is sent exactly as before
-/// ([`send::send_one`]); rows no longer planned or unrenderable are recorded on their own and
-/// the rest still go out together.
-pub async fn send_group(
-    e: Arc<Engine>,
-    items: Vec<OutboxItem>,
-    now: Timestamp,
-) -> Vec<(OutboxItem, Recorded)> {
-    if items.len() == 1 {
-        let item = items.into_iter().next().expect("one item");
-        let r = send::send_one(e, item.clone(), now).await;
-        return vec![(item, r)];
-    }
+/// One group rendered and ready to go out: the outcomes already decided (rows no longer planned
+/// or unrenderable) and the one message for the rest.
+pub struct Ready {
+    /// Rows recorded without a send.
+    done: Vec<(OutboxItem, Recorded)>,
+    /// The message, the row it is judged by, every row it covers and its frozen JSON.
+    send: Option<(OutboxItem, Notification, Vec<OutboxItem>, Option<String>)>,
+}
+
+/// Renders one group (CPU work, no I/O: the daemon runs it on a blocking thread so that a
+/// morning's hundred renders never starve its loop, which must renew the leases in time). A
+/// group of one is rendered exactly as a lone row ([`send::prepare`]); rows no longer planned or
+/// unrenderable are recorded on their own and the rest still go out together.
+pub fn prepare_group(e: &Engine, items: Vec<OutboxItem>, now: Timestamp) -> Ready {
     let mut out = Vec::new();
     let mut members = Vec::new();
     let mut rows = Vec::new();
+    let lone = items.len() == 1;
     for item in items {
-        match send::prepare_member(&e, &item, now) {
-            Ok(m) => {
-                members.push(m);
-                rows.push(item);
+        let prepared = match lone {
+            true => send::prepare(e, &item, now),
+            false => match send::prepare_member(e, &item, now) {
+                Ok(m) => {
+                    members.push(m);
+                    rows.push(item);
+                    continue;
+                }
+                Err(p) => p,
+            },
+        };
+        match prepared {
+            Prepared::Send {
+                notification,
+                frozen,
+            } => {
+                let send = Some((item.clone(), *notification, vec![item], frozen));
+                return Ready { done: out, send };
             }
-            Err(Prepared::Skip(reason)) => {
+            Prepared::Skip(reason) => {
                 tracing::info!(task = %item.task_id, stage = %item.stage, channel = %item.channel, outcome = "skipped", reason = %reason, "send");
-                out.push((
-                    item.clone(),
-                    Recorded::Skipped {
-                        id: item.id,
-                        reason,
-                    },
-                ));
+                let id = item.id;
+                out.push((item, Recorded::Skipped { id, reason }));
             }
-            Err(other) => {
-                let error = match other {
-                    Prepared::Fail(e) => e,
-                    _ => "cannot prepare".into(),
-                };
+            Prepared::Fail(error) => {
                 tracing::error!(task = %item.task_id, stage = %item.stage, channel = %item.channel, outcome = "dead", error = %error, "send");
-                out.push((item.clone(), Recorded::Dead { id: item.id, error }));
+                let id = item.id;
+                out.push((item, Recorded::Dead { id, error }));
             }
         }
     }
     let notification = match members.len() {
-        0 => return out,
+        0 => None,
         1 => members.pop().map(|m| m.single),
         _ => match crate::render::group::grouped(&e.renderer, members) {
             Ok(n) => Some(n),
             Err(err) => {
                 let error = format!("cannot render the grouped message: {err}");
-                out.extend(rows.into_iter().map(|i| {
+                out.extend(rows.drain(..).map(|i| {
                     let r = Recorded::Dead {
                         id: i.id,
                         error: error.clone(),
                     };
                     (i, r)
                 }));
-                return out;
+                None
             }
         },
     };
-    let Some(n) = notification else {
-        return out;
-    };
-    let frozen = serde_json::to_string(&n).ok();
-    let rep = representative(&rows);
-    if rows.len() > 1 {
-        tracing::info!(recipient = %rep.recipient, channel = %rep.channel, items = rows.len(), "grouped reminder");
+    let send = notification.map(|n| {
+        let frozen = serde_json::to_string(&n).ok();
+        let rep = representative(&rows);
+        if rows.len() > 1 {
+            tracing::info!(recipient = %rep.recipient, channel = %rep.channel, items = rows.len(), "grouped reminder");
+        }
+        (rep, n, rows, frozen)
+    });
+    Ready { done: out, send }
+}
+
+/// Sends a rendered group and returns every row's outcome: one send, recorded for each row.
+pub async fn deliver_group(e: &Engine, ready: Ready) -> Vec<(OutboxItem, Recorded)> {
+    let Ready { mut done, send } = ready;
+    if let Some((rep, n, rows, frozen)) = send {
+        let outcome = send::timed_deliver(e, &rep, n).await;
+        done.extend(rows.into_iter().map(|i| {
+            let r = recorded(i.id, &outcome, frozen.clone());
+            (i, r)
+        }));
     }
-    let outcome = send::timed_deliver(&e, &rep, n).await;
-    out.extend(rows.into_iter().map(|i| {
-        let r = recorded(i.id, &outcome, frozen.clone());
-        (i, r)
-    }));
-    out
+    done
 }
 
 /// The row the dispatcher judges the group by: the first row, with the group's most attempts,
@@ -182,29 +196,14 @@ mod tests {
     use crate::store::OutboxState;
 
     fn row(id: i64, recipient: &str, channel: &str, message: &str) -> OutboxItem {
-        let t = Timestamp::UNIX_EPOCH;
         OutboxItem {
-            id,
-            dedupe_key: format!("k{id}"),
-            occurrence_key: format!("o{id}"),
-            task_id: "4.2".into(),
             stage: "overdue-1".into(),
-            kind: MessageKind::Overdue,
             recipient: recipient.into(),
             channel: channel.into(),
-            fire_at: t,
             state: OutboxState::Sending,
             attempts: 1,
-            next_attempt_at: t,
-            last_error: None,
             message: message.into(),
-            late: false,
-            plan_version: None,
-            created_at: t,
-            updated_at: t,
-            sent_at: None,
-            lease_owner: None,
-            lease_until: None,
+            ..OutboxItem::sample(id)
         }
     }
 

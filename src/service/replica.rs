@@ -47,14 +47,15 @@ pub fn config_generation(store: &mut dyn Store, hash: &str) -> Result<i64, Store
     if let Some(g) = store.meta(&key)?.and_then(|v| v.parse().ok()) {
         return Ok(g);
     }
-    let latest: i64 = store
-        .meta("config_gen_latest")?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let gen_no = latest + 1;
-    store.set_meta("config_gen_latest", &gen_no.to_string())?;
-    store.set_meta(&key, &gen_no.to_string())?;
-    Ok(gen_no)
+    // Replicas started together with one configuration race here: each draws a number (atomic,
+    // so two new configurations never share one), and the first to store it for this hash wins.
+    // Read-then-write let them number the same hash 1 and 2, and the leader, seeing "a newer
+    // configuration", stopped planning for good (CI saw it as a replica test that never sent).
+    let drawn = store.meta_count("config_gen_latest")?;
+    let stored = store.meta_first(&key, &drawn.to_string())?;
+    stored.parse().map_err(|_| {
+        StoreError::Database(format!("meta {key} holds {stored:?}, not a generation number").into())
+    })
 }
 
 /// What one heartbeat found out.

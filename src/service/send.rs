@@ -5,15 +5,13 @@
 //! May touch: channels through the [`Dispatcher`](crate::dispatch::Dispatcher). No SQL: the caller
 //! records the returned [`Recorded`].
 
-use std::sync::Arc;
-
 use jiff::Timestamp;
 
 use super::Engine;
 use crate::dispatch::Outcome;
 use crate::notify::Notification;
 use crate::schedule;
-use crate::store::{OutboxItem, Recorded};
+use crate::store::OutboxItem;
 
 /// What a row turns into before it is sent.
 #[derive(Debug)]
@@ -128,43 +126,6 @@ pub fn prepare_member(
     )
     .map_err(fail)?;
     Ok(crate::render::group::Member { ctx, single })
-}
-
-/// Prepares, sends and classifies one claimed row. Never panics on a bad row: every failure
-/// becomes an outcome to record.
-pub async fn send_one(e: Arc<Engine>, item: OutboxItem, now: Timestamp) -> Recorded {
-    let id = item.id;
-    match prepare(&e, &item, now) {
-        Prepared::Skip(reason) => {
-            tracing::info!(task = %item.task_id, stage = %item.stage, channel = %item.channel, outcome = "skipped", reason = %reason, "send");
-            Recorded::Skipped { id, reason }
-        }
-        Prepared::Fail(error) => {
-            tracing::error!(task = %item.task_id, stage = %item.stage, channel = %item.channel, outcome = "dead", error = %error, "send");
-            Recorded::Dead { id, error }
-        }
-        Prepared::Send {
-            notification,
-            frozen,
-        } => match timed_deliver(&e, &item, *notification).await {
-            Outcome::Sent(detail) => Recorded::Sent {
-                id,
-                detail,
-                message: frozen,
-            },
-            Outcome::Retry { at, error } => Recorded::Retry {
-                id,
-                next_at: at,
-                error,
-            },
-            Outcome::Dead(error) => Recorded::Dead { id, error },
-            Outcome::Deferred { at, reason } => Recorded::Deferred {
-                id,
-                next_at: at,
-                reason,
-            },
-        },
-    }
 }
 
 /// Delivers and counts the send for `/metrics` (web loop, issue 13); the latency uses the

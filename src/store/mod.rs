@@ -202,6 +202,20 @@ pub trait Store: Send {
     /// [`StoreError::Database`].
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
 
+    /// Stores `value` under `key` unless the key already has a value; returns the value stored
+    /// (this one, or the one another process stored first). Atomic: racing processes agree.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    fn meta_first(&mut self, key: &str, value: &str) -> Result<String, StoreError>;
+
+    /// Adds one to the counter stored under `key` (absent: 0) and returns the new value. Atomic:
+    /// racing processes get different values.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`], or a stored value that is not a number.
+    fn meta_count(&mut self, key: &str) -> Result<i64, StoreError>;
+
     /// Reconciles the stored plan with `plan` (rules in `store/sqlite/sync.rs`).
     ///
     /// # Errors
@@ -254,6 +268,21 @@ pub trait Store: Send {
     /// [`StoreError::NoSuchOutboxRow`].
     fn record(&mut self, owner: &str, outcome: &Recorded, now: Timestamp)
     -> Result<(), StoreError>;
+
+    /// Extends the leases `owner` holds on `ids` (rows it is still sending) to `ttl` from now, so
+    /// a send that waits (a rate-limited bot, a slow channel) never outlives its lease while its
+    /// process is alive. Returns the ids it no longer holds: taken over after its lease expired,
+    /// or no longer `sending`. Those must not be sent by `owner`.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`]; nothing is renewed then.
+    fn renew(
+        &mut self,
+        owner: &str,
+        ids: &[i64],
+        now: Timestamp,
+        ttl: SignedDuration,
+    ) -> Result<Vec<i64>, StoreError>;
 
     /// Start-up recovery: rows left `sending` whose lease expired by `now`, or every `sending`
     /// row when `all` (the caller holds the database exclusively), become `retry`, due `now`.

@@ -241,6 +241,38 @@ pub struct OutboxItem {
     pub lease_until: Option<Timestamp>,
 }
 
+#[cfg(test)]
+impl OutboxItem {
+    /// A pending overdue reminder of task 4.2 to `catering` by `file`, fired at the epoch: the
+    /// one row unit tests start from (they change the fields they are about).
+    pub(crate) fn sample(id: i64) -> OutboxItem {
+        let t = Timestamp::UNIX_EPOCH;
+        OutboxItem {
+            id,
+            dedupe_key: format!("k{id}"),
+            occurrence_key: format!("o{id}"),
+            task_id: "4.2".into(),
+            stage: format!("s{id}"),
+            kind: MessageKind::Overdue,
+            recipient: "catering".into(),
+            channel: "file".into(),
+            fire_at: t,
+            state: OutboxState::Pending,
+            attempts: 0,
+            next_attempt_at: t,
+            last_error: None,
+            message: String::new(),
+            late: false,
+            plan_version: None,
+            created_at: t,
+            updated_at: t,
+            sent_at: None,
+            lease_owner: None,
+            lease_until: None,
+        }
+    }
+}
+
 impl OutboxItem {
     /// True when the row carries no message and must be rendered from its identity at send time.
     pub fn needs_render(&self) -> bool {

@@ -75,6 +75,7 @@ contract!(
     claim_then_record_outcomes,
     late_claims_are_flagged_and_limit_is_honoured,
     leases_between_owners,
+    renewal_keeps_a_lease_from_takeover,
     recover_in_flight_only_expired_unless_all,
     retry_now_requeues_dead_retry_and_skipped_only,
     progress_single_batch_and_done,
@@ -85,6 +86,7 @@ contract!(
     concurrent_claims_never_overlap,
     event_windows_open_close_and_refuse,
     send_buckets_keep_the_limit_across_handles,
+    config_generations_agree_when_replicas_race,
 );
 
 fn t(s: &str) -> Timestamp {
@@ -422,6 +424,67 @@ fn leases_between_owners(b: &Backend) {
         Err(StoreError::LeaseLost { .. })
     ));
     s.record("host-b:2:2", &sent, now).unwrap();
+    assert_eq!(s.outbox_item(item.id).unwrap().state, OutboxState::Sent);
+}
+
+/// A holder that renews keeps its row however long its send waits; a renewal reports the rows it
+/// no longer holds (taken over, recorded, unknown), and never takes a row back.
+fn renewal_keeps_a_lease_from_takeover(b: &Backend) {
+    let mut s = b.open();
+    s.sync_plan(
+        &plan(vec![rem("a", "2027-03-01T09:00")]),
+        t("2027-02-01T09:00"),
+    )
+    .unwrap();
+    let now = t("2027-03-01T09:00");
+    let ttl = jiff::SignedDuration::from_secs(300);
+    // Claimed with a lease that has already lapsed: another owner could take it now ...
+    let item = s
+        .claim(&lease("host-a:1:1", 0), now, 10)
+        .unwrap()
+        .pop()
+        .unwrap();
+    // ... unless its holder renews first.
+    assert_eq!(
+        s.renew("host-a:1:1", &[item.id, 999_999], now, ttl)
+            .unwrap(),
+        vec![999_999],
+        "an unknown row is reported lost"
+    );
+    assert!(
+        s.claim(&lease("host-b:2:2", 300), now, 10)
+            .unwrap()
+            .is_empty(),
+        "a renewed lease is live"
+    );
+    assert_eq!(
+        s.renew("host-b:2:2", &[item.id], now, ttl).unwrap(),
+        vec![item.id],
+        "a renewal never takes a row from its holder"
+    );
+    // Taken over after the holder lost it: the old holder's renewal says so.
+    assert_eq!(s.recover_in_flight(now, true).unwrap(), 1);
+    let taken = s
+        .claim(&lease("host-b:2:2", 300), now, 10)
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(taken.id, item.id);
+    assert_eq!(
+        s.renew("host-a:1:1", &[item.id], now, ttl).unwrap(),
+        vec![item.id]
+    );
+    let sent = Recorded::Sent {
+        id: item.id,
+        detail: "ok".into(),
+        message: None,
+    };
+    s.record("host-b:2:2", &sent, now).unwrap();
+    assert_eq!(
+        s.renew("host-b:2:2", &[item.id], now, ttl).unwrap(),
+        vec![item.id],
+        "a recorded row is no longer held"
+    );
     assert_eq!(s.outbox_item(item.id).unwrap().state, OutboxState::Sent);
 }
 
@@ -877,4 +940,36 @@ fn send_buckets_keep_the_limit_across_handles(b: &Backend) {
         .reserve_send(&bucket_key("generic", "http://x"), &[], now)
         .unwrap();
     assert_eq!(free.wait, SignedDuration::ZERO);
+}
+
+/// Counters and first-writer-wins facts are atomic: replicas started together with one
+/// configuration give it one generation (a read-then-write once numbered it 1 and 2, and the
+/// leader stopped planning), and two configurations never share a generation.
+fn config_generations_agree_when_replicas_race(b: &Backend) {
+    use dutybell::service::replica::config_generation;
+    let mut s = b.open();
+    assert_eq!(s.meta_count("c").unwrap(), 1);
+    assert_eq!(s.meta_count("c").unwrap(), 2);
+    assert_eq!(s.meta_first("f", "a").unwrap(), "a");
+    assert_eq!(s.meta_first("f", "b").unwrap(), "a");
+    let gens: Vec<i64> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..6)
+            .map(|i| {
+                let mut s = b.open();
+                scope.spawn(move || {
+                    let hash = if i % 2 == 0 { "even" } else { "odd" };
+                    (0..20)
+                        .map(|_| config_generation(&mut *s, hash).unwrap())
+                        .last()
+                        .unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let even: Vec<_> = gens.iter().step_by(2).collect();
+    let odd: Vec<_> = gens.iter().skip(1).step_by(2).collect();
+    assert!(even.iter().all(|g| g == &even[0]), "{gens:?}");
+    assert!(odd.iter().all(|g| g == &odd[0]), "{gens:?}");
+    assert_ne!(even[0], odd[0], "{gens:?}");
 }

@@ -31,6 +31,34 @@ pub(super) async fn set(c: &Client, key: &str, value: &str) -> Result<(), StoreE
     Ok(())
 }
 
+/// Stores `value` under `key` unless it has one; the value stored (see [`crate::store::Store::meta_first`]).
+pub(super) async fn first(c: &Client, key: &str, value: &str) -> Result<String, StoreError> {
+    // `DO UPDATE` with no change (rather than `DO NOTHING`) so that RETURNING yields the row a
+    // concurrent transaction inserted first.
+    let r = c
+        .query_one(
+            "INSERT INTO meta (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = meta.value
+             RETURNING value",
+            &[&key, &value],
+        )
+        .await?;
+    Ok(r.try_get(0)?)
+}
+
+/// Adds one to the counter under `key`, in one statement (see [`crate::store::Store::meta_count`]).
+pub(super) async fn count(c: &Client, key: &str) -> Result<i64, StoreError> {
+    let r = c
+        .query_one(
+            "INSERT INTO meta (key, value) VALUES ($1, '1')
+             ON CONFLICT (key) DO UPDATE SET value = (meta.value::bigint + 1)::text
+             RETURNING value::bigint",
+            &[&key],
+        )
+        .await?;
+    Ok(r.try_get(0)?)
+}
+
 /// The due instant of the last completed tick of `job`.
 pub(super) async fn last_tick(c: &Client, job: &str) -> Result<Option<Timestamp>, StoreError> {
     c.query_opt("SELECT last_due FROM ticks WHERE job = $1", &[&job])

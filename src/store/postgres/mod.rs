@@ -143,6 +143,12 @@ impl Store for PgStore {
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         with_client!(self, |c| meta::set(&c, key, value))
     }
+    fn meta_first(&mut self, key: &str, value: &str) -> Result<String, StoreError> {
+        with_client!(self, |c| meta::first(&c, key, value))
+    }
+    fn meta_count(&mut self, key: &str) -> Result<i64, StoreError> {
+        with_client!(self, |c| meta::count(&c, key))
+    }
     fn sync_plan(&mut self, plan: &PlanSet, now: Timestamp) -> Result<SyncReport, StoreError> {
         with_client!(self, |c| sync::sync_plan(&mut c, plan, now))
     }
@@ -173,6 +179,15 @@ impl Store for PgStore {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         with_client!(self, |c| outbox::record(&c, owner, outcome, now))
+    }
+    fn renew(
+        &mut self,
+        owner: &str,
+        ids: &[i64],
+        _now: Timestamp,
+        ttl: SignedDuration,
+    ) -> Result<Vec<i64>, StoreError> {
+        with_client!(self, |c| outbox::renew(&c, owner, ids, ttl))
     }
     fn recover_in_flight(&mut self, now: Timestamp, all: bool) -> Result<usize, StoreError> {
         with_client!(self, |c| outbox::recover_in_flight(&c, now, all))

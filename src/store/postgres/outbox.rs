@@ -206,6 +206,29 @@ pub(super) async fn claim(
     Ok(items)
 }
 
+/// Extends `owner`'s leases on `ids` on the database's clock, in one statement; returns the ids
+/// it no longer holds (see [`crate::store::Store::renew`]). Like a claim's, the lease starts at
+/// the whole second (up to 1 s short of `ttl`); renewals come a third into it.
+pub(super) async fn renew(
+    c: &Client,
+    owner: &str,
+    ids: &[i64],
+    ttl: jiff::SignedDuration,
+) -> Result<Vec<i64>, StoreError> {
+    let sql = format!(
+        "UPDATE outbox SET lease_until = {DB_NOW} + $3
+         WHERE id = ANY($1) AND state = 'sending' AND lease_owner = $2
+         RETURNING id"
+    );
+    let rows = c.query(&sql, &[&ids, &owner, &ttl.as_secs()]).await?;
+    let held: std::collections::HashSet<i64> = rows.iter().map(|r| r.get(0)).collect();
+    Ok(ids
+        .iter()
+        .copied()
+        .filter(|id| !held.contains(id))
+        .collect())
+}
+
 /// Records an outcome if `owner` still holds the row (one statement: the outbox update and its
 /// delivery line, or nothing).
 pub(super) async fn record(

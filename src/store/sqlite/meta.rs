@@ -27,6 +27,26 @@ pub(super) fn set(conn: &Connection, key: &str, value: &str) -> Result<(), Store
     Ok(())
 }
 
+/// Stores `value` under `key` unless it has one; the value stored (see [`crate::store::Store::meta_first`]).
+pub(super) fn first(conn: &Connection, key: &str, value: &str) -> Result<String, StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+    )?
+    .execute(params![key, value])?;
+    Ok(get(conn, key)?.unwrap_or_else(|| value.to_owned()))
+}
+
+/// Adds one to the counter under `key`, in one statement (see [`crate::store::Store::meta_count`]).
+pub(super) fn count(conn: &Connection, key: &str) -> Result<i64, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "INSERT INTO meta (key, value) VALUES (?1, '1')
+             ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)
+             RETURNING CAST(value AS INTEGER)",
+        )?
+        .query_row([key], |r| r.get(0))?)
+}
+
 /// The due instant of the last completed tick of `job`.
 pub(super) fn last_tick(conn: &Connection, job: &str) -> Result<Option<Timestamp>, StoreError> {
     let secs: Option<i64> = conn

@@ -151,6 +151,12 @@ impl Store for SqliteStore {
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         meta::set(&self.conn, key, value)
     }
+    fn meta_first(&mut self, key: &str, value: &str) -> Result<String, StoreError> {
+        meta::first(&self.conn, key, value)
+    }
+    fn meta_count(&mut self, key: &str) -> Result<i64, StoreError> {
+        meta::count(&self.conn, key)
+    }
     fn sync_plan(&mut self, plan: &PlanSet, now: Timestamp) -> Result<SyncReport, StoreError> {
         self.sync_plan_impl(plan, now)
     }
@@ -181,6 +187,15 @@ impl Store for SqliteStore {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         self.record_impl(owner, outcome, now)
+    }
+    fn renew(
+        &mut self,
+        owner: &str,
+        ids: &[i64],
+        now: Timestamp,
+        ttl: SignedDuration,
+    ) -> Result<Vec<i64>, StoreError> {
+        self.renew_impl(owner, ids, now, ttl)
     }
     fn recover_in_flight(&mut self, now: Timestamp, all: bool) -> Result<usize, StoreError> {
         self.recover_in_flight_impl(now, all)

@@ -255,6 +255,36 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Extends `owner`'s leases on `ids` (see [`crate::store::Store::renew`]); one transaction.
+    pub(super) fn renew_impl(
+        &mut self,
+        owner: &str,
+        ids: &[i64],
+        now: Timestamp,
+        ttl: jiff::SignedDuration,
+    ) -> Result<Vec<i64>, StoreError> {
+        let until = now.as_second().saturating_add(ttl.as_secs());
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut lost = Vec::new();
+        for &id in ids {
+            // The owner guard is the whole check: a takeover rewrites `lease_owner`, and a lease
+            // that lapsed without one is still this owner's to extend.
+            let n = tx
+                .prepare_cached(
+                    "UPDATE outbox SET lease_until = ?3
+                     WHERE id = ?1 AND state = 'sending' AND lease_owner = ?2",
+                )?
+                .execute(params![id, owner, until])?;
+            if n == 0 {
+                lost.push(id);
+            }
+        }
+        tx.commit()?;
+        Ok(lost)
+    }
+
     /// Start-up recovery: `sending` rows whose lease expired (or all of them, when the caller
     /// holds the database exclusively) become `retry`, due `now`. These are the bounded
     /// duplicates of at-least-once delivery: the send may have gone out before the crash.
