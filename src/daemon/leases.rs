@@ -18,7 +18,10 @@ use std::collections::HashMap;
 use jiff::{SignedDuration, Timestamp};
 use tokio::task::{AbortHandle, Id};
 
-use crate::store::OutboxItem;
+use crate::store::{OutboxItem, Recorded};
+
+/// What a send task returns: its id and every row's outcome.
+pub type Finished = Result<(Id, Vec<(OutboxItem, Recorded)>), tokio::task::JoinError>;
 
 /// One send task's rows and how long this process knows it holds them.
 struct Claim {
@@ -108,6 +111,54 @@ impl Claims {
             }
         }
         aborted
+    }
+
+    /// The outcomes to record for a finished send task at `now`. A task cancelled because a
+    /// lease was lost sent nothing (or, cut mid-request, it is the bounded duplicate): its rows
+    /// still held are given back without counting an attempt, and the lost ones' outcomes are
+    /// discarded by the store. A task that panicked is a transient failure of each of its rows,
+    /// retried in five minutes.
+    pub fn outcomes(&mut self, done: Finished, now: Timestamp) -> Vec<(OutboxItem, Recorded)> {
+        let err = match done {
+            Ok((id, pairs)) => {
+                self.remove(id);
+                return pairs;
+            }
+            Err(err) => err,
+        };
+        let Some(items) = self.remove(err.id()) else {
+            tracing::error!(
+                "a send task failed and its rows are unknown; their leases will expire and they will be retried"
+            );
+            return Vec::new();
+        };
+        let outcome: Box<dyn Fn(i64) -> Recorded> = if err.is_cancelled() {
+            Box::new(move |id| Recorded::Deferred {
+                id,
+                next_at: now,
+                reason: "lease lost while waiting to send; sent by its new holder".into(),
+            })
+        } else {
+            tracing::error!(
+                rows = items.len(),
+                "the send task panicked; recorded as a failure and retried"
+            );
+            let next_at = now
+                .saturating_add(SignedDuration::from_mins(5))
+                .unwrap_or(now);
+            Box::new(move |id| Recorded::Retry {
+                id,
+                next_at,
+                error: "internal error: the send task panicked".into(),
+            })
+        };
+        items
+            .into_iter()
+            .map(|item| {
+                let r = outcome(item.id);
+                (item, r)
+            })
+            .collect()
     }
 
     /// A renewal at `now` failed (the store did not answer): tasks whose lease ends within

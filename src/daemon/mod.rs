@@ -19,7 +19,7 @@ use std::time::Duration;
 use anyhow::Context;
 use jiff::{SignedDuration, Timestamp};
 use tokio::sync::{Notify, watch};
-use tokio::task::{Id, JoinSet};
+use tokio::task::JoinSet;
 
 use crate::clock::{ManualClock, SharedClock};
 use crate::service::plan::SyncOutcome;
@@ -580,65 +580,16 @@ impl Loop {
         Ok(())
     }
 
-    /// Records a finished send; a send task that panicked is recorded as a transient failure of
-    /// its row, so nothing stays `sending`.
-    async fn record(
-        &mut self,
-        done: Result<(Id, Vec<(OutboxItem, Recorded)>), tokio::task::JoinError>,
-        observer: Option<&mut Observer>,
-    ) {
+    /// Records a finished send, and every other send finished by now, in one store call: each
+    /// finished send waiting for a loop turn is a row delivered but not yet recorded (a duplicate
+    /// if the process dies then). A task that panicked or was cancelled is mapped by
+    /// [`leases::Claims::outcomes`], so nothing stays `sending`.
+    async fn record(&mut self, done: leases::Finished, observer: Option<&mut Observer>) {
         let now = self.clock.now();
-        let pairs = match done {
-            Ok((id, pairs)) => {
-                self.claims.remove(id);
-                pairs
-            }
-            Err(err) if err.is_cancelled() => {
-                // Aborted because a lease was lost ([`leases`]): nothing was sent by this task
-                // (or, cut mid-request, it is the bounded duplicate). Rows still held are given
-                // back without counting an attempt; the lost ones belong to another process and
-                // their outcome is discarded.
-                let items = self.claims.remove(err.id()).unwrap_or_default();
-                items
-                    .into_iter()
-                    .map(|item| {
-                        let outcome = Recorded::Deferred {
-                            id: item.id,
-                            next_at: now,
-                            reason: "lease lost while waiting to send; sent by its new holder"
-                                .into(),
-                        };
-                        (item, outcome)
-                    })
-                    .collect()
-            }
-            Err(err) => {
-                let Some(items) = self.claims.remove(err.id()) else {
-                    tracing::error!(
-                        "a send task failed and its rows are unknown; their leases will expire and they will be retried"
-                    );
-                    return;
-                };
-                tracing::error!(
-                    rows = items.len(),
-                    "the send task panicked; recorded as a failure and retried"
-                );
-                let next_at = now
-                    .saturating_add(SignedDuration::from_mins(5))
-                    .unwrap_or(now);
-                items
-                    .into_iter()
-                    .map(|item| {
-                        let outcome = Recorded::Retry {
-                            id: item.id,
-                            next_at,
-                            error: "internal error: the send task panicked".into(),
-                        };
-                        (item, outcome)
-                    })
-                    .collect()
-            }
-        };
+        let mut pairs = self.claims.outcomes(done, now);
+        while let Some(more) = self.inflight.try_join_next_with_id() {
+            pairs.extend(self.claims.outcomes(more, now));
+        }
         if let Some(obs) = observer {
             obs(&self.engine, &pairs);
         }

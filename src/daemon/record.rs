@@ -1,8 +1,9 @@
 //! Recording send outcomes, retried while the store is briefly unreachable (a PostgreSQL restart
 //! or a cut connection): an outcome that is not recorded leaves its row leased, and once the
 //! lease expires the row is sent again. Retrying for a few seconds turns most of those duplicate
-//! sends into late records. A retry is safe: `record` writes only while this process still holds
-//! the lease, so an outcome that did reach the store before the connection broke is not written
+//! sends into late records. The outcomes of the sends finished by one wake are recorded in ONE
+//! transaction (`Store::record_many`, the group commit). A retry is safe: an outcome is written
+//! only while this process still holds the lease, so an outcome that did reach the store before the connection broke is not written
 //! twice (the retry finds the lease gone and the outcome is discarded with a warning).
 //!
 //! May touch: the store (on blocking threads), timers.
@@ -36,15 +37,11 @@ pub(super) async fn record_all(
     for attempt in 1..=ATTEMPTS {
         let (e, owner) = (engine.clone(), owner.to_owned());
         let batch = std::mem::take(&mut pairs);
+        // One transaction for the batch (group commit); on an error none of it was recorded.
         let r = blocking(store, move |s| {
-            let mut rest = batch.into_iter();
-            while let Some((item, outcome)) = rest.next() {
-                if let Err(err) = cycle::record(s, &e, &owner, &item, &outcome, now) {
-                    let left: Vec<_> = std::iter::once((item, outcome)).chain(rest).collect();
-                    return Ok(Some((err, left)));
-                }
-            }
-            Ok(None)
+            Ok(cycle::record_many(s, &e, &owner, &batch, now)
+                .err()
+                .map(|err| (err, batch)))
         })
         .await;
         match r {

@@ -83,31 +83,35 @@ pub fn claim_for(
     store.claim(&lease, now, limit)
 }
 
-/// Records one outcome as the lease holder, and queues an operator alert for a dead row.
-/// A lapsed lease is logged and the outcome discarded (another process owns the row now).
+/// Records the outcomes of a batch of sends as the lease holder in one transaction (the group
+/// commit: one fsync for the batch instead of one per row), then queues an operator alert for
+/// each dead row. Outcomes of rows whose lease lapsed are logged and discarded.
 ///
 /// # Errors
-/// A store error other than a lost lease.
-pub fn record(
+/// A store error; then none of the batch's outcomes is recorded.
+pub fn record_many(
     store: &mut dyn Store,
     e: &Engine,
     owner: &str,
-    item: &OutboxItem,
-    outcome: &Recorded,
+    pairs: &[(OutboxItem, Recorded)],
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    match store.record(owner, outcome, now) {
-        Ok(()) => {}
-        Err(err @ StoreError::LeaseLost { .. }) => {
+    let outcomes: Vec<Recorded> = pairs.iter().map(|(_, r)| r.clone()).collect();
+    let lost = store.record_many(owner, &outcomes, now)?;
+    for (item, outcome) in pairs {
+        if lost.contains(&item.id) {
+            let err = StoreError::LeaseLost {
+                id: item.id,
+                owner: owner.to_owned(),
+            };
             tracing::warn!(task = %item.task_id, stage = %item.stage, error = %err, "outcome discarded");
-            return Ok(());
+            continue;
         }
-        Err(err) => return Err(err),
-    }
-    if let Recorded::Dead { error, .. } = outcome
-        && let Some(alert) = e.operator_alert(item, error, now)
-    {
-        store.enqueue(&alert, now)?;
+        if let Recorded::Dead { error, .. } = outcome
+            && let Some(alert) = e.operator_alert(item, error, now)
+        {
+            store.enqueue(&alert, now)?;
+        }
     }
     Ok(())
 }

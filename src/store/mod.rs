@@ -269,6 +269,20 @@ pub trait Store: Send {
     fn record(&mut self, owner: &str, outcome: &Recorded, now: Timestamp)
     -> Result<(), StoreError>;
 
+    /// Records the outcomes of several claimed rows in ONE transaction (one commit, one fsync:
+    /// the group commit of issue 17). Rows whose lease `owner` no longer holds are left alone
+    /// and their ids returned (their outcomes are discarded, as [`Store::record`]'s
+    /// [`StoreError::LeaseLost`]); every other outcome is recorded.
+    ///
+    /// # Errors
+    /// Any other error; then nothing of the batch is recorded.
+    fn record_many(
+        &mut self,
+        owner: &str,
+        outcomes: &[Recorded],
+        now: Timestamp,
+    ) -> Result<Vec<i64>, StoreError>;
+
     /// Extends the leases `owner` holds on `ids` (rows it is still sending) to `ttl` from now, so
     /// a send that waits (a rate-limited bot, a slow channel) never outlives its lease while its
     /// process is alive. Returns the ids it no longer holds: taken over after its lease expired,

@@ -136,7 +136,7 @@ fn three_replicas_killed_at_random_lose_nothing_and_never_share_a_live_lease() {
     let server = rt.block_on(Server::start());
     let hook = server.on(
         "sink",
-        Scenario::status(200).delay(Duration::from_millis(15)),
+        Scenario::status(200).delay(Duration::from_millis(100)),
     );
     let distinct = || distinct(&server);
 
@@ -148,7 +148,7 @@ fn three_replicas_killed_at_random_lose_nothing_and_never_share_a_live_lease() {
     let mut rng = fastrand::Rng::with_seed(0x7265_706c);
     let mut while_sending = 0;
     for _ in 0..kills {
-        std::thread::sleep(Duration::from_millis(rng.u64(20..120)));
+        std::thread::sleep(Duration::from_millis(rng.u64(10..60)));
         let i = rng.usize(0..replicas.0.len());
         kill(&mut replicas.0[i], "-KILL");
         if distinct().len() < expected {

@@ -76,6 +76,7 @@ contract!(
     late_claims_are_flagged_and_limit_is_honoured,
     leases_between_owners,
     renewal_keeps_a_lease_from_takeover,
+    record_many_commits_a_batch_and_reports_lost_leases,
     recover_in_flight_only_expired_unless_all,
     retry_now_requeues_dead_retry_and_skipped_only,
     progress_single_batch_and_done,
@@ -486,6 +487,61 @@ fn renewal_keeps_a_lease_from_takeover(b: &Backend) {
         "a recorded row is no longer held"
     );
     assert_eq!(s.outbox_item(item.id).unwrap().state, OutboxState::Sent);
+}
+
+/// The group commit: a batch's outcomes land together; a row whose lease passed to another
+/// owner is reported, not written, and does not stop the rest.
+fn record_many_commits_a_batch_and_reports_lost_leases(b: &Backend) {
+    let mut s = b.open();
+    s.sync_plan(
+        &plan(vec![
+            rem("a", "2027-03-01T09:00"),
+            rem("b", "2027-03-01T09:00"),
+            rem("c", "2027-03-01T09:00"),
+        ]),
+        t("2027-02-01T09:00"),
+    )
+    .unwrap();
+    let now = t("2027-03-01T09:00");
+    let mine = s.claim(&lease("host-a:1:1", 300), now, 10).unwrap();
+    assert_eq!(mine.len(), 3);
+    // The third row is taken over (a's lease "lapsed": recovered, then claimed by b).
+    let stolen = mine[2].id;
+    s.recover_in_flight(now, true).unwrap();
+    let again = s.claim(&lease("host-a:1:1", 300), now, 2).unwrap();
+    assert_eq!(again.len(), 2);
+    let theirs = s.claim(&lease("host-b:2:2", 300), now, 10).unwrap();
+    assert_eq!(
+        theirs.iter().map(|i| i.id).collect::<Vec<_>>(),
+        vec![stolen]
+    );
+    let outcomes = vec![
+        Recorded::Sent {
+            id: mine[0].id,
+            detail: "ok".into(),
+            message: None,
+        },
+        Recorded::Retry {
+            id: mine[1].id,
+            next_at: t("2027-03-01T09:05"),
+            error: "503".into(),
+        },
+        Recorded::Sent {
+            id: stolen,
+            detail: "ok".into(),
+            message: None,
+        },
+    ];
+    let lost = s.record_many("host-a:1:1", &outcomes, now).unwrap();
+    assert_eq!(lost, vec![stolen]);
+    assert_eq!(s.outbox_item(mine[0].id).unwrap().state, OutboxState::Sent);
+    assert_eq!(s.outbox_item(mine[1].id).unwrap().state, OutboxState::Retry);
+    let held = s.outbox_item(stolen).unwrap();
+    assert_eq!(
+        (held.state, held.lease_owner.as_deref()),
+        (OutboxState::Sending, Some("host-b:2:2"))
+    );
+    assert!(s.record_many("host-a:1:1", &[], now).unwrap().is_empty());
 }
 
 fn recover_in_flight_only_expired_unless_all(b: &Backend) {

@@ -180,6 +180,14 @@ impl Store for PgStore {
     ) -> Result<(), StoreError> {
         with_client!(self, |c| outbox::record(&c, owner, outcome, now))
     }
+    fn record_many(
+        &mut self,
+        owner: &str,
+        outcomes: &[Recorded],
+        now: Timestamp,
+    ) -> Result<Vec<i64>, StoreError> {
+        with_client!(self, |c| outbox::record_many(&mut c, owner, outcomes, now))
+    }
     fn renew(
         &mut self,
         owner: &str,

@@ -229,10 +229,41 @@ pub(super) async fn renew(
         .collect())
 }
 
+/// Records several outcomes in one transaction (one commit); returns the ids whose lease was lost
+/// (see [`crate::store::Store::record_many`]).
+pub(super) async fn record_many(
+    c: &mut Object,
+    owner: &str,
+    outcomes: &[Recorded],
+    now: Timestamp,
+) -> Result<Vec<i64>, StoreError> {
+    let tx = c.transaction().await?;
+    let mut lost = Vec::new();
+    for outcome in outcomes {
+        match record_on(&*tx, owner, outcome, now).await {
+            Ok(()) => {}
+            Err(StoreError::LeaseLost { id, .. }) => lost.push(id),
+            Err(e) => return Err(e),
+        }
+    }
+    tx.commit().await?;
+    Ok(lost)
+}
+
 /// Records an outcome if `owner` still holds the row (one statement: the outbox update and its
 /// delivery line, or nothing).
 pub(super) async fn record(
     c: &Client,
+    owner: &str,
+    outcome: &Recorded,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    record_on(c, owner, outcome, now).await
+}
+
+/// [`record`] on a client or inside a transaction.
+async fn record_on(
+    c: &impl GenericClient,
     owner: &str,
     outcome: &Recorded,
     now: Timestamp,

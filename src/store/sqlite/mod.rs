@@ -188,6 +188,14 @@ impl Store for SqliteStore {
     ) -> Result<(), StoreError> {
         self.record_impl(owner, outcome, now)
     }
+    fn record_many(
+        &mut self,
+        owner: &str,
+        outcomes: &[Recorded],
+        now: Timestamp,
+    ) -> Result<Vec<i64>, StoreError> {
+        self.record_many_impl(owner, outcomes, now)
+    }
     fn renew(
         &mut self,
         owner: &str,

@@ -181,78 +181,35 @@ impl SqliteStore {
         outcome: &Recorded,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let now_s = now.as_second();
-        let id = outcome.id();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let item = load(&tx, id)?;
-        if item.state != OutboxState::Sending || item.lease_owner.as_deref() != Some(owner) {
-            return Err(StoreError::LeaseLost {
-                id,
-                owner: owner.to_owned(),
-            });
-        }
-        // One statement for every outcome: the state, the error (NULL once sent), the next attempt
-        // (kept unless retrying), sent_at and the frozen text (only when sent), lease released.
-        let (result, detail, error, next_at, message) = match outcome {
-            // Recorded as a retry whose claim is given back (`attempts - 1` below).
-            Recorded::Deferred {
-                next_at, reason, ..
-            } => (
-                DeliveryOutcome::Retry,
-                reason,
-                Some(reason),
-                Some(next_at.as_second()),
-                None,
-            ),
-            Recorded::Sent {
-                detail, message, ..
-            } => (
-                DeliveryOutcome::Sent,
-                detail,
-                None,
-                None,
-                message.as_deref(),
-            ),
-            Recorded::Retry { next_at, error, .. } => (
-                DeliveryOutcome::Retry,
-                error,
-                Some(error),
-                Some(next_at.as_second()),
-                None,
-            ),
-            Recorded::Dead { error, .. } => (DeliveryOutcome::Dead, error, Some(error), None, None),
-            Recorded::Skipped { reason, .. } => {
-                (DeliveryOutcome::Skipped, reason, Some(reason), None, None)
-            }
-        };
-        let sent = result == DeliveryOutcome::Sent;
-        let give_back = matches!(outcome, Recorded::Deferred { .. });
-        tx.prepare_cached(
-            "UPDATE outbox SET state = ?3, last_error = ?4,
-                 attempts = CASE WHEN ?8 AND attempts > 0 THEN attempts - 1 ELSE attempts END,
-                 next_attempt_at = COALESCE(?5, next_attempt_at),
-                 sent_at = CASE WHEN ?6 THEN ?2 ELSE sent_at END,
-                 message = CASE WHEN ?6 AND message = '' THEN COALESCE(?7, '') ELSE message END,
-                 lease_owner = NULL, lease_until = NULL, updated_at = ?2
-             WHERE id = ?1",
-        )?
-        .execute(params![
-            id,
-            now_s,
-            result.as_str(),
-            error,
-            next_at,
-            sent,
-            message,
-            give_back
-        ])?;
-        // A deferral's line carries the attempt count it leaves behind (as PostgreSQL's does).
-        let attempt = item.attempts.saturating_sub(u32::from(give_back));
-        insert_delivery(&tx, id, attempt, now_s, result, detail)?;
+        record_in(&tx, owner, outcome, now)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Records several outcomes in one transaction (see [`crate::store::Store::record_many`]).
+    pub(super) fn record_many_impl(
+        &mut self,
+        owner: &str,
+        outcomes: &[Recorded],
+        now: Timestamp,
+    ) -> Result<Vec<i64>, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut lost = Vec::new();
+        for outcome in outcomes {
+            match record_in(&tx, owner, outcome, now) {
+                Ok(()) => {}
+                Err(StoreError::LeaseLost { id, .. }) => lost.push(id),
+                // Dropping the transaction rolls the whole batch back.
+                Err(e) => return Err(e),
+            }
+        }
+        tx.commit()?;
+        Ok(lost)
     }
 
     /// Extends `owner`'s leases on `ids` (see [`crate::store::Store::renew`]); one transaction.
@@ -391,5 +348,83 @@ fn insert_delivery(
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![outbox_id, attempt, at, outcome.as_str(), detail])?;
+    Ok(())
+}
+
+/// Records one outcome inside `tx` if `owner` still holds the row's lease.
+fn record_in(
+    tx: &Transaction<'_>,
+    owner: &str,
+    outcome: &Recorded,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let now_s = now.as_second();
+    let id = outcome.id();
+    let item = load(tx, id)?;
+
+    if item.state != OutboxState::Sending || item.lease_owner.as_deref() != Some(owner) {
+        return Err(StoreError::LeaseLost {
+            id,
+            owner: owner.to_owned(),
+        });
+    }
+    // One statement for every outcome: the state, the error (NULL once sent), the next attempt
+    // (kept unless retrying), sent_at and the frozen text (only when sent), lease released.
+    let (result, detail, error, next_at, message) = match outcome {
+        // Recorded as a retry whose claim is given back (`attempts - 1` below).
+        Recorded::Deferred {
+            next_at, reason, ..
+        } => (
+            DeliveryOutcome::Retry,
+            reason,
+            Some(reason),
+            Some(next_at.as_second()),
+            None,
+        ),
+        Recorded::Sent {
+            detail, message, ..
+        } => (
+            DeliveryOutcome::Sent,
+            detail,
+            None,
+            None,
+            message.as_deref(),
+        ),
+        Recorded::Retry { next_at, error, .. } => (
+            DeliveryOutcome::Retry,
+            error,
+            Some(error),
+            Some(next_at.as_second()),
+            None,
+        ),
+        Recorded::Dead { error, .. } => (DeliveryOutcome::Dead, error, Some(error), None, None),
+        Recorded::Skipped { reason, .. } => {
+            (DeliveryOutcome::Skipped, reason, Some(reason), None, None)
+        }
+    };
+    let sent = result == DeliveryOutcome::Sent;
+    let give_back = matches!(outcome, Recorded::Deferred { .. });
+    tx.prepare_cached(
+        "UPDATE outbox SET state = ?3, last_error = ?4,
+             attempts = CASE WHEN ?8 AND attempts > 0 THEN attempts - 1 ELSE attempts END,
+             next_attempt_at = COALESCE(?5, next_attempt_at),
+             sent_at = CASE WHEN ?6 THEN ?2 ELSE sent_at END,
+             message = CASE WHEN ?6 AND message = '' THEN COALESCE(?7, '') ELSE message END,
+             lease_owner = NULL, lease_until = NULL, updated_at = ?2
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        now_s,
+        result.as_str(),
+        error,
+        next_at,
+        sent,
+        message,
+        give_back
+    ])?;
+    // A deferral's line carries the attempt count it leaves behind (as PostgreSQL's does).
+    let attempt = item.attempts.saturating_sub(u32::from(give_back));
+    insert_delivery(tx, id, attempt, now_s, result, detail)?;
     Ok(())
 }
