@@ -48,7 +48,7 @@ fn main() -> std::process::ExitCode {
     println!("kill -9: {kills}");
     println!("SIGTERM: {terms}");
     let ok = kills.lost == 0
-        && kills.duplicates <= kills.bound.min(kills.wire_bound)
+        && kills.duplicates <= kills.bound
         && kills.stuck == 0
         && kills.integrity == "ok"
         && terms.lost == 0

@@ -250,8 +250,12 @@ pub async fn run(
         )),
         _ => None,
     };
+    // Not forced: when the inputs hash (configuration, plan files, window, facts, binary version)
+    // is the last sync's, the stored plan is already this plan and start-up costs one read
+    // instead of re-planning the whole horizon (28 s and 728 MiB with 833,000 rows, docs/
+    // BENCHMARKS.md §9).
     if lp.lead().await {
-        lp.sync(&opts, true).await?;
+        lp.sync(&opts, false).await?;
     }
     systemd::ready(&lp.status_line().await);
     tracing::info!(database = %db, channels = ?lp.engine.dispatcher.channel_ids(), "dutybell running");
@@ -458,7 +462,9 @@ impl Loop {
         let e = self.engine.clone();
         let outcome = blocking(&self.store, move |s| plan::sync(s, &e.loaded, now, force)).await?;
         match outcome {
-            SyncOutcome::Unchanged => tracing::debug!("plan unchanged"),
+            SyncOutcome::Unchanged => {
+                tracing::info!("plan unchanged since the last sync; not re-planned")
+            }
             SyncOutcome::Synced(r) => tracing::info!(
                 added = r.added,
                 cancelled = r.cancelled,

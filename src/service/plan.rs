@@ -61,7 +61,16 @@ fn step_start(today: Date) -> Date {
 pub fn inputs_hash(l: &Loaded, today: Date) -> String {
     let (from, to) = window(l, today);
     let mut h = Sha256::new();
-    h.update(format!("v3|{from}|{to}|{}", l.fingerprint).as_bytes());
+    // The binary's version too: a new dutybell may plan differently, so an upgrade re-plans at
+    // its first start even when the configuration is unchanged.
+    h.update(
+        format!(
+            "v3|{}|{from}|{to}|{}",
+            env!("CARGO_PKG_VERSION"),
+            l.fingerprint
+        )
+        .as_bytes(),
+    );
     hex12(&h.finalize())
 }
 

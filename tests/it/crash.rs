@@ -23,10 +23,10 @@ fn crash_drill_smoke_20_kills_and_5_sigterms() {
     println!("crash smoke, kill -9: {kills}");
     println!("crash smoke, SIGTERM: {terms}");
     assert_eq!(kills.lost, 0, "{kills}");
-    assert!(
-        kills.duplicates <= kills.bound.min(kills.wire_bound),
-        "{kills}"
-    );
+    // The bound the store proves: rows the restarts recovered as in flight. (Sends on the wire
+    // is printed, not asserted: a finished send waits for the loop to record it, so it is not a
+    // hard limit; docs/BENCHMARKS.md, crash drill.)
+    assert!(kills.duplicates <= kills.bound, "{kills}");
     assert_eq!(
         (kills.stuck, kills.integrity.as_str()),
         (0, "ok"),
