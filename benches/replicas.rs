@@ -4,8 +4,8 @@
 //! Dispatch: N rows due at once on a generic webhook channel pointing at an in-process counting
 //! sink on 127.0.0.1. Each replica is a thread with its OWN store connection (as separate
 //! processes would have) running the daemon's per-row cycle: `claim` (16 rows, a 5-minute lease)
-//! → send the 16 concurrently through the real `WebhookChannel` → `record` each outcome under
-//! the lease (one durable commit per outcome: SQLite `synchronous=FULL`, PostgreSQL's commit).
+//! → send the 16 concurrently through the real `WebhookChannel` → record the 16 outcomes under
+//! the lease in one transaction (`Store::record_many`, the daemon's group commit: one durable commit per batch).
 //! A row counts only once its outcome is recorded. The run checks that every row is `sent`
 //! exactly once and the sink saw N posts. Claim latency is each `claim` call's wall time.
 //!
@@ -186,14 +186,21 @@ fn replica(url: StoreUrl, port: u16, owner: String) -> Vec<Duration> {
             }
             out
         });
-        for (id, receipt) in sent {
-            let r = Recorded::Sent {
+        // The daemon's group commit: the batch's outcomes in one transaction.
+        let outcomes: Vec<Recorded> = sent
+            .into_iter()
+            .map(|(id, receipt)| Recorded::Sent {
                 id,
                 detail: receipt.detail,
                 message: None,
-            };
-            store.record(&owner, &r, now).unwrap();
-        }
+            })
+            .collect();
+        assert!(
+            store
+                .record_many(&owner, &outcomes, now)
+                .unwrap()
+                .is_empty()
+        );
     }
 }
 

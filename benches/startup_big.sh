@@ -55,7 +55,7 @@ start_once() {
     grep -q "dutybell running" "$log" || { echo "no READY within 10 min" >&2; exit 1; }
     local plain synced running cpu
     plain=$(sed 's/\x1b\[[0-9;]*m//g' "$log")
-    synced=$(epoch "$(grep -m1 "plan synced" <<<"$plain" | awk '{print $1}')")
+    synced=$(epoch "$(grep -m1 -E "plan synced|plan unchanged" <<<"$plain" | awk '{print $1}')")
     running=$(epoch "$(grep -m1 "dutybell running" <<<"$plain" | awk '{print $1}')")
     cpu=$(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')
     echo "$(echo "$synced - $t0" | bc) $(echo "$running - $t0" | bc) $(echo "scale=2; $cpu / $ticks" | bc) $(status_kb VmHWM)" >"$work/last"
@@ -81,8 +81,8 @@ for r in $(seq 1 "$RUNS"); do
     line=$(cat "$work/last")
     echo "$line" >>"$work/runs"
     read -r s t c h <<<"$line"
-    echo "run $r: start->plan synced ${s} s, start->READY ${t} s, cpu ${c} s, VmHWM ${h} kB"
-    sed 's/\x1b\[[0-9;]*m//g' "$work/run$r.log" | grep -m1 "plan synced" | cut -c1-220
+    echo "run $r: start->plan checked ${s} s, start->READY ${t} s, cpu ${c} s, VmHWM ${h} kB"
+    sed 's/\x1b\[[0-9;]*m//g' "$work/run$r.log" | grep -m1 -E "plan synced|plan unchanged" | cut -c1-220
 done
 python3 - "$work/runs" <<'PY'
 import statistics, sys

@@ -155,31 +155,26 @@ async fn sync_occurrences(
             ),
         );
     }
+    // New occurrences are inserted with one `unnest` at the end (one round trip instead of one
+    // per occurrence: 40,000 for 10,000 tasks). A key repeated in the plan updates the pending
+    // insert, as SQLite's row-by-row loop would update the row it has just inserted.
+    let mut fresh: Vec<(&NewOccurrence, OccFields)> = Vec::new();
+    let mut pending: HashMap<&str, usize> = HashMap::new();
     for o in occs {
         let fields = occ_fields(o);
+        if let Some(&i) = pending.get(o.key.as_str()) {
+            if fresh[i].1 != fields {
+                fresh[i].1 = fields;
+                report.occurrences_updated += 1;
+            }
+            continue;
+        }
         match stored.get(&o.key) {
             None => {
-                let (label, start, end, due, colour) = &fields;
-                tx.execute(
-                    "INSERT INTO occurrences (key, task_id, rule_index, period_label,
-                         window_start, window_end, due_date, colour, plan_version, created_at,
-                         updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
-                    &[
-                        &o.key,
-                        &o.task_id,
-                        &i64::from(o.rule_index),
-                        label,
-                        start,
-                        end,
-                        due,
-                        colour,
-                        &version,
-                        &now,
-                    ],
-                )
-                .await?;
+                pending.insert(o.key.as_str(), fresh.len());
+                fresh.push((o, fields));
                 report.occurrences_added += 1;
+                continue;
             }
             Some(old) if *old == fields => {}
             Some(_) => {
@@ -197,6 +192,41 @@ async fn sync_occurrences(
         }
         stored.insert(o.key.clone(), fields);
     }
+    insert_occurrences(tx, &fresh, version, now).await
+}
+
+/// Inserts new occurrences with one `unnest`.
+async fn insert_occurrences(
+    tx: &Transaction<'_>,
+    fresh: &[(&NewOccurrence, OccFields)],
+    version: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    let col = |f: fn(&(&NewOccurrence, OccFields)) -> String| -> Vec<String> {
+        fresh.iter().map(f).collect()
+    };
+    let keys = col(|(o, _)| o.key.clone());
+    let tasks = col(|(o, _)| o.task_id.clone());
+    let rules: Vec<i64> = fresh.iter().map(|(o, _)| i64::from(o.rule_index)).collect();
+    let labels = col(|(_, f)| f.0.clone());
+    let starts = col(|(_, f)| f.1.clone());
+    let ends = col(|(_, f)| f.2.clone());
+    let dues: Vec<Option<String>> = fresh.iter().map(|(_, f)| f.3.clone()).collect();
+    let colours = col(|(_, f)| f.4.clone());
+    tx.execute(
+        "INSERT INTO occurrences (key, task_id, rule_index, period_label, window_start,
+             window_end, due_date, colour, plan_version, created_at, updated_at)
+         SELECT k, t, r, l, ws, we, d, c, $9, $10, $10
+         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+                     $7::text[], $8::text[]) AS n(k, t, r, l, ws, we, d, c)",
+        &[
+            &keys, &tasks, &rules, &labels, &starts, &ends, &dues, &colours, &version, &now,
+        ],
+    )
+    .await?;
     Ok(())
 }
 
