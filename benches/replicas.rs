@@ -5,7 +5,8 @@
 //! sink on 127.0.0.1. Each replica is a thread with its OWN store connection (as separate
 //! processes would have) running the daemon's per-row cycle: `claim` (16 rows, a 5-minute lease)
 //! → send the 16 concurrently through the real `WebhookChannel` → record the 16 outcomes under
-//! the lease in one transaction (`Store::record_many`, the daemon's group commit: one durable commit per batch).
+//! the lease in one transaction (`Store::record_many`, the daemon's group commit: one durable
+//! commit per batch).
 //! A row counts only once its outcome is recorded. The run checks that every row is `sent`
 //! exactly once and the sink saw N posts. Claim latency is each `claim` call's wall time.
 //!
