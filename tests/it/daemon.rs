@@ -309,6 +309,18 @@ fn rows(site: &Site, state: &str) -> Vec<dutybell::store::OutboxItem> {
 
 const BEFORE: &str = "2027-02-15T08:00:00+08:00";
 
+/// Removes task `id` from `site`'s plan file (an edit the office makes).
+fn drop_task(site: &Site, id: &str) {
+    let path = site.dir.path().join("plan/01.yaml");
+    let plan = std::fs::read_to_string(&path).unwrap();
+    let edited: String = plan
+        .lines()
+        .filter(|l| !l.contains(&format!("\"{id}\"")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(path, edited).unwrap();
+}
+
 #[test]
 fn sighup_with_a_bad_config_keeps_the_old_plan_and_an_edit_changes_future_reminders_only() {
     let site = Site::new(3, 3);
@@ -339,13 +351,7 @@ fn sighup_with_a_bad_config_keeps_the_old_plan_and_an_edit_changes_future_remind
     assert!(rows(&site, "cancelled").is_empty());
     // A good edit: task 1.3 removed from the plan.
     std::fs::write(site.config(), &good).unwrap();
-    let plan = std::fs::read_to_string(site.dir.path().join("plan/01.yaml")).unwrap();
-    let edited: String = plan
-        .lines()
-        .filter(|l| !l.contains("\"1.3\""))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(site.dir.path().join("plan/01.yaml"), edited).unwrap();
+    drop_task(&site, "1.3");
     Command::new("kill")
         .arg("-HUP")
         .arg(d.child.id().to_string())
@@ -383,13 +389,7 @@ fn a_restart_with_unchanged_inputs_does_not_replan() {
     assert_eq!(d.stop(), 0);
     assert_eq!(rows(&site, "pending").len(), pending);
     // An edit is seen at the next start.
-    let plan = std::fs::read_to_string(site.dir.path().join("plan/01.yaml")).unwrap();
-    let edited: String = plan
-        .lines()
-        .filter(|l| !l.contains("\"1.2\""))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(site.dir.path().join("plan/01.yaml"), edited).unwrap();
+    drop_task(&site, "1.2");
     let d = Running::start(&site, BEFORE);
     assert!(d.wait_log("plan synced", 1), "{}", d.log.lock().unwrap());
     assert_eq!(d.stop(), 0);
