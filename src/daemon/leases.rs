@@ -11,13 +11,14 @@
 //! left are those of a holder that dies, or is cut off from the store for longer than its lease,
 //! after sending and before recording.
 //!
-//! May touch: nothing (bookkeeping; the daemon does the store calls and the aborting).
+//! May touch: the store (renewals, through the loop's shared handle); the rest is bookkeeping.
 
 use std::collections::HashMap;
 
 use jiff::{SignedDuration, Timestamp};
 use tokio::task::{AbortHandle, Id};
 
+use super::{Loop, blocking};
 use crate::store::{OutboxItem, Recorded};
 
 /// What a send task returns: its id and every row's outcome.
@@ -175,6 +176,38 @@ impl Claims {
             }
         }
         aborted
+    }
+}
+
+impl Loop {
+    /// Extends the leases of every row in flight when due ([`Claims`]); aborts a send whose row
+    /// passed to another process, or whose lease is about to lapse while the store is unreachable.
+    pub(super) async fn renew_leases(&mut self, now: Timestamp) {
+        let ttl = self.lease_ttl;
+        let Some(ids) = self.claims.due(now, ttl) else {
+            return;
+        };
+        let owner = self.owner.clone();
+        let count = ids.len();
+        match blocking(&self.store, move |s| Ok(s.renew(&owner, &ids, now, ttl)?)).await {
+            Ok(lost) => {
+                let aborted = self.claims.renewed(now, ttl, &lost);
+                tracing::debug!(rows = count, "leases renewed");
+                if aborted > 0 {
+                    tracing::warn!(
+                        rows = lost.len(),
+                        sends = aborted,
+                        "leases lost while sending (this process stalled longer than the lease); those sends are cancelled and left to the new holder"
+                    );
+                }
+            }
+            Err(e) => {
+                // Renewals start a third into the lease: two can fail before it lapses. The
+                // margin covers the database clock running ahead of ours.
+                let aborted = self.claims.fence(now, ttl / 6);
+                tracing::warn!(error = %format!("{e:#}"), sends_cancelled = aborted, "renewing the leases of sends in flight failed");
+            }
+        }
     }
 }
 

@@ -602,36 +602,6 @@ impl Loop {
         self.record_all(pairs, now, false).await;
     }
 
-    /// Extends the leases of every row in flight when due ([`leases`]); aborts a send whose row
-    /// passed to another process, or whose lease is about to lapse while the store is unreachable.
-    async fn renew_leases(&mut self, now: Timestamp) {
-        let ttl = self.lease_ttl;
-        let Some(ids) = self.claims.due(now, ttl) else {
-            return;
-        };
-        let owner = self.owner.clone();
-        let count = ids.len();
-        match blocking(&self.store, move |s| Ok(s.renew(&owner, &ids, now, ttl)?)).await {
-            Ok(lost) => {
-                let aborted = self.claims.renewed(now, ttl, &lost);
-                tracing::debug!(rows = count, "leases renewed");
-                if aborted > 0 {
-                    tracing::warn!(
-                        rows = lost.len(),
-                        sends = aborted,
-                        "leases lost while sending (this process stalled longer than the lease); those sends are cancelled and left to the new holder"
-                    );
-                }
-            }
-            Err(e) => {
-                // Renewals start a third into the lease: two can fail before it lapses. The
-                // margin covers the database clock running ahead of ours.
-                let aborted = self.claims.fence(now, ttl / 6);
-                tracing::warn!(error = %format!("{e:#}"), sends_cancelled = aborted, "renewing the leases of sends in flight failed");
-            }
-        }
-    }
-
     /// Says at info level, once per change, when the loop will wake next and why.
     async fn going_idle(&mut self, until: Timestamp) {
         if !self.real_time || self.last_wake_logged == Some(until) {
