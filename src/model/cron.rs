@@ -19,11 +19,26 @@ pub struct CronExpr {
 }
 
 impl CronExpr {
-    /// Parses `text` (sec min hour day month weekday; day and weekday both apply).
+    /// Parses `text` (sec min hour day month weekday; day and weekday both apply). A list with an
+    /// empty item (`,5`, `1,,2`) is refused here: croner reads it as a field that matches
+    /// nothing.
     ///
     /// # Errors
-    /// croner's explanation.
+    /// croner's explanation, or which field has an empty list item.
     pub fn parse(text: &str) -> Result<CronExpr, String> {
+        const FIELDS: [&str; 6] = ["seconds", "minutes", "hours", "day", "month", "weekday"];
+        for (i, field) in text.split_whitespace().enumerate() {
+            if field.split(',').any(str::is_empty) {
+                let name = FIELDS.get(i).copied().unwrap_or("extra");
+                return Err(format!(
+                    "the {name} field `{field}` has an empty list item (a stray comma)"
+                ));
+            }
+        }
+        Self::parse_unchecked(text)
+    }
+
+    fn parse_unchecked(text: &str) -> Result<CronExpr, String> {
         let cron = croner::parser::CronParser::builder()
             .seconds(croner::parser::Seconds::Required)
             .dom_and_dow(true)
@@ -36,25 +51,45 @@ impl CronExpr {
         })
     }
 
-    /// Whether the expression fires at all: some day of a whole 400-year Gregorian cycle
-    /// matches its day, month and weekday fields (both apply; the time fields always match
-    /// something once parsed). At most 146,097 day checks, so bounded; croner's own search for
-    /// the next time of an expression that never fires (`0 0 9 5 9 0L`: the 5th of September
-    /// that is its last Sunday) walks on to the year 5000 and took seconds (found by fuzzing).
-    /// Expressions that are not six fields are not checked here.
+    /// Whether the expression fires at all: each time field (second, minute, hour) matches some
+    /// value of its range, and some day of a whole 400-year Gregorian cycle matches the day,
+    /// month and weekday fields (both apply). At most 144 + 146,097 checks, so bounded; croner's
+    /// own search for the next time of an expression that never fires walks on to the year 5000
+    /// and took seconds (found by fuzzing: `0 0 9 5 9 0L`, the 5th of September that is its last
+    /// Sunday; `, * 1 * * *`, an empty seconds list). Expressions that are not six fields are not
+    /// checked here.
     pub fn ever_fires(&self) -> bool {
         let f: Vec<&str> = self.text.split_whitespace().collect();
-        let [_, _, _, dom, month, dow] = f.as_slice() else {
+        let [sec, min, hour, dom, month, dow] = f.as_slice() else {
             return true;
         };
-        let Ok(days) = Self::parse(&format!("0 0 0 {dom} {month} {dow}")) else {
+        // One field at a time against a day that every day-pattern `* * *` matches.
+        let Some(day0) = chrono::NaiveDate::from_ymd_opt(2000, 1, 1) else {
             return true;
         };
-        let Some(start) = chrono::NaiveDate::from_ymd_opt(2000, 1, 1) else {
+        let field_matches = |pattern: String, range: u32, at: fn(u32) -> (u32, u32, u32)| {
+            let Ok(c) = Self::parse_unchecked(&pattern) else {
+                return true;
+            };
+            (0..range).any(|v| {
+                let (h, m, s) = at(v);
+                day0.and_hms_opt(h, m, s).is_some_and(|t| {
+                    c.cron
+                        .is_time_matching(&chrono::Utc.from_utc_datetime(&t))
+                        .unwrap_or(false)
+                })
+            })
+        };
+        if !field_matches(format!("{sec} 0 0 * * *"), 60, |v| (0, 0, v))
+            || !field_matches(format!("0 {min} 0 * * *"), 60, |v| (0, v, 0))
+            || !field_matches(format!("0 0 {hour} * * *"), 24, |v| (v, 0, 0))
+        {
+            return false;
+        }
+        let Ok(days) = Self::parse_unchecked(&format!("0 0 0 {dom} {month} {dow}")) else {
             return true;
         };
-        start
-            .iter_days()
+        day0.iter_days()
             .take(146_097)
             .filter_map(|d| d.and_hms_opt(0, 0, 0))
             .any(|t| {

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 pub mod build;
 pub mod email;
 pub mod file;
+pub mod literal;
 pub mod secret;
 pub mod webhook;
 

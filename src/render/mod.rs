@@ -3,13 +3,17 @@
 //!
 //! zh-CN templates ship in the binary (`src/render/templates/`, embedded with `include_str!`);
 //! any of them can be replaced file by file from `settings.templates`. Pure apart from reading the
-//! override files once in [`Renderer::new`]. HTML templates (`*.html`) are autoescaped, text,
-//! subject and markdown templates are not. Variables: `docs/TEMPLATES.md`.
+//! override files once in [`Renderer::new`]. HTML templates (`*.html`) are autoescaped, markdown
+//! templates (`*.md`) make every value inert for chat markdown ([`crate::notify::literal::chat_md`]), text and
+//! subject templates print values as they are. Variables: `docs/TEMPLATES.md`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use minijinja::{Environment, UndefinedBehavior, Value};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+
+/// The auto-escape name of chat-markdown templates (`*.md`).
+const CHAT_MD: &str = "chat-md";
 
 use crate::notify::MessageKind;
 
@@ -222,6 +226,29 @@ impl Renderer {
                 detail: e.to_string(),
             })?;
         env.set_syntax(syntax);
+        // Values are data: HTML templates escape them for HTML, markdown templates make them
+        // inert for chat markdown (`notify::literal::chat_md`); `|safe` opts a value out.
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html") {
+                AutoEscape::Html
+            } else if name.ends_with(".md") {
+                AutoEscape::Custom(CHAT_MD.into())
+            } else {
+                AutoEscape::None
+            }
+        });
+        env.set_formatter(|out, state, value| {
+            if matches!(state.auto_escape(), AutoEscape::Custom(n) if n == CHAT_MD) {
+                if value.is_safe() {
+                    return write!(out, "{value}").map_err(minijinja::Error::from);
+                }
+                let text = value.to_string();
+                return out
+                    .write_str(&crate::notify::literal::chat_md(&text))
+                    .map_err(minijinja::Error::from);
+            }
+            minijinja::escape_formatter(out, state, value)
+        });
         let mut r = Renderer {
             env: Environment::new(),
             overridden: BTreeMap::new(),

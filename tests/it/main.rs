@@ -36,6 +36,7 @@ mod ratelimit;
 mod render;
 mod render_cmd;
 mod render_golden;
+mod render_literal;
 mod render_wording;
 mod replicas;
 mod schedule;

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use super::feishu::{LIMIT, sign};
 use super::text::{fit_body, keyword_prefix, shorten};
 use crate::notify::{Colour, Notification};
+use crate::notify::literal::chat_md;
 
 /// The card header colour of a notification colour.
 pub fn template(c: Colour) -> &'static str {
@@ -33,6 +34,7 @@ fn names(v: &Value) -> String {
         .map(|a| {
             a.iter()
                 .filter_map(|u| u["name"].as_str())
+                .map(chat_md)
                 .collect::<Vec<_>>()
                 .join("、")
         })
@@ -47,23 +49,24 @@ fn field(label: &str, value: &str) -> Value {
 /// and a button to the progress link when there is one.
 fn item_elements(index: Option<usize>, d: &Value) -> Vec<Value> {
     let task = &d["task"];
-    let title = task["short_title"].as_str().unwrap_or_default();
-    let period = d["period"].as_str().unwrap_or_default();
+    // Plan text is data: made inert for lark_md like every templated value.
+    let title = chat_md(task["short_title"].as_str().unwrap_or_default());
+    let period = chat_md(d["period"].as_str().unwrap_or_default());
     let colour = match d["colour"].as_str() {
         Some("red") => "红",
         Some("yellow") => "黄",
         _ => "蓝",
     };
     let number = index.map(|i| format!("{i}.")).unwrap_or_default();
-    let heading = if period.is_empty() || title.contains(period) {
+    let heading = if period.is_empty() || title.contains(&*period) {
         format!(
             "**{number}【{colour}】{} {title}**",
-            task["id"].as_str().unwrap_or_default()
+            chat_md(task["id"].as_str().unwrap_or_default())
         )
     } else {
         format!(
             "**{number}【{colour}】{} {title}**（{period}）",
-            task["id"].as_str().unwrap_or_default()
+            chat_md(task["id"].as_str().unwrap_or_default())
         )
     };
     let mut units = names(&d["units"]["lead"]);
@@ -76,7 +79,7 @@ fn item_elements(index: Option<usize>, d: &Value) -> Vec<Value> {
         json!({ "tag": "div", "fields": [
             field("责任单位", &units),
             field("时限", &zh_day(d["due"].as_str().unwrap_or_default())),
-            field("状态", d["status"].as_str().unwrap_or_default()),
+            field("状态", &chat_md(d["status"].as_str().unwrap_or_default())),
         ] }),
     ];
     if let Some(url) = d["links"]["progress_url"]

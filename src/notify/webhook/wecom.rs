@@ -17,6 +17,7 @@ use super::reply::{self, Prepared, RATE_LIMIT_BACKOFF, Reply};
 use super::split::split_parts;
 use super::text::shorten;
 use crate::notify::{Notification, Receipt, SendError};
+use crate::notify::literal::chat_text;
 
 /// Markdown `content` limit in UTF-8 bytes.
 pub const MARKDOWN_LIMIT: usize = 4096;
@@ -31,7 +32,8 @@ pub fn bodies(n: &Notification, mention_mobiles: bool) -> Vec<serde_json::Value>
         .map(|content| json!({ "msgtype": "markdown", "markdown": { "content": content } }))
         .collect();
     if mention_mobiles && !n.recipients.mobiles.is_empty() {
-        let content = format!("请查收以上督办提醒：{}", n.subject);
+        // The subject holds plan text: `<@userid>` in it must not mention anyone.
+        let content = format!("请查收以上督办提醒：{}", chat_text(&n.subject));
         out.push(json!({
             "msgtype": "text",
             "text": {
