@@ -81,7 +81,20 @@ fn mailbox(m: &Mailbox) -> Result<LettreMailbox, SendError> {
         .trim()
         .parse()
         .map_err(|_| SendError::permanent(format!("invalid email address {:?}", m.email)))?;
-    Ok(LettreMailbox::new(m.name.clone(), address))
+    let name = m.name.as_deref().map(one_line).filter(|n| !n.is_empty());
+    Ok(LettreMailbox::new(name, address))
+}
+
+/// `s` with control characters (a NUL, a Word vertical tab, line breaks) turned into spaces and
+/// trimmed: display names and the subject are header text, and lettre cannot build a message
+/// whose `To` name holds a NUL (found by fuzzing `render_hostile`: "missing destination
+/// address").
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }
 
 fn date_of(attempt_at: i64) -> SystemTime {
@@ -141,7 +154,7 @@ pub fn build_message(
     let roots = thread_roots(n, hostname_for_ids);
     let mut b = Message::builder()
         .from(mailbox(from)?)
-        .subject(n.subject.clone())
+        .subject(one_line(&n.subject))
         .date(date_of(n.attempt_at))
         .message_id(Some(message_id(&n.id, hostname_for_ids)))
         .in_reply_to(roots[0].clone())
@@ -312,6 +325,30 @@ mod tests {
         });
         let e = build_message(&n, &from(), "example.org").unwrap_err();
         assert!(e.to_string().contains("not-an-address"), "{e}");
+    }
+
+    /// A NUL or a Word line break in a unit's name or the subject (plan text) never makes the
+    /// message unbuildable; found by the `render_hostile` fuzz target.
+    #[test]
+    fn control_characters_in_names_and_subject_are_spaces() {
+        let mut n = note("r1", None);
+        n.recipients.to[0].name = Some("\0".into());
+        n.recipients.cc[0].name = Some("餐饮\u{b}室\n".into());
+        n.subject = "第一行\r\n第二行\0".into();
+        let raw = render_rfc5322(&n, &from(), "example.org").unwrap();
+        let m = mailparse::parse_mail(&raw).unwrap();
+        assert_eq!(
+            m.headers.get_first_value("To").as_deref(),
+            Some("food@example.org")
+        );
+        assert_eq!(
+            m.headers.get_first_value("Cc").as_deref(),
+            Some("餐饮 室 <head@example.org>")
+        );
+        // mailparse drops the space between the encoded words it decodes.
+        let subject = m.headers.get_first_value("Subject").unwrap();
+        assert!(subject.starts_with("第一行") && subject.ends_with("第二行"), "{subject}");
+        assert!(!subject.chars().any(char::is_control), "{subject:?}");
     }
 
     /// Answers go to the 督办 office (`settings.reply_to`), not to the sending robot.
