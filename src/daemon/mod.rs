@@ -271,8 +271,10 @@ pub async fn run(
                 end,
                 observer,
             } => {
-                if let Some(done) = lp.inflight.join_next_with_id().await {
-                    lp.record(done, Some(observer)).await;
+                if !lp.inflight.is_empty() {
+                    // On a manual clock every send of this instant finishes before the next
+                    // turn: one record (one transaction) and one turn per instant, not per send.
+                    lp.record_every_send(observer).await;
                     continue;
                 }
                 if until >= *end {
@@ -599,6 +601,18 @@ impl Loop {
         if let Some(obs) = observer {
             obs(&self.engine, &pairs);
         }
+        self.record_all(pairs, now, false).await;
+    }
+
+    /// Waits for every send in flight and records them all in one store call (the simulation's
+    /// step: its sends never wait for real time).
+    async fn record_every_send(&mut self, observer: &mut Observer) {
+        let now = self.clock.now();
+        let mut pairs = Vec::new();
+        while let Some(done) = self.inflight.join_next_with_id().await {
+            pairs.extend(self.claims.outcomes(done, now));
+        }
+        observer(&self.engine, &pairs);
         self.record_all(pairs, now, false).await;
     }
 
