@@ -17,11 +17,18 @@ use std::time::Instant;
 
 use dutybell::clock::{Clock, SystemClock};
 
-/// How long after the daemon's clock starts its reminders fall due.
-const LEAD: Duration = Duration::from_secs(5);
+/// How long after the daemon's clock starts its reminders fall due (`LATENCY_LEAD_MS`, default
+/// 5,000: time for the daemon to start and sync before 10:00).
+fn lead() -> Duration {
+    Duration::from_millis(env_num("LATENCY_LEAD_MS", 5000) as u64)
+}
 
-/// The daemon's clock at its start: `LEAD` before the reminders' 10:00 on a working Monday.
-const NOW: &str = "2026-12-07T09:59:55+08:00";
+/// The daemon's clock at its start: `lead()` before the reminders' 10:00 on a working Monday.
+fn start_instant() -> String {
+    let due: jiff::Timestamp = "2026-12-07T10:00:00+08:00".parse().unwrap();
+    let lead = jiff::SignedDuration::try_from(lead()).unwrap();
+    due.checked_sub(lead).unwrap().to_string()
+}
 
 fn env_num(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -56,7 +63,8 @@ fn site(dir: &std::path::Path, units: usize) {
             "  - {{ id: u{i:03}, name: 单位{i:03}, kind: section, channels: [hook] }}\n"
         ));
     }
-    y.push_str("channels:\n  - { id: hook, kind: generic, url: { env: DUTYBELL_LATENCY_HOOK } }\n");
+    let conc = env_num("LATENCY_CONCURRENCY", 4);
+    y.push_str(&format!("channels:\n  - {{ id: hook, kind: generic, concurrency: {conc}, url: {{ env: DUTYBELL_LATENCY_HOOK }} }}\n"));
     std::fs::write(dir.join("dutybell.yaml"), y).unwrap();
     std::fs::create_dir_all(dir.join("plan")).unwrap();
     let mut p = String::from("area: { number: 1, title: 测试 }\ntasks:\n");
@@ -113,17 +121,17 @@ fn main() {
         let child = Command::new(bin)
             .args(["run", "--config"])
             .arg(dir.path().join("dutybell.yaml"))
-            .env("DUTYBELL_NOW", NOW)
+            .env("DUTYBELL_NOW", start_instant())
             .env(
                 "DUTYBELL_LATENCY_HOOK",
                 format!("http://127.0.0.1:{port}/hook"),
             )
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", std::env::var("LATENCY_LOG").unwrap_or_else(|_| "info".into()))
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(dir.path().join("daemon.log")).unwrap())
             .spawn()
             .unwrap();
-        let deadline = spawned + LEAD + Duration::from_secs(30);
+        let deadline = spawned + lead() + Duration::from_secs(30);
         // The gap between the spawn and the daemon's clock start, once logged.
         let mut due: Option<Duration> = None;
         let mut got: Vec<f64> = Vec::new();
@@ -132,7 +140,7 @@ fn main() {
                 due = clock_start(dir.path(), spawned_wall);
             }
             if let Some(gap) = due {
-                let due = spawned + gap + LEAD;
+                let due = spawned + gap + lead();
                 got = arrivals
                     .lock()
                     .unwrap()
@@ -147,6 +155,9 @@ fn main() {
             std::thread::sleep(Duration::from_millis(100));
         }
         stop(child);
+        if let Ok(keep) = std::env::var("LATENCY_KEEP_LOG") {
+            let _ = std::fs::copy(dir.path().join("daemon.log"), format!("{keep}.{round}"));
+        }
         got.sort_by(f64::total_cmp);
         assert!(
             got.len() >= units,
@@ -156,8 +167,9 @@ fn main() {
         );
         got.truncate(units);
         println!(
-            "round {round}: {units} reminders due at once, clock started {:.1} ms after the spawn; latency ms p50 {:.2} p90 {:.2} p99 {:.2} max {:.2}",
+            "round {round}: {units} reminders due at once, clock started {:.1} ms after the spawn; latency ms min {:.2} p50 {:.2} p90 {:.2} p99 {:.2} max {:.2}",
             due.unwrap_or_default().as_secs_f64() * 1e3,
+            got[0],
             pct(&got, 0.5),
             pct(&got, 0.9),
             pct(&got, 0.99),

@@ -124,6 +124,12 @@ pub enum StoreSource {
 
 type Shared = Arc<Mutex<Box<dyn Store>>>;
 
+/// In real time, due rows are claimed and rendered this long before their instant and sent at it
+/// (issue 17, due → delivered latency): the turn's store work, the claim's commit (an fsync) and
+/// the render happen ahead, and only the send itself follows the due instant. A simulation
+/// claims at the instant (its clock jumps there).
+pub const PREPARE_AHEAD: SignedDuration = SignedDuration::from_millis(500);
+
 async fn blocking<T: Send + 'static>(
     store: &Shared,
     f: impl FnOnce(&mut dyn Store) -> anyhow::Result<T> + Send + 'static,
@@ -260,8 +266,14 @@ pub async fn run(
     systemd::ready(&lp.status_line().await);
     tracing::info!(database = %db, channels = ?lp.engine.dispatcher.channel_ids(), "dutybell running");
     let watchdog = systemd::watchdog_interval();
+    let mut until = started;
+    // Set when a finished send was recorded and nothing else needs a turn (see below).
+    let mut skip_turn = false;
     loop {
-        let until = lp.turn(&opts).await;
+        if !skip_turn {
+            until = lp.turn(&opts).await;
+        }
+        skip_turn = false;
         if lp.file_lost.is_some() {
             break;
         }
@@ -311,7 +323,24 @@ pub async fn run(
         tokio::select! {
             _ = controls.shutdown.changed() => break,
             () = controls.reload.notified() => lp.reload(&opts).await,
-            Some(done) = lp.inflight.join_next_with_id(), if !lp.inflight.is_empty() => lp.record(done, None).await,
+            Some(done) = lp.inflight.join_next_with_id(), if !lp.inflight.is_empty() => {
+                // The join took one task off: was the set full before it?
+                let was_full = lp.inflight.len() + 1 >= opts.max_inflight;
+                lp.record(done, None).await;
+                // A burst's sends finish one by one: each is recorded at once, but a whole turn
+                // (facts, digests, ticks, catch-up, claim) only runs when the finished send
+                // freed a slot a claim was waiting for, or its outcome (a retry, an operator
+                // alert) is due before the next wake.
+                if !was_full && !lp.storage_fault && lp.unrecorded.is_empty() {
+                    if let Some(w) = lp.next_wake().await {
+                        until = until.min(w);
+                    }
+                    skip_turn = clock.now() < until;
+                    if skip_turn && lp.inflight.is_empty() {
+                        lp.going_idle(until).await;
+                    }
+                }
+            }
             () = hint.notified() => tracing::debug!("woken by a wake-up hint"),
             () = tokio::time::sleep(nap) => {}
         }
@@ -417,7 +446,11 @@ impl Loop {
             self.digests(now).await;
             self.ticks(opts, now).await;
         }
-        match self.claim_and_spawn(now, opts.max_inflight).await {
+        let ahead = match self.real_time {
+            true => PREPARE_AHEAD,
+            false => SignedDuration::ZERO,
+        };
+        match self.claim_and_spawn(now, ahead, opts.max_inflight).await {
             Err(e) if self.store_failed(&e, "claiming due reminders") => {}
             Err(e) => tracing::error!(error = %format!("{e:#}"), "claiming due reminders failed"),
             Ok(()) if !self.storage_fault && self.unrecorded.is_empty() => {
@@ -436,7 +469,7 @@ impl Loop {
             .as_ref()
             .map(|_| leader::next_beat(now, self.lease_ttl, self.beat_every));
         let until = [
-            wake,
+            wake.map(|w| w.checked_sub(ahead).unwrap_or(w)),
             Some(self.next_replan),
             self.engine.next_digest(now),
             crate::service::ticks::next_due(&self.engine, now),
@@ -551,7 +584,27 @@ impl Loop {
         }
     }
 
-    async fn claim_and_spawn(&mut self, now: Timestamp, max: usize) -> anyhow::Result<()> {
+    /// The next due row's instant, less [`PREPARE_AHEAD`] in real time (`None` when none is
+    /// pending or the store cannot say).
+    async fn next_wake(&self) -> Option<Timestamp> {
+        let w = blocking(&self.store, |s| Ok(s.next_wakeup()?))
+            .await
+            .ok()
+            .flatten()?;
+        Some(match self.real_time {
+            true => w.checked_sub(PREPARE_AHEAD).unwrap_or(w),
+            false => w,
+        })
+    }
+
+    /// Claims the rows due by `now + ahead` and spawns their sends; each send renders at once and
+    /// then waits for its rows' due instant ([`PREPARE_AHEAD`]).
+    async fn claim_and_spawn(
+        &mut self,
+        now: Timestamp,
+        ahead: SignedDuration,
+        max: usize,
+    ) -> anyhow::Result<()> {
         let room = max.saturating_sub(self.inflight.len());
         if room == 0 {
             return Ok(());
@@ -566,21 +619,31 @@ impl Loop {
             // Web loop (issue 13): granted 延期 as of now, for rendering at send time.
             e.set_due_overrides(s.due_overrides()?.into_iter().collect());
             cycle::catch_up(s, &e, now)?;
-            Ok(cycle::claim_for(s, &owner, now, limit, ttl)?)
+            let horizon = now.checked_add(ahead).unwrap_or(now);
+            Ok(cycle::claim_for(s, &owner, horizon, limit, ttl)?)
         })
         .await?;
         for rows in group::group_claimed(items) {
             let e = self.engine.clone();
             let it = rows.clone();
             let clock = self.clock.clone();
+            // The group goes out when its last row is due (claimed up to PREPARE_AHEAD early).
+            let due = rows.iter().map(|r| r.next_attempt_at).max();
             let handle = self.inflight.spawn(async move {
                 // Rendering is CPU work: on a blocking thread, so that a morning's renders
-                // never hold up this loop (it must renew the leases in time).
-                let now = clock.now();
+                // never hold up this loop (it must renew the leases in time). It renders as of
+                // the due instant, which it may precede by up to PREPARE_AHEAD.
+                let at = due.map_or(clock.now(), |d| d.max(clock.now()));
                 let r = e.clone();
-                let ready = tokio::task::spawn_blocking(move || group::prepare_group(&r, it, now))
+                let ready = tokio::task::spawn_blocking(move || group::prepare_group(&r, it, at))
                     .await
                     .unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()));
+                if let Some(d) = due {
+                    let wait = d.duration_since(clock.now());
+                    if wait.is_positive() {
+                        tokio::time::sleep(wait.unsigned_abs()).await;
+                    }
+                }
                 group::deliver_group(&e, ready).await
             });
             self.claims.insert(rows, handle, now, ttl);
