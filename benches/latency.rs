@@ -77,15 +77,24 @@ fn site(dir: &std::path::Path, units: usize) {
     std::fs::write(dir.join("plan/01.yaml"), p).unwrap();
 }
 
-/// How long after the spawn the daemon's clock started: its `clock set by --now` line's stamp
-/// minus the wall clock at spawn (`None` until the line is written).
+/// How long after the spawn the daemon's clock started at `start_instant()`: the `clock set by
+/// --now` line's wall-clock stamp minus the wall clock at spawn, less what the daemon's clock had
+/// already advanced when it wrote the line (its `now=` field), so a pause between starting the
+/// clock and writing the line does not shift the due instant (`None` until the line is written).
 fn clock_start(dir: &std::path::Path, spawned: jiff::Timestamp) -> Option<Duration> {
     let log = std::fs::read_to_string(dir.join("daemon.log")).ok()?;
     let line = log.lines().find(|l| l.contains("clock set by --now"))?;
     let plain: String = line.chars().filter(|c| !c.is_control()).collect();
-    let stamp = plain.split_whitespace().next()?.trim_start_matches("[2m");
-    let at: jiff::Timestamp = stamp.trim_end_matches("[0m").parse().ok()?;
-    Duration::try_from(at.duration_since(spawned)).ok()
+    let plain = plain.replace("[2m", "").replace("[0m", "").replace("[3m", "");
+    let stamp: jiff::Timestamp = plain.split_whitespace().next()?.parse().ok()?;
+    let read: jiff::Timestamp = plain
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("now="))?
+        .parse()
+        .ok()?;
+    let start: jiff::Timestamp = start_instant().parse().ok()?;
+    let advanced = read.duration_since(start);
+    Duration::try_from(stamp.duration_since(spawned) - advanced).ok()
 }
 
 fn stop(mut child: Child) {
