@@ -326,7 +326,7 @@ pub async fn run(
             Some(done) = lp.inflight.join_next_with_id(), if !lp.inflight.is_empty() => {
                 // The join took one task off: was the set full before it?
                 let was_full = lp.inflight.len() + 1 >= opts.max_inflight;
-                lp.record(done, None).await;
+                lp.record(done).await;
                 // A burst's sends finish one by one: each is recorded at once, but a whole turn
                 // (facts, digests, ticks, catch-up, claim) only runs when the finished send
                 // freed a slot a claim was waiting for, or its outcome (a retry, an operator
@@ -655,27 +655,26 @@ impl Loop {
     /// finished send waiting for a loop turn is a row delivered but not yet recorded (a duplicate
     /// if the process dies then). A task that panicked or was cancelled is mapped by
     /// [`leases::Claims::outcomes`], so nothing stays `sending`.
-    async fn record(&mut self, done: leases::Finished, observer: Option<&mut Observer>) {
+    async fn record(&mut self, done: leases::Finished) {
         let now = self.clock.now();
         let mut pairs = self.claims.outcomes(done, now);
         while let Some(more) = self.inflight.try_join_next_with_id() {
             pairs.extend(self.claims.outcomes(more, now));
         }
-        if let Some(obs) = observer {
-            obs(&self.engine, &pairs);
-        }
         self.record_all(pairs, now, false).await;
     }
 
     /// Waits for every send in flight and records them all in one store call (the simulation's
-    /// step: its sends never wait for real time).
+    /// step: its sends never wait for real time). The observer sees each message (one send task:
+    /// a grouped reminder and every row it covers) in its own call, as [`Observer`] promises.
     async fn record_every_send(&mut self, observer: &mut Observer) {
         let now = self.clock.now();
         let mut pairs = Vec::new();
         while let Some(done) = self.inflight.join_next_with_id().await {
-            pairs.extend(self.claims.outcomes(done, now));
+            let message = self.claims.outcomes(done, now);
+            observer(&self.engine, &message);
+            pairs.extend(message);
         }
-        observer(&self.engine, &pairs);
         self.record_all(pairs, now, false).await;
     }
 
@@ -702,7 +701,7 @@ impl Loop {
         );
         let drained = tokio::time::timeout(opts.drain, async {
             while let Some(done) = self.inflight.join_next_with_id().await {
-                self.record(done, None).await;
+                self.record(done).await;
             }
         })
         .await;
