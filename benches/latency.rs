@@ -85,7 +85,10 @@ fn clock_start(dir: &std::path::Path, spawned: jiff::Timestamp) -> Option<Durati
     let log = std::fs::read_to_string(dir.join("daemon.log")).ok()?;
     let line = log.lines().find(|l| l.contains("clock set by --now"))?;
     let plain: String = line.chars().filter(|c| !c.is_control()).collect();
-    let plain = plain.replace("[2m", "").replace("[0m", "").replace("[3m", "");
+    let plain = plain
+        .replace("[2m", "")
+        .replace("[0m", "")
+        .replace("[3m", "");
     let stamp: jiff::Timestamp = plain.split_whitespace().next()?.parse().ok()?;
     let read: jiff::Timestamp = plain
         .split_whitespace()
@@ -135,7 +138,10 @@ fn main() {
                 "DUTYBELL_LATENCY_HOOK",
                 format!("http://127.0.0.1:{port}/hook"),
             )
-            .env("RUST_LOG", std::env::var("LATENCY_LOG").unwrap_or_else(|_| "info".into()))
+            .env(
+                "RUST_LOG",
+                std::env::var("LATENCY_LOG").unwrap_or_else(|_| "info".into()),
+            )
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(dir.path().join("daemon.log")).unwrap())
             .spawn()

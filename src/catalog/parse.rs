@@ -135,7 +135,9 @@ pub fn id(s: &str) -> Result<(), String> {
 /// its settings) supplies the explanation when it is not.
 pub fn cron(expr: &str) -> Result<crate::model::CronExpr, String> {
     let invalid = |detail: String| {
-        format!("`{expr}` is not a valid cron expression (sec min hour day month weekday): {detail}")
+        format!(
+            "`{expr}` is not a valid cron expression (sec min hour day month weekday): {detail}"
+        )
     };
     // Our parse and the "never fires" check come first and are bounded: tokio-cron-scheduler
     // (below) and croner search until the year 5000 for the first time of an expression that
@@ -223,7 +225,12 @@ mod fuzz_found {
             );
         }
         // An empty list item (found by the libFuzzer smoke: 59 s in a debug build).
-        for e in [", * 1 * * *", "0 0,,5 9 * * *", "0 0 9 1, * *", "0 0 9 * * ,Mon"] {
+        for e in [
+            ", * 1 * * *",
+            "0 0,,5 9 * * *",
+            "0 0 9 1, * *",
+            "0 0 9 * * ,Mon",
+        ] {
             let t = std::time::Instant::now();
             let err = super::cron(e).unwrap_err();
             assert!(err.contains("empty list item"), "{e}: {err}");

@@ -44,7 +44,9 @@ fn is_url(s: &str) -> bool {
 /// turned into its full-width twin, so a multi-line measure never becomes a list.
 pub fn chat_md(s: &str) -> Cow<'_, str> {
     if is_url(s) {
-        if !s.contains(['(', ')', '[', ']', '<', '>', '*', '`', '|', '"', '\'', '\\', '!']) {
+        if !s.contains([
+            '(', ')', '[', ']', '<', '>', '*', '`', '|', '"', '\'', '\\', '!',
+        ]) {
             return Cow::Borrowed(s);
         }
         let mut out = String::with_capacity(s.len() + 8);
@@ -127,14 +129,26 @@ mod tests {
             ("每周开展一次排查。", "每周开展一次排查。"),
             ("**粗体**", "＊＊粗体＊＊"),
             ("[链接](http://x.example)", "［链接］(http://x.example)"),
-            ("<@all> <at user_id=\"all\">所有人</at>", "＜@all＞ ＜at user＿id=\"all\"＞所有人＜/at＞"),
-            ("<font color=\"warning\">红</font>", "＜font color=\"warning\"＞红＜/font＞"),
+            (
+                "<@all> <at user_id=\"all\">所有人</at>",
+                "＜@all＞ ＜at user＿id=\"all\"＞所有人＜/at＞",
+            ),
+            (
+                "<font color=\"warning\">红</font>",
+                "＜font color=\"warning\"＞红＜/font＞",
+            ),
             ("# 标题", "＃ 标题"),
-            ("a_b_c `code` ~~删~~ |表|", "a＿b＿c ｀code｀ ～～删～～ ｜表｜"),
+            (
+                "a_b_c `code` ~~删~~ |表|",
+                "a＿b＿c ｀code｀ ～～删～～ ｜表｜",
+            ),
             ("&lt;b&gt;", "＆lt;b＆gt;"),
             ("![图](x)", "！［图］(x)"),
             ("{{ task.id }}", "{{ task.id }}"),
-            ("措施：\n- 一\n2. 二\n  + 三", "措施：\n－ 一\n2． 二\n  ＋ 三"),
+            (
+                "措施：\n- 一\n2. 二\n  + 三",
+                "措施：\n－ 一\n2． 二\n  ＋ 三",
+            ),
             ("- 开头", "－ 开头"),
             ("3.5 个百分点", "3.5 个百分点"),
             ("-3 天", "-3 天"),
@@ -153,7 +167,10 @@ mod tests {
             "https://x.example/a%28b%29%5Bc%5D"
         );
         // Not one URL: treated as text.
-        assert_eq!(chat_md("https://x.example **b**"), "https://x.example ＊＊b＊＊");
+        assert_eq!(
+            chat_md("https://x.example **b**"),
+            "https://x.example ＊＊b＊＊"
+        );
     }
 
     #[test]

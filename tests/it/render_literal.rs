@@ -34,13 +34,23 @@ const LIVE_MARKUP: [&str; 10] = [
     "&lt;b&gt;",
 ];
 
-fn hostile() -> (dutybell::loader::Loaded, Reminder, dutybell::schedule::Occurrence) {
+fn hostile() -> (
+    dutybell::loader::Loaded,
+    Reminder,
+    dutybell::schedule::Occurrence,
+) {
     let mut l = loaded();
     // 1.1 has no rule label: its messages are headed by the task's own (shortened) title.
     let t = l.catalog.tasks.iter_mut().find(|t| t.id == "1.1").unwrap();
     t.title = TITLE.into();
     t.measures = MEASURES.into();
-    let lead = l.catalog.tasks.iter().find(|t| t.id == "1.1").unwrap().clone();
+    let lead = l
+        .catalog
+        .tasks
+        .iter()
+        .find(|t| t.id == "1.1")
+        .unwrap()
+        .clone();
     let unit_id = l.catalog.lead_units(&lead)[0].clone();
     l.catalog
         .units
@@ -48,7 +58,12 @@ fn hostile() -> (dutybell::loader::Loaded, Reminder, dutybell::schedule::Occurre
         .find(|u| u.id == unit_id)
         .unwrap()
         .name = UNIT.into();
-    let p = dutybell::schedule::plan(&l.catalog, &l.calendar, date(2026, 1, 1), date(2026, 12, 31));
+    let p = dutybell::schedule::plan(
+        &l.catalog,
+        &l.calendar,
+        date(2026, 1, 1),
+        date(2026, 12, 31),
+    );
     let rem = p
         .reminders
         .iter()
@@ -112,10 +127,16 @@ fn email_text_is_literal_and_html_is_escaped() {
         let mail = mailparse::parse_mail(&raw).unwrap();
         let text = mail.subparts[0].get_body().unwrap();
         let html = mail.subparts[1].get_body().unwrap();
-        assert!(text.contains("<@all>**粗体**{{ task.id"), "text part:\n{text}");
+        assert!(
+            text.contains("<@all>**粗体**{{ task.id"),
+            "text part:\n{text}"
+        );
         assert!(text.contains(UNIT), "text part:\n{text}");
         assert!(!html.contains("<script"), "{html}");
-        assert!(!html.contains("<@all>") && !html.contains("<font color"), "{html}");
+        assert!(
+            !html.contains("<@all>") && !html.contains("<font color"),
+            "{html}"
+        );
         assert!(html.contains("&lt;@all&gt;**粗体**{{ task.id"), "{html}");
     }
 }
@@ -132,7 +153,10 @@ fn wecom_markdown_and_mention_text_are_inert() {
         assert!(md.starts_with("**【督办提醒"), "{md}");
         // Measures lines never turn into a list, quote or table.
         if n.data["group"] != serde_json::Value::Bool(true) {
-            assert!(md.contains("\n－ 列表项\n1． 编号项\n＞ 引用\n｜ 表 ｜ 格 ｜"), "{md}");
+            assert!(
+                md.contains("\n－ 列表项\n1． 编号项\n＞ 引用\n｜ 表 ｜ 格 ｜"),
+                "{md}"
+            );
         }
         for b in &parsed[1..] {
             let t = b["text"]["content"].as_str().unwrap();

@@ -347,7 +347,10 @@ mod tests {
         );
         // mailparse drops the space between the encoded words it decodes.
         let subject = m.headers.get_first_value("Subject").unwrap();
-        assert!(subject.starts_with("第一行") && subject.ends_with("第二行"), "{subject}");
+        assert!(
+            subject.starts_with("第一行") && subject.ends_with("第二行"),
+            "{subject}"
+        );
         assert!(!subject.chars().any(char::is_control), "{subject:?}");
     }
 

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use super::feishu::{LIMIT, sign};
 use super::text::{fit_body, keyword_prefix, shorten};
-use crate::notify::{Colour, Notification};
 use crate::notify::literal::chat_md;
+use crate::notify::{Colour, Notification};
 
 /// The card header colour of a notification colour.
 pub fn template(c: Colour) -> &'static str {

@@ -16,8 +16,8 @@ use serde_json::json;
 use super::reply::{self, Prepared, RATE_LIMIT_BACKOFF, Reply};
 use super::split::split_parts;
 use super::text::shorten;
-use crate::notify::{Notification, Receipt, SendError};
 use crate::notify::literal::chat_text;
+use crate::notify::{Notification, Receipt, SendError};
 
 /// Markdown `content` limit in UTF-8 bytes.
 pub const MARKDOWN_LIMIT: usize = 4096;
