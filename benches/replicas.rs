@@ -198,7 +198,7 @@ fn replica(url: StoreUrl, port: u16, owner: String) -> Vec<Duration> {
             .collect();
         assert!(
             store
-                .record_many(&owner, &outcomes, now)
+                .record_many(&owner, &outcomes.iter().collect::<Vec<_>>(), now)
                 .unwrap()
                 .is_empty()
         );

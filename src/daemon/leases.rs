@@ -133,30 +133,32 @@ impl Claims {
             );
             return Vec::new();
         };
-        let outcome: Box<dyn Fn(i64) -> Recorded> = if err.is_cancelled() {
-            Box::new(move |id| Recorded::Deferred {
-                id,
-                next_at: now,
-                reason: "lease lost while waiting to send; sent by its new holder".into(),
-            })
-        } else {
+        let cancelled = err.is_cancelled();
+        if !cancelled {
             tracing::error!(
                 rows = items.len(),
                 "the send task panicked; recorded as a failure and retried"
             );
-            let next_at = now
-                .saturating_add(SignedDuration::from_mins(5))
-                .unwrap_or(now);
-            Box::new(move |id| Recorded::Retry {
-                id,
-                next_at,
-                error: "internal error: the send task panicked".into(),
-            })
-        };
+        }
+        let retry_at = now
+            .saturating_add(SignedDuration::from_mins(5))
+            .unwrap_or(now);
         items
             .into_iter()
             .map(|item| {
-                let r = outcome(item.id);
+                let id = item.id;
+                let r = match cancelled {
+                    true => Recorded::Deferred {
+                        id,
+                        next_at: now,
+                        reason: "lease lost while waiting to send; sent by its new holder".into(),
+                    },
+                    false => Recorded::Retry {
+                        id,
+                        next_at: retry_at,
+                        error: "internal error: the send task panicked".into(),
+                    },
+                };
                 (item, r)
             })
             .collect()

@@ -96,7 +96,8 @@ pub fn record_many(
     pairs: &[(OutboxItem, Recorded)],
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let outcomes: Vec<Recorded> = pairs.iter().map(|(_, r)| r.clone()).collect();
+    // References: an outcome can carry the whole rendered message (frozen for audit).
+    let outcomes: Vec<&Recorded> = pairs.iter().map(|(_, r)| r).collect();
     let lost = store.record_many(owner, &outcomes, now)?;
     for (item, outcome) in pairs {
         if lost.contains(&item.id) {

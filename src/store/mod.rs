@@ -279,7 +279,7 @@ pub trait Store: Send {
     fn record_many(
         &mut self,
         owner: &str,
-        outcomes: &[Recorded],
+        outcomes: &[&Recorded],
         now: Timestamp,
     ) -> Result<Vec<i64>, StoreError>;
 

@@ -515,7 +515,7 @@ fn record_many_commits_a_batch_and_reports_lost_leases(b: &Backend) {
         theirs.iter().map(|i| i.id).collect::<Vec<_>>(),
         vec![stolen]
     );
-    let outcomes = vec![
+    let outcomes = [
         Recorded::Sent {
             id: mine[0].id,
             detail: "ok".into(),
@@ -532,6 +532,7 @@ fn record_many_commits_a_batch_and_reports_lost_leases(b: &Backend) {
             message: None,
         },
     ];
+    let outcomes: Vec<&Recorded> = outcomes.iter().collect();
     let lost = s.record_many("host-a:1:1", &outcomes, now).unwrap();
     assert_eq!(lost, vec![stolen]);
     assert_eq!(s.outbox_item(mine[0].id).unwrap().state, OutboxState::Sent);

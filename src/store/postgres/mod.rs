@@ -183,7 +183,7 @@ impl Store for PgStore {
     fn record_many(
         &mut self,
         owner: &str,
-        outcomes: &[Recorded],
+        outcomes: &[&Recorded],
         now: Timestamp,
     ) -> Result<Vec<i64>, StoreError> {
         with_client!(self, |c| outbox::record_many(&mut c, owner, outcomes, now))

@@ -234,12 +234,12 @@ pub(super) async fn renew(
 pub(super) async fn record_many(
     c: &mut Object,
     owner: &str,
-    outcomes: &[Recorded],
+    outcomes: &[&Recorded],
     now: Timestamp,
 ) -> Result<Vec<i64>, StoreError> {
     let tx = c.transaction().await?;
     let mut lost = Vec::new();
-    for outcome in outcomes {
+    for &outcome in outcomes {
         match record_on(&*tx, owner, outcome, now).await {
             Ok(()) => {}
             Err(StoreError::LeaseLost { id, .. }) => lost.push(id),

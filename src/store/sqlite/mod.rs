@@ -191,7 +191,7 @@ impl Store for SqliteStore {
     fn record_many(
         &mut self,
         owner: &str,
-        outcomes: &[Recorded],
+        outcomes: &[&Recorded],
         now: Timestamp,
     ) -> Result<Vec<i64>, StoreError> {
         self.record_many_impl(owner, outcomes, now)

@@ -193,14 +193,14 @@ impl SqliteStore {
     pub(super) fn record_many_impl(
         &mut self,
         owner: &str,
-        outcomes: &[Recorded],
+        outcomes: &[&Recorded],
         now: Timestamp,
     ) -> Result<Vec<i64>, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut lost = Vec::new();
-        for outcome in outcomes {
+        for &outcome in outcomes {
             match record_in(&tx, owner, outcome, now) {
                 Ok(()) => {}
                 Err(StoreError::LeaseLost { id, .. }) => lost.push(id),
