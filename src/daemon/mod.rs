@@ -5,6 +5,7 @@
 //! May touch: timers, signals (through the [`Controls`] it is given), sd_notify, spawning, the
 //! store (on blocking threads, through the trait). Business rules live in [`crate::service`].
 
+mod claim;
 mod leader;
 mod leases;
 mod record;
@@ -24,8 +25,9 @@ use tokio::task::JoinSet;
 use crate::clock::{ManualClock, SharedClock};
 use crate::service::plan::SyncOutcome;
 pub use crate::service::{ConfigRefused, Engine};
-use crate::service::{cycle, group, plan};
+use crate::service::{cycle, plan};
 use crate::store::{OutboxItem, Recorded, Store, StoreUrl};
+pub use claim::PREPARE_AHEAD;
 
 /// True when `e` is a refused configuration (exit code 2), not a runtime failure.
 pub fn engine_error_is_config(e: &anyhow::Error) -> bool {
@@ -123,12 +125,6 @@ pub enum StoreSource {
 }
 
 type Shared = Arc<Mutex<Box<dyn Store>>>;
-
-/// In real time, due rows are claimed and rendered this long before their instant and sent at it
-/// (issue 17, due → delivered latency): the turn's store work, the claim's commit (an fsync) and
-/// the render happen ahead, and only the send itself follows the due instant. A simulation
-/// claims at the instant (its clock jumps there).
-pub const PREPARE_AHEAD: SignedDuration = SignedDuration::from_millis(500);
 
 async fn blocking<T: Send + 'static>(
     store: &Shared,
@@ -582,100 +578,6 @@ impl Loop {
                 tracing::error!(error = %format!("{e:#}"), "enqueueing digests failed; will retry at the next wake")
             }
         }
-    }
-
-    /// The next due row's instant, less [`PREPARE_AHEAD`] in real time (`None` when none is
-    /// pending or the store cannot say).
-    async fn next_wake(&self) -> Option<Timestamp> {
-        let w = blocking(&self.store, |s| Ok(s.next_wakeup()?))
-            .await
-            .ok()
-            .flatten()?;
-        Some(match self.real_time {
-            true => w.checked_sub(PREPARE_AHEAD).unwrap_or(w),
-            false => w,
-        })
-    }
-
-    /// Claims the rows due by `now + ahead` and spawns their sends; each send renders at once and
-    /// then waits for its rows' due instant ([`PREPARE_AHEAD`]).
-    async fn claim_and_spawn(
-        &mut self,
-        now: Timestamp,
-        ahead: SignedDuration,
-        max: usize,
-    ) -> anyhow::Result<()> {
-        let room = max.saturating_sub(self.inflight.len());
-        if room == 0 {
-            return Ok(());
-        }
-        let e = self.engine.clone();
-        let owner = self.owner.clone();
-        let ttl = self.lease_ttl;
-        // Issue 12: claim a whole morning's rows and send one message per recipient and channel
-        // (the grouping rule is `service::group`).
-        let limit = room.saturating_mul(group::CLAIM_ROWS_PER_SLOT);
-        let items = blocking(&self.store, move |s| {
-            // Web loop (issue 13): granted 延期 as of now, for rendering at send time.
-            e.set_due_overrides(s.due_overrides()?.into_iter().collect());
-            cycle::catch_up(s, &e, now)?;
-            let horizon = now.checked_add(ahead).unwrap_or(now);
-            Ok(cycle::claim_for(s, &owner, horizon, limit, ttl)?)
-        })
-        .await?;
-        for rows in group::group_claimed(items) {
-            let e = self.engine.clone();
-            let it = rows.clone();
-            let clock = self.clock.clone();
-            // The group goes out when its last row is due (claimed up to PREPARE_AHEAD early).
-            let due = rows.iter().map(|r| r.next_attempt_at).max();
-            let handle = self.inflight.spawn(async move {
-                // Rendering is CPU work: on a blocking thread, so that a morning's renders
-                // never hold up this loop (it must renew the leases in time). It renders as of
-                // the due instant, which it may precede by up to PREPARE_AHEAD.
-                let at = due.map_or(clock.now(), |d| d.max(clock.now()));
-                let r = e.clone();
-                let ready = tokio::task::spawn_blocking(move || group::prepare_group(&r, it, at))
-                    .await
-                    .unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()));
-                if let Some(d) = due {
-                    let wait = d.duration_since(clock.now());
-                    if wait.is_positive() {
-                        tokio::time::sleep(wait.unsigned_abs()).await;
-                    }
-                }
-                group::deliver_group(&e, ready).await
-            });
-            self.claims.insert(rows, handle, now, ttl);
-        }
-        Ok(())
-    }
-
-    /// Records a finished send, and every other send finished by now, in one store call: each
-    /// finished send waiting for a loop turn is a row delivered but not yet recorded (a duplicate
-    /// if the process dies then). A task that panicked or was cancelled is mapped by
-    /// [`leases::Claims::outcomes`], so nothing stays `sending`.
-    async fn record(&mut self, done: leases::Finished) {
-        let now = self.clock.now();
-        let mut pairs = self.claims.outcomes(done, now);
-        while let Some(more) = self.inflight.try_join_next_with_id() {
-            pairs.extend(self.claims.outcomes(more, now));
-        }
-        self.record_all(pairs, now, false).await;
-    }
-
-    /// Waits for every send in flight and records them all in one store call (the simulation's
-    /// step: its sends never wait for real time). The observer sees each message (one send task:
-    /// a grouped reminder and every row it covers) in its own call, as [`Observer`] promises.
-    async fn record_every_send(&mut self, observer: &mut Observer) {
-        let now = self.clock.now();
-        let mut pairs = Vec::new();
-        while let Some(done) = self.inflight.join_next_with_id().await {
-            let message = self.claims.outcomes(done, now);
-            observer(&self.engine, &message);
-            pairs.extend(message);
-        }
-        self.record_all(pairs, now, false).await;
     }
 
     /// Says at info level, once per change, when the loop will wake next and why.
