@@ -17,27 +17,33 @@ use crate::service::{cycle, group};
 pub const PREPARE_AHEAD: SignedDuration = SignedDuration::from_millis(500);
 
 impl Loop {
-    /// The next due row's instant, less [`PREPARE_AHEAD`] in real time (`None` when none is
-    /// pending or the store cannot say).
+    /// How long before its instant a due row is claimed: [`PREPARE_AHEAD`] in real time, zero on
+    /// a simulation's manual clock.
+    fn ahead(&self) -> SignedDuration {
+        match self.real_time {
+            true => PREPARE_AHEAD,
+            false => SignedDuration::ZERO,
+        }
+    }
+
+    /// When the loop must wake for the next due row: its instant less [`Loop::ahead`] (`None`
+    /// when none is pending or the store cannot say).
     pub(super) async fn next_wake(&self) -> Option<Timestamp> {
         let w = blocking(&self.store, |s| Ok(s.next_wakeup()?))
             .await
             .ok()
             .flatten()?;
-        Some(match self.real_time {
-            true => w.checked_sub(PREPARE_AHEAD).unwrap_or(w),
-            false => w,
-        })
+        Some(w.checked_sub(self.ahead()).unwrap_or(w))
     }
 
-    /// Claims the rows due by `now + ahead` and spawns their sends; each send renders at once and
-    /// then waits for its rows' due instant ([`PREPARE_AHEAD`]).
+    /// Claims the rows due by `now +` [`Loop::ahead`] and spawns their sends; each send renders
+    /// at once and then waits for its rows' due instant.
     pub(super) async fn claim_and_spawn(
         &mut self,
         now: Timestamp,
-        ahead: SignedDuration,
         max: usize,
     ) -> anyhow::Result<()> {
+        let ahead = self.ahead();
         let room = max.saturating_sub(self.inflight.len());
         if room == 0 {
             return Ok(());

@@ -442,11 +442,7 @@ impl Loop {
             self.digests(now).await;
             self.ticks(opts, now).await;
         }
-        let ahead = match self.real_time {
-            true => PREPARE_AHEAD,
-            false => SignedDuration::ZERO,
-        };
-        match self.claim_and_spawn(now, ahead, opts.max_inflight).await {
+        match self.claim_and_spawn(now, opts.max_inflight).await {
             Err(e) if self.store_failed(&e, "claiming due reminders") => {}
             Err(e) => tracing::error!(error = %format!("{e:#}"), "claiming due reminders failed"),
             Ok(()) if !self.storage_fault && self.unrecorded.is_empty() => {
@@ -456,16 +452,13 @@ impl Loop {
             }
             Ok(()) => {}
         }
-        let wake = blocking(&self.store, |s| Ok(s.next_wakeup()?))
-            .await
-            .ok()
-            .flatten();
+        let wake = self.next_wake().await;
         let beat = self
             .replica
             .as_ref()
             .map(|_| leader::next_beat(now, self.lease_ttl, self.beat_every));
         let until = [
-            wake.map(|w| w.checked_sub(ahead).unwrap_or(w)),
+            wake,
             Some(self.next_replan),
             self.engine.next_digest(now),
             crate::service::ticks::next_due(&self.engine, now),

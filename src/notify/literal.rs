@@ -33,6 +33,11 @@ fn twin(c: char) -> Option<char> {
     })
 }
 
+/// Characters of a URL that could close a link target or start markup: percent-encoded.
+const URL_MARKUP: [char; 13] = [
+    '(', ')', '[', ']', '<', '>', '*', '`', '|', '"', '\'', '\\', '!',
+];
+
 /// Whether `s` is one absolute http(s) URL and nothing else.
 fn is_url(s: &str) -> bool {
     (s.starts_with("https://") || s.starts_with("http://"))
@@ -44,18 +49,15 @@ fn is_url(s: &str) -> bool {
 /// turned into its full-width twin, so a multi-line measure never becomes a list.
 pub fn chat_md(s: &str) -> Cow<'_, str> {
     if is_url(s) {
-        if !s.contains([
-            '(', ')', '[', ']', '<', '>', '*', '`', '|', '"', '\'', '\\', '!',
-        ]) {
+        if !s.contains(URL_MARKUP) {
             return Cow::Borrowed(s);
         }
         let mut out = String::with_capacity(s.len() + 8);
         for c in s.chars() {
-            match c {
-                '(' | ')' | '[' | ']' | '<' | '>' | '*' | '`' | '|' | '"' | '\'' | '\\' | '!' => {
-                    out.push_str(&format!("%{:02X}", u32::from(c)));
-                }
-                _ => out.push(c),
+            if URL_MARKUP.contains(&c) {
+                out.push_str(&format!("%{:02X}", u32::from(c)));
+            } else {
+                out.push(c);
             }
         }
         return Cow::Owned(out);
