@@ -66,26 +66,31 @@ impl Loop {
             let e = self.engine.clone();
             let it = rows.clone();
             let clock = self.clock.clone();
+            let gate = leases::gate(now, ttl);
             // The group goes out when its last row is due (claimed up to PREPARE_AHEAD early).
             let due = rows.iter().map(|r| r.next_attempt_at).max();
-            let handle = self.inflight.spawn(async move {
-                // Rendering is CPU work: on a blocking thread, so that a morning's renders
-                // never hold up this loop (it must renew the leases in time). It renders as of
-                // the due instant, which it may precede by up to PREPARE_AHEAD.
-                let at = due.map_or(clock.now(), |d| d.max(clock.now()));
-                let r = e.clone();
-                let ready = tokio::task::spawn_blocking(move || group::prepare_group(&r, it, at))
-                    .await
-                    .unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()));
-                if let Some(d) = due {
-                    let wait = d.duration_since(clock.now());
-                    if wait.is_positive() {
-                        tokio::time::sleep(wait.unsigned_abs()).await;
-                    }
-                }
-                group::deliver_group(&e, ready).await
-            });
-            self.claims.insert(rows, handle, now, ttl);
+            let task_gate = gate.clone();
+            let handle =
+                self.inflight
+                    .spawn(crate::dispatch::gate::guarded(task_gate, async move {
+                        // Rendering is CPU work: on a blocking thread, so that a morning's renders
+                        // never hold up this loop (it must renew the leases in time). It renders as of
+                        // the due instant, which it may precede by up to PREPARE_AHEAD.
+                        let at = due.map_or(clock.now(), |d| d.max(clock.now()));
+                        let r = e.clone();
+                        let ready =
+                            tokio::task::spawn_blocking(move || group::prepare_group(&r, it, at))
+                                .await
+                                .unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()));
+                        if let Some(d) = due {
+                            let wait = d.duration_since(clock.now());
+                            if wait.is_positive() {
+                                tokio::time::sleep(wait.unsigned_abs()).await;
+                            }
+                        }
+                        group::deliver_group(&e, ready).await
+                    }));
+            self.claims.insert(rows, handle, gate);
         }
         Ok(())
     }

@@ -8,6 +8,7 @@
 mod claim;
 mod leader;
 mod leases;
+mod pacing;
 mod record;
 pub mod simulate;
 pub mod storage;
@@ -159,8 +160,11 @@ struct Loop {
     storage: Option<storage::Watch>,
     /// A store write failed on a storage fault this turn: wait [`storage::RETRY`].
     storage_fault: bool,
-    /// Outcomes whose recording failed (disk full …): recorded again at the next turn.
+    /// Outcomes whose recording failed (disk full, PostgreSQL out of reach): recorded again at
+    /// the next turn.
     unrecorded: Vec<(OutboxItem, Recorded)>,
+    /// Turns in a row whose claim failed (a PostgreSQL server out of reach …): the back-off.
+    failed_claims: u32,
     /// The database file was deleted or replaced: stop and rescue.
     file_lost: Option<crate::store::sqlite::fault::FileState>,
     beat_every: SignedDuration,
@@ -240,6 +244,7 @@ pub async fn run(
         storage: watch,
         storage_fault: false,
         unrecorded: Vec::new(),
+        failed_claims: 0,
         file_lost: None,
         beat_every: opts.beat_every,
     };
@@ -444,36 +449,44 @@ impl Loop {
         }
         match self.claim_and_spawn(now, opts.max_inflight).await {
             Err(e) if self.store_failed(&e, "claiming due reminders") => {}
-            Err(e) => tracing::error!(error = %format!("{e:#}"), "claiming due reminders failed"),
+            Err(e) => {
+                self.failed_claims = self.failed_claims.saturating_add(1);
+                let retry_in_ms =
+                    pacing::claim_backoff(self.failed_claims, self.lease_ttl).as_millis();
+                tracing::error!(error = %format!("{e:#}"), retry_in_ms, "claiming due reminders failed");
+            }
             Ok(()) if !self.storage_fault && self.unrecorded.is_empty() => {
+                self.failed_claims = 0;
                 if let Some(w) = &mut self.storage {
                     w.recovered();
                 }
             }
-            Ok(()) => {}
+            Ok(()) => self.failed_claims = 0,
         }
         let wake = self.next_wake().await;
         let beat = self
             .replica
             .as_ref()
             .map(|_| leader::next_beat(now, self.lease_ttl, self.beat_every));
-        let until = [
-            wake,
-            Some(self.next_replan),
-            self.engine.next_digest(now),
-            crate::service::ticks::next_due(&self.engine, now),
-            beat,
-            self.claims.next_renewal(self.lease_ttl),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
-        .unwrap_or(self.next_replan);
-        // A full or read-only disk: try again in a few seconds, not in a busy loop.
-        let until = match self.storage_fault {
-            true => until.max(now.saturating_add(storage::RETRY).unwrap_or(now)),
-            false => until,
+        let turn = pacing::Turn {
+            now,
+            lead,
+            next_replan: self.next_replan,
+            storage_fault: self.storage_fault,
+            failed_claims: self.failed_claims,
+            unrecorded: !self.unrecorded.is_empty(),
+            lease_ttl: self.lease_ttl,
         };
+        let until = pacing::next_turn(
+            &turn,
+            &[
+                wake,
+                self.engine.next_digest(now),
+                crate::service::ticks::next_due(&self.engine, now),
+                beat,
+                self.claims.next_renewal(self.lease_ttl),
+            ],
+        );
         if self.inflight.is_empty() {
             self.going_idle(until).await;
         }

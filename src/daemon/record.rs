@@ -1,7 +1,9 @@
-//! Recording send outcomes, retried while the store is briefly unreachable (a PostgreSQL restart
-//! or a cut connection): an outcome that is not recorded leaves its row leased, and once the
-//! lease expires the row is sent again. Retrying for a few seconds turns most of those duplicate
-//! sends into late records. The outcomes of the sends finished by one wake are recorded in ONE
+//! Recording send outcomes: an outcome that is not recorded leaves its row leased, and once the
+//! lease expires the row is sent again. A store that cannot take writes for a while (a full disk,
+//! a PostgreSQL server restarting or out of reach) gives the outcomes back at once; the daemon
+//! keeps them in memory and records them at its next turns (`storage`), first thing, so that most
+//! of those would-be duplicates become late records. Other errors are retried here for a few
+//! seconds. The outcomes of the sends finished by one wake are recorded in ONE
 //! transaction (`Store::record_many`, the group commit). A retry is safe: an outcome is written
 //! only while this process still holds the lease, so an outcome that did reach the store before the connection broke is not written
 //! twice (the retry finds the lease gone and the outcome is discarded with a warning).
@@ -24,9 +26,8 @@ const ATTEMPTS: u32 = 5;
 pub(super) type Unrecorded = (anyhow::Error, Vec<(OutboxItem, Recorded)>);
 
 /// Records every outcome of `pairs` as `owner`, retrying the ones left after a store error.
-/// Gives back what is still unrecorded at the end, at once for a storage fault of the SQLite
-/// file (a full disk does not clear in seconds; the daemon keeps those outcomes and retries
-/// them at its next turns, see `storage`).
+/// Gives back what is still unrecorded at the end, at once when the store cannot take writes
+/// ([`cannot_write`]).
 pub(super) async fn record_all(
     store: &Shared,
     engine: &Arc<Engine>,
@@ -46,9 +47,7 @@ pub(super) async fn record_all(
         .await;
         match r {
             Ok(None) => return None,
-            Ok(Some((err, left)))
-                if attempt < ATTEMPTS && crate::store::sqlite::fault::classify(&err).is_none() =>
-            {
+            Ok(Some((err, left))) if attempt < ATTEMPTS && !cannot_write(&err) => {
                 tracing::warn!(error = %format!("{:#}", anyhow::Error::new(err)), rows = left.len(), attempt, "recording send outcomes failed; retrying");
                 pairs = left;
                 tokio::time::sleep(Duration::from_millis(250 << (attempt - 1))).await;
@@ -58,4 +57,11 @@ pub(super) async fn record_all(
         }
     }
     None
+}
+
+/// Whether `e` says the store cannot take writes for now: a storage fault of the SQLite file
+/// (a full disk does not clear in seconds) or a PostgreSQL server out of reach. The outcomes are
+/// kept in memory rather than retried here, where the loop would stall.
+pub(super) fn cannot_write(e: &(dyn std::error::Error + 'static)) -> bool {
+    crate::store::sqlite::fault::classify(e).is_some() || crate::store::postgres::unreachable(e)
 }

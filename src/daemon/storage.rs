@@ -126,7 +126,8 @@ impl Watch {
 /// The loop's side of storage faults.
 impl super::Loop {
     /// Records outcomes (`record::record_all`); those that fail on a storage fault (disk full …)
-    /// are kept and recorded at the next turn, so a send that went out is not sent again.
+    /// or because the PostgreSQL server is out of reach are kept and recorded at the next turn
+    /// (soon: `pacing`), so a send that went out is not sent again.
     /// `retry`: these are kept outcomes tried again (said once when kept, not at every retry).
     pub(super) async fn record_all(
         &mut self,
@@ -139,7 +140,8 @@ impl super::Loop {
         else {
             return;
         };
-        if self.store_failed(&err, "recording send outcomes") {
+        let unreachable = crate::store::postgres::unreachable(err.as_ref());
+        if self.store_failed(&err, "recording send outcomes") || unreachable {
             if !retry {
                 tracing::warn!(
                     rows = failed.len(),

@@ -11,6 +11,7 @@
 //! the vendor's throttle (DingTalk counts them against its 10-minute window).
 
 pub mod catchup;
+pub mod gate;
 pub mod retry;
 
 use std::collections::HashMap;
@@ -63,6 +64,8 @@ enum Attempt {
     Paused(Timestamp),
     /// Not attempted: the dispatcher was closed (shutdown) while the row waited for its turn.
     Closed,
+    /// Not attempted: the claim's lease may lapse before the send ends ([`gate`]).
+    Lapsing,
 }
 
 /// Sends rows over the configured channels, within each channel's concurrency.
@@ -138,6 +141,13 @@ impl Dispatcher {
                 at: now,
                 reason: format!(
                     "not sent: dutybell is stopping; sent after the restart{}",
+                    crate::notify::webhook::parts::carry(item.last_error.as_deref())
+                ),
+            },
+            Attempt::Lapsing => Outcome::Deferred {
+                at: now,
+                reason: format!(
+                    "not sent: its claim was about to lapse while the database was unreachable; due again{}",
                     crate::notify::webhook::parts::carry(item.last_error.as_deref())
                 ),
             },
@@ -221,6 +231,10 @@ impl Dispatcher {
             && until > now
         {
             return Attempt::Paused(until);
+        }
+        // The last moment to refuse: after this the message is on the wire.
+        if !gate::may_start(now) {
+            return Attempt::Lapsing;
         }
         n.attempt_at = now.as_second();
         // A split chat message whose first parts went out on an earlier attempt: only the rest.

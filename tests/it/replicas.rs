@@ -30,7 +30,8 @@ fn env_num(name: &str, default: usize) -> usize {
 }
 
 /// Starts one `dutybell run` replica of `site` sending to `hook`, with 2 s claim leases. Its
-/// warnings go to [`log_of`] (and to the test's stderr when `DUTYBELL_TEST_VERBOSE` is set).
+/// warnings go to [`log_of`] (and to the test's stderr when `DUTYBELL_TEST_VERBOSE` is set;
+/// `DUTYBELL_TEST_RUST_LOG=warn,dutybell=debug` shows each turn).
 pub fn start(site: &Site, hook: &str) -> Child {
     let log = || match std::env::var_os("DUTYBELL_TEST_VERBOSE") {
         Some(_) => Stdio::inherit(),
@@ -43,7 +44,10 @@ pub fn start(site: &Site, hook: &str) -> Child {
     site.cmd(&["run"], DUE)
         .env("DUTYBELL_LEASE_TTL_SECS", "2")
         .env("DUTYBELL_TEST_HOOK", hook)
-        .env("RUST_LOG", "warn")
+        .env(
+            "RUST_LOG",
+            std::env::var("DUTYBELL_TEST_RUST_LOG").unwrap_or("warn".into()),
+        )
         .stdout(Stdio::null())
         .stderr(log())
         .spawn()

@@ -46,6 +46,30 @@ mod sync;
 
 pub use schema::SCHEMA_VERSION;
 
+/// Whether `e` (or an error in its source chain) says the PostgreSQL server could not be
+/// reached or went away: a refused or broken connection, the server shutting down or starting
+/// up (SQLSTATE classes 08 and 57P). Such a failure clears by itself; the daemon keeps what it
+/// could not write and tries again, instead of treating it as a failed operation.
+pub fn unreachable(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(StoreError::Connect { .. }) = err.downcast_ref::<StoreError>() {
+            return true;
+        }
+        if let Some(pg) = err.downcast_ref::<tokio_postgres::Error>() {
+            let code = pg.code().map(tokio_postgres::error::SqlState::code);
+            if pg.is_closed() || code.is_some_and(|c| c.starts_with("08") || c.starts_with("57P")) {
+                return true;
+            }
+        }
+        if err.downcast_ref::<std::io::Error>().is_some() {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
         StoreError::Database(Box::new(e))
