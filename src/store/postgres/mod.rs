@@ -357,3 +357,25 @@ impl Store for PgStore {
         with_client!(self, |c| ratelimit::reserve(&c, bucket, limits))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreachable_means_the_server_not_the_request() {
+        let refused = StoreError::Connect {
+            url: "postgres://db/x".into(),
+            source: Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)),
+        };
+        let wrapped = anyhow::Error::new(refused).context("claiming due reminders");
+        assert!(unreachable(wrapped.as_ref()), "found under a context");
+        let io = StoreError::Database(Box::new(std::io::Error::from(
+            std::io::ErrorKind::BrokenPipe,
+        )));
+        assert!(unreachable(&io));
+        assert!(!unreachable(&StoreError::NoSuchOutboxRow(7)));
+        let bug = StoreError::Database("syntax error at or near \"SELEC\"".into());
+        assert!(!unreachable(&bug), "a failed statement is not an outage");
+    }
+}
