@@ -172,6 +172,7 @@ impl WorkCalendar {
         if national && days > 0 {
             self.covered.insert(year);
         }
+        self.rebuild_bits();
         self.loaded.push(LoadedFile {
             origin: origin.to_string(),
             year,

@@ -210,4 +210,24 @@ proptest! {
         prop_assert_eq!(cal.workdays_between(a, b), -cal.workdays_between(b, a));
         prop_assert_eq!(cal.workdays_between(a, a), 0);
     }
+
+    #[test]
+    fn the_year_bits_answer_as_the_entries_do(
+        d in any_date(),
+        overrides in proptest::collection::vec((any_date(), any::<bool>()), 0..8),
+    ) {
+        // The embedded calendar plus overrides in any years (also years without a file, and
+        // Dec 31 of leap years): the bit test and the map lookups agree on every date.
+        let mut cal = WorkCalendar::embedded();
+        for (i, (day, off)) in overrides.iter().enumerate() {
+            cal.add_override(*day, *off, "测试", &format!("test:{i}"));
+        }
+        prop_assert_eq!(cal.is_workday(d), cal.is_workday_slow(d));
+        for (day, off) in &overrides {
+            let last = overrides.iter().rev().find(|(x, _)| x == day).map(|(_, o)| *o);
+            prop_assert_eq!(cal.is_workday(*day), !last.unwrap_or(*off));
+            let eve = jiff::civil::Date::new(day.year(), 12, 31).unwrap();
+            prop_assert_eq!(cal.is_workday(eve), cal.is_workday_slow(eve));
+        }
+    }
 }

@@ -138,8 +138,7 @@ pub fn plan_tasks_facts<'a>(
             &b.stage,
         ))
     });
-    let mut seen = BTreeSet::new();
-    out.reminders.retain(|r| seen.insert(r.dedupe_key()));
+    dedupe_sorted(&mut out.reminders);
     let missing = cal.uncovered_years(from, to);
     if !missing.is_empty() {
         out.warnings.push(cal.uncovered_warning(&missing));
@@ -149,6 +148,33 @@ pub fn plan_tasks_facts<'a>(
 }
 
 /// The occurrence sequences of one task: one per rule, plus check-ins and the deadline.
+/// Drops repeated reminders (the same task, occurrence, stage, recipient and channel: one
+/// outbox key), keeping the first, in reminders sorted by instant, task, occurrence and stage.
+/// An occurrence and a stage fix the instant, so a reminder's repeats are in its run of equal
+/// (instant, task, occurrence, stage), among a stage's few recipients. Before, a set of every
+/// `dedupe_key()` string did this: 1.9 million strings for 10,000 duties.
+pub(crate) fn dedupe_sorted(v: &mut Vec<Reminder>) {
+    let same_run = |a: &Reminder, b: &Reminder| {
+        (a.at, &a.task_id, &a.occurrence_key, &a.stage)
+            == (b.at, &b.task_id, &b.occurrence_key, &b.stage)
+    };
+    // `v[..kept]` is the result so far; `run` is where its last run starts.
+    let (mut kept, mut run) = (0, 0);
+    for i in 0..v.len() {
+        if kept > 0 && !same_run(&v[run], &v[i]) {
+            run = kept;
+        }
+        let repeat = v[run..kept]
+            .iter()
+            .any(|k| k.recipient == v[i].recipient && k.channel == v[i].channel);
+        if !repeat {
+            v.swap(kept, i);
+            kept += 1;
+        }
+    }
+    v.truncate(kept);
+}
+
 /// Each sequence is sorted by due date, so neighbours bound each other's ladders.
 fn task_sequences<'a>(
     cat: &'a Catalog,

@@ -164,3 +164,51 @@ fn cron_fires_once_per_local_date() {
     assert_eq!(sundays.first(), Some(&date(2026, 1, 4)));
     assert!(crate::model::CronExpr::parse("not cron").is_err());
 }
+
+mod dedupe {
+    use std::collections::BTreeSet;
+
+    use proptest::prelude::*;
+
+    use super::super::{Reminder, dedupe_sorted};
+    use crate::notify::{Colour, MessageKind};
+
+    /// A reminder from small alphabets, so repeats are common. Its instant follows from its
+    /// occurrence and stage, as in a real plan.
+    fn reminder((task, occ, stage, who, chan): (u8, u8, u8, u8, u8)) -> Reminder {
+        let at = jiff::Timestamp::from_second(1_800_000_000 + i64::from(occ) * 600 + i64::from(stage))
+            .unwrap();
+        Reminder {
+            occurrence_key: format!("t{task}@{occ}"),
+            task_id: format!("t{task}"),
+            stage: format!("s{stage}"),
+            kind: MessageKind::Lead,
+            colour: Colour::Blue,
+            date: jiff::civil::date(2027, 1, 1),
+            at,
+            recipient: format!("u{who}"),
+            supporting: false,
+            channel: format!("c{chan}"),
+            why: String::new(),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn keeps_what_the_set_of_keys_kept(
+            raw in proptest::collection::vec((0u8..3, 0u8..3, 0u8..3, 0u8..4, 0u8..2), 0..80)
+        ) {
+            let mut v: Vec<Reminder> = raw.into_iter().map(reminder).collect();
+            // The plan's sort (stable: recipients stay in routing order).
+            v.sort_by(|a, b| {
+                (a.at, &a.task_id, &a.occurrence_key, &a.stage)
+                    .cmp(&(b.at, &b.task_id, &b.occurrence_key, &b.stage))
+            });
+            let mut seen = BTreeSet::new();
+            let mut want = v.clone();
+            want.retain(|r| seen.insert(r.dedupe_key()));
+            dedupe_sorted(&mut v);
+            prop_assert_eq!(v, want);
+        }
+    }
+}
