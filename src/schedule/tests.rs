@@ -175,9 +175,10 @@ mod dedupe {
 
     /// A reminder from small alphabets, so repeats are common. Its instant follows from its
     /// occurrence and stage, as in a real plan.
-    fn reminder((task, occ, stage, who, chan): (u8, u8, u8, u8, u8)) -> Reminder {
-        let at = jiff::Timestamp::from_second(1_800_000_000 + i64::from(occ) * 600 + i64::from(stage))
-            .unwrap();
+    pub(super) fn reminder((task, occ, stage, who, chan): (u8, u8, u8, u8, u8)) -> Reminder {
+        let at =
+            jiff::Timestamp::from_second(1_800_000_000 + i64::from(occ) * 600 + i64::from(stage))
+                .unwrap();
         Reminder {
             occurrence_key: format!("t{task}@{occ}"),
             task_id: format!("t{task}"),
@@ -208,6 +209,30 @@ mod dedupe {
             let mut want = v.clone();
             want.retain(|r| seen.insert(r.dedupe_key()));
             dedupe_sorted(&mut v);
+            prop_assert_eq!(v, want);
+        }
+    }
+}
+
+mod order {
+    use proptest::prelude::*;
+
+    use super::super::{Reminder, sort_reminders};
+    use super::dedupe::reminder;
+
+    proptest! {
+        #[test]
+        fn sorts_as_the_stable_sort_on_strings_did(
+            raw in proptest::collection::vec((0u8..12, 0u8..4, 0u8..3, 0u8..4, 0u8..2), 0..120)
+        ) {
+            // Task ids "t1" < "t10" < "t2": string order, not numeric.
+            let mut v: Vec<Reminder> = raw.into_iter().map(reminder).collect();
+            let mut want = v.clone();
+            want.sort_by(|a, b| {
+                (a.at, &a.task_id, &a.occurrence_key, &a.stage)
+                    .cmp(&(b.at, &b.task_id, &b.occurrence_key, &b.stage))
+            });
+            sort_reminders(&mut v);
             prop_assert_eq!(v, want);
         }
     }
