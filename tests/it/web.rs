@@ -119,7 +119,14 @@ impl WebSite {
         // message, issue 12) is a reminder to the unit.
         let needle = format!("_{unit}_file-");
         let member = format!("|{unit}|file");
+        // A dot file is the file channel's temporary name (written, then renamed): reading one
+        // made the link appear in `start` and vanish at the next call, when the rename raced
+        // the directory listing.
         let mine = |p: &PathBuf| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+            if name.is_none_or(|n| n.starts_with('.')) {
+                return false;
+            }
             p.to_string_lossy().contains(&needle)
                 || std::fs::read_to_string(p)
                     .ok()
