@@ -146,11 +146,13 @@ async fn signals(stop: watch::Sender<bool>, reload: Arc<Notify>) {
 
 /// `dutybell simulate`.
 pub fn simulate(config: &Path, a: &SimulateArgs) -> ExitCode {
+    // Without --out the run writes to a scratch directory, removed however the run ends.
+    let scratch = a.out.is_none().then(|| simulate::default_out(a.from));
     let opts = SimOptions {
         config: config.to_path_buf(),
         from: a.from,
         to: a.to,
-        out: a.out.clone(),
+        out: a.out.clone().or_else(|| scratch.clone()),
         live: a.live,
     };
     let rt = match runtime() {
@@ -162,15 +164,18 @@ pub fn simulate(config: &Path, a: &SimulateArgs) -> ExitCode {
     } else {
         Box::new(std::io::stdout())
     };
-    match rt.block_on(simulate::simulate(&opts, print)) {
+    let result = rt.block_on(simulate::simulate(&opts, print));
+    if let Some(dir) = &scratch {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    match result {
         Ok((r, out)) => {
             if a.summary {
                 print_summary(&r);
             }
-            let kept = match &a.out {
-                Some(_) => format!("messages and database kept in {}", out.display()),
-                None => {
-                    let _ = std::fs::remove_dir_all(&out);
+            let kept = match scratch {
+                None => format!("messages and database kept in {}", out.display()),
+                Some(_) => {
                     "nothing kept (use --out DIR to keep the messages and the database)".into()
                 }
             };

@@ -4,7 +4,8 @@
 //! database unless `--out` keeps one; by default every channel is replaced by a file channel, so
 //! nobody is messaged; `--live` uses the configured channels.
 //!
-//! May touch: the output directory, the configured channels when live.
+//! May touch: the output directory (by default a scratch directory in `/dev/shm` or the temp
+//! dir, removed at the end), the configured channels when live.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -86,7 +87,8 @@ pub async fn simulate(
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let engine = engine_for(o, &out, &clock)?;
     // A scratch file rather than an in-memory database: a year's frozen messages would otherwise
-    // all sit in RAM. It lives in the output directory, removed at the end unless --out.
+    // all sit in this process's memory (on /dev/shm they are in the page cache, and freed with
+    // the directory). It lives in the output directory, removed at the end unless --out.
     reset(&out);
     let store: Box<dyn crate::store::Store> = Box::new(
         crate::store::sqlite::SqliteStore::open_scratch(out.join("simulate.db"))?,
@@ -209,9 +211,17 @@ fn channel_ids(l: &crate::loader::Loaded) -> Vec<String> {
     ids
 }
 
-/// A fresh output directory under the system temp dir.
+/// A fresh output directory for a throw-away run (deleted at the end): in memory under
+/// `/dev/shm` (Linux's tmpfs) when it takes a directory and `TMPDIR` does not name another place,
+/// else under the system temp dir. On an ext4 `/tmp`, creating and renaming the ~2,800 message
+/// files of a simulated year was a third of its time (sys 3.0 of 5.8 s; 1.3 of 4.8 s in memory).
 pub fn default_out(from: Date) -> PathBuf {
-    std::env::temp_dir().join(format!("dutybell-simulate-{from}-{}", std::process::id()))
+    let name = format!("dutybell-simulate-{from}-{}", std::process::id());
+    let shm = Path::new("/dev/shm").join(&name);
+    if std::env::var_os("TMPDIR").is_none() && std::fs::create_dir_all(&shm).is_ok() {
+        return shm;
+    }
+    std::env::temp_dir().join(name)
 }
 
 /// Remove a previous simulation database so runs do not mix.

@@ -126,3 +126,41 @@ fn simulate_counts_every_message_it_sent() {
     assert!(files > 20, "{files} messages in March");
     assert_eq!(sent, files, "{summary}");
 }
+
+/// Without `--out`, a simulation's scratch directory (messages and database, in `/dev/shm` or
+/// the temp dir) is gone afterwards, whether the run succeeded or failed.
+#[test]
+fn simulate_without_out_leaves_no_scratch_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("dutybell.yaml");
+    std::fs::write(
+        &config,
+        crate::helpers::bundled_config_text(&dir.path().join("state")),
+    )
+    .unwrap();
+    let missing = dir.path().join("no-such.yaml");
+    for (cfg, succeeds) in [(&config, true), (&missing, false)] {
+        let child = std::process::Command::new(crate::helpers::bin())
+            .args(["simulate", "--config"])
+            .arg(cfg)
+            .args(["--from", "2026-03-02", "--to", "2026-03-03", "--summary"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let name = format!("dutybell-simulate-2026-03-02-{}", child.id());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.success(), succeeds, "{out:?}");
+        if succeeds {
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(stdout.contains("nothing kept"), "{stdout}");
+        }
+        for base in [std::path::PathBuf::from("/dev/shm"), std::env::temp_dir()] {
+            assert!(
+                !base.join(&name).exists(),
+                "{} left behind",
+                base.join(&name).display()
+            );
+        }
+    }
+}
