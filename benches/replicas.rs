@@ -276,6 +276,9 @@ fn main() {
         .skip(1)
         .filter(|a| a != "--bench")
         .collect();
+    // `replicas sqlite N`: only the durable SQLite dispatch (row d of benches/peers/run.sh).
+    let sqlite_only = args.first().is_some_and(|a| a == "sqlite");
+    let args = &args[usize::from(sqlite_only)..];
     let n: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(5000);
     let tasks = if n < 1000 { 200 } else { 10_000 };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -286,6 +289,9 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let sq = |name: &str| StoreUrl::Sqlite(dir.path().join(format!("{name}.db")));
     dispatch("sqlite", &sq("d1"), n, 1, &rt);
+    if sqlite_only {
+        return;
+    }
     let server = std::env::var("DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test?sslmode=disable".into());
     let admin_url = match StoreUrl::parse(&server) {

@@ -9,7 +9,8 @@
 #      pool of S connections) vs smtp-source -d (S reused sessions), S = 1 and 16
 #   d  webhook notifications/s to a counting sink (benches/peer_webhook.rs): dutybell's generic
 #      webhook channel, 16 in flight, vs a fresh Alertmanager fed W alerts (am_load.py, 100 per
-#      POST) and routed one notification per alert
+#      POST) and routed one notification per alert; and a second dutybell figure with every
+#      delivery durably recorded (benches/replicas.rs `sqlite W`: claim, send, group commit)
 #   e  start-up with a big outbox (no peer): benches/startup_big.sh, `dutybell run` to READY and
 #      peak RSS on the rows the daemon built itself from E generated YAML tasks (4,300: 833 k rows)
 # Peer and dutybell run alternately, ROUNDS rounds (default 5); each cell is median (min-max).
@@ -98,13 +99,13 @@ else
 fi
 timeout 1200 "${profile_build[@]}"
 eval "$(timeout 1200 "${profile_benches[@]}" --quiet --manifest-path "$repo/Cargo.toml" \
-  --bench peer_plan --bench peer_smtp --bench peer_webhook --message-format=json 2>/dev/null | python3 -c '
+  --bench peer_plan --bench peer_smtp --bench peer_webhook --bench replicas --message-format=json 2>/dev/null | python3 -c '
 import json, sys
 for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m.get("executable"):
         print(m["target"]["name"] + "=" + m["executable"])')"
-: "${peer_plan:?not built}" "${peer_smtp:?not built}" "${peer_webhook:?not built}"
+: "${peer_plan:?not built}" "${peer_smtp:?not built}" "${peer_webhook:?not built}" "${replicas:?not built}"
 
 row_a() {
   have remind remind || { skip a "plan a year, $N duties" "remind is not installed (apt-get install remind)"; return; }
@@ -168,7 +169,7 @@ receivers:
   - name: sink
     webhook_configs: [{ url: "http://127.0.0.1:$sport/am", send_resolved: false }]
 YAML
-  : >"$work/d.peer"; : >"$work/d.us"
+  : >"$work/d.peer"; : >"$work/d.us"; : >"$work/d.durable"
   for r in $(seq 1 "$ROUNDS"); do
     rm -rf "$work/am-data"; mkdir -p "$work/am-data"
     # Fresh Alertmanager per round; gossip off so nothing listens beyond 127.0.0.1.
@@ -181,8 +182,13 @@ YAML
     stop "$am_pid"; am_pid=""   # cleared so the EXIT trap never signals a reused PID
     timeout 120 "$peer_webhook" send "http://127.0.0.1:$sport/hook" "$W" 16 \
       | sed -n 's/.*msg_per_s=\([0-9.]*\).*/\1/p' >>"$work/d.us"
+    # Durably: the daemon's cycle on a SQLite file (claim 16 under a lease, send through the
+    # generic webhook channel to its own counting sink, record the batch in one commit).
+    timeout 300 "$replicas" sqlite "$W" \
+      | sed -n 's/.*msg_per_s=\([0-9.]*\).*/\1/p' >>"$work/d.durable"
   done
   results+=("d|webhook to a local sink, $W notifications (notif/s)|alertmanager burst|$(cell "$work/d.peer")|$(cell "$work/d.us")|$(ratio "$work/d.peer" "$work/d.us")")
+  results+=("d|the same, each delivery durably recorded first (notif/s)|alertmanager burst|$(cell "$work/d.peer")|$(cell "$work/d.durable")|$(ratio "$work/d.peer" "$work/d.durable")")
 }
 
 row_e() {
