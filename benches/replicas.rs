@@ -146,8 +146,10 @@ fn sink(rt: &tokio::runtime::Runtime) -> (u16, Arc<AtomicU64>) {
     (port, count)
 }
 
-/// One replica: claim, send, record until nothing is due. Returns its claim latencies.
-fn replica(url: StoreUrl, port: u16, owner: String) -> Vec<Duration> {
+/// One replica: claim up to `claim` rows, send them 16 at a time, record the outcomes of every
+/// 64 finished sends in one commit (the daemon's group commit), until nothing is due. Returns
+/// its claim latencies.
+fn replica(url: StoreUrl, port: u16, owner: String, claim: usize) -> Vec<Duration> {
     let mut store = dutybell::store::open(&url).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -167,41 +169,48 @@ fn replica(url: StoreUrl, port: u16, owner: String) -> Vec<Duration> {
     let mut claims = Vec::new();
     loop {
         let t = Instant::now();
-        let batch = store.claim(&lease, now, 16).unwrap();
+        let batch = store.claim(&lease, now, claim).unwrap();
         claims.push(t.elapsed());
         if batch.is_empty() {
             return claims;
         }
-        let sent = rt.block_on(async {
+        let store = &mut store;
+        let owner = &owner;
+        rt.block_on(async {
+            let slots = Arc::new(tokio::sync::Semaphore::new(16));
             let mut set = tokio::task::JoinSet::new();
             for item in batch {
-                let ch = ch.clone();
+                let (ch, slots) = (ch.clone(), slots.clone());
                 set.spawn(async move {
+                    let _slot = slots.acquire_owned().await.expect("semaphore");
                     let n = item.notification().unwrap();
                     (item.id, ch.send(&n).await.expect("send"))
                 });
             }
-            let mut out = Vec::new();
-            while let Some(r) = set.join_next().await {
-                out.push(r.unwrap());
+            let mut done: Vec<Recorded> = Vec::new();
+            loop {
+                let next = set.join_next().await;
+                if let Some(r) = &next {
+                    let (id, receipt) = r.as_ref().unwrap();
+                    done.push(Recorded::Sent {
+                        id: *id,
+                        detail: receipt.detail.clone(),
+                        message: None,
+                    });
+                }
+                // The daemon's group commit: finished sends' outcomes in one transaction.
+                if done.len() >= 64 || (next.is_none() && !done.is_empty()) {
+                    let lost = store
+                        .record_many(owner, &done.iter().collect::<Vec<_>>(), now)
+                        .unwrap();
+                    assert!(lost.is_empty());
+                    done.clear();
+                }
+                if next.is_none() {
+                    break;
+                }
             }
-            out
         });
-        // The daemon's group commit: the batch's outcomes in one transaction.
-        let outcomes: Vec<Recorded> = sent
-            .into_iter()
-            .map(|(id, receipt)| Recorded::Sent {
-                id,
-                detail: receipt.detail,
-                message: None,
-            })
-            .collect();
-        assert!(
-            store
-                .record_many(&owner, &outcomes.iter().collect::<Vec<_>>(), now)
-                .unwrap()
-                .is_empty()
-        );
     }
 }
 
@@ -211,7 +220,13 @@ fn pct(v: &mut [Duration], p: f64) -> f64 {
     v[i].as_secs_f64() * 1000.0
 }
 
-fn dispatch(label: &str, url: &StoreUrl, n: usize, replicas: usize, rt: &tokio::runtime::Runtime) {
+fn dispatch(
+    label: &str,
+    url: &StoreUrl,
+    n: usize,
+    (replicas, claim): (usize, usize),
+    rt: &tokio::runtime::Runtime,
+) {
     let mut s = dutybell::store::open(url).unwrap();
     s.sync_plan(&dispatch_plan(n), start()).unwrap();
     drop(s);
@@ -220,7 +235,7 @@ fn dispatch(label: &str, url: &StoreUrl, n: usize, replicas: usize, rt: &tokio::
     let workers: Vec<_> = (0..replicas)
         .map(|r| {
             let url = url.clone();
-            std::thread::spawn(move || replica(url, port, format!("bench:{r}")))
+            std::thread::spawn(move || replica(url, port, format!("bench:{r}"), claim))
         })
         .collect();
     let mut claims: Vec<Duration> = workers
@@ -237,7 +252,7 @@ fn dispatch(label: &str, url: &StoreUrl, n: usize, replicas: usize, rt: &tokio::
         "the sink saw every row once"
     );
     println!(
-        "dispatch backend={label} replicas={replicas} rows={n} wall_s={wall:.3} msg_per_s={:.0} \
+        "dispatch backend={label} replicas={replicas} claim={claim} rows={n} wall_s={wall:.3} msg_per_s={:.0} \
          claims={} claim_p50_ms={:.2} claim_p99_ms={:.2}",
         n as f64 / wall,
         claims.len(),
@@ -288,10 +303,13 @@ fn main() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let sq = |name: &str| StoreUrl::Sqlite(dir.path().join(format!("{name}.db")));
-    dispatch("sqlite", &sq("d1"), n, 1, &rt);
     if sqlite_only {
+        // As the daemon claims: up to 64 rows per send slot, 16 slots.
+        let claim = 16 * dutybell::service::group::CLAIM_ROWS_PER_SLOT;
+        dispatch("sqlite", &sq("d1"), n, (1, claim), &rt);
         return;
     }
+    dispatch("sqlite", &sq("d1"), n, (1, 16), &rt);
     let server = std::env::var("DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test?sslmode=disable".into());
     let admin_url = match StoreUrl::parse(&server) {
@@ -305,7 +323,7 @@ fn main() {
         match pg_db(&admin_url, &name) {
             Ok(u) => {
                 made.push(name);
-                dispatch("postgres", &StoreUrl::Postgres(u), n, replicas, &rt);
+                dispatch("postgres", &StoreUrl::Postgres(u), n, (replicas, 16), &rt);
             }
             Err(e) => println!("dispatch backend=postgres replicas={replicas} skipped: {e}"),
         }
