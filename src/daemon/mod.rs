@@ -455,13 +455,15 @@ impl Loop {
                     pacing::claim_backoff(self.failed_claims, self.lease_ttl).as_millis();
                 tracing::error!(error = %format!("{e:#}"), retry_in_ms, "claiming due reminders failed");
             }
-            Ok(()) if !self.storage_fault && self.unrecorded.is_empty() => {
+            Ok(()) => {
                 self.failed_claims = 0;
-                if let Some(w) = &mut self.storage {
+                if !self.storage_fault
+                    && self.unrecorded.is_empty()
+                    && let Some(w) = &mut self.storage
+                {
                     w.recovered();
                 }
             }
-            Ok(()) => self.failed_claims = 0,
         }
         let wake = self.next_wake().await;
         let beat = self

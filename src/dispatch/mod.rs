@@ -147,7 +147,7 @@ impl Dispatcher {
             Attempt::Lapsing => Outcome::Deferred {
                 at: now,
                 reason: format!(
-                    "not sent: its claim was about to lapse while the database was unreachable; due again{}",
+                    "not sent: its claim was about to lapse (lease renewals failing or late); due again{}",
                     crate::notify::webhook::parts::carry(item.last_error.as_deref())
                 ),
             },

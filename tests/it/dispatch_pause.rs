@@ -5,7 +5,8 @@
 //! server; every other row is answered "retry at the pause end" without a request; once the
 //! (manual) clock has passed the pause end, every row goes out exactly once. And through a real
 //! store (SQLite file and PostgreSQL): a row answered "paused" gives its claim back, so a pause
-//! never uses up its retry attempts.
+//! never uses up its retry attempts. Beside the pause, the dispatcher's other refusal: a send
+//! whose claim may lapse makes no request (`dispatch::gate`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -453,4 +454,46 @@ fn a_paused_row_keeps_its_attempts_postgres() {
     if let Some(b) = crate::store_contract::postgres("a_paused_row_keeps_its_attempts_postgres") {
         paused_rows_keep_their_attempts(&b);
     }
+}
+
+/// The dispatcher asks the send's gate (`dispatch::gate`) right before the request: a send
+/// whose claim is about to lapse makes no request and comes back deferred, due now; one whose
+/// claim runs on goes out, and its gate then says it is on the wire (so the loop never cancels
+/// it for a lease).
+#[tokio::test]
+async fn a_send_whose_claim_may_lapse_makes_no_request() {
+    use dutybell::dispatch::gate::{SendGate, guarded};
+    let hits = Arc::new(AtomicUsize::new(0));
+    let ok = (StatusCode::OK, r#"{"errcode":0,"errmsg":"ok"}"#).into_response();
+    let base = server(ok, hits.clone()).await;
+    let hook = Flavour::Generic {
+        url: format!("{base}/hook").into(),
+        secret: None,
+    };
+    let mut target = WebhookTarget::new("bot", hook);
+    target.jitter_max = Duration::ZERO;
+    let channel = WebhookChannel::new(target, http_client_with(HttpTimeouts::default())).unwrap();
+    let t0: Timestamp = T0.parse().unwrap();
+    let shared: SharedClock = Arc::new(ManualClock::new(t0));
+    let channels: Vec<Arc<dyn Channel>> = vec![Arc::new(channel)];
+    let d = Dispatcher::new(channels, "bot", RetryPolicy::default(), shared);
+    let margin = SignedDuration::from_secs(50);
+
+    let lapsing = SendGate::new(t0 + SignedDuration::from_secs(30), margin);
+    let out = guarded(lapsing.clone(), d.deliver(&item(1, t0), note(1))).await;
+    match out {
+        Outcome::Deferred { at, reason } => {
+            assert_eq!(at, t0);
+            assert!(reason.contains("about to lapse"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(hits.load(Ordering::SeqCst), 0, "no request");
+    assert!(!lapsing.on_wire());
+
+    let live = SendGate::new(t0 + SignedDuration::from_mins(5), margin);
+    let out = guarded(live.clone(), d.deliver(&item(2, t0), note(2))).await;
+    assert!(matches!(out, Outcome::Sent(_)), "{out:?}");
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    assert!(live.on_wire());
 }

@@ -44,12 +44,19 @@ pub fn bundled_config_text(state_dir: &std::path::Path) -> String {
     })
 }
 
-/// `dutybell simulate --from FROM --to TO --out DIR` of the bundled config on a fresh state;
-/// returns the temp dir (keep it alive) and the output directory. Panics when simulate fails.
-pub fn simulate_bundled(from: &str, to: &str) -> (tempfile::TempDir, PathBuf) {
+/// A temp dir holding the bundled config (`dutybell.yaml`, state in `state/`); returns the dir
+/// (keep it alive) and the config's path.
+pub fn bundled_site() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("dutybell.yaml");
     std::fs::write(&config, bundled_config_text(&dir.path().join("state"))).unwrap();
+    (dir, config)
+}
+
+/// `dutybell simulate --from FROM --to TO --out DIR` of the bundled config on a fresh state;
+/// returns the temp dir (keep it alive) and the output directory. Panics when simulate fails.
+pub fn simulate_bundled(from: &str, to: &str) -> (tempfile::TempDir, PathBuf) {
+    let (dir, config) = bundled_site();
     let out_dir = dir.path().join("sim");
     let out = std::process::Command::new(bin())
         .args(["simulate", "--config"])

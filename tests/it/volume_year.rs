@@ -91,13 +91,7 @@ fn a_simulated_year_meets_the_volume_goals() {
 /// year in which 1,000-odd messages went out).
 #[test]
 fn simulate_counts_every_message_it_sent() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("dutybell.yaml");
-    std::fs::write(
-        &config,
-        crate::helpers::bundled_config_text(&dir.path().join("state")),
-    )
-    .unwrap();
+    let (dir, config) = crate::helpers::bundled_site();
     let out_dir = dir.path().join("sim");
     let out = std::process::Command::new(crate::helpers::bin())
         .args(["simulate", "--config"])
@@ -131,13 +125,7 @@ fn simulate_counts_every_message_it_sent() {
 /// the temp dir) is gone afterwards, whether the run succeeded or failed.
 #[test]
 fn simulate_without_out_leaves_no_scratch_directory() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("dutybell.yaml");
-    std::fs::write(
-        &config,
-        crate::helpers::bundled_config_text(&dir.path().join("state")),
-    )
-    .unwrap();
+    let (dir, config) = crate::helpers::bundled_site();
     let missing = dir.path().join("no-such.yaml");
     for (cfg, succeeds) in [(&config, true), (&missing, false)] {
         let child = std::process::Command::new(crate::helpers::bin())

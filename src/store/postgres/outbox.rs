@@ -31,7 +31,7 @@
 //!   every holder off at once, and a holder whose sends went out while the server was down
 //!   records them as soon as it reconnects (the daemon keeps such outcomes in memory). Without
 //!   this grace the first replica back took over the others' rows before they could record, and
-//!   a 4 s restart under 2 s leases sent 30 to 350 of 1,000 reminders twice (`pg_faults`). The
+//!   a 4 s restart under 2 s leases sent 30 to 210 of 1,000 reminders twice (`pg_faults`). The
 //!   rows of a holder that really died are taken over one TTL later than otherwise.
 //!
 //! What remains is the bound every at-least-once outbox has: a holder that dies (or stalls past
