@@ -2,8 +2,12 @@
 //! config with its 41 tasks cloned to N (as `benches/schedule.rs` does) and prints the time
 //! `schedule::plan` took, so a shell loop can interleave it with Remind process by process.
 //!
-//! May touch: reads config/dutybell.yaml and the seeds; stdout. Usage:
-//! `peer_plan N FROM TO` (dates YYYY-MM-DD) prints `plan_s=… occurrences=… reminders=…`.
+//! May touch: reads config/dutybell.yaml and the seeds, /proc/self/status; stdout. Usage:
+//! `peer_plan N FROM TO [--whole]` (dates YYYY-MM-DD) prints `plan_s=… occurrences=…
+//! reminders=… peak_mib=…`. By default the year is planned task by task (`schedule::plan_each`,
+//! each task's reminders visited, as Remind prints each line and forgets it); `--whole` collects
+//! and sorts the whole year (`schedule::plan`, what `dutybell plan` lists). `peak_mib` is the
+//! process's peak resident memory (VmHWM), the loaded config and the cloned catalog included.
 //! Without arguments (e.g. under `cargo test --benches`) it prints the usage and returns.
 
 use std::path::Path;
@@ -11,7 +15,7 @@ use std::time::Instant;
 
 use dutybell::catalog::Catalog;
 use dutybell::loader::load;
-use dutybell::schedule::plan;
+use dutybell::schedule::{PlanFacts, plan, plan_each};
 use jiff::civil::Date;
 
 /// The bundled catalog with `n` tasks cloned from its own (same ids as benches/schedule.rs).
@@ -43,13 +47,41 @@ fn main() {
         Err(d) => panic!("bundled config does not load:\n{d}"),
     };
     let big = synthetic(&l.catalog, n);
+    let whole = args.iter().any(|a| a == "--whole");
     // Monotonic clock for a duration; the planning itself takes no time input.
     let t0 = Instant::now();
-    let p = plan(&big, &l.calendar, from, to);
+    let (occurrences, reminders) = if whole {
+        let p = plan(&big, &l.calendar, from, to);
+        (p.occurrences.len(), p.reminders.len())
+    } else {
+        let (mut occurrences, mut reminders) = (0, 0);
+        let facts = PlanFacts::default();
+        plan_each(&big, &l.calendar, &big.tasks, from, to, &facts, |task| {
+            occurrences += task.occurrences.len();
+            // Visit every reminder, as a consumer would: its instant and recipient.
+            reminders += task
+                .reminders
+                .iter()
+                .filter(|r| r.at.as_second() > 0 && !r.recipient.is_empty())
+                .count();
+        });
+        (occurrences, reminders)
+    };
     let secs = t0.elapsed().as_secs_f64();
     println!(
-        "plan_s={secs:.4} occurrences={} reminders={}",
-        p.occurrences.len(),
-        p.reminders.len()
+        "plan_s={secs:.4} occurrences={occurrences} reminders={reminders} peak_mib={:.1}",
+        peak_kib() as f64 / 1024.0
     );
+}
+
+/// The process's peak resident memory in KiB (`VmHWM`), 0 where /proc is unavailable.
+fn peak_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
 }

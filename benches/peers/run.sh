@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # run.sh [a] [b] [c] [d] [--smoke]: dutybell side by side with its peers, on 127.0.0.1 only.
-#   a  plan a year of 10,000 recurring duties: schedule::plan on the bundled 41 tasks cloned to
-#      10,000 (benches/peer_plan.rs, in-process time) vs `remind -s12` on 10,000 REMs
-#      (gen_remind.py, whole process, output to /dev/null)
+#   a  plan a year of 10,000 recurring duties: the bundled 41 tasks cloned to 10,000, planned
+#      task by task (schedule::plan_each; benches/peer_plan.rs, in-process time, peak RSS of the
+#      whole process) vs `remind -s12` on 10,000 REMs (gen_remind.py, whole process, output to
+#      /dev/null, peak RSS from GNU time); also the year collected and sorted whole (--whole)
 #   b  the same year printed in full: `dutybell plan --from --to` on a generated 10,000-task
 #      config (gen_plan.py) vs `remind -s12`, both whole processes, output to /dev/null
 #   c  SMTP messages/s to Postfix's smtp-sink: dutybell's email channel (benches/peer_smtp.rs,
@@ -110,13 +111,28 @@ for line in sys.stdin:
 row_a() {
   have remind remind || { skip a "plan a year, $N duties" "remind is not installed (apt-get install remind)"; return; }
   python3 "$here/gen_remind.py" "$N" "$work/r.rem"
-  : >"$work/a.peer"; : >"$work/a.us"
+  : >"$work/a.peer"; : >"$work/a.us"; : >"$work/a.peer.mib"; : >"$work/a.us.mib"; : >"$work/a.whole"
   for _ in $(seq 1 "$ROUNDS"); do
-    t0=$(now_ns); timeout 300 remind -s12 "$work/r.rem" 1 Jan 2026 >/dev/null 2>&1; t1=$(now_ns)
+    # Remind's peak RSS from GNU time (%M, KiB) when it is there; its wall time from the clock.
+    t0=$(now_ns)
+    if [ -x /usr/bin/time ]; then
+      timeout 300 /usr/bin/time -f %M -o "$work/a.rss" remind -s12 "$work/r.rem" 1 Jan 2026 >/dev/null 2>&1
+      echo "scale=1; $(tail -1 "$work/a.rss") / 1024" | bc >>"$work/a.peer.mib"
+    else
+      timeout 300 remind -s12 "$work/r.rem" 1 Jan 2026 >/dev/null 2>&1
+    fi
+    t1=$(now_ns)
     echo "scale=4; ($t1 - $t0) / 1000000000" | bc >>"$work/a.peer"
-    timeout 300 "$peer_plan" "$N" $FROM $TO | sed -n 's/^plan_s=\([0-9.]*\).*/\1/p' >>"$work/a.us"
+    out=$(timeout 300 "$peer_plan" "$N" $FROM $TO)
+    echo "$out" | sed -n 's/^plan_s=\([0-9.]*\).*/\1/p' >>"$work/a.us"
+    echo "$out" | sed -n 's/.*peak_mib=\([0-9.]*\).*/\1/p' >>"$work/a.us.mib"
+    timeout 300 "$peer_plan" "$N" $FROM $TO --whole | sed -n 's/^plan_s=\([0-9.]*\).*/\1/p' >>"$work/a.whole"
   done
-  results+=("a|plan a year, $N duties (s)|remind -s12|$(cell "$work/a.peer")|$(cell "$work/a.us")|$(ratio "$work/a.peer" "$work/a.us")")
+  results+=("a|plan a year, $N duties, task by task (s)|remind -s12|$(cell "$work/a.peer")|$(cell "$work/a.us")|$(ratio "$work/a.peer" "$work/a.us")")
+  if [ -s "$work/a.peer.mib" ]; then
+    results+=("a|  its peak resident memory (MiB)|remind -s12|$(cell "$work/a.peer.mib")|$(cell "$work/a.us.mib")|$(ratio "$work/a.peer.mib" "$work/a.us.mib")")
+  fi
+  results+=("a|  the year collected and sorted whole (s)|remind -s12|$(cell "$work/a.peer")|$(cell "$work/a.whole")|$(ratio "$work/a.peer" "$work/a.whole")")
 }
 
 row_b() {

@@ -54,7 +54,13 @@ pub(super) fn run(l: &Loaded, a: &PlanArgs, today: Date) -> Result<(), CliError>
     } else {
         schedule::PlanFacts::default()
     };
-    let mut p = schedule::plan_tasks_facts(c, &l.calendar, &c.tasks, from, to, &facts);
+    // `--task`: plan that task alone (its share of the whole plan is the same, and a big
+    // catalog is not planned whole to print one task).
+    let tasks: Vec<_> = match &a.task {
+        Some(t) => c.tasks.iter().filter(|x| x.id == *t).collect(),
+        None => c.tasks.iter().collect(),
+    };
+    let mut p = schedule::plan_tasks_facts(c, &l.calendar, tasks, from, to, &facts);
     filter(c, &mut p, a);
     // Issue 12: days on which a recipient would get more messages than the volume budget.
     for w in schedule::budget::warnings(c, &p, BUDGET_LINES) {
@@ -109,12 +115,12 @@ fn check_ids(c: &Catalog, a: &PlanArgs) -> Result<(), CliError> {
 fn filter(c: &Catalog, p: &mut Plan, a: &PlanArgs) {
     if let Some(t) = &a.task {
         p.occurrences.retain(|o| &o.task_id == t);
-        p.reminders.retain(|r| &r.task_id == t);
+        p.reminders.retain(|r| *r.task_id == **t);
     }
     if let Some(u) = &a.unit {
         let head = format!("{u}{HEAD_SUFFIX}");
         p.reminders
-            .retain(|r| &r.recipient == u || r.recipient == head);
+            .retain(|r| *r.recipient == **u || *r.recipient == *head);
         p.occurrences.retain(|o| {
             c.task(&o.task_id)
                 .is_some_and(|t| c.role_of(t, u).is_some())
@@ -214,11 +220,7 @@ fn groups(rs: &[Reminder]) -> Vec<Line<'_>> {
         let mut stage_groups: Vec<Vec<&Reminder>> = Vec::new();
         let mut by_key: HashMap<(&str, &str, &str), usize> = HashMap::new();
         for x in &rs[i..j] {
-            let key = (
-                x.occurrence_key.as_str(),
-                x.stage.as_str(),
-                x.channel.as_str(),
-            );
+            let key = (&*x.occurrence_key, &*x.stage, &*x.channel);
             match by_key.entry(key) {
                 Entry::Occupied(e) => stage_groups[*e.get()].push(x),
                 Entry::Vacant(e) => {
@@ -251,10 +253,7 @@ type Signature<'a> = (&'a str, &'a str, &'a str, Vec<(&'a str, bool)>);
 /// What must be equal for two occurrences to share a line (the reason's due date included).
 fn signature<'a>(g: &[&'a Reminder]) -> Signature<'a> {
     let r = g[0];
-    let who = g
-        .iter()
-        .map(|x| (x.recipient.as_str(), x.supporting))
-        .collect();
+    let who = g.iter().map(|x| (&*x.recipient, x.supporting)).collect();
     (&r.stage, &r.channel, &r.why, who)
 }
 

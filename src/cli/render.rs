@@ -34,7 +34,8 @@ pub struct RenderArgs {
 
 fn find<'a>(plan: &'a schedule::Plan, a: &RenderArgs) -> Option<&'a Reminder> {
     plan.reminders.iter().find(|r| {
-        r.task_id == a.task && (r.stage == a.stage || r.stage.starts_with(&format!("{}-", a.stage)))
+        *r.task_id == *a.task
+            && (*r.stage == *a.stage || r.stage.starts_with(&format!("{}-", a.stage)))
     })
 }
 
@@ -66,7 +67,7 @@ pub(super) fn run(l: &Loaded, a: &RenderArgs, today: Date, now: Timestamp) -> Re
     let occ = plan
         .occurrences
         .iter()
-        .find(|o| o.key == rem.occurrence_key)
+        .find(|o| *o.key == *rem.occurrence_key)
         .ok_or_else(|| {
             CliError::Runtime(anyhow::anyhow!("occurrence {} missing", rem.occurrence_key))
         })?;

@@ -351,7 +351,7 @@ pub fn occurrence_ctx(occ: &Occurrence, event: Option<&(String, Date)>) -> Occur
 /// `stage.*`.
 pub fn stage_ctx(rem: &Reminder, late: bool) -> StageCtx {
     StageCtx {
-        name: rem.stage.clone(),
+        name: rem.stage.to_string(),
         kind: super::kind_name(rem.kind).into(),
         colour: colour_name(rem.colour).into(),
         colour_zh: rem.colour.zh().into(),

@@ -67,10 +67,10 @@ pub fn over_budget(cat: &Catalog, plan: &Plan) -> Vec<Excess> {
             continue;
         }
         let e = days
-            .entry((r.recipient.clone(), r.channel.clone(), r.date))
+            .entry((r.recipient.to_string(), r.channel.to_string(), r.date))
             .or_default();
         e.0.insert(r.at);
-        e.1.insert(r.task_id.clone());
+        e.1.insert(r.task_id.to_string());
     }
     let budget = &cat.settings.volume_budget;
     days.into_iter()
@@ -135,7 +135,7 @@ mod tests {
     fn rem(task: &str, recipient: &str, hour: i8) -> Reminder {
         let date = jiff::civil::date(2026, 3, 2);
         Reminder {
-            occurrence_key: format!("{task}@x"),
+            occurrence_key: format!("{task}@x").into(),
             task_id: task.into(),
             stage: "due".into(),
             kind: MessageKind::DueToday,
@@ -149,7 +149,7 @@ mod tests {
             recipient: recipient.into(),
             supporting: false,
             channel: "file".into(),
-            why: String::new(),
+            why: "".into(),
         }
     }
 

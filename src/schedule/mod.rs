@@ -22,6 +22,7 @@ mod why;
 #[cfg(test)]
 mod tests;
 
+use crate::model::SharedStr;
 use std::collections::BTreeSet;
 
 use jiff::civil::Date;
@@ -108,33 +109,63 @@ pub fn plan_tasks_facts<'a>(
     to: Date,
     facts: &PlanFacts,
 ) -> Plan {
+    let mut out = Plan::default();
+    out.warnings = plan_each(cat, cal, tasks, from, to, facts, |task| {
+        out.occurrences.extend(task.occurrences);
+        out.reminders.extend(task.reminders);
+    });
+    out.occurrences
+        .sort_by(|a, b| (a.due, &a.key).cmp(&(b.due, &b.key)));
+    out.occurrences.dedup_by(|a, b| a.key == b.key);
+    // Each task's reminders are already without repeats (a repeat has its task's id).
+    sort_reminders(&mut out.reminders);
+    out
+}
+
+/// Plans task by task: `each` receives every task's share of the plan (its occurrences and
+/// reminders, each in [`plan`]'s order; no warnings) as soon as it is planned, so a caller that
+/// consumes them in turn never holds more than one task's. [`plan_tasks_facts`] is this followed
+/// by a merge. Returns the warnings of the whole plan.
+pub fn plan_each<'a>(
+    cat: &'a Catalog,
+    cal: &WorkCalendar,
+    tasks: impl IntoIterator<Item = &'a Task>,
+    from: Date,
+    to: Date,
+    facts: &PlanFacts,
+    mut each: impl FnMut(Plan),
+) -> Vec<String> {
     let (from, to) = if from <= to { (from, to) } else { (to, from) };
     let tz = cat.settings.tz.tz().clone();
-    let mut out = Plan::default();
     let mut warnings = BTreeSet::new();
     let router = route::Router::new(cat);
     for task in tasks {
         let units = router.task_units(task);
+        let task_id: SharedStr = task.id.as_str().into();
+        let mut out = Plan::default();
         for seq in task_sequences(cat, cal, task, from, to, facts) {
             let ctx = SeqCtx {
                 router: &router,
                 units: &units,
+                task_id: &task_id,
                 cal,
                 tz: &tz,
             };
             plan_sequence(&ctx, &seq, (from, to), &mut out, &mut warnings);
         }
+        out.occurrences
+            .sort_by(|a, b| (a.due, &a.key).cmp(&(b.due, &b.key)));
+        out.occurrences.dedup_by(|a, b| a.key == b.key);
+        sort_task_reminders(&mut out.reminders);
+        dedupe_sorted(&mut out.reminders);
+        each(out);
     }
-    out.occurrences
-        .sort_by(|a, b| (a.due, &a.key).cmp(&(b.due, &b.key)));
-    out.occurrences.dedup_by(|a, b| a.key == b.key);
-    sort_reminders(&mut out.reminders);
-    dedupe_sorted(&mut out.reminders);
+    let mut out = Vec::new();
     let missing = cal.uncovered_years(from, to);
     if !missing.is_empty() {
-        out.warnings.push(cal.uncovered_warning(&missing));
+        out.push(cal.uncovered_warning(&missing));
     }
-    out.warnings.extend(warnings);
+    out.extend(warnings);
     out
 }
 
@@ -189,6 +220,20 @@ pub(crate) fn sort_reminders(v: &mut Vec<Reminder>) {
         keys.into_iter()
             .filter_map(|(.., pos)| slots.get_mut(pos as u32 as usize).and_then(Option::take)),
     );
+}
+
+/// [`sort_reminders`] for the reminders of one task: by instant, occurrence key and stage name,
+/// keeping the order of equals. A task has a few hundred reminders, mostly generated in time
+/// order, whose occurrence keys and stage names are shared strings: a stable sort that compares
+/// them (equal pointers first) is cheaper than interning them.
+pub(crate) fn sort_task_reminders(v: &mut [Reminder]) {
+    let shared = SharedStr::cmp_shared;
+    v.sort_by(|a, b| {
+        a.at.cmp(&b.at)
+            .then_with(|| shared(&a.task_id, &b.task_id))
+            .then_with(|| shared(&a.occurrence_key, &b.occurrence_key))
+            .then_with(|| shared(&a.stage, &b.stage))
+    });
 }
 
 /// Distinct strings, each with a slot in first-seen order, and later their ranks in string
@@ -331,6 +376,8 @@ fn task_sequences<'a>(
 struct SeqCtx<'a> {
     router: &'a route::Router<'a>,
     units: &'a route::TaskUnits,
+    /// The task's id, shared by its reminders.
+    task_id: &'a SharedStr,
     cal: &'a WorkCalendar,
     tz: &'a TimeZone,
 }
@@ -362,10 +409,17 @@ fn plan_sequence(
         }
         let stages = ladder::stages(ctx.cal, d, prev, next);
         let mut touched = d.occ.window_start <= to && d.occ.window_end >= from;
+        let mut key: Option<SharedStr> = None;
         for st in stages.iter().filter(|s| s.date >= from && s.date <= to) {
             touched = true;
-            out.reminders
-                .extend(route::reminders(ctx.router, ctx.units, ctx.tz, d, st));
+            let key = key.get_or_insert_with(|| d.occ.key.as_str().into());
+            route::reminders(
+                (ctx.router, ctx.units, ctx.tz),
+                (key, ctx.task_id),
+                d,
+                st,
+                &mut out.reminders,
+            );
         }
         if touched {
             out.occurrences.push(d.occ.clone());

@@ -42,7 +42,7 @@ fn draft(l: &Ladder, due: Date, opens: Option<Date>) -> Draft<'_> {
 }
 
 fn names(v: &[super::ladder::Stage]) -> Vec<(String, Date)> {
-    v.iter().map(|s| (s.name.clone(), s.date)).collect()
+    v.iter().map(|s| (s.name.to_string(), s.date)).collect()
 }
 
 #[test]
@@ -119,11 +119,7 @@ fn colours_and_push_false() {
         None,
         None,
     );
-    let c: Vec<(&str, Colour)> = s
-        .iter()
-        .take(4)
-        .map(|x| (x.name.as_str(), x.colour))
-        .collect();
+    let c: Vec<(&str, Colour)> = s.iter().take(4).map(|x| (&*x.name, x.colour)).collect();
     assert_eq!(
         c,
         vec![
@@ -180,17 +176,17 @@ mod dedupe {
             jiff::Timestamp::from_second(1_800_000_000 + i64::from(occ) * 600 + i64::from(stage))
                 .unwrap();
         Reminder {
-            occurrence_key: format!("t{task}@{occ}"),
-            task_id: format!("t{task}"),
-            stage: format!("s{stage}"),
+            occurrence_key: format!("t{task}@{occ}").into(),
+            task_id: format!("t{task}").into(),
+            stage: format!("s{stage}").into(),
             kind: MessageKind::Lead,
             colour: Colour::Blue,
             date: jiff::civil::date(2027, 1, 1),
             at,
-            recipient: format!("u{who}"),
+            recipient: format!("u{who}").into(),
             supporting: false,
-            channel: format!("c{chan}"),
-            why: String::new(),
+            channel: format!("c{chan}").into(),
+            why: "".into(),
         }
     }
 
@@ -217,8 +213,26 @@ mod dedupe {
 mod order {
     use proptest::prelude::*;
 
-    use super::super::{Reminder, sort_reminders};
+    use crate::model::SharedStr;
+
+    use super::super::{Reminder, sort_reminders, sort_task_reminders};
     use super::dedupe::reminder;
+
+    /// Equal strings in separate allocations and in shared ones, as a plan has both.
+    fn shared(mut v: Vec<Reminder>, share: bool) -> Vec<Reminder> {
+        if share {
+            let mut pool: Vec<SharedStr> = Vec::new();
+            for r in &mut v {
+                for s in [&mut r.occurrence_key, &mut r.stage] {
+                    match pool.iter().find(|p| ***p == **s) {
+                        Some(p) => *s = p.clone(),
+                        None => pool.push(s.clone()),
+                    }
+                }
+            }
+        }
+        v
+    }
 
     proptest! {
         #[test]
@@ -235,5 +249,67 @@ mod order {
             sort_reminders(&mut v);
             prop_assert_eq!(v, want);
         }
+
+        #[test]
+        fn the_sort_of_one_task_is_the_stable_sort_on_strings(
+            raw in proptest::collection::vec((0u8..1, 0u8..6, 0u8..4, 0u8..4, 0u8..2), 0..120),
+            share in any::<bool>(),
+        ) {
+            let mut v = shared(raw.into_iter().map(reminder).collect(), share);
+            let mut want = v.clone();
+            want.sort_by(|a, b| {
+                (a.at, &a.task_id, &a.occurrence_key, &a.stage)
+                    .cmp(&(b.at, &b.task_id, &b.occurrence_key, &b.stage))
+            });
+            sort_task_reminders(&mut v);
+            prop_assert_eq!(v, want);
+        }
+    }
+}
+
+/// Planning task by task gives each task exactly its share of the whole plan, in the same order,
+/// and the same warnings.
+#[test]
+fn planning_task_by_task_is_the_whole_plan_split_by_task() {
+    let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/dutybell.yaml");
+    let l = crate::loader::load(&config, date(2026, 11, 28).into()).expect("bundled config");
+    let (cat, cal) = (l.catalog, l.calendar);
+    for (from, to) in [
+        (date(2026, 1, 1), date(2026, 12, 31)),
+        (date(2025, 11, 20), date(2027, 2, 3)),
+        (date(2031, 6, 1), date(2031, 6, 30)),
+    ] {
+        let whole = super::plan(&cat, &cal, from, to);
+        let mut seen = Vec::new();
+        let warnings = super::plan_each(
+            &cat,
+            &cal,
+            &cat.tasks,
+            from,
+            to,
+            &super::PlanFacts::default(),
+            |p| seen.push(p),
+        );
+        assert_eq!(warnings, whole.warnings);
+        assert!(!warnings.is_empty(), "default event dates are warned about");
+        assert_eq!(seen.len(), cat.tasks.len());
+        for (task, p) in cat.tasks.iter().zip(&seen) {
+            let occ: Vec<_> = whole
+                .occurrences
+                .iter()
+                .filter(|o| o.task_id == task.id)
+                .cloned()
+                .collect();
+            let rem: Vec<_> = whole
+                .reminders
+                .iter()
+                .filter(|r| *r.task_id == *task.id)
+                .cloned()
+                .collect();
+            assert_eq!(p.occurrences, occ, "{}", task.id);
+            assert_eq!(p.reminders, rem, "{}", task.id);
+            assert!(p.warnings.is_empty());
+        }
+        assert!(seen.iter().map(|p| p.reminders.len()).sum::<usize>() > 0);
     }
 }

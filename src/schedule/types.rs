@@ -3,6 +3,8 @@
 //! These are the contract between `schedule` (which computes them) and the daemon, `dutybell
 //! plan`, digests and exports (which consume them). Plain data; serialisable for `--json`.
 
+use crate::model::SharedStr;
+
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
@@ -49,15 +51,19 @@ pub struct Occurrence {
 }
 
 /// One reminder: the unit of delivery before rendering.
+///
+/// Its strings are shared ([`SharedStr`]): the reminders of one occurrence share its key, those
+/// of one stage its name and reason, and every reminder to a unit shares the unit's id and
+/// channel ids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reminder {
     /// The occurrence it is about.
-    pub occurrence_key: String,
+    pub occurrence_key: SharedStr,
     /// Task id.
-    pub task_id: String,
+    pub task_id: SharedStr,
     /// Stable stage name: `open` (campaign opens), `lead-14d`, `lead-3wd`, `due`, `overdue-1`,
     /// `overdue-2`, …, `escalate-1`, …, `checkin`.
-    pub stage: String,
+    pub stage: SharedStr,
     /// Message kind (chooses the template).
     pub kind: MessageKind,
     /// Colour state at this stage.
@@ -67,15 +73,15 @@ pub struct Reminder {
     /// Instant it fires (the ladder's time of day on `date` in the plan's time zone).
     pub at: Timestamp,
     /// Recipient: a unit id, or `{unit}#head` for a unit head added on escalation.
-    pub recipient: String,
+    pub recipient: SharedStr,
     /// True when the recipient is a cooperating (配合) unit, so the text is marked supporting.
     pub supporting: bool,
     /// Channel id the reminder goes out on (already routed: a disabled channel is replaced by the
     /// fallback channel).
-    pub channel: String,
+    pub channel: SharedStr,
     /// Why this reminder fires then, in English, e.g. "3 working days before 2027-03-01
     /// (spring_term_start)".
-    pub why: String,
+    pub why: SharedStr,
 }
 
 impl Reminder {

@@ -20,6 +20,7 @@
 //!
 //! May touch: the store through the trait. Pure otherwise; `now` is a parameter.
 
+use crate::model::SharedStr;
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
@@ -176,7 +177,7 @@ fn latest_missed(
     let today = now.to_zoned_datetime(e.tz().clone()).date();
     let from = today.saturating_sub(jiff::Span::new().days(super::plan::LOOKBACK_DAYS));
     let plan = schedule::plan(&l.catalog, &l.calendar, from, today);
-    let mut latest: BTreeMap<(String, String, String), Reminder> = BTreeMap::new();
+    let mut latest: BTreeMap<(SharedStr, SharedStr, SharedStr), Reminder> = BTreeMap::new();
     for r in plan.reminders.iter().filter(|r| r.at < now) {
         let key = (
             r.occurrence_key.clone(),
@@ -189,7 +190,11 @@ fn latest_missed(
     }
     let mut out = Vec::new();
     for r in latest.into_values() {
-        let Some(occ) = plan.occurrences.iter().find(|o| o.key == r.occurrence_key) else {
+        let Some(occ) = plan
+            .occurrences
+            .iter()
+            .find(|o| *o.key == *r.occurrence_key)
+        else {
             continue;
         };
         // Overdue and still open in the store (an occurrence the store does not track is not
@@ -228,7 +233,7 @@ fn summaries(store: &dyn Store, e: &Engine, now: Timestamp) -> Result<Vec<Summar
         );
         match (ctx, single) {
             (Ok((ctx, _)), Ok(single)) => groups
-                .entry((rem.recipient.clone(), rem.channel.clone()))
+                .entry((rem.recipient.to_string(), rem.channel.to_string()))
                 .or_default()
                 .push(Member { ctx, single }),
             (Err(err), _) | (_, Err(err)) => {
@@ -273,7 +278,7 @@ mod tests {
             recipient: "food".into(),
             supporting: false,
             channel: "file".into(),
-            why: String::new(),
+            why: "".into(),
         }
     }
 

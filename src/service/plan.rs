@@ -139,7 +139,7 @@ fn range_set(
         .collect();
     let mut reminders = Vec::with_capacity(plan.reminders.len());
     for rem in &plan.reminders {
-        if !occ_by_key.contains_key(rem.occurrence_key.as_str()) {
+        if !occ_by_key.contains_key(&*rem.occurrence_key) {
             anyhow::bail!(
                 "reminder {} has no occurrence in the plan",
                 rem.dedupe_key()
@@ -147,12 +147,12 @@ fn range_set(
         }
         reminders.push(NewReminder {
             dedupe_key: rem.dedupe_key(),
-            occurrence_key: rem.occurrence_key.clone(),
-            task_id: rem.task_id.clone(),
-            stage: rem.stage.clone(),
+            occurrence_key: rem.occurrence_key.to_string(),
+            task_id: rem.task_id.to_string(),
+            stage: rem.stage.to_string(),
             kind: rem.kind,
-            recipient: rem.recipient.clone(),
-            channel: rem.channel.clone(),
+            recipient: rem.recipient.to_string(),
+            channel: rem.channel.to_string(),
             fire_at: rem.at,
             message: None,
         });

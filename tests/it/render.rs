@@ -39,8 +39,8 @@ fn occ_4_2() -> Occurrence {
 
 fn rem(occ: &Occurrence, stage: &str, kind: MessageKind, colour: Colour, day: Date) -> Reminder {
     Reminder {
-        occurrence_key: occ.key.clone(),
-        task_id: occ.task_id.clone(),
+        occurrence_key: occ.key.as_str().into(),
+        task_id: occ.task_id.as_str().into(),
         stage: stage.into(),
         kind,
         colour,
@@ -53,7 +53,7 @@ fn rem(occ: &Occurrence, stage: &str, kind: MessageKind, colour: Colour, day: Da
         recipient: "catering".into(),
         supporting: false,
         channel: "file".into(),
-        why: String::new(),
+        why: "".into(),
     }
 }
 
@@ -297,7 +297,7 @@ fn chat_markdown_fits_wecom_for_every_task_and_measures_are_shortened() {
             Colour::Blue,
             date(2026, 12, 17),
         );
-        r.recipient = l.catalog.lead_units(t)[0].clone();
+        r.recipient = l.catalog.lead_units(t)[0].as_str().into();
         let n = render::notification(&renderer, &l.catalog, cal, &o, &r, true, r.date).unwrap();
         longest = longest.max(n.markdown.len());
         assert!(

@@ -670,6 +670,26 @@ fn cli_filters_json_and_bad_arguments() {
     assert_eq!(occ.len(), 1);
     assert_eq!(occ[0]["key"], "10.2@2025-2026");
     assert_eq!(occ[0]["due"], "2026-11-30");
+    // `--task` plans the task alone: the same lines as the whole plan's for it.
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = plan_cmd(args);
+        assert!(out.status.success(), "{args:?}");
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let range = ["--from", "2026-03-01", "--to", "2026-05-31", "--json"];
+    let whole = json(&range);
+    let one = json(&[&range[..], &["--task", "2.2"]].concat());
+    for part in ["occurrences", "reminders"] {
+        let want: Vec<_> = whole[part]
+            .as_array()
+            .expect(part)
+            .iter()
+            .filter(|x| x["task_id"] == "2.2")
+            .collect();
+        let got: Vec<_> = one[part].as_array().expect(part).iter().collect();
+        assert!(!want.is_empty(), "{part}");
+        assert_eq!(got, want, "{part}");
+    }
     let out = plan_cmd(&[
         "--from",
         "2026-04-01",

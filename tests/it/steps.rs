@@ -107,7 +107,7 @@ fn a_step_after_another_exists_only_once_that_one_is_reported_done() {
         .reminders
         .iter()
         .filter(|r| r.occurrence_key == "2.1@2026-03-10-then-then")
-        .map(|r| (r.stage.clone(), r.date))
+        .map(|r| (r.stage.to_string(), r.date))
         .collect();
     assert!(
         stages.contains(&("due".into(), date(2026, 4, 1))),
