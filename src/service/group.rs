@@ -11,6 +11,8 @@
 //!
 //! May touch: channels through the dispatcher. No SQL: the caller records what is returned.
 
+use std::sync::Arc;
+
 use jiff::Timestamp;
 
 use super::Engine;
@@ -61,7 +63,7 @@ pub struct Ready {
     /// Rows recorded without a send.
     done: Vec<(OutboxItem, Recorded)>,
     /// The message, the row it is judged by, every row it covers and its frozen JSON.
-    send: Option<(OutboxItem, Notification, Vec<OutboxItem>, Option<String>)>,
+    send: Option<(OutboxItem, Notification, Vec<OutboxItem>, Option<Arc<str>>)>,
 }
 
 /// Renders one group (CPU work, no I/O: the daemon runs it on a blocking thread so that a
@@ -90,6 +92,7 @@ pub fn prepare_group(e: &Engine, items: Vec<OutboxItem>, now: Timestamp) -> Read
                 notification,
                 frozen,
             } => {
+                let frozen = frozen.map(Arc::from);
                 let send = Some((item.clone(), *notification, vec![item], frozen));
                 return Ready { done: out, send };
             }
@@ -124,7 +127,7 @@ pub fn prepare_group(e: &Engine, items: Vec<OutboxItem>, now: Timestamp) -> Read
         },
     };
     let send = notification.map(|n| {
-        let frozen = serde_json::to_string(&n).ok();
+        let frozen = serde_json::to_string(&n).ok().map(Arc::from);
         let rep = representative(&rows);
         if rows.len() > 1 {
             tracing::info!(recipient = %rep.recipient, channel = %rep.channel, items = rows.len(), "grouped reminder");
@@ -166,7 +169,7 @@ fn representative(rows: &[OutboxItem]) -> OutboxItem {
 }
 
 /// One member's record of the group's one send.
-fn recorded(id: i64, outcome: &Outcome, message: Option<String>) -> Recorded {
+fn recorded(id: i64, outcome: &Outcome, message: Option<Arc<str>>) -> Recorded {
     match outcome {
         Outcome::Sent(detail) => Recorded::Sent {
             id,

@@ -3,6 +3,8 @@
 //!
 //! May touch: nothing (pure data and conversions).
 
+use std::sync::Arc;
+
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
@@ -299,7 +301,9 @@ pub enum Recorded {
         /// The vendor's answer.
         detail: String,
         /// The rendered notification (JSON) that went out, frozen for audit when the row had none.
-        message: Option<String>,
+        /// Shared: every row of a grouped message records the same text, and a morning's group
+        /// of thirty rows held thirty copies of a ~50 KB message until it was recorded.
+        message: Option<Arc<str>>,
     },
     /// A transient failure; due again at `next_at`.
     Retry {
