@@ -57,13 +57,16 @@ fn groupable(item: &OutboxItem) -> bool {
         )
 }
 
+/// A sent message's JSON, recorded with each row it covers (shared, not copied per row).
+type Frozen = Arc<str>;
+
 /// One group rendered and ready to go out: the outcomes already decided (rows no longer planned
 /// or unrenderable) and the one message for the rest.
 pub struct Ready {
     /// Rows recorded without a send.
     done: Vec<(OutboxItem, Recorded)>,
     /// The message, the row it is judged by, every row it covers and its frozen JSON.
-    send: Option<(OutboxItem, Notification, Vec<OutboxItem>, Option<Arc<str>>)>,
+    send: Option<(OutboxItem, Notification, Vec<OutboxItem>, Option<Frozen>)>,
 }
 
 /// Renders one group (CPU work, no I/O: the daemon runs it on a blocking thread so that a
