@@ -19,6 +19,8 @@ pub(super) struct Replica {
     pub(super) plan: Option<(String, i64)>,
     leader: bool,
     warned_newer: bool,
+    /// Failed heartbeats, for the log (`super::streak`).
+    failing: super::streak::Streak,
 }
 
 impl Replica {
@@ -28,6 +30,7 @@ impl Replica {
             plan: None,
             leader: false,
             warned_newer: false,
+            failing: super::streak::Streak::default(),
         }
     }
 }
@@ -70,14 +73,27 @@ impl Loop {
         let Some(state) = self.replica.as_mut() else {
             return true;
         };
+        let now = self.clock.now();
         let (plan, standing) = match r {
             Ok(x) => x,
             Err(err) => {
-                tracing::error!(error = %format!("{err:#}"), "heartbeat failed; not planning until the next one");
+                let failures = state.failing.failures() + 1;
+                if state.failing.fail(now) {
+                    tracing::error!(error = %format!("{err:#}"), failures, "heartbeat failed; not planning until one succeeds (logged again every 10 minutes while it lasts)");
+                } else {
+                    tracing::debug!(error = %format!("{err:#}"), failures, "heartbeat failed");
+                }
                 state.leader = false;
                 return false;
             }
         };
+        if let Some(end) = state.failing.clear(now) {
+            tracing::info!(
+                failures = end.failures,
+                lasted_s = end.lasted.as_secs(),
+                "heartbeat works again"
+            );
+        }
         if standing.leader != state.leader {
             tracing::info!(owner = %self.owner, leader = standing.leader, "leadership changed");
         }

@@ -12,6 +12,7 @@ mod pacing;
 mod record;
 pub mod simulate;
 pub mod storage;
+mod streak;
 pub mod systemd;
 
 use std::path::PathBuf;
@@ -165,6 +166,8 @@ struct Loop {
     unrecorded: Vec<(OutboxItem, Recorded)>,
     /// Turns in a row whose claim failed (a PostgreSQL server out of reach …): the back-off.
     failed_claims: u32,
+    /// The same failures, for the log: once when they start, then every ten minutes.
+    claim_streak: streak::Streak,
     /// The database file was deleted or replaced: stop and rescue.
     file_lost: Option<crate::store::sqlite::fault::FileState>,
     beat_every: SignedDuration,
@@ -245,6 +248,7 @@ pub async fn run(
         storage_fault: false,
         unrecorded: Vec::new(),
         failed_claims: 0,
+        claim_streak: streak::Streak::default(),
         file_lost: None,
         beat_every: opts.beat_every,
     };
@@ -453,10 +457,22 @@ impl Loop {
                 self.failed_claims = self.failed_claims.saturating_add(1);
                 let retry_in_ms =
                     pacing::claim_backoff(self.failed_claims, self.lease_ttl).as_millis();
-                tracing::error!(error = %format!("{e:#}"), retry_in_ms, "claiming due reminders failed");
+                let failures = self.claim_streak.failures() + 1;
+                if self.claim_streak.fail(now) {
+                    tracing::error!(error = %format!("{e:#}"), retry_in_ms, failures, "claiming due reminders failed; retrying (logged again every 10 minutes while it lasts)");
+                } else {
+                    tracing::debug!(error = %format!("{e:#}"), retry_in_ms, failures, "claiming due reminders failed");
+                }
             }
             Ok(()) => {
                 self.failed_claims = 0;
+                if let Some(end) = self.claim_streak.clear(now) {
+                    tracing::info!(
+                        failures = end.failures,
+                        lasted_s = end.lasted.as_secs(),
+                        "claiming due reminders works again"
+                    );
+                }
                 if !self.storage_fault
                     && self.unrecorded.is_empty()
                     && let Some(w) = &mut self.storage
