@@ -114,9 +114,7 @@ pub fn plan_tasks_facts<'a>(
         out.occurrences.extend(task.occurrences);
         out.reminders.extend(task.reminders);
     });
-    out.occurrences
-        .sort_by(|a, b| (a.due, &a.key).cmp(&(b.due, &b.key)));
-    out.occurrences.dedup_by(|a, b| a.key == b.key);
+    sort_occurrences(&mut out.occurrences);
     // Each task's reminders are already without repeats (a repeat has its task's id).
     sort_reminders(&mut out.reminders);
     out
@@ -153,9 +151,7 @@ pub fn plan_each<'a>(
             };
             plan_sequence(&ctx, &seq, (from, to), &mut out, &mut warnings);
         }
-        out.occurrences
-            .sort_by(|a, b| (a.due, &a.key).cmp(&(b.due, &b.key)));
-        out.occurrences.dedup_by(|a, b| a.key == b.key);
+        sort_occurrences(&mut out.occurrences);
         sort_task_reminders(&mut out.reminders);
         dedupe_sorted(&mut out.reminders);
         each(out);
@@ -220,6 +216,12 @@ pub(crate) fn sort_reminders(v: &mut Vec<Reminder>) {
         keys.into_iter()
             .filter_map(|(.., pos)| slots.get_mut(pos as u32 as usize).and_then(Option::take)),
     );
+}
+
+/// Occurrences by due date, then key, each key once.
+fn sort_occurrences(v: &mut Vec<Occurrence>) {
+    v.sort_by(|a, b| (a.due, &a.key).cmp(&(b.due, &b.key)));
+    v.dedup_by(|a, b| a.key == b.key);
 }
 
 /// [`sort_reminders`] for the reminders of one task: by instant, occurrence key and stage name,
