@@ -12,7 +12,7 @@
 #
 # Touches: a temp dir (removed at exit), the cargo target dir, one child process it kills itself.
 # Env: CARGO_TARGET_DIR (default <repo>/target), SETTLE_SECS (10), SAMPLE_SECS (60),
-# DUTYBELL_NOW, SKIP_BUILD=1. Run: `benches/daemon_idle.sh` from anywhere.
+# DUTYBELL_NOW, SKIP_BUILD=1, DUTYBELL_BIN (another binary, e.g. a debug build or an older one). Run: `benches/daemon_idle.sh` from anywhere.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,7 +20,7 @@ target=${CARGO_TARGET_DIR:-$repo/target}
 settle=${SETTLE_SECS:-10}
 sample=${SAMPLE_SECS:-60}
 now=${DUTYBELL_NOW:-2026-07-01T10:00:00+08:00}
-bin=$target/release/dutybell
+bin=${DUTYBELL_BIN:-$target/release/dutybell}
 
 if [ -z "${SKIP_BUILD:-}" ]; then
     cargo build --release --quiet --manifest-path "$repo/Cargo.toml" --bin dutybell

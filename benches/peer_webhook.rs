@@ -3,15 +3,18 @@
 //!
 //! Touches: loopback TCP only; stdout. Usage:
 //! - `peer_webhook sink PORT`: answers every POST with 204 and counts it; `GET /count` returns
-//!   the count. Runs until killed (run.sh stops it by PID).
+//!   the count, `GET /arrivals` every POST's arrival (wall clock, ns) and body as JSON (row g).
+//!   Runs until killed (run.sh stops it by PID).
 //! - `peer_webhook send URL N S`: sends N notifications (generic flavour, unsigned) with S in
 //!   flight (a semaphore, as the dispatcher does) and prints `msgs=… wall_s=… msg_per_s=…`.
 //!
 //! Without arguments (e.g. under `cargo test --benches`) it prints the usage and returns.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+use dutybell::clock::{Clock, SystemClock};
 
 use dutybell::notify::webhook::{Flavour, WebhookChannel, WebhookTarget, http_client};
 use dutybell::notify::{Channel, Colour, MessageKind, Notification, Recipients};
@@ -35,7 +38,10 @@ fn note(i: usize) -> Notification {
 
 async fn sink(port: u16) {
     let count = Arc::new(AtomicU64::new(0));
-    let c = Arc::clone(&count);
+    // Row g: each POST's arrival on the wall clock (ns since the epoch) and its body, so a
+    // client that stamped its own POSTs on the same clock can match them (`GET /arrivals`).
+    let arrivals: Arc<Mutex<Vec<(i128, String)>>> = Arc::default();
+    let (c, a) = (Arc::clone(&count), Arc::clone(&arrivals));
     let app = axum::Router::new()
         .route(
             "/count",
@@ -44,10 +50,25 @@ async fn sink(port: u16) {
                 async move { c.load(Ordering::Relaxed).to_string() }
             }),
         )
-        .fallback(move || {
+        .route(
+            "/arrivals",
+            axum::routing::get(move || {
+                let a = Arc::clone(&a);
+                async move {
+                    let v = a.lock().map(|v| v.clone()).unwrap_or_default();
+                    serde_json::to_string(&v).unwrap_or_default()
+                }
+            }),
+        )
+        .fallback(move |body: String| {
             let c = Arc::clone(&count);
+            let a = Arc::clone(&arrivals);
             async move {
+                let ns = SystemClock.now().as_nanosecond();
                 c.fetch_add(1, Ordering::Relaxed);
+                if let Ok(mut v) = a.lock() {
+                    v.push((ns, body));
+                }
                 axum::http::StatusCode::NO_CONTENT
             }
         });

@@ -14,6 +14,13 @@
 #      delivery durably recorded (benches/replicas.rs `sqlite W`: claim, send, group commit)
 #   e  start-up with a big outbox (no peer): benches/startup_big.sh, `dutybell run` to READY and
 #      peak RSS on the rows the daemon built itself from E generated YAML tasks (4,300: 833 k rows)
+#   f  idle: Debian's `cron -f` (or the cron already running) vs `dutybell run` on the bundled plan
+#      after its first start (benches/daemon_idle.sh), in the same window: VmRSS and voluntary +
+#      involuntary context switches of all threads a minute, after F_SETTLE s (15), over F_IDLE s (60)
+#   g  due -> delivered latency under light load: a fresh Alertmanager fed G_ALERTS alerts (200)
+#      one per POST at 50/s (am_latency.py; POST start -> arrival at peer_webhook's sink) vs the
+#      real `dutybell run` with one reminder due, G_SAMPLES fresh starts (20) per round
+#      (benches/latency.rs; due instant -> arrival at its sink); p50 and p99, same wall clock
 # Peer and dutybell run alternately, ROUNDS rounds (default 5); each cell is median (min-max).
 # Ratio = dutybell / peer: for times (s) above 1 means dutybell is slower, for rates (msg/s)
 # above 1 means dutybell is faster. Missing peers are installed from Debian (apt-get, as root)
@@ -29,15 +36,17 @@ smoke=0; rows=()
 for a in "$@"; do
   case $a in
     --smoke) smoke=1 ;;
-    a|b|c|d|e) rows+=("$a") ;;
-    *) echo "usage: $0 [a] [b] [c] [d] [e] [--smoke]" >&2; exit 2 ;;
+    a|b|c|d|e|f|g) rows+=("$a") ;;
+    *) echo "usage: $0 [a] [b] [c] [d] [e] [f] [g] [--smoke]" >&2; exit 2 ;;
   esac
 done
-[ ${#rows[@]} -eq 0 ] && rows=(a b c d e)
+[ ${#rows[@]} -eq 0 ] && rows=(a b c d e f g)
 if [ $smoke = 1 ]; then
   ROUNDS=${ROUNDS:-1}; N=${N:-200}; M=${M:-200}; W=${W:-200}; E=${E:-20}
+  F_SETTLE=${F_SETTLE:-1}; F_IDLE=${F_IDLE:-2}; G_ALERTS=${G_ALERTS:-10}; G_SAMPLES=${G_SAMPLES:-1}
 else
   ROUNDS=${ROUNDS:-5}; N=${N:-10000}; M=${M:-5000}; W=${W:-10000}; E=${E:-4300}
+  F_SETTLE=${F_SETTLE:-15}; F_IDLE=${F_IDLE:-60}; G_ALERTS=${G_ALERTS:-200}; G_SAMPLES=${G_SAMPLES:-20}
 fi
 FROM=2026-01-01; TO=2026-12-31
 work=$(mktemp -d /tmp/dutybell-peers.XXXXXX)
@@ -100,13 +109,13 @@ else
 fi
 timeout 1200 "${profile_build[@]}"
 eval "$(timeout 1200 "${profile_benches[@]}" --quiet --manifest-path "$repo/Cargo.toml" \
-  --bench peer_plan --bench peer_smtp --bench peer_webhook --bench replicas --message-format=json 2>/dev/null | python3 -c '
+  --bench peer_plan --bench peer_smtp --bench peer_webhook --bench replicas --bench latency --message-format=json 2>/dev/null | python3 -c '
 import json, sys
 for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m.get("executable"):
         print(m["target"]["name"] + "=" + m["executable"])')"
-: "${peer_plan:?not built}" "${peer_smtp:?not built}" "${peer_webhook:?not built}" "${replicas:?not built}"
+: "${peer_plan:?not built}" "${peer_smtp:?not built}" "${peer_webhook:?not built}" "${replicas:?not built}" "${latency:?not built}"
 
 row_a() {
   have remind remind || { skip a "plan a year, $N duties" "remind is not installed (apt-get install remind)"; return; }
@@ -219,6 +228,72 @@ print(f([r[0] for r in runs]) + " s to READY; " + f([r[1] / 1024 for r in runs])
 PY
   local rowsline; rowsline=$(sed -n 's/^tasks=\([0-9]*\) outbox_rows=\([0-9]*\).*/\1 tasks, \2 rows/p' "$work/e.out")
   results+=("e|start-up to READY, $rowsline|no peer (goal 1 s, 64 MiB)|-|$(cat "$work/e.cells")|-")
+}
+
+row_f() {
+  have cron cron || { skip f "idle RSS (MiB), wake-ups a minute" "cron is not installed (apt-get install cron)"; return; }
+  local settle=$F_SETTLE idle=$F_IDLE dbin="$bin"
+  : >"$work/f.peer.rss"; : >"$work/f.us.rss"; : >"$work/f.peer.wake"; : >"$work/f.us.wake"
+  for _ in $(seq 1 "$ROUNDS"); do
+    # Debian's cron in the foreground; a cron already running here is measured instead (a
+    # second one would not start), and left running.
+    local cr ours=""
+    if cr=$(pgrep -xo cron); then :; else cron -f >"$work/cron.log" 2>&1 & cr=$!; ours=$cr; fi
+    # dutybell: benches/daemon_idle.sh (bundled plan, first start, settle, idle window) in the
+    # same window as cron's.
+    DUTYBELL_BIN="$dbin" SKIP_BUILD=1 SETTLE_SECS=$settle SAMPLE_SECS=$idle \
+      timeout $((settle + idle + 120)) bash "$repo/benches/daemon_idle.sh" >"$work/f.us.out" 2>&1 &
+    local us=$!
+    sleep "$settle"
+    local before after
+    before=$(awk '/ctxt_switches/ {s += $2} END {print s}' /proc/"$cr"/task/*/status 2>/dev/null)
+    sleep "$idle"
+    after=$(awk '/ctxt_switches/ {s += $2} END {print s}' /proc/"$cr"/task/*/status 2>/dev/null)
+    awk '$1 == "VmRSS:" {printf "%.2f\n", $2 / 1024}' /proc/"$cr"/status >>"$work/f.peer.rss"
+    echo "scale=2; ($after - $before) * 60 / $idle" | bc >>"$work/f.peer.wake"
+    wait "$us" || { cat "$work/f.us.out" >&2; return 1; }
+    [ -n "$ours" ] && stop "$ours"
+    sed -n 's/^VmRSS max while idle: *\([0-9]*\) kB.*/\1/p' "$work/f.us.out" \
+      | awk '{printf "%.2f\n", $1 / 1024}' >>"$work/f.us.rss"
+    sed -n 's/^idle context switches: *\([0-9]*\).*/\1/p' "$work/f.us.out" \
+      | awk -v i="$idle" '{printf "%.2f\n", $1 * 60 / i}' >>"$work/f.us.wake"
+  done
+  results+=("f|idle resident memory (MiB), bundled plan|cron -f|$(cell "$work/f.peer.rss")|$(cell "$work/f.us.rss")|$(ratio "$work/f.peer.rss" "$work/f.us.rss")")
+  results+=("f|wake-ups a minute while idle (all threads)|cron -f|$(cell "$work/f.peer.wake")|$(cell "$work/f.us.wake")|-")
+}
+
+row_g() {
+  have prometheus-alertmanager prometheus-alertmanager || { skip g "due -> delivered latency" "prometheus-alertmanager (Debian) is not installed"; return; }
+  local gport aport
+  gport=$(free_port); aport=$(free_port)
+  "$peer_webhook" sink "$gport" & pids+=($!)
+  wait_port "$gport"
+  cat >"$work/am-g.yml" <<YAML
+route: { receiver: sink, group_by: ['...'], group_wait: 0s, group_interval: 1s, repeat_interval: 24h }
+receivers:
+  - name: sink
+    webhook_configs: [{ url: "http://127.0.0.1:$gport/am", send_resolved: false }]
+YAML
+  : >"$work/g.peer50"; : >"$work/g.peer99"; : >"$work/g.us50"; : >"$work/g.us99"
+  for r in $(seq 1 "$ROUNDS"); do
+    rm -rf "$work/am-g-data"; mkdir -p "$work/am-g-data"
+    prometheus-alertmanager --config.file="$work/am-g.yml" --storage.path="$work/am-g-data" \
+      --web.listen-address="127.0.0.1:$aport" --cluster.listen-address= --log.level=warn \
+      >"$work/am-g.log" 2>&1 & am_pid=$!
+    wait_port "$aport"; sleep 1
+    local out
+    out=$(timeout 120 python3 "$here/am_latency.py" "$aport" "$gport" "$G_ALERTS" 50 "$r")
+    stop "$am_pid"; am_pid=""
+    echo "$out" | sed -n 's/.*p50_ms=\([0-9.]*\).*/\1/p' >>"$work/g.peer50"
+    echo "$out" | sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' >>"$work/g.peer99"
+    # dutybell: the real binary, one reminder due at a time, G_SAMPLES fresh starts
+    # (benches/latency.rs; due instant → arrival at its own sink, same wall clock).
+    out=$(LATENCY_UNITS=1 LATENCY_ROUNDS=$G_SAMPLES LATENCY_LEAD_MS=2000 timeout 600 "$latency" | grep '^latency ')
+    echo "$out" | sed -n 's/.*p50_ms=\([0-9.]*\).*/\1/p' >>"$work/g.us50"
+    echo "$out" | sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' >>"$work/g.us99"
+  done
+  results+=("g|due -> delivered latency, light load, p50 (ms)|alertmanager, $G_ALERTS alerts at 50/s|$(cell "$work/g.peer50")|$(cell "$work/g.us50")|$(ratio "$work/g.peer50" "$work/g.us50")")
+  results+=("g|  the same, p99 (ms)|alertmanager, $G_ALERTS alerts at 50/s|$(cell "$work/g.peer99")|$(cell "$work/g.us99")|$(ratio "$work/g.peer99" "$work/g.us99")")
 }
 
 for r in "${rows[@]}"; do "row_$r"; done
