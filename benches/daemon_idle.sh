@@ -12,7 +12,8 @@
 #
 # Touches: a temp dir (removed at exit), the cargo target dir, one child process it kills itself.
 # Env: CARGO_TARGET_DIR (default <repo>/target), SETTLE_SECS (10), SAMPLE_SECS (60),
-# DUTYBELL_NOW, SKIP_BUILD=1, DUTYBELL_BIN (another binary, e.g. a debug build or an older one). Run: `benches/daemon_idle.sh` from anywhere.
+# DUTYBELL_NOW, SKIP_BUILD=1, DUTYBELL_BIN (another binary, e.g. a debug build or an older one),
+# HUP_SECS (5: seconds sampled after the SIGHUP). Run: `benches/daemon_idle.sh` from anywhere.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -97,7 +98,7 @@ for _ in $(seq 1 300); do
 done
 sleep "$settle"
 rss_hup=0
-for _ in $(seq 1 5); do
+for _ in $(seq 1 "${HUP_SECS:-5}"); do
     sleep 1
     r=$(status_kb VmRSS)
     [ "$r" -gt "$rss_hup" ] && rss_hup=$r

@@ -21,6 +21,8 @@
 #      one per POST at 50/s (am_latency.py; POST start -> arrival at peer_webhook's sink) vs the
 #      real `dutybell run` with one reminder due, G_SAMPLES fresh starts (20) per round
 #      (benches/latency.rs; due instant -> arrival at its sink); p50 and p99, same wall clock
+#   h  a year of the bundled plan simulated (no peer): `dutybell simulate --from 2026-01-01 --to
+#      H_TO --summary`, wall time and peak RSS (GNU time)
 # Peer and dutybell run alternately, ROUNDS rounds (default 5); each cell is median (min-max).
 # Ratio = dutybell / peer: for times (s) above 1 means dutybell is slower, for rates (msg/s)
 # above 1 means dutybell is faster. Missing peers are installed from Debian (apt-get, as root)
@@ -36,17 +38,19 @@ smoke=0; rows=()
 for a in "$@"; do
   case $a in
     --smoke) smoke=1 ;;
-    a|b|c|d|e|f|g) rows+=("$a") ;;
-    *) echo "usage: $0 [a] [b] [c] [d] [e] [f] [g] [--smoke]" >&2; exit 2 ;;
+    a|b|c|d|e|f|g|h) rows+=("$a") ;;
+    *) echo "usage: $0 [a] [b] [c] [d] [e] [f] [g] [h] [--smoke]" >&2; exit 2 ;;
   esac
 done
-[ ${#rows[@]} -eq 0 ] && rows=(a b c d e f g)
+[ ${#rows[@]} -eq 0 ] && rows=(a b c d e f g h)
 if [ $smoke = 1 ]; then
   ROUNDS=${ROUNDS:-1}; N=${N:-200}; M=${M:-200}; W=${W:-200}; E=${E:-20}
   F_SETTLE=${F_SETTLE:-1}; F_IDLE=${F_IDLE:-2}; G_ALERTS=${G_ALERTS:-10}; G_SAMPLES=${G_SAMPLES:-1}
+  H_TO=${H_TO:-2026-01-07}; export HUP_SECS=${HUP_SECS:-1}
 else
   ROUNDS=${ROUNDS:-5}; N=${N:-10000}; M=${M:-5000}; W=${W:-10000}; E=${E:-4300}
   F_SETTLE=${F_SETTLE:-15}; F_IDLE=${F_IDLE:-60}; G_ALERTS=${G_ALERTS:-200}; G_SAMPLES=${G_SAMPLES:-20}
+  H_TO=${H_TO:-2026-12-31}
 fi
 FROM=2026-01-01; TO=2026-12-31
 work=$(mktemp -d /tmp/dutybell-peers.XXXXXX)
@@ -294,6 +298,31 @@ YAML
   done
   results+=("g|due -> delivered latency, light load, p50 (ms)|alertmanager, $G_ALERTS alerts at 50/s|$(cell "$work/g.peer50")|$(cell "$work/g.us50")|$(ratio "$work/g.peer50" "$work/g.us50")")
   results+=("g|  the same, p99 (ms)|alertmanager, $G_ALERTS alerts at 50/s|$(cell "$work/g.peer99")|$(cell "$work/g.us99")|$(ratio "$work/g.peer99" "$work/g.us99")")
+}
+
+row_h() {
+  # No peer: a year of the bundled plan through the daemon's own loop on a manual clock
+  # (`dutybell simulate`), wall time and peak RSS from GNU time when it is there.
+  : >"$work/h.s"; : >"$work/h.mib"
+  local to=$H_TO
+  for _ in $(seq 1 "$ROUNDS"); do
+    if [ -x /usr/bin/time ]; then
+      timeout 300 /usr/bin/time -f "%e %M" -o "$work/h.time" "$bin" --config "$repo/config/dutybell.yaml" \
+        simulate --from 2026-01-01 --to "$to" --summary >"$work/h.out" 2>&1 \
+        || { cat "$work/h.out" >&2; return 1; }
+      awk '{print $1}' "$work/h.time" | tail -1 >>"$work/h.s"
+      awk '{printf "%.1f\n", $2 / 1024}' "$work/h.time" | tail -1 >>"$work/h.mib"
+    else
+      t0=$(now_ns)
+      timeout 300 "$bin" --config "$repo/config/dutybell.yaml" simulate --from 2026-01-01 --to "$to" --summary >"$work/h.out" 2>&1 \
+        || { cat "$work/h.out" >&2; return 1; }
+      t1=$(now_ns); echo "scale=3; ($t1 - $t0) / 1000000000" | bc >>"$work/h.s"
+    fi
+  done
+  local sent; sent=$(sed -n 's/.*: \([0-9]*\) sent,.*/\1/p' "$work/h.out" | tail -1)
+  results+=("h|simulate 2026-01-01..$to, bundled plan, $sent messages (s)|no peer (goal 5 s)|-|$(cell "$work/h.s")|-")
+  [ -s "$work/h.mib" ] && results+=("h|  its peak resident memory (MiB)|no peer (goal 32 MiB)|-|$(cell "$work/h.mib")|-")
+  return 0
 }
 
 for r in "${rows[@]}"; do "row_$r"; done
