@@ -186,26 +186,35 @@ row_c() {
   done
 }
 
+# am_config FILE SINK_PORT: one notification per alert (group_by '...'), flushed at once: the
+# peers' set-up, to the sink's /am path.
+am_config() {
+  cat >"$1" <<YAML
+route: { receiver: sink, group_by: ['...'], group_wait: 0s, group_interval: 1s, repeat_interval: 24h }
+receivers:
+  - name: sink
+    webhook_configs: [{ url: "http://127.0.0.1:$2/am", send_resolved: false }]
+YAML
+}
+# am_start CONFIG DATA_DIR PORT: a fresh Alertmanager (empty storage; gossip off so nothing
+# listens beyond 127.0.0.1), ready to take alerts; its PID in am_pid, for `stop`.
+am_start() {
+  rm -rf "$2"; mkdir -p "$2"
+  prometheus-alertmanager --config.file="$1" --storage.path="$2" \
+    --web.listen-address="127.0.0.1:$3" --cluster.listen-address= --log.level=warn \
+    >"$2.log" 2>&1 & am_pid=$!
+  wait_port "$3"; sleep 1
+}
+
 row_d() {
   have prometheus-alertmanager prometheus-alertmanager || { skip d "webhook notif/s" "prometheus-alertmanager (Debian) is not installed"; return; }
   sport=$(free_port); aport=$(free_port)
   "$peer_webhook" sink "$sport" & pids+=($!)
   wait_port "$sport"
-  # One notification per alert (group_by '...'), flushed at once: the peers' burst set-up.
-  cat >"$work/am.yml" <<YAML
-route: { receiver: sink, group_by: ['...'], group_wait: 0s, group_interval: 1s, repeat_interval: 24h }
-receivers:
-  - name: sink
-    webhook_configs: [{ url: "http://127.0.0.1:$sport/am", send_resolved: false }]
-YAML
+  am_config "$work/am.yml" "$sport"
   : >"$work/d.peer"; : >"$work/d.us"; : >"$work/d.durable"
   for r in $(seq 1 "$ROUNDS"); do
-    rm -rf "$work/am-data"; mkdir -p "$work/am-data"
-    # Fresh Alertmanager per round; gossip off so nothing listens beyond 127.0.0.1.
-    prometheus-alertmanager --config.file="$work/am.yml" --storage.path="$work/am-data" \
-      --web.listen-address="127.0.0.1:$aport" --cluster.listen-address= --log.level=warn \
-      >"$work/am.log" 2>&1 & am_pid=$!
-    wait_port "$aport"; sleep 1
+    am_start "$work/am.yml" "$work/am-data" "$aport"   # a fresh one per round
     timeout 150 python3 "$here/am_load.py" "$aport" "$sport" "$W" "$r" \
       | sed -n 's/.*notif_per_s=\([0-9.]*\).*/\1/p' >>"$work/d.peer"
     stop "$am_pid"; am_pid=""   # cleared so the EXIT trap never signals a reused PID
@@ -272,19 +281,10 @@ row_g() {
   gport=$(free_port); aport=$(free_port)
   "$peer_webhook" sink "$gport" & pids+=($!)
   wait_port "$gport"
-  cat >"$work/am-g.yml" <<YAML
-route: { receiver: sink, group_by: ['...'], group_wait: 0s, group_interval: 1s, repeat_interval: 24h }
-receivers:
-  - name: sink
-    webhook_configs: [{ url: "http://127.0.0.1:$gport/am", send_resolved: false }]
-YAML
+  am_config "$work/am-g.yml" "$gport"
   : >"$work/g.peer50"; : >"$work/g.peer99"; : >"$work/g.us50"; : >"$work/g.us99"
   for r in $(seq 1 "$ROUNDS"); do
-    rm -rf "$work/am-g-data"; mkdir -p "$work/am-g-data"
-    prometheus-alertmanager --config.file="$work/am-g.yml" --storage.path="$work/am-g-data" \
-      --web.listen-address="127.0.0.1:$aport" --cluster.listen-address= --log.level=warn \
-      >"$work/am-g.log" 2>&1 & am_pid=$!
-    wait_port "$aport"; sleep 1
+    am_start "$work/am-g.yml" "$work/am-g-data" "$aport"
     local out
     out=$(timeout 120 python3 "$here/am_latency.py" "$aport" "$gport" "$G_ALERTS" 50 "$r")
     stop "$am_pid"; am_pid=""
