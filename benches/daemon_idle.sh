@@ -72,8 +72,11 @@ grep -q "dutybell running" "$tmp/log" || { cat "$tmp/log" >&2; echo "no 'dutybel
 
 # The log has ANSI colours even when redirected; strip them before reading the timestamps.
 plain() { sed 's/\x1b\[[0-9;]*m//g' "$tmp/log"; }
-synced_line=$(plain | grep -m1 "plan synced")
-running_line=$(plain | grep -m1 "dutybell running")
+# The first matching line; awk reads everything (a `grep -m1` that stops early can kill the
+# writer with SIGPIPE, which pipefail turns into a failed script).
+first() { plain | awk -v re="$1" '$0 ~ re && !seen {print; seen = 1}'; }
+synced_line=$(first "plan synced")
+running_line=$(first "dutybell running")
 synced=$(epoch "$(awk '{print $1}' <<<"$synced_line")")
 running=$(epoch "$(awk '{print $1}' <<<"$running_line")")
 startup_cpu=$(cpu_ticks)

@@ -82,7 +82,10 @@ for r in $(seq 1 "$RUNS"); do
     echo "$line" >>"$work/runs"
     read -r s t c h <<<"$line"
     echo "run $r: start->plan checked ${s} s, start->READY ${t} s, cpu ${c} s, VmHWM ${h} kB"
-    sed 's/\x1b\[[0-9;]*m//g' "$work/run$r.log" | grep -m1 -E "plan synced|plan unchanged" | cut -c1-220
+    # awk reads the whole log: `grep -m1` stopped early and, under pipefail, a long log's sed
+    # died of SIGPIPE (exit 141; seen once in CI's smoke run).
+    sed 's/\x1b\[[0-9;]*m//g' "$work/run$r.log" \
+      | awk '/plan synced|plan unchanged/ && !seen {print substr($0, 1, 220); seen = 1}'
 done
 python3 - "$work/runs" <<'PY'
 import statistics, sys
