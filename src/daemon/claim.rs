@@ -1,13 +1,14 @@
 //! Claiming due rows and recording finished sends, as methods of the daemon's loop: rows are
 //! claimed and rendered [`PREPARE_AHEAD`] before they are due (real time) and each send task
 //! sleeps to its rows' instant; finished sends are mapped to outcomes (`leases`) and recorded in
-//! one store call (`record`, the group commit).
+//! one store call (`record`, the group commit); a claim's failure is counted and logged
+//! (`after_claim`).
 //!
 //! May touch: the store (on blocking threads), the dispatcher, timers.
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::{Loop, Observer, blocking, leases};
+use super::{Loop, Observer, blocking, leases, pacing};
 use crate::service::{cycle, group};
 
 /// In real time, due rows are claimed and rendered this long before their instant and sent at it
@@ -17,6 +18,46 @@ use crate::service::{cycle, group};
 pub const PREPARE_AHEAD: SignedDuration = SignedDuration::from_millis(500);
 
 impl Loop {
+    /// Turns in a row whose claim failed (0 after a claim that worked).
+    pub(super) fn failed_claims(&self) -> u32 {
+        u32::try_from(self.claim_streak.failures()).unwrap_or(u32::MAX)
+    }
+
+    /// Follows a turn's claim: a failure (a store out of reach) is counted for the back-off and
+    /// logged when a run of them starts, then every ten minutes; a success ends the run and, when
+    /// nothing else is wrong, clears a storage fault.
+    pub(super) fn after_claim(&mut self, claimed: anyhow::Result<()>, now: Timestamp) {
+        match claimed {
+            Err(e) if self.store_failed(&e, "claiming due reminders") => {}
+            Err(e) => {
+                let log = self.claim_streak.fail(now);
+                let failures = self.claim_streak.failures();
+                let retry_in_ms =
+                    pacing::claim_backoff(self.failed_claims(), self.lease_ttl).as_millis();
+                if log {
+                    tracing::error!(error = %format!("{e:#}"), retry_in_ms, failures, "claiming due reminders failed; retrying (logged again every 10 minutes while it lasts)");
+                } else {
+                    tracing::debug!(error = %format!("{e:#}"), retry_in_ms, failures, "claiming due reminders failed");
+                }
+            }
+            Ok(()) => {
+                if let Some(end) = self.claim_streak.clear(now) {
+                    tracing::info!(
+                        failures = end.failures,
+                        lasted_s = end.lasted.as_secs(),
+                        "claiming due reminders works again"
+                    );
+                }
+                if !self.storage_fault
+                    && self.unrecorded.is_empty()
+                    && let Some(w) = &mut self.storage
+                {
+                    w.recovered();
+                }
+            }
+        }
+    }
+
     /// How long before its instant a due row is claimed: [`PREPARE_AHEAD`] in real time, zero on
     /// a simulation's manual clock.
     fn ahead(&self) -> SignedDuration {

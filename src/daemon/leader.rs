@@ -77,8 +77,9 @@ impl Loop {
         let (plan, standing) = match r {
             Ok(x) => x,
             Err(err) => {
-                let failures = state.failing.failures() + 1;
-                if state.failing.fail(now) {
+                let log = state.failing.fail(now);
+                let failures = state.failing.failures();
+                if log {
                     tracing::error!(error = %format!("{err:#}"), failures, "heartbeat failed; not planning until one succeeds (logged again every 10 minutes while it lasts)");
                 } else {
                     tracing::debug!(error = %format!("{err:#}"), failures, "heartbeat failed");

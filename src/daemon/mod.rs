@@ -164,9 +164,8 @@ struct Loop {
     /// Outcomes whose recording failed (disk full, PostgreSQL out of reach): recorded again at
     /// the next turn.
     unrecorded: Vec<(OutboxItem, Recorded)>,
-    /// Turns in a row whose claim failed (a PostgreSQL server out of reach …): the back-off.
-    failed_claims: u32,
-    /// The same failures, for the log: once when they start, then every ten minutes.
+    /// Turns in a row whose claim failed (a PostgreSQL server out of reach …): the back-off
+    /// counts them, the log reports them once when they start, then every ten minutes.
     claim_streak: streak::Streak,
     /// The database file was deleted or replaced: stop and rescue.
     file_lost: Option<crate::store::sqlite::fault::FileState>,
@@ -247,7 +246,6 @@ pub async fn run(
         storage: watch,
         storage_fault: false,
         unrecorded: Vec::new(),
-        failed_claims: 0,
         claim_streak: streak::Streak::default(),
         file_lost: None,
         beat_every: opts.beat_every,
@@ -451,36 +449,8 @@ impl Loop {
             self.digests(now).await;
             self.ticks(opts, now).await;
         }
-        match self.claim_and_spawn(now, opts.max_inflight).await {
-            Err(e) if self.store_failed(&e, "claiming due reminders") => {}
-            Err(e) => {
-                self.failed_claims = self.failed_claims.saturating_add(1);
-                let retry_in_ms =
-                    pacing::claim_backoff(self.failed_claims, self.lease_ttl).as_millis();
-                let failures = self.claim_streak.failures() + 1;
-                if self.claim_streak.fail(now) {
-                    tracing::error!(error = %format!("{e:#}"), retry_in_ms, failures, "claiming due reminders failed; retrying (logged again every 10 minutes while it lasts)");
-                } else {
-                    tracing::debug!(error = %format!("{e:#}"), retry_in_ms, failures, "claiming due reminders failed");
-                }
-            }
-            Ok(()) => {
-                self.failed_claims = 0;
-                if let Some(end) = self.claim_streak.clear(now) {
-                    tracing::info!(
-                        failures = end.failures,
-                        lasted_s = end.lasted.as_secs(),
-                        "claiming due reminders works again"
-                    );
-                }
-                if !self.storage_fault
-                    && self.unrecorded.is_empty()
-                    && let Some(w) = &mut self.storage
-                {
-                    w.recovered();
-                }
-            }
-        }
+        let claimed = self.claim_and_spawn(now, opts.max_inflight).await;
+        self.after_claim(claimed, now);
         let wake = self.next_wake().await;
         let beat = self
             .replica
@@ -491,7 +461,7 @@ impl Loop {
             lead,
             next_replan: self.next_replan,
             storage_fault: self.storage_fault,
-            failed_claims: self.failed_claims,
+            failed_claims: self.failed_claims(),
             unrecorded: !self.unrecorded.is_empty(),
             lease_ttl: self.lease_ttl,
         };

@@ -3,10 +3,9 @@
 //! A year of 10,000 duties is ~1.6 million reminders over a few thousand distinct strings (task
 //! ids, occurrence keys, stage names and reasons, recipients, channels). Each reminder owning its
 //! six strings cost six allocations and was a third of all planning work; sharing them costs a
-//! reference count. Unlike a bare `Arc<str>` it compares with `str`, `&str` and `String`, so code
-//! that reads reminders reads them as strings.
+//! reference count. Unlike a bare `Arc<str>` it compares with `&str` and `String` (both ways), so
+//! code that reads reminders reads them as strings.
 
-use std::borrow::Borrow;
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -45,18 +44,6 @@ impl Deref for SharedStr {
     }
 }
 
-impl AsRef<str> for SharedStr {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl Borrow<str> for SharedStr {
-    fn borrow(&self) -> &str {
-        &self.0
-    }
-}
-
 impl From<&str> for SharedStr {
     fn from(s: &str) -> SharedStr {
         SharedStr(s.into())
@@ -66,18 +53,6 @@ impl From<&str> for SharedStr {
 impl From<String> for SharedStr {
     fn from(s: String) -> SharedStr {
         SharedStr(s.into())
-    }
-}
-
-impl From<&String> for SharedStr {
-    fn from(s: &String) -> SharedStr {
-        SharedStr(s.as_str().into())
-    }
-}
-
-impl From<SharedStr> for String {
-    fn from(s: SharedStr) -> String {
-        s.0.to_string()
     }
 }
 
@@ -99,12 +74,6 @@ impl Serialize for SharedStr {
     }
 }
 
-impl PartialEq<str> for SharedStr {
-    fn eq(&self, other: &str) -> bool {
-        *self.0 == *other
-    }
-}
-
 impl PartialEq<&str> for SharedStr {
     fn eq(&self, other: &&str) -> bool {
         *self.0 == **other
@@ -117,21 +86,9 @@ impl PartialEq<String> for SharedStr {
     }
 }
 
-impl PartialEq<&String> for SharedStr {
-    fn eq(&self, other: &&String) -> bool {
-        *self.0 == ***other
-    }
-}
-
 impl PartialEq<SharedStr> for String {
     fn eq(&self, other: &SharedStr) -> bool {
         **self == *other.0
-    }
-}
-
-impl PartialEq<SharedStr> for str {
-    fn eq(&self, other: &SharedStr) -> bool {
-        *self == *other.0
     }
 }
 

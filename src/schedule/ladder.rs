@@ -4,13 +4,13 @@
 //! Pure. Who receives a stage is decided by `route`; this file only says which audience
 //! ([`Audience`]) a stage is for.
 
-use crate::model::SharedStr;
 use std::borrow::Cow;
 
 use jiff::civil::Date;
 
 use super::{Draft, why};
 use crate::calendar::{Offset, WorkCalendar};
+use crate::model::SharedStr;
 use crate::notify::{Colour, MessageKind};
 use crate::schedule::OccurrenceKind;
 

@@ -22,7 +22,6 @@ mod why;
 #[cfg(test)]
 mod tests;
 
-use crate::model::SharedStr;
 use std::collections::BTreeSet;
 
 use jiff::civil::Date;
@@ -30,6 +29,7 @@ use jiff::tz::TimeZone;
 
 use crate::calendar::WorkCalendar;
 use crate::catalog::{Catalog, Ladder, RuleForm, Task};
+use crate::model::SharedStr;
 
 pub use steps::{EventWindow, PlanFacts};
 pub use types::*;

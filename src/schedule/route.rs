@@ -6,7 +6,6 @@
 //! SMTP channel (else the fallback), plus each of its chat channels (a disabled one is replaced by
 //! the fallback); a unit with neither goes to the fallback.
 
-use crate::model::SharedStr;
 use std::borrow::Cow;
 
 use jiff::tz::TimeZone;
@@ -14,6 +13,7 @@ use jiff::tz::TimeZone;
 use super::Draft;
 use super::ladder::{Audience, Stage};
 use crate::catalog::{Catalog, ChannelKind, Cooperating, EscalateTo, Task, UnitKind};
+use crate::model::SharedStr;
 use crate::schedule::Reminder;
 
 /// Suffix of a unit-head recipient id.

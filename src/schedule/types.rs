@@ -3,12 +3,11 @@
 //! These are the contract between `schedule` (which computes them) and the daemon, `dutybell
 //! plan`, digests and exports (which consume them). Plain data; serialisable for `--json`.
 
-use crate::model::SharedStr;
-
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
 
+use crate::model::SharedStr;
 use crate::notify::{Colour, MessageKind};
 
 /// What an occurrence is.

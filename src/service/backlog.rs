@@ -20,7 +20,6 @@
 //!
 //! May touch: the store through the trait. Pure otherwise; `now` is a parameter.
 
-use crate::model::SharedStr;
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
@@ -28,6 +27,7 @@ use jiff::civil::Date;
 
 use super::Engine;
 use crate::catalog::CatchUp;
+use crate::model::SharedStr;
 use crate::notify::{Colour, MessageKind, Notification};
 use crate::render::group::{self, Member};
 use crate::schedule::{self, Reminder};

@@ -172,7 +172,7 @@ fn representative(rows: &[OutboxItem]) -> OutboxItem {
 }
 
 /// One member's record of the group's one send.
-fn recorded(id: i64, outcome: &Outcome, message: Option<Arc<str>>) -> Recorded {
+fn recorded(id: i64, outcome: &Outcome, message: Option<Frozen>) -> Recorded {
     match outcome {
         Outcome::Sent(detail) => Recorded::Sent {
             id,
