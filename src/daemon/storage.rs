@@ -20,7 +20,7 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 
 use super::{OutboxItem, Recorded};
-use crate::store::sqlite::fault::{Fault, FileState, Keeper, classify};
+use crate::store::sqlite::fault::{Fault, FileState, Keeper, classify, refine};
 
 /// How soon a write that failed on a storage fault is tried again.
 pub const RETRY: SignedDuration = SignedDuration::from_secs(5);
@@ -59,6 +59,7 @@ impl Watch {
         let Some(fault) = e.chain().find_map(classify) else {
             return false;
         };
+        let fault = refine(fault, self.keeper.path());
         if self.current != Some(fault) {
             self.current = Some(fault);
             let db = self.keeper.path();

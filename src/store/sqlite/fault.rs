@@ -50,6 +50,37 @@ pub fn classify(e: &(dyn std::error::Error + 'static)) -> Option<Fault> {
     None
 }
 
+/// `fault` at `db`, with an I/O error on a file system that has no room left read as what it
+/// is, a full disk. SQLite reports a write refused for space as SQLITE_FULL when it extends the
+/// database or its WAL, but as a plain SQLITE_IOERR (`SHMSIZE`, `WRITE`, `FSYNC`…) from some of
+/// its other writes (the `-shm` index): the operator was told to check a failing disk and run an
+/// integrity check when freeing space was the fix. A small probe write beside the database tells
+/// the two apart; it runs only when an I/O error is being reported.
+pub fn refine(fault: Fault, db: &Path) -> Fault {
+    use std::io::Write;
+    if fault != Fault::Io {
+        return fault;
+    }
+    let dir = db.parent().unwrap_or(Path::new("."));
+    let probe = dir.join(format!(".dutybell-space-probe-{}", std::process::id()));
+    let written = std::fs::File::create(&probe).and_then(|mut f| {
+        f.write_all(&[0u8; 4096])?;
+        f.sync_all()
+    });
+    let _ = std::fs::remove_file(&probe);
+    match written {
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+            ) =>
+        {
+            Fault::Full
+        }
+        _ => fault,
+    }
+}
+
 impl Fault {
     /// What is wrong, in a few words.
     pub fn problem(self) -> &'static str {
@@ -107,7 +138,7 @@ pub(super) fn at_open(path: &Path, e: StoreError) -> StoreError {
     match classify(&e) {
         Some(fault) if !located => StoreError::Database(Box::new(FaultAt {
             path: path.to_owned(),
-            fault,
+            fault: refine(fault, path),
             source: match e {
                 StoreError::Database(inner) => inner,
                 other => Box::new(other),
@@ -277,6 +308,18 @@ pub(crate) fn disk_full_error() -> rusqlite::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only an I/O error is re-read, and only as a full disk when a write beside the database
+    /// is refused for space (the full case runs in `tests/it/storage_faults`, on a small tmpfs).
+    #[test]
+    fn an_io_error_with_room_left_stays_an_io_error_and_the_probe_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("d.db");
+        for f in [Fault::Io, Fault::Full, Fault::Corrupt, Fault::ReadOnly] {
+            assert_eq!(refine(f, &db), f);
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
 
     #[test]
     fn a_corrupt_file_is_named_with_its_fix() {
