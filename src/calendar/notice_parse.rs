@@ -170,7 +170,7 @@ impl Parser {
     fn date(&self, d: &DateTok, prev: Option<Date>) -> Result<Date, String> {
         let year = match (d.year, d.next_year, prev) {
             (Some(y), _, _) => y,
-            (None, true, _) => self.year + 1,
+            (None, true, _) => self.year.saturating_add(1),
             (None, false, Some(p)) if d.month.is_none() => p.year(),
             (None, false, Some(p)) if p.year() != self.year => p.year(),
             _ => self.year,
@@ -195,9 +195,11 @@ impl Parser {
         let year = self.year;
         for h in &self.notice.holidays {
             for d in h.off.iter().chain(&h.workdays) {
-                let fits = d.year() == year
-                    || (d.year() == year - 1 && d.month() == 12)
-                    || (d.year() == year + 1 && d.month() == 1);
+                // Widened: a fuzzed notice's year can be i16::MIN or MAX.
+                let (y, year) = (i32::from(d.year()), i32::from(year));
+                let fits = y == year
+                    || (y == year - 1 && d.month() == 12)
+                    || (y == year + 1 && d.month() == 1);
                 let reason = if !fits {
                     Some(format!("is outside the notice's year {year}"))
                 } else {
