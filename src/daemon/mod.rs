@@ -333,15 +333,18 @@ pub async fn run(
                 // A burst's sends finish one by one: each is recorded at once, but a whole turn
                 // (facts, digests, ticks, catch-up, claim) only runs when the finished send
                 // freed a slot a claim was waiting for, or its outcome (a retry, an operator
-                // alert) is due before the next wake.
-                if !was_full && !lp.storage_fault && lp.unrecorded.is_empty() {
+                // alert) is due before the next wake. The burst's last send does take a turn:
+                // `until` may be the renewal of leases that are gone now, and kept, it woke the
+                // idle daemon for nothing a minute after every burst.
+                if !was_full
+                    && !lp.storage_fault
+                    && lp.unrecorded.is_empty()
+                    && !lp.inflight.is_empty()
+                {
                     if let Some(w) = lp.next_wake().await {
                         until = until.min(w);
                     }
                     skip_turn = clock.now() < until;
-                    if skip_turn && lp.inflight.is_empty() {
-                        lp.going_idle(until).await;
-                    }
                 }
             }
             () = hint.notified() => tracing::debug!("woken by a wake-up hint"),

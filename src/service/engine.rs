@@ -82,6 +82,14 @@ impl DayPlans {
 }
 
 impl Engine {
+    /// Drops the day's cached task plans (their inputs changed).
+    fn forget_day_plans(&self) {
+        self.day_plans
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
     /// Replaces the granted 延期 the renderer plans with; the day's cached task plans are dropped
     /// when they changed, so no send renders from a stale due date.
     pub fn set_due_overrides(&self, new: crate::schedule::DueOverrides) {
@@ -90,10 +98,7 @@ impl Engine {
         };
         if *cur != new {
             *cur = new;
-            self.day_plans
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clear();
+            self.forget_day_plans();
         }
     }
 
@@ -117,10 +122,7 @@ impl Engine {
             return Ok(false);
         }
         *cur = new;
-        self.day_plans
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        self.forget_day_plans();
         Ok(true)
     }
 

@@ -759,3 +759,25 @@ fn systemd_notify_ready_status_reloading_and_stopping() {
     recv_until("STOPPING=1", &mut seen);
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
+
+/// After the first start's burst (the backlog's summaries, 补发 and the week's digests) the daemon
+/// sleeps until its next real reason, the 6-hourly plan re-check at 12:00. It used to keep the
+/// renewal instant of the burst's leases, gone with the last send, and woke once for nothing a
+/// minute later (`until=2026-07-01 10:01`, in two of three starts).
+#[test]
+fn after_the_first_burst_the_daemon_sleeps_until_its_next_real_reason() {
+    let site = bundled_site();
+    let d = Running::start(&site, "2026-07-01T10:00:00+08:00");
+    assert!(d.wait_log("idle;", 1), "{}", d.log.lock().unwrap());
+    let log = d.log.lock().unwrap().clone();
+    assert!(
+        messages(&site).len() > 10,
+        "the first start sends its backlog:\n{log}"
+    );
+    let first_idle = log.lines().find(|l| l.contains("idle;")).unwrap();
+    assert!(
+        first_idle.contains("until=2026-07-01 12:00"),
+        "the first idle line:\n{first_idle}\n\n{log}"
+    );
+    assert_eq!(d.stop(), 0);
+}
