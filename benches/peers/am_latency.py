@@ -10,6 +10,8 @@ import statistics
 import sys
 import time
 
+from am_post import post_alerts
+
 am_port, sink_port, n, rate, run = (int(a) for a in sys.argv[1:6])
 
 
@@ -30,12 +32,7 @@ for i in range(n):
     alert = [{"labels": {"alertname": "latency", "run": str(run), "i": str(i)},
               "annotations": {"summary": f"任务 {i} 今日到期"}}]
     sent[str(i)] = time.time_ns()
-    am.request("POST", "/api/v2/alerts", body=json.dumps(alert),
-               headers={"Content-Type": "application/json"})
-    r = am.getresponse()
-    r.read()
-    if r.status != 200:
-        sys.exit(f"alertmanager answered {r.status}")
+    post_alerts(am, alert)
 lat = {}
 while len(lat) < n:
     if time.monotonic() - t0 > 60:

@@ -4,9 +4,10 @@
 # notif_per_s = N / (time from the first POST until the sink has counted N more requests).
 # Loopback only; gives up after 120 s.
 import http.client
-import json
 import sys
 import time
+
+from am_post import post_alerts
 
 am_port, sink_port, n, run = (int(a) for a in sys.argv[1:5])
 
@@ -26,12 +27,7 @@ for start in range(0, n, 100):
     alerts = [{"labels": {"alertname": "duty", "run": str(run), "i": str(i)},
                "annotations": {"summary": f"任务 {i} 今日到期"}}
               for i in range(start, min(n, start + 100))]
-    am.request("POST", "/api/v2/alerts", body=json.dumps(alerts),
-               headers={"Content-Type": "application/json"})
-    r = am.getresponse()
-    r.read()
-    if r.status != 200:
-        sys.exit(f"alertmanager answered {r.status}")
+    post_alerts(am, alerts)
 while sink_count() - base < n:
     if time.monotonic() - t0 > 120:
         sys.exit("alertmanager did not deliver every alert within 120 s")
