@@ -117,6 +117,7 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async move {
+        let store = dutybell::store::StoreThread::spawn(store, "web").unwrap();
         let st = Arc::new(WebState::new(Arc::new(engine), store, clock));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();

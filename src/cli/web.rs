@@ -15,6 +15,7 @@ use super::CliError;
 use crate::clock::{SharedClock, StartAt};
 use crate::loader::Loaded;
 use crate::service::Engine;
+use crate::store::StoreThread;
 use crate::web::{WebState, serve};
 
 /// `audit` arguments.
@@ -105,10 +106,14 @@ pub fn hash_password() -> ExitCode {
 }
 
 /// The web pages' own connection to the configured store (SQLite file or PostgreSQL), the one
-/// the daemon dispatches from.
-fn open_store(engine: &Engine) -> anyhow::Result<Box<dyn crate::store::Store>> {
-    let url = &engine.loaded.catalog.settings.store;
-    crate::store::open(url).map_err(|e| anyhow::Error::new(e).context(format!("cannot open {url}")))
+/// the daemon dispatches from, on a thread of its own.
+async fn open_store(engine: &Engine) -> anyhow::Result<StoreThread> {
+    let url = engine.loaded.catalog.settings.store.clone();
+    StoreThread::open("dutybell-web", move || {
+        crate::store::open(&url)
+            .map_err(|e| anyhow::Error::new(e).context(format!("cannot open {url}")))
+    })
+    .await
 }
 
 /// Starts the web pages in the background when `web.bind` is set, following the daemon's
@@ -126,7 +131,7 @@ pub async fn spawn_in_daemon(
     let Some(addr) = current.loaded.catalog.web.bind else {
         return Ok(());
     };
-    let store = open_store(&current)?;
+    let store = open_store(&current).await?;
     // Reminders matter more than pages: a port in use is logged, and the daemon goes on.
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
@@ -219,7 +224,7 @@ pub fn serve_cmd(config: &Path, start: StartAt) -> ExitCode {
                 crate::service::ConfigRefused("web.bind is off; nothing to serve".into()).into(),
             );
         };
-        let store = open_store(&engine)?;
+        let store = open_store(&engine).await?;
         let (feed, engine_rx) = watch::channel(engine);
         tokio::spawn(reload_on_hup(config.to_path_buf(), clock.clone(), feed));
         tokio::spawn(warn_when_bind_changes(engine_rx.clone(), addr));

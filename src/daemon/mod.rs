@@ -16,7 +16,7 @@ mod streak;
 pub mod systemd;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -28,7 +28,7 @@ use crate::clock::{ManualClock, SharedClock};
 use crate::service::plan::SyncOutcome;
 pub use crate::service::{ConfigRefused, Engine};
 use crate::service::{cycle, plan};
-use crate::store::{OutboxItem, Recorded, Store, StoreUrl};
+use crate::store::{OutboxItem, Recorded, Store, StoreThread, StoreUrl};
 pub use claim::PREPARE_AHEAD;
 
 /// True when `e` is a refused configuration (exit code 2), not a runtime failure.
@@ -126,19 +126,17 @@ pub enum StoreSource {
     Given(Box<dyn Store>),
 }
 
-type Shared = Arc<Mutex<Box<dyn Store>>>;
+type Shared = StoreThread;
 
+/// The store thread's name (`top -H`, panics).
+const STORE_THREAD: &str = "dutybell-store";
+
+/// Runs `f` on the store's thread.
 async fn blocking<T: Send + 'static>(
     store: &Shared,
     f: impl FnOnce(&mut dyn Store) -> anyhow::Result<T> + Send + 'static,
 ) -> anyhow::Result<T> {
-    let store = store.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut s = store.lock().unwrap_or_else(|e| e.into_inner());
-        f(s.as_mut())
-    })
-    .await
-    .context("store task panicked")?
+    store.call(f).await?
 }
 
 /// Everything one turn of the loop needs.
@@ -192,7 +190,7 @@ pub async fn run(
     // store is private to it).
     let shared = matches!(source, StoreSource::Configured) && db.is_shared();
     let (store, _lock) = match source {
-        StoreSource::Given(s) => (s, None),
+        StoreSource::Given(s) => (StoreThread::spawn(s, STORE_THREAD)?, None),
         StoreSource::Configured => open_for_dispatch(&db, &clock).await?,
     };
     let watch = match (&db, &_lock) {
@@ -204,13 +202,10 @@ pub async fn run(
         // its own so a slot never waits behind the loop's store calls.
         // Not fatal: without it each replica keeps its own limiter (and says so).
         let u = db.clone();
-        match tokio::task::spawn_blocking(move || crate::store::open(&u)).await {
-            Ok(Ok(slots)) => {
+        match StoreThread::open("dutybell-slots", move || Ok(crate::store::open(&u)?)).await {
+            Ok(slots) => {
                 let slots = crate::notify::webhook::limiter::StoreSlots::new(slots, clock.clone());
                 crate::notify::webhook::limiter::install_shared(Some(Arc::new(slots)));
-            }
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "shared rate limits unavailable; each replica limits its own sends")
             }
             Err(e) => {
                 tracing::warn!(error = %e, "shared rate limits unavailable; each replica limits its own sends")
@@ -218,7 +213,6 @@ pub async fn run(
         }
     }
     let exclusive = _lock.is_some() || matches!(pace, Pace::Simulated { .. });
-    let store: Shared = Arc::new(Mutex::new(store));
     let started = clock.now();
     let recovered = blocking(
         &store,
@@ -358,34 +352,37 @@ pub async fn run(
         }
     }
     lp.drain(&opts).await;
-    if let (Some(state), Some(w)) = (lp.file_lost, &lp.storage) {
-        // Sends in flight were recorded (into the old file) by the drain; now save it.
-        let now = lp.clock.now();
-        let store = lp.store.clone();
-        let _held = store.lock().unwrap_or_else(|e| e.into_inner());
-        return Err(w.rescue(state, now));
-    }
-    Ok(())
+    let now = lp.clock.now();
+    let closed = match (lp.file_lost, lp.storage.take()) {
+        // Sends in flight were recorded (into the old file) by the drain; now save it, with
+        // nothing else writing, then close it.
+        (Some(state), Some(w)) => lp.store.close(move |_| Err(w.rescue(state, now))).await,
+        // Closed here, not whenever the last handle goes: the process may exit right after.
+        _ => lp.store.close(|_| Ok(())).await,
+    };
+    closed?
 }
 
-/// Opens the configured store for dispatching: SQLite with its one-dispatcher lock; PostgreSQL
-/// without one (replicas share it through leases), opened on a blocking thread because its
-/// adapter runs its own small runtime.
+/// Opens the configured store for dispatching on its own thread: SQLite with its one-dispatcher
+/// lock; PostgreSQL without one (replicas share it through leases).
 async fn open_for_dispatch(
     url: &StoreUrl,
     clock: &SharedClock,
-) -> anyhow::Result<(Box<dyn Store>, Option<crate::store::sqlite::DispatchLock>)> {
-    match url {
-        StoreUrl::Sqlite(db) => open_exclusive(db, clock),
-        StoreUrl::Postgres(_) => {
-            let u = url.clone();
-            let store = tokio::task::spawn_blocking(move || crate::store::open(&u))
-                .await
-                .context("store task panicked")?
-                .with_context(|| format!("cannot open {url}"))?;
-            Ok((store, None))
-        }
-    }
+) -> anyhow::Result<(Shared, Option<crate::store::sqlite::DispatchLock>)> {
+    let lock = match url {
+        StoreUrl::Sqlite(db) => Some(lock_exclusive(db, clock)?),
+        StoreUrl::Postgres(_) => None,
+    };
+    let u = url.clone();
+    let shown = match url {
+        StoreUrl::Sqlite(db) => db.display().to_string(),
+        StoreUrl::Postgres(_) => url.to_string(),
+    };
+    let store = StoreThread::open(STORE_THREAD, move || {
+        crate::store::open(&u).with_context(|| format!("cannot open {shown}"))
+    })
+    .await?;
+    Ok((store, lock))
 }
 
 /// The identity this process claims under: host, pid and start instant, so a restarted process
@@ -398,22 +395,18 @@ fn owner_id(started: Timestamp) -> String {
     format!("{host}:{}:{}", std::process::id(), started.as_second())
 }
 
-/// Opens the configured SQLite database and takes its one-dispatcher lock, so a second daemon
-/// on the same file refuses at start instead of sending everything twice.
-fn open_exclusive(
+/// Takes the configured SQLite database's one-dispatcher lock, so a second daemon on the same
+/// file refuses at start instead of sending everything twice.
+fn lock_exclusive(
     db: &std::path::Path,
     clock: &SharedClock,
-) -> anyhow::Result<(Box<dyn Store>, Option<crate::store::sqlite::DispatchLock>)> {
-    let url = StoreUrl::Sqlite(db.to_path_buf());
+) -> anyhow::Result<crate::store::sqlite::DispatchLock> {
     let holder = format!(
         "pid {} since {}",
         std::process::id(),
         clock.now().round(jiff::Unit::Second).unwrap_or(clock.now())
     );
-    let lock = crate::store::sqlite::DispatchLock::acquire(db, &holder)?;
-    let store =
-        crate::store::open(&url).with_context(|| format!("cannot open {}", db.display()))?;
-    Ok((store, Some(lock)))
+    Ok(crate::store::sqlite::DispatchLock::acquire(db, &holder)?)
 }
 
 impl Loop {

@@ -6,8 +6,8 @@
 //! - [`postgres`] (tokio-postgres + deadpool): one database shared by several replicas; claims
 //!   with `FOR UPDATE SKIP LOCKED`, leases and the leader lease on the database's clock.
 //!
-//! A store is synchronous; async callers (the daemon, the web server) run it on a blocking thread
-//! (`tokio::task::spawn_blocking`), which is the small executor boundary the service layer owns.
+//! A store is synchronous; async callers (the daemon, the web server, the shared rate limits) run
+//! each store on a thread of its own ([`StoreThread`]), the small executor boundary.
 //! Adapters must not read the wall clock: every write takes `now` from the caller's
 //! [`Clock`](crate::clock::Clock), except lease expiry on a shared database, which an adapter for
 //! several processes takes from the database's own clock.
@@ -26,6 +26,7 @@ pub mod postgres;
 mod ratelimit;
 mod replica;
 pub mod sqlite;
+mod thread;
 #[macro_use]
 pub(crate) mod types;
 mod url;
@@ -40,6 +41,7 @@ pub use ratelimit::{SendLimit, SendSlot, bucket_key};
 pub use replica::{Heartbeat, Replica};
 pub use requests::*;
 pub use sqlite::SCHEMA_VERSION;
+pub use thread::{CallError, StoreThread};
 pub use types::*;
 pub use url::{PgUrl, SslMode, StoreUrl};
 

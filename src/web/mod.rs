@@ -24,7 +24,7 @@ mod security;
 mod unit;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -35,7 +35,7 @@ use axum::routing::{get, post};
 
 use crate::clock::SharedClock;
 use crate::service::Engine;
-use crate::store::Store;
+use crate::store::{Store, StoreThread};
 
 pub use admin::WebMetrics;
 
@@ -49,8 +49,8 @@ pub struct WebState {
     /// Catalog, calendar, link signer: the daemon's current engine, replaced on every good
     /// reload (SIGHUP), so the pages follow the config the reminders follow.
     engine: tokio::sync::watch::Receiver<Arc<Engine>>,
-    /// The web server's own store connection.
-    pub store: Arc<Mutex<Box<dyn Store>>>,
+    /// The web server's own store connection, on a thread of its own.
+    pub store: StoreThread,
     /// The clock (so `--now` runs the pages "in" another month too).
     pub clock: SharedClock,
     pages: pages::Pages,
@@ -63,19 +63,19 @@ type St = Arc<WebState>;
 
 impl WebState {
     /// State over an engine and a store.
-    pub fn new(engine: Arc<Engine>, store: Box<dyn Store>, clock: SharedClock) -> WebState {
+    pub fn new(engine: Arc<Engine>, store: StoreThread, clock: SharedClock) -> WebState {
         Self::following(tokio::sync::watch::channel(engine).1, store, clock)
     }
 
     /// State that follows an engine published by the daemon (see `RunOptions::engine_feed`).
     pub fn following(
         engine: tokio::sync::watch::Receiver<Arc<Engine>>,
-        store: Box<dyn Store>,
+        store: StoreThread,
         clock: SharedClock,
     ) -> WebState {
         WebState {
             engine,
-            store: Arc::new(Mutex::new(store)),
+            store,
             clock,
             pages: pages::Pages::new(),
             sessions: security::Sessions::default(),
@@ -102,19 +102,13 @@ impl WebState {
             .date()
     }
 
-    /// Runs `f` on the store on a blocking thread.
+    /// Runs `f` on the store's thread.
     async fn store<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&mut dyn Store, &WebState) -> T + Send + 'static,
     ) -> Result<T, Response> {
         let st = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let store = st.store.clone();
-            let mut s = store.lock().unwrap_or_else(|e| e.into_inner());
-            f(s.as_mut(), &st)
-        })
-        .await
-        .map_err(|_| {
+        self.store.call(move |s| f(s, &st)).await.map_err(|_| {
             plain(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "服务器内部错误，请稍后再试。",

@@ -14,7 +14,7 @@ use std::time::Duration;
 use dutybell::clock::{Clock, ManualClock, SharedClock};
 use dutybell::notify::webhook::limiter::{SharedSlots, StoreSlots};
 use dutybell::notify::webhook::{Flavour, RateLimiter};
-use dutybell::store::{StoreUrl, bucket_key};
+use dutybell::store::{StoreThread, StoreUrl, bucket_key};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::pg;
@@ -51,8 +51,9 @@ fn two_replicas(
 ) -> Vec<i64> {
     let bot = bucket_key("ding-a", "https://oapi.dingtalk.com/robot/send\nTOKEN");
     let limits = dingtalk().limits().to_vec();
-    let a = StoreSlots::new(dutybell::store::open(url).unwrap(), clock.clone());
-    let b = StoreSlots::new(dutybell::store::open(url).unwrap(), clock);
+    let open = |name| StoreThread::spawn(dutybell::store::open(url).unwrap(), name).unwrap();
+    let a = StoreSlots::new(open("replica-a"), clock.clone());
+    let b = StoreSlots::new(open("replica-b"), clock);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

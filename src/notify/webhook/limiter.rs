@@ -8,20 +8,20 @@
 //!
 //! Several replicas on one PostgreSQL store (issue 16) share each bot's limit instead: the daemon
 //! installs [`StoreSlots`] with [`install_shared`], and every webhook channel then reserves its
-//! slots in the store's per-bot bucket ([`Store::reserve_send`]). With SQLite (one process) the
+//! slots in the store's per-bot bucket ([`crate::store::Store::reserve_send`]). With SQLite (one process) the
 //! in-memory limiter stays: it is exact there and costs no write per send.
 
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use super::Flavour;
 use crate::clock::SharedClock;
-use crate::store::{SendLimit, Store};
+use crate::store::{SendLimit, StoreThread};
 
 /// At most `max` sends in any rolling window of `per`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,21 +109,18 @@ pub trait SharedSlots: Send + Sync {
     fn reserve<'a>(&'a self, bucket: &'a str, limits: &'a [Limit]) -> SlotFuture<'a>;
 }
 
-/// [`SharedSlots`] kept in a [`Store`] (its own connection, so a slot never waits behind the
-/// dispatch loop's store calls). Store calls block, so they run on tokio's blocking threads.
+/// [`SharedSlots`] kept in a store (its own connection on its own thread, so a slot never waits
+/// behind the dispatch loop's store calls).
 pub struct StoreSlots {
-    store: Arc<Mutex<Box<dyn Store>>>,
+    store: StoreThread,
     clock: SharedClock,
 }
 
 impl StoreSlots {
     /// Slots kept in `store`; `clock` is the `now` for stores that decide on the caller's clock
     /// (SQLite; PostgreSQL uses its own).
-    pub fn new(store: Box<dyn Store>, clock: SharedClock) -> Self {
-        StoreSlots {
-            store: Arc::new(Mutex::new(store)),
-            clock,
-        }
+    pub fn new(store: StoreThread, clock: SharedClock) -> Self {
+        StoreSlots { store, clock }
     }
 }
 
@@ -140,13 +137,11 @@ impl SharedSlots for StoreSlots {
             })
             .collect();
         Box::pin(async move {
-            let slot = tokio::task::spawn_blocking(move || {
-                let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
-                s.reserve_send(&bucket, &limits, now)
-            })
-            .await
-            .map_err(|e| format!("rate-limit task failed: {e}"))?
-            .map_err(|e| format!("{e}"))?;
+            let slot = store
+                .call(move |s| s.reserve_send(&bucket, &limits, now))
+                .await
+                .map_err(|e| format!("rate-limit call failed: {e}"))?
+                .map_err(|e| format!("{e}"))?;
             Ok(slot.wait.unsigned_abs())
         })
     }
