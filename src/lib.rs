@@ -45,4 +45,5 @@ pub mod render;
 pub mod schedule;
 pub mod service;
 pub mod store;
+pub mod tls;
 pub mod web;

@@ -440,7 +440,7 @@ async fn dingtalk_limiter_holds_end_to_end() {
     let srv = Server::start().await;
     // No client timers: with a paused clock an idle runtime jumps to the next timer. Built by
     // hand, so it needs the rustls provider that `http_client_with` would have installed.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    dutybell::tls::install_default();
     let client = reqwest::Client::builder()
         .pool_idle_timeout(None)
         .build()

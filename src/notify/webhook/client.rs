@@ -35,8 +35,7 @@ pub fn http_client() -> reqwest::Client {
 /// # Panics
 /// If the TLS backend cannot be initialised, which is a build defect, not a runtime condition.
 pub fn http_client_with(timeouts: HttpTimeouts) -> reqwest::Client {
-    // Err means a provider is already installed, which is what we want.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::tls::install_default();
     reqwest::Client::builder()
         .connect_timeout(timeouts.connect)
         .timeout(timeouts.request)

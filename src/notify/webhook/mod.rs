@@ -358,7 +358,7 @@ mod tests {
 
     #[test]
     fn new_validates_without_leaking_secrets() {
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::tls::install_default();
         let empty = build(Flavour::Wecom { key: " ".into() }, None).unwrap_err();
         assert!(matches!(
             empty,

@@ -95,7 +95,7 @@ pub(super) fn tls(url: &PgUrl) -> Result<tokio_postgres_rustls::MakeRustlsConnec
                 .map_err(|e| io(std::io::Error::other(e.to_string())))?;
         }
     }
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let provider = std::sync::Arc::new(crate::tls::provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| StoreError::Database(Box::new(e)))?
