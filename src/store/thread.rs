@@ -101,8 +101,9 @@ impl StoreThread {
         self.submit(false, f).await
     }
 
-    /// Runs `f` on the store's thread, then drops the store there (closing its connections and,
-    /// for SQLite, checkpointing the WAL) before returning; later calls fail with
+    /// Runs `f` on the store's thread, then drops the store there (closing its connections;
+    /// SQLite checkpoints the WAL when a file's last connection closes) before returning; later
+    /// calls fail with
     /// [`CallError::Closed`]. Used at shutdown, where the store must be closed before the process
     /// goes on (another handle, such as a finished send's, may still exist).
     ///
