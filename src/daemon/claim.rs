@@ -4,7 +4,7 @@
 //! one store call (`record`, the group commit); a claim's failure is counted and logged
 //! (`after_claim`).
 //!
-//! May touch: the store (on blocking threads), the dispatcher, timers.
+//! May touch: the store (on its thread), the dispatcher, timers.
 
 use jiff::{SignedDuration, Timestamp};
 

@@ -3,7 +3,7 @@
 //! and the gate in front of planning and digests. On a store the process has to itself (SQLite) there is no replica state and every
 //! turn leads, exactly as before.
 //!
-//! May touch: the store (on blocking threads, through the service layer). The rules are in
+//! May touch: the store (on its thread, through the service layer). The rules are in
 //! [`crate::service::replica`].
 
 use jiff::Timestamp;

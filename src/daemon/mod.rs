@@ -3,7 +3,7 @@
 //! manual clock ([`Pace::Simulated`]): only the waiting differs.
 //!
 //! May touch: timers, signals (through the [`Controls`] it is given), sd_notify, spawning, the
-//! store (on blocking threads, through the trait). Business rules live in [`crate::service`].
+//! store (on its own thread, through the trait). Business rules live in [`crate::service`].
 
 mod claim;
 mod leader;
@@ -126,14 +126,12 @@ pub enum StoreSource {
     Given(Box<dyn Store>),
 }
 
-type Shared = StoreThread;
-
 /// The store thread's name (`top -H`, panics).
 const STORE_THREAD: &str = "dutybell-store";
 
 /// Runs `f` on the store's thread.
 async fn blocking<T: Send + 'static>(
-    store: &Shared,
+    store: &StoreThread,
     f: impl FnOnce(&mut dyn Store) -> anyhow::Result<T> + Send + 'static,
 ) -> anyhow::Result<T> {
     store.call(f).await?
@@ -141,7 +139,7 @@ async fn blocking<T: Send + 'static>(
 
 /// Everything one turn of the loop needs.
 struct Loop {
-    store: Shared,
+    store: StoreThread,
     engine: Arc<Engine>,
     clock: SharedClock,
     owner: String,
@@ -368,16 +366,12 @@ pub async fn run(
 async fn open_for_dispatch(
     url: &StoreUrl,
     clock: &SharedClock,
-) -> anyhow::Result<(Shared, Option<crate::store::sqlite::DispatchLock>)> {
-    let lock = match url {
-        StoreUrl::Sqlite(db) => Some(lock_exclusive(db, clock)?),
-        StoreUrl::Postgres(_) => None,
+) -> anyhow::Result<(StoreThread, Option<crate::store::sqlite::DispatchLock>)> {
+    let (lock, shown) = match url {
+        StoreUrl::Sqlite(db) => (Some(lock_exclusive(db, clock)?), db.display().to_string()),
+        StoreUrl::Postgres(_) => (None, url.to_string()),
     };
     let u = url.clone();
-    let shown = match url {
-        StoreUrl::Sqlite(db) => db.display().to_string(),
-        StoreUrl::Postgres(_) => url.to_string(),
-    };
     let store = StoreThread::open(STORE_THREAD, move || {
         crate::store::open(&u).with_context(|| format!("cannot open {shown}"))
     })

@@ -8,15 +8,16 @@
 //! only while this process still holds the lease, so an outcome that did reach the store before the connection broke is not written
 //! twice (the retry finds the lease gone and the outcome is discarded with a warning).
 //!
-//! May touch: the store (on blocking threads), timers.
+//! May touch: the store (on its thread), timers.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
 
-use super::{Shared, blocking};
+use super::blocking;
 use crate::service::{Engine, cycle};
+use crate::store::StoreThread;
 use crate::store::{OutboxItem, Recorded};
 
 /// Attempts before giving up (pauses of 0.25, 0.5, 1 and 2 s between them).
@@ -29,7 +30,7 @@ pub(super) type Unrecorded = (anyhow::Error, Vec<(OutboxItem, Recorded)>);
 /// Gives back what is still unrecorded at the end, at once when the store cannot take writes
 /// ([`cannot_write`]).
 pub(super) async fn record_all(
-    store: &Shared,
+    store: &StoreThread,
     engine: &Arc<Engine>,
     owner: &str,
     mut pairs: Vec<(OutboxItem, Recorded)>,

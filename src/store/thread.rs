@@ -19,9 +19,10 @@ use super::Store;
 
 type Job = Box<dyn FnOnce(&mut Option<Box<dyn Store>>) + Send>;
 
-/// A handle to a store running on its own thread. Clones share the thread; the thread ends (and
-/// drops the store) when the last handle is dropped, or at [`StoreThread::close`].
-#[derive(Clone)]
+/// A handle to a store running on its own thread. Clones share the thread. The store is dropped
+/// at [`StoreThread::close`] or when the last handle is dropped; the thread ends with the last
+/// handle.
+#[derive(Clone, Debug)]
 pub struct StoreThread {
     jobs: mpsc::Sender<Job>,
 }
@@ -29,18 +30,12 @@ pub struct StoreThread {
 /// Why a call did not run to the end.
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
-    /// The closure panicked; the store stays usable (the panic is in the log).
+    /// The closure panicked; the store stays usable (the panic hook printed the panic).
     #[error("store call panicked")]
     Panicked,
     /// The store was closed, or its thread is gone.
     #[error("the store is closed")]
     Closed,
-}
-
-impl std::fmt::Debug for StoreThread {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("StoreThread")
-    }
 }
 
 impl StoreThread {
@@ -157,7 +152,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn calls_run_in_order_on_one_thread() {
+    async fn calls_run_on_the_store_thread() {
         let st = store();
         let mut names = Vec::new();
         for _ in 0..3 {

@@ -4,7 +4,7 @@
 //! Served by the daemon (when `web.bind` is set; default `127.0.0.1:8080`) and by
 //! `dutybell serve`. Pages are server-rendered minijinja templates embedded in the binary (no
 //! JavaScript, nothing from a CDN). Every rule lives in [`crate::service`]; this module parses
-//! requests, checks access, calls the service on a blocking thread and renders.
+//! requests, checks access, calls the service on the store thread and renders.
 //!
 //! Files: `pages` (templates), `security` (headers, CSRF, limits, sessions, rate limit), `unit`,
 //! `office`, `board`, `admin` (health, metrics).

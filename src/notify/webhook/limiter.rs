@@ -8,8 +8,8 @@
 //!
 //! Several replicas on one PostgreSQL store (issue 16) share each bot's limit instead: the daemon
 //! installs [`StoreSlots`] with [`install_shared`], and every webhook channel then reserves its
-//! slots in the store's per-bot bucket ([`crate::store::Store::reserve_send`]). With SQLite (one process) the
-//! in-memory limiter stays: it is exact there and costs no write per send.
+//! slots in the store's per-bot bucket ([`crate::store::Store::reserve_send`]). With SQLite (one
+//! process) the in-memory limiter stays: it is exact there and costs no write per send.
 
 use std::collections::VecDeque;
 use std::future::Future;

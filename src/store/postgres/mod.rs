@@ -9,7 +9,7 @@
 //! The small executor boundary: [`Store`] is synchronous, the driver is async. Each [`PgStore`]
 //! owns a private current-thread tokio runtime and a two-connection deadpool pool, and
 //! `block_on`s every call. Callers therefore call it from plain threads: the CLI (no runtime) and
-//! the daemon (`spawn_blocking`, whose threads may block). Calling it from inside an async task
+//! the daemon and web pages (a [`super::StoreThread`] each). Calling it from inside an async task
 //! panics (tokio refuses to nest `block_on` there); dropping it inside an async context is fine
 //! (the runtime is shut down in the background).
 //!
