@@ -36,7 +36,8 @@ impl Clock for SystemClock {
 #[derive(Debug, Clone)]
 pub struct OffsetClock {
     start: Timestamp,
-    started: Instant,
+    /// When the clock read `start`; shared by clones, so [`restart`](Self::restart) moves all.
+    started: Arc<Mutex<Instant>>,
 }
 
 impl OffsetClock {
@@ -44,15 +45,30 @@ impl OffsetClock {
     pub fn starting_at(start: Timestamp) -> Self {
         Self {
             start,
-            started: Instant::now(),
+            started: Arc::new(Mutex::new(Instant::now())),
         }
+    }
+
+    /// Reads `start` again from now on (this handle and its clones). `dutybell run --now`
+    /// starts its clock when the configuration is loaded, not when the process started: the
+    /// load needs the clock (the plan's zone, the calendar's years), and under load it took a
+    /// second, which put reminders due at `--now` behind the first plan sync (skipped as past
+    /// due when planned).
+    pub fn restart(&self) {
+        *self
+            .started
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Instant::now();
     }
 }
 
 impl Clock for OffsetClock {
     fn now(&self) -> Timestamp {
-        let elapsed =
-            SignedDuration::try_from(self.started.elapsed()).unwrap_or(SignedDuration::MAX);
+        let started = *self
+            .started
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let elapsed = SignedDuration::try_from(started.elapsed()).unwrap_or(SignedDuration::MAX);
         self.start.saturating_add(elapsed).unwrap_or(self.start)
     }
 }
@@ -150,9 +166,17 @@ impl StartAt {
     /// The clock a daemon runs on: the wall clock, or one that starts at the given instant and
     /// moves with real time.
     pub fn clock(self, tz: &jiff::tz::TimeZone) -> SharedClock {
+        match self.offset_clock(tz) {
+            Some(c) => Arc::new(c),
+            None => Arc::new(SystemClock),
+        }
+    }
+
+    /// The shifted clock for an instant given with `--now` (`None` for the wall clock).
+    pub fn offset_clock(self, tz: &jiff::tz::TimeZone) -> Option<OffsetClock> {
         match self {
-            StartAt::Now => Arc::new(SystemClock),
-            other => Arc::new(OffsetClock::starting_at(other.resolve(tz))),
+            StartAt::Now => None,
+            other => Some(OffsetClock::starting_at(other.resolve(tz))),
         }
     }
 }
@@ -160,6 +184,22 @@ impl StartAt {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `restart` moves every clone back to the start instant. The one test here that watches
+    /// real time go by: the clock under test is the real-time one (50 ms of it).
+    #[test]
+    fn an_offset_clock_restarts_at_its_instant_for_every_clone() {
+        let t0: Timestamp = "2027-03-01T01:00:00Z".parse().unwrap();
+        let c = OffsetClock::starting_at(t0);
+        let shared: SharedClock = Arc::new(c.clone());
+        let moved = t0 + SignedDuration::from_millis(50);
+        while shared.now() < moved {
+            std::hint::spin_loop();
+        }
+        c.restart();
+        let now = shared.now();
+        assert!(t0 <= now && now < moved, "{now}");
+    }
 
     #[test]
     fn manual_clock_moves_only_when_told() {

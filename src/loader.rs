@@ -161,7 +161,8 @@ fn calendar(
     let mut cal = WorkCalendar::embedded_for(&catalog.settings.calendar_regions);
     let mut errors = Diagnostics::default();
     for p in &catalog.settings.calendar {
-        let files: Vec<PathBuf> = if p.is_dir() {
+        let kind = crate::config::source::kind(p);
+        let files: Vec<PathBuf> = if kind == crate::config::source::Kind::Dir {
             match crate::config::load::files_in(p, &["json"]) {
                 Ok(f) => f,
                 Err(e) => {
@@ -175,7 +176,7 @@ fn calendar(
                     continue;
                 }
             }
-        } else if p.is_file() {
+        } else if kind == crate::config::source::Kind::File {
             vec![p.clone()]
         } else {
             diags.push(Diagnostic::warning(
@@ -190,7 +191,7 @@ fn calendar(
             continue;
         };
         for f in files {
-            let text = std::fs::read_to_string(&f).map_err(|e| e.to_string());
+            let text = crate::config::source::read_to_string(&f);
             let r = text.and_then(|t| {
                 cal.load_file(&f.display().to_string(), &t)
                     .map_err(|e| e.to_string())

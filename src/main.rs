@@ -3,7 +3,9 @@
 
 /// jemalloc instead of glibc's malloc: configured (.cargo/config.toml) to hand freed pages back
 /// to the kernel at once, so a daemon idle after a burst of sends holds what it uses, not what it
-/// once used (docs/BENCHMARKS.md, "Allocator": idle RSS 50 → 30 MB on the bundled plan).
+/// once used (docs/BENCHMARKS.md, "Allocator": idle RSS 50 → 30 MB on the bundled plan). The
+/// `jemalloc` feature, on by default; off, the binary uses the system's malloc.
+#[cfg(feature = "jemalloc")]
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

@@ -45,11 +45,11 @@ done
 [ ${#rows[@]} -eq 0 ] && rows=(a b c d e f g h)
 if [ $smoke = 1 ]; then
   ROUNDS=${ROUNDS:-1}; N=${N:-200}; M=${M:-200}; W=${W:-200}; E=${E:-20}
-  F_SETTLE=${F_SETTLE:-1}; F_IDLE=${F_IDLE:-2}; G_ALERTS=${G_ALERTS:-10}; G_SAMPLES=${G_SAMPLES:-1}
+  F_SETTLE=${F_SETTLE:-1}; F_IDLE=${F_IDLE:-2}; F_STAY=${F_STAY:-1}; F_HUP=${F_HUP:-1}; G_ALERTS=${G_ALERTS:-10}; G_SAMPLES=${G_SAMPLES:-1}
   H_TO=${H_TO:-2026-01-07}; export HUP_SECS=${HUP_SECS:-1}
 else
   ROUNDS=${ROUNDS:-5}; N=${N:-10000}; M=${M:-5000}; W=${W:-10000}; E=${E:-4300}
-  F_SETTLE=${F_SETTLE:-15}; F_IDLE=${F_IDLE:-60}; G_ALERTS=${G_ALERTS:-200}; G_SAMPLES=${G_SAMPLES:-20}
+  F_SETTLE=${F_SETTLE:-15}; F_IDLE=${F_IDLE:-60}; F_STAY=${F_STAY:-10}; F_HUP=${F_HUP:-5}; G_ALERTS=${G_ALERTS:-200}; G_SAMPLES=${G_SAMPLES:-20}
   H_TO=${H_TO:-2026-12-31}
 fi
 FROM=2026-01-01; TO=2026-12-31
@@ -103,7 +103,11 @@ print(f"{med(sys.argv[2]) / med(sys.argv[1]):.3g}")' "$1" "$2"; }
 # The dutybell binary and the bench helpers (no-ops when up to date). Figures come from the
 # release build; --smoke only proves the scripts work, so it reuses the debug build CI already has.
 if [ "$smoke" = 1 ]; then
-  profile_build=(cargo build --quiet --manifest-path "$repo/Cargo.toml")
+  # All targets, as CI's build stage: a plain `cargo build` leaves out the dev-dependencies,
+  # whose features (tokio's, syn's …) cargo unifies into the shared crates when tests or benches
+  # are built, so it compiled ~100 crates and dutybell again (69 s of CI's smoke in session 11).
+  # Not quiet: in CI this prints no "Compiling" line.
+  profile_build=(cargo build --all-targets --manifest-path "$repo/Cargo.toml")
   profile_benches=(cargo build --benches)
   bin="$CARGO_TARGET_DIR/debug/dutybell"
 else
@@ -111,14 +115,19 @@ else
   profile_benches=(cargo bench --no-run)
   bin="$CARGO_TARGET_DIR/release/dutybell"
 fi
+t_start=$SECONDS
 timeout 1200 "${profile_build[@]}"
 eval "$(timeout 1200 "${profile_benches[@]}" --quiet --manifest-path "$repo/Cargo.toml" \
   --bench peer_plan --bench peer_smtp --bench peer_webhook --bench replicas --bench latency --message-format=json 2>/dev/null | python3 -c '
 import json, sys
 for line in sys.stdin:
     m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m.get("executable"):
-        print(m["target"]["name"] + "=" + m["executable"])')"
+    # Benches only: the binaries (dutybell, dutybell-sleep) are artifacts too, and a name with a
+    # dash is no shell variable.
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and "bench" in m["target"]["kind"]:
+        print(m["target"]["name"] + "=" + m["executable"])
+    if m.get("reason") == "compiler-artifact" and not m.get("fresh"):
+        print("built:", m["package_id"].split("#")[-1], m["target"]["name"], file=sys.stderr)')"
 : "${peer_plan:?not built}" "${peer_smtp:?not built}" "${peer_webhook:?not built}" "${replicas:?not built}" "${latency:?not built}"
 
 row_a() {
@@ -254,7 +263,9 @@ row_f() {
     if cr=$(pgrep -xo cron); then :; else cron -f >"$work/cron.log" 2>&1 & cr=$!; ours=$cr; fi
     # dutybell: benches/daemon_idle.sh (bundled plan, first start, settle, idle window) in the
     # same window as cron's.
-    DUTYBELL_BIN="$dbin" SKIP_BUILD=1 SETTLE_SECS=$settle SAMPLE_SECS=$idle \
+    # F_STAY: the daemon's stay awake after its start before it sleeps (two minutes in a real
+    # run), so the window samples the sleeper.
+    DUTYBELL_BIN="$dbin" SKIP_BUILD=1 SETTLE_SECS=$settle SAMPLE_SECS=$idle STAY_AWAKE_SECS=$F_STAY HUP_SECS=$F_HUP \
       timeout $((settle + idle + 120)) bash "$repo/benches/daemon_idle.sh" >"$work/f.us.out" 2>&1 &
     local us=$!
     sleep "$settle"
@@ -325,7 +336,14 @@ row_h() {
   return 0
 }
 
-for r in "${rows[@]}"; do "row_$r"; done
+# The build check's and each row's wall time on stderr: the smoke's share of CI's time is read
+# from these.
+echo "builds checked in $((SECONDS - t_start)) s" >&2
+for r in "${rows[@]}"; do
+  row_start=$SECONDS  # not t0: the rows use that name
+  "row_$r"
+  echo "row $r took $((SECONDS - row_start)) s" >&2
+done
 echo
 echo "rounds=$ROUNDS N=$N M=$M W=$W  ratio = dutybell / peer (times: >1 slower; rates: >1 faster)"
 printf '%s\n' "row|measure|peer|peer median (min–max)|dutybell median (min–max)|ratio" "${results[@]}" \

@@ -267,6 +267,7 @@ fn settings(
             .and_then(|e| ctx.check(e, parse::email(&e.value))),
         coordinator,
         volume_budget: volume_budget(s),
+        sleep_when_idle: s.sleep_when_idle.unwrap_or(true),
     }
 }
 

@@ -1,6 +1,6 @@
 //! The catalog: the validated plan, units, groups, channels and events.
 //!
-//! [`build`] turns a [`RawConfig`] into a [`Catalog`], collecting every semantic problem
+//! [`build`] turns a [`RawConfig`](crate::config::load::RawConfig) into a [`Catalog`], collecting every semantic problem
 //! (unknown references, group cycles, bad dates, time zones, emails, inline secrets, rules that
 //! never fire) with its file, line, column and key path. Pure: no I/O.
 

@@ -604,6 +604,9 @@ pub struct Settings {
     pub coordinator: Option<String>,
     /// Reminder messages per working day per recipient and channel (`settings.volume_budget`).
     pub volume_budget: VolumeBudget,
+    /// Between reminders the daemon hands over to a small sleeper process (`daemon::sleeper`;
+    /// `settings.sleep_when_idle`, default true; a shared PostgreSQL store never sleeps).
+    pub sleep_when_idle: bool,
 }
 
 /// `settings.volume_budget`: `check` and `plan` warn when a recipient would get more reminder

@@ -14,6 +14,7 @@ mod plan_diff;
 mod progress_import;
 mod render;
 mod send_test;
+pub mod sleeper;
 mod store;
 mod tasks;
 mod web;

@@ -116,39 +116,88 @@ async fn open_store(engine: &Engine) -> anyhow::Result<StoreThread> {
     .await
 }
 
+/// The web pages running inside `dutybell run`.
+pub struct InDaemon {
+    stop: watch::Sender<bool>,
+    join: tokio::task::JoinHandle<()>,
+    store: StoreThread,
+    /// A second descriptor of the listening socket: it outlives the server, for the sleeper.
+    listener: std::net::TcpListener,
+    /// When the pages were last used.
+    pub activity: Arc<crate::service::Activity>,
+}
+
+impl InDaemon {
+    /// Stops the server (requests in progress finish, within five seconds), closes its store,
+    /// and returns the listening socket, which stays open: connections that arrive meanwhile
+    /// wait in its queue for whoever serves next.
+    pub async fn stop(self) -> std::net::TcpListener {
+        let _ = self.stop.send(true);
+        if tokio::time::timeout(std::time::Duration::from_secs(5), self.join)
+            .await
+            .is_err()
+        {
+            tracing::warn!("web requests still running after five seconds; cut off");
+        }
+        if let Err(e) = self.store.close(|_| ()).await {
+            tracing::warn!(error = %format!("{e:#}"), "closing the web pages' store failed");
+        }
+        self.listener
+    }
+}
+
 /// Starts the web pages in the background when `web.bind` is set, following the daemon's
-/// engine (`engine`); they stop when `stop` turns true. `web.bind` itself is read once: a
-/// reload that changes it is logged, and applies at the next restart.
+/// engine (`engine`), on `given` (a socket handed over by the sleeper) or on a socket bound to
+/// `web.bind`. `web.bind` itself is read once: a reload that changes it is logged, and applies
+/// at the next restart.
 ///
 /// # Errors
 /// An unopenable store.
 pub async fn spawn_in_daemon(
     engine: watch::Receiver<Arc<Engine>>,
     clock: &SharedClock,
-    stop: watch::Receiver<bool>,
-) -> anyhow::Result<()> {
+    given: Option<std::net::TcpListener>,
+) -> anyhow::Result<Option<InDaemon>> {
     let current = engine.borrow().clone();
     let Some(addr) = current.loaded.catalog.web.bind else {
-        return Ok(());
+        return Ok(None);
     };
     let store = open_store(&current).await?;
+    let bound = match given {
+        Some(l) => Ok(l),
+        None => std::net::TcpListener::bind(addr),
+    };
     // Reminders matter more than pages: a port in use is logged, and the daemon goes on.
-    let listener = match tokio::net::TcpListener::bind(addr).await {
+    let listening = bound.and_then(|l| {
+        l.set_nonblocking(true)?;
+        let keep = l.try_clone()?;
+        Ok((tokio::net::TcpListener::from_std(l)?, keep))
+    });
+    let (listener, keep) = match listening {
         Ok(l) => l,
         Err(e) => {
             tracing::error!(address = %addr, error = %e, "web pages not served: cannot listen (set web.bind, or `off`)");
-            return Ok(());
+            return Ok(None);
         }
     };
-    tracing::info!(address = %addr, "web pages served");
+    let at = listener.local_addr().unwrap_or(addr);
+    tracing::info!(address = %at, "web pages served");
     tokio::spawn(warn_when_bind_changes(engine.clone(), addr));
-    let st = Arc::new(WebState::following(engine, store, clock.clone()));
-    tokio::spawn(async move {
-        if let Err(e) = crate::web::serve_on(listener, st, stopped(stop)).await {
+    let st = Arc::new(WebState::following(engine, store.clone(), clock.clone()));
+    let activity = st.activity.clone();
+    let (stop, stopping) = watch::channel(false);
+    let join = tokio::spawn(async move {
+        if let Err(e) = crate::web::serve_on(listener, st, stopped(stopping)).await {
             tracing::error!(error = %format!("{e:#}"), "web server stopped");
         }
     });
-    Ok(())
+    Ok(Some(InDaemon {
+        stop,
+        join,
+        store,
+        listener: keep,
+        activity,
+    }))
 }
 
 /// `dutybell serve` on SIGHUP: load the config again; a refused one leaves the pages as they

@@ -160,15 +160,16 @@ pub fn main_from_tree(path: &Path, root: &Node, diags: &mut Diagnostics) -> RawC
 /// # Errors
 /// When the directory cannot be read.
 pub fn files_in(dir: &Path, exts: &[&str]) -> std::io::Result<Vec<PathBuf>> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
+    // Through `source`: a sleeping daemon wakes with the files it had (config::source).
+    let found: Vec<PathBuf> = super::source::list(dir)
+        .map_err(std::io::Error::other)?
+        .into_iter()
         .filter(|f| {
             f.extension()
                 .and_then(|x| x.to_str())
                 .is_some_and(|x| exts.contains(&x))
         })
         .collect();
-    found.sort();
     Ok(found)
 }
 
@@ -177,7 +178,8 @@ fn plan_files(raw: &RawConfig, diags: &mut Diagnostics) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for entry in &raw.settings.plan {
         let p = raw.base_dir.join(&entry.value);
-        if p.is_dir() {
+        let kind = super::source::kind(&p);
+        if kind == super::source::Kind::Dir {
             match files_in(&p, &["yaml", "yml"]) {
                 Ok(found) => files.extend(found),
                 Err(e) => diags.push(Diagnostic::error(
@@ -187,7 +189,7 @@ fn plan_files(raw: &RawConfig, diags: &mut Diagnostics) -> Vec<PathBuf> {
                     format!("cannot read directory {}: {e}", p.display()),
                 )),
             }
-        } else if p.is_file() {
+        } else if kind == super::source::Kind::File {
             files.push(p);
         } else {
             diags.push(Diagnostic::error(
@@ -267,28 +269,26 @@ pub fn read_tree(file: &Path, diags: &mut Diagnostics) -> Option<Node> {
 /// `/dev/zero` never ended, and opening a FIFO blocked forever; the extra byte lets
 /// [`yaml::parse`] still report "over the limit".
 fn read_bounded(file: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let meta = std::fs::metadata(file).map_err(|e| format!("cannot read file: {e}"))?;
-    if !meta.is_file() {
-        return Err(if meta.is_dir() {
-            "cannot read file: it is a directory".to_string()
-        } else {
-            "cannot read file: not a regular file (a device, FIFO or socket)".to_string()
-        });
+    use super::source::{self, Kind};
+    match source::kind(file) {
+        Kind::File => {}
+        Kind::Dir => return Err("cannot read file: it is a directory".to_string()),
+        Kind::Other => {
+            return Err(
+                "cannot read file: not a regular file (a device, FIFO or socket)".to_string(),
+            );
+        }
+        Kind::Missing => {
+            // Let the read say why (not found, permission denied).
+            return Err(format!(
+                "cannot read file: {}",
+                source::read(file, 0)
+                    .err()
+                    .unwrap_or_else(|| "not found".into())
+            ));
+        }
     }
-    if meta.len() > yaml::MAX_FILE_BYTES as u64 {
-        return Err(format!(
-            "file is {} bytes; the limit is {}",
-            meta.len(),
-            yaml::MAX_FILE_BYTES
-        ));
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(file)
-        .and_then(|f| {
-            f.take(yaml::MAX_FILE_BYTES as u64 + 1)
-                .read_to_end(&mut bytes)
-        })
+    let bytes = source::read(file, yaml::MAX_FILE_BYTES as u64)
         .map_err(|e| format!("cannot read file: {e}"))?;
     Ok(bytes)
 }

@@ -15,5 +15,6 @@ pub mod load;
 pub mod prune;
 pub mod raw;
 pub mod raw_source;
+pub mod source;
 
 pub use load::{RawConfig, RawPlan, load};

@@ -10,7 +10,9 @@ mod leader;
 mod leases;
 mod pacing;
 mod record;
+pub mod signals;
 pub mod simulate;
+pub mod sleeper;
 pub mod storage;
 mod streak;
 pub mod systemd;
@@ -57,6 +59,33 @@ pub struct RunOptions {
     /// Receives the engine after every good reload, so the web pages served beside the loop
     /// follow the same config (and share its 延期 overrides).
     pub engine_feed: Option<watch::Sender<Arc<Engine>>>,
+    /// Set when this process may hand over to the sleeper ([`sleeper`]; the binary's `run`
+    /// only: the library never `exec`s). `settings.sleep_when_idle` still decides.
+    pub sleep: Option<sleeper::SleepPolicy>,
+    /// What the configuration was loaded from (kept for the sleeper; replaced at every good
+    /// reload).
+    pub sources: Option<Arc<crate::config::source::Snapshot>>,
+    /// When the web pages served beside the loop were last used (the daemon does not sleep
+    /// under someone's hands).
+    pub web_activity: Option<Arc<crate::service::Activity>>,
+}
+
+/// How [`run`] ended.
+#[derive(Debug)]
+pub enum Ended {
+    /// Stopped (SIGTERM, or the simulation's end).
+    Stopped,
+    /// Idle: the caller hands over to the sleeper. The store is closed; nothing is in flight.
+    Sleep {
+        /// When the daemon next has work.
+        until: Timestamp,
+        /// What is next, for the log and systemd.
+        status: String,
+        /// Where the configuration in force was written ([`sleeper::write_snapshot`]).
+        snapshot: PathBuf,
+        /// The SQLite dispatch lock, still held: the caller keeps it through the `exec`.
+        lock: Option<crate::store::sqlite::DispatchLock>,
+    },
 }
 
 impl std::fmt::Debug for RunOptions {
@@ -69,7 +98,8 @@ impl std::fmt::Debug for RunOptions {
             .field("lease_ttl", &self.lease_ttl)
             .field("beat_every", &self.beat_every)
             .field("engine_feed", &self.engine_feed.is_some())
-            .finish()
+            .field("sleep", &self.sleep)
+            .finish_non_exhaustive()
     }
 }
 
@@ -84,6 +114,9 @@ impl RunOptions {
             lease_ttl: cycle::LEASE_TTL,
             beat_every: crate::service::replica::HEARTBEAT_EVERY,
             engine_feed: None,
+            sleep: None,
+            sources: None,
+            web_activity: None,
         }
     }
 }
@@ -122,6 +155,10 @@ pub enum Pace {
 pub enum StoreSource {
     /// The configured store (`settings.store`, default the SQLite file `settings.database`).
     Configured,
+    /// The configured SQLite store, whose dispatch lock the caller took before anything opened
+    /// the database. `dutybell run` does: a second daemon beside a sleeping one then refuses
+    /// without touching the file (opening it can recreate its WAL, which wakes the sleeper).
+    Locked(crate::store::sqlite::DispatchLock),
     /// This store.
     Given(Box<dyn Store>),
 }
@@ -166,11 +203,18 @@ struct Loop {
     /// The database file was deleted or replaced: stop and rescue.
     file_lost: Option<crate::store::sqlite::fault::FileState>,
     beat_every: SignedDuration,
+    /// When this process started or last reloaded (it stays awake a while after either).
+    awake_since: Timestamp,
+    /// What the configuration in force was read from ([`RunOptions::sources`]).
+    sources: Option<Arc<crate::config::source::Snapshot>>,
 }
 
 /// Run until `controls.shutdown` turns true (or, simulated, until `end`). Returns an error only
 /// for failures at start-up (bad config, unwritable or locked database); later problems are
 /// logged and retried.
+///
+/// Returns [`Ended::Sleep`] instead when [`RunOptions::sleep`] is set and the daemon is idle
+/// (see [`sleeper`]).
 ///
 /// # Errors
 /// Start-up failures, with their cause.
@@ -181,17 +225,18 @@ pub async fn run(
     mut controls: Controls,
     source: StoreSource,
     mut pace: Pace,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Ended> {
     let engine: Arc<Engine> = engine.into();
     let db = engine.loaded.catalog.settings.store.clone();
     // Shared only when dispatching from the configured PostgreSQL store (a simulation's given
     // store is private to it).
     let shared = matches!(source, StoreSource::Configured) && db.is_shared();
-    let (store, _lock) = match source {
+    let (store, lock) = match source {
         StoreSource::Given(s) => (StoreThread::spawn(s, STORE_THREAD)?, None),
-        StoreSource::Configured => open_for_dispatch(&db, &clock).await?,
+        StoreSource::Configured => open_for_dispatch(&db, &clock, None).await?,
+        StoreSource::Locked(lock) => open_for_dispatch(&db, &clock, Some(lock)).await?,
     };
-    let watch = match (&db, &_lock) {
+    let watch = match (&db, &lock) {
         (StoreUrl::Sqlite(path), Some(_)) => Some(storage::Watch::open(path)?),
         _ => None,
     };
@@ -210,7 +255,7 @@ pub async fn run(
             }
         }
     }
-    let exclusive = _lock.is_some() || matches!(pace, Pace::Simulated { .. });
+    let exclusive = lock.is_some() || matches!(pace, Pace::Simulated { .. });
     let started = clock.now();
     let recovered = blocking(
         &store,
@@ -241,6 +286,8 @@ pub async fn run(
         claim_streak: streak::Streak::default(),
         file_lost: None,
         beat_every: opts.beat_every,
+        awake_since: started,
+        sources: opts.sources.clone(),
     };
     // PostgreSQL: other replicas' NOTIFYs wake the loop early (a hint; the naps stay as they are).
     let hint = Arc::new(Notify::new());
@@ -264,6 +311,7 @@ pub async fn run(
     let mut until = started;
     // Set when a finished send was recorded and nothing else needs a turn (see below).
     let mut skip_turn = false;
+    let mut ended = Ended::Stopped;
     loop {
         if !skip_turn {
             until = lp.turn(&opts).await;
@@ -301,6 +349,44 @@ pub async fn run(
         }
         if lp.storage.is_some() {
             nap = nap.min(storage::CHECK_EVERY);
+        }
+        if let Some(policy) = opts.sleep
+            && let Some(sources) = lp.sleepable()
+        {
+            let busy = lp.busy_until(opts.web_activity.as_deref());
+            match policy.sleep_at(busy, until) {
+                Some(at) if clock.now() >= at => {
+                    // The snapshot first: a daemon that cannot leave its configuration behind
+                    // stays awake (a wake would read whatever the files say by then).
+                    let path = sleeper::snapshot_path(&lp.engine.loaded.catalog.settings.database);
+                    match sleeper::write_snapshot(&path, &sources) {
+                        Ok(()) => {
+                            ended = Ended::Sleep {
+                                until,
+                                status: lp.status_line().await,
+                                snapshot: path,
+                                lock: None,
+                            };
+                            break;
+                        }
+                        Err(e) => {
+                            tracing::warn!(file = %path.display(), error = %e, "cannot write the configuration snapshot; staying awake, trying again in an hour");
+                            lp.awake_since = clock
+                                .now()
+                                .saturating_add(SignedDuration::from_hours(1))
+                                .unwrap_or(at);
+                        }
+                    }
+                }
+                Some(at) => {
+                    nap = nap.min(
+                        at.duration_since(clock.now())
+                            .max(SignedDuration::ZERO)
+                            .unsigned_abs(),
+                    );
+                }
+                None => {}
+            }
         }
         tracing::debug!(until = %lp.engine.local(until), in_flight = lp.inflight.len(), "waiting");
         if lp.inflight.len() >= opts.max_inflight {
@@ -349,7 +435,9 @@ pub async fn run(
             break;
         }
     }
-    lp.drain(&opts).await;
+    if matches!(ended, Ended::Stopped) {
+        lp.drain(&opts).await;
+    }
     let now = lp.clock.now();
     let closed = match (lp.file_lost, lp.storage.take()) {
         // Sends in flight were recorded (into the old file) by the drain; now save it, with
@@ -358,7 +446,11 @@ pub async fn run(
         // Closed here, not whenever the last handle goes: the process may exit right after.
         _ => lp.store.close(|_| Ok(())).await,
     };
-    closed?
+    closed??;
+    if let Ended::Sleep { lock: kept, .. } = &mut ended {
+        *kept = lock;
+    }
+    Ok(ended)
 }
 
 /// Opens the configured store for dispatching on its own thread: SQLite with its one-dispatcher
@@ -366,10 +458,15 @@ pub async fn run(
 async fn open_for_dispatch(
     url: &StoreUrl,
     clock: &SharedClock,
+    taken: Option<crate::store::sqlite::DispatchLock>,
 ) -> anyhow::Result<(StoreThread, Option<crate::store::sqlite::DispatchLock>)> {
-    let (lock, shown) = match url {
-        StoreUrl::Sqlite(db) => (Some(lock_exclusive(db, clock)?), db.display().to_string()),
-        StoreUrl::Postgres(_) => (None, url.to_string()),
+    let (lock, shown) = match (url, taken) {
+        (StoreUrl::Sqlite(db), Some(lock)) => (Some(lock), db.display().to_string()),
+        (StoreUrl::Sqlite(db), None) => (
+            Some(lock_exclusive(db, clock, None)?),
+            db.display().to_string(),
+        ),
+        (StoreUrl::Postgres(_), _) => (None, url.to_string()),
     };
     let u = url.clone();
     let store = StoreThread::open(STORE_THREAD, move || {
@@ -391,14 +488,21 @@ fn owner_id(started: Timestamp) -> String {
 
 /// Takes the configured SQLite database's one-dispatcher lock, so a second daemon on the same
 /// file refuses at start instead of sending everything twice.
-fn lock_exclusive(
+///
+/// # Errors
+/// The lock is held by another process (naming it), or its file cannot be opened.
+pub fn lock_exclusive(
     db: &std::path::Path,
     clock: &SharedClock,
+    inherited: Option<i32>,
 ) -> anyhow::Result<crate::store::sqlite::DispatchLock> {
     let holder = format!(
         "pid {} since {}",
         std::process::id(),
         clock.now().round(jiff::Unit::Second).unwrap_or(clock.now())
     );
-    Ok(crate::store::sqlite::DispatchLock::acquire(db, &holder)?)
+    // After a wake the sleeper's descriptor still holds it (never released across the `exec`).
+    Ok(crate::store::sqlite::DispatchLock::take_over_or_acquire(
+        db, inherited, &holder,
+    )?)
 }

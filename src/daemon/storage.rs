@@ -86,41 +86,61 @@ impl Watch {
     /// After the file was deleted or replaced (and the sends in flight were recorded): writes
     /// the database this process holds where it belongs and returns the error to exit with.
     pub fn rescue(&self, state: FileState, now: Timestamp) -> anyhow::Error {
-        let db = self.keeper.path().display().to_string();
         let stamp = now.as_second();
-        match state {
-            FileState::Same => anyhow::anyhow!("internal: rescue of an unchanged file"),
-            FileState::Deleted => match self.keeper.restore_deleted(stamp) {
-                Ok(p) if p == self.keeper.path() => anyhow::anyhow!(
-                    "the database {db} was deleted while dutybell was running; dutybell wrote \
-                     the state it held back to {db} (nothing recorded was lost) and stops so \
-                     that the next start uses it (systemd restarts it)"
-                ),
-                Ok(p) => anyhow::anyhow!(
-                    "the database {db} was deleted while dutybell was running and another file \
-                     appeared there; dutybell saved the state it held to {} (nothing recorded \
-                     was lost) and stops. Stop dutybell and move that file to {db} to keep it",
-                    p.display()
-                ),
-                Err(e) => anyhow::Error::new(e).context(format!(
-                    "the database {db} was deleted while dutybell was running, and writing \
-                     it back failed; do not restart dutybell before you have checked the disk"
-                )),
-            },
-            FileState::Replaced => match self.keeper.save_replaced(stamp) {
-                Ok(p) => anyhow::anyhow!(
-                    "the database {db} was replaced by another file while dutybell was running; \
-                     the new file is used from the next start on (systemd restarts dutybell). \
-                     The state dutybell held until now is saved in {}: if the replacement was a \
-                     mistake, stop dutybell and move that file to {db}",
-                    p.display()
-                ),
-                Err(e) => anyhow::Error::new(e).context(format!(
-                    "the database {db} was replaced while dutybell was running, and saving the \
-                     state dutybell held failed"
-                )),
-            },
-        }
+        let saved = match state {
+            FileState::Same => return anyhow::anyhow!("internal: rescue of an unchanged file"),
+            FileState::Deleted => self.keeper.restore_deleted(stamp),
+            FileState::Replaced => self.keeper.save_replaced(stamp),
+        };
+        lost_file_error(
+            self.keeper.path(),
+            state,
+            saved.map_err(anyhow::Error::new),
+            "was running",
+        )
+    }
+}
+
+/// The error a process exits with (status 1, so systemd restarts it on the file at the path)
+/// after the database file `db` was deleted or replaced under it, given where the state it held
+/// was saved: the path itself (written back), or a file beside it. `while_` says what dutybell
+/// was doing: "was running" (the daemon, `Watch::rescue`) or "slept" (the sleeper).
+pub fn lost_file_error(
+    db: &Path,
+    state: FileState,
+    saved: anyhow::Result<std::path::PathBuf>,
+    while_: &str,
+) -> anyhow::Error {
+    let db_path = db;
+    let db = db.display().to_string();
+    match (state, saved) {
+        (FileState::Same, _) => anyhow::anyhow!("internal: rescue of an unchanged file"),
+        (FileState::Deleted, Ok(p)) if p == db_path => anyhow::anyhow!(
+            "the database {db} was deleted while dutybell {while_}; dutybell wrote the state it \
+             held back to {db} (nothing recorded was lost) and stops so that the next start uses \
+             it (systemd restarts it)"
+        ),
+        (FileState::Deleted, Ok(p)) => anyhow::anyhow!(
+            "the database {db} was deleted while dutybell {while_} and another file appeared \
+             there; dutybell saved the state it held to {} (nothing recorded was lost) and stops. \
+             Stop dutybell and move that file to {db} to keep it",
+            p.display()
+        ),
+        (FileState::Deleted, Err(e)) => e.context(format!(
+            "the database {db} was deleted while dutybell {while_}, and writing it back failed; \
+             do not restart dutybell before you have checked the disk"
+        )),
+        (FileState::Replaced, Ok(p)) => anyhow::anyhow!(
+            "the database {db} was replaced by another file while dutybell {while_}; the new \
+             file is used from the next start on (systemd restarts dutybell). The state dutybell \
+             held until now is saved in {}: if the replacement was a mistake, stop dutybell and \
+             move that file to {db}",
+            p.display()
+        ),
+        (FileState::Replaced, Err(e)) => e.context(format!(
+            "the database {db} was replaced while dutybell {while_}, and saving the state \
+             dutybell held failed"
+        )),
     }
 }
 

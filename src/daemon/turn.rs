@@ -126,9 +126,16 @@ impl Loop {
 
     pub(super) async fn reload(&mut self, opts: &RunOptions) {
         systemd::reloading();
-        match Engine::load(&opts.config, &self.clock) {
+        self.awake_since = self.clock.now();
+        // Recorded: the files this engine was read from go with the daemon to sleep (`sleeper`).
+        let (loaded, sources) =
+            crate::config::source::record(|| Engine::load(&opts.config, &self.clock));
+        match loaded {
             Ok(e) => {
                 self.engine = Arc::new(e);
+                if self.sources.is_some() {
+                    self.sources = Some(Arc::new(sources));
+                }
                 if let Some(feed) = &opts.engine_feed {
                     feed.send_replace(self.engine.clone());
                 }
@@ -168,6 +175,31 @@ impl Loop {
                 tracing::error!(error = %format!("{e:#}"), "enqueueing digests failed; will retry at the next wake")
             }
         }
+    }
+
+    /// The configuration to sleep with, when the daemon may hand over to the sleeper now: the
+    /// setting is on, the store is a SQLite file it watches, and nothing is in flight, waiting to
+    /// be recorded or failing.
+    pub(super) fn sleepable(&self) -> Option<Arc<crate::config::source::Snapshot>> {
+        let idle = self.engine.loaded.catalog.settings.sleep_when_idle
+            && self.storage.is_some()
+            && self.replica.is_none()
+            && self.inflight.is_empty()
+            && self.unrecorded.is_empty()
+            && !self.storage_fault
+            && self.file_lost.is_none()
+            && self.failed_claims() == 0;
+        if idle { self.sources.clone() } else { None }
+    }
+
+    /// Until when the daemon counts as in use: its start or last reload, the web pages' last
+    /// request, the end of the longest office session.
+    pub(super) fn busy_until(&self, web: Option<&crate::service::Activity>) -> Timestamp {
+        let mut at = self.awake_since;
+        if let Some(w) = web {
+            at = at.max(w.last_request()).max(w.sessions_until());
+        }
+        at
     }
 
     /// Says at info level, once per change, when the loop will wake next and why.

@@ -5,13 +5,13 @@
 //! |---|---|---|
 //! | ongoing | 长期坚持 / 常态化 | none (`deadline: ongoing`) |
 //! | no date | 适时 / 按上级要求 | none, kept as text |
-//! | one date | [2027年]6月30日前, 6月底前, 年底前, 上半年 | `once` (year assumed when absent) |
+//! | one date | \[2027年\]6月30日前, 6月底前, 年底前, 上半年 | `once` (year assumed when absent) |
 //! | one window | 3月—5月, 9月中旬, 6月, 12月20日至次年1月10日 | `campaign` bounded to that year |
 //! | yearly | 每年6月底前、12月底前, 每年3月—5月, 每年至少一次 | `yearly` / `campaign` |
 //! | every N years | 每两年至少开展一次 | `every_n_years` from the plan year |
 //! | half-yearly | 每半年一次 | `half_yearly: 06-30` |
-//! | quarterly | 每季度第一个月20日前 [报送上季度], 每季度末, 每季度结束后5个工作日内 | `quarterly` / 4 × `yearly` |
-//! | monthly | 每月28日前 [报送上月], 每月底前, 每月最后一个工作日 | `monthly` |
+//! | quarterly | 每季度第一个月20日前 \[报送上季度\], 每季度末, 每季度结束后5个工作日内 | `quarterly` / 4 × `yearly` |
+//! | monthly | 每月28日前 \[报送上月\], 每月底前, 每月最后一个工作日 | `monthly` |
 //! | weekly | 每周五前, 每周一次 (due Friday) | `weekly` |
 //! | daily | 每个工作日 | `daily` |
 //! | holidays | 元旦春节前, 五一、国庆前, 节假日前 | `before_holidays` |

@@ -1,6 +1,6 @@
 //! 责任单位 / 牵头单位 / 配合单位 cells → who leads and who cooperates, matched against the units
 //! and groups of the config in force through the catalog's own name index
-//! ([`crate::catalog::names::Names`]: ids, names, aliases, groups such as 各所).
+//! (`catalog::names::Names`: ids, names, aliases, groups such as 各所).
 //!
 //! The cell is scanned left to right: at the start of each name the longest known spelling wins
 //! (so the group 各室、队、站、所 is not cut at its 、), otherwise a new name runs to the next

@@ -206,9 +206,12 @@ impl Renderer {
             .collect();
         if let Some(dir) = overrides {
             for (name, path) in override_files(dir)? {
-                let src = std::fs::read_to_string(&path).map_err(|e| RenderError::Override {
-                    path: path.display().to_string(),
-                    reason: e.to_string(),
+                // Through `config::source`, as the plan is: a sleeping daemon wakes with these.
+                let src = crate::config::source::read_to_string(&path).map_err(|reason| {
+                    RenderError::Override {
+                        path: path.display().to_string(),
+                        reason,
+                    }
                 })?;
                 files.insert(name, (src, Some(path)));
             }
@@ -347,14 +350,16 @@ fn override_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, RenderError> {
         path: dir.display().to_string(),
         reason,
     };
-    let rd = std::fs::read_dir(dir).map_err(|e| err(e.to_string()))?;
+    let rd = crate::config::source::list(dir).map_err(err)?;
     let mut out = Vec::new();
-    for entry in rd {
-        let entry = entry.map_err(|e| err(e.to_string()))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
+    for path in rd {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let ignored = name.starts_with('.') || name.to_ascii_lowercase().starts_with("readme");
         if EMBEDDED.iter().any(|(n, _)| *n == name) {
-            out.push((name, entry.path()));
+            out.push((name, path));
         } else if !ignored {
             return Err(err(format!(
                 "unknown template file {name:?}; template files are named STAGE.FORMAT with \

@@ -17,11 +17,13 @@
 //! - [`decide`]: the office's decisions (办结 confirmed, 退办, 延期 granted or refused).
 //! - [`board`]: the leaders' board (督办看板) and an item's history.
 //! - [`events`]: office-declared events (`event start/end`) and the run-time facts plans read.
+//! - [`activity`]: when the web pages were last used (the daemon does not sleep under them).
 //! - [`backlog`]: the first start's summary of work already overdue (截至今日仍未办结的N项).
 //!
 //! May touch: the store (through the trait) and channels. Must not: name a concrete store, read
 //! the wall clock (every function takes `now`).
 
+pub mod activity;
 pub mod backlog;
 pub mod board;
 pub mod cycle;
@@ -38,4 +40,5 @@ pub mod replica;
 pub mod send;
 pub mod ticks;
 
+pub use activity::Activity;
 pub use engine::{ConfigRefused, Engine, load_config};

@@ -3,7 +3,7 @@
 //! outcome the lease holder records.
 //!
 //! May touch: channels through the [`Dispatcher`](crate::dispatch::Dispatcher). No SQL: the caller
-//! records the returned [`Recorded`].
+//! records the returned [`Recorded`](crate::store::Recorded).
 
 use jiff::Timestamp;
 

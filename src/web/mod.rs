@@ -57,6 +57,8 @@ pub struct WebState {
     sessions: security::Sessions,
     limiter: security::RateLimiter,
     metrics: WebMetrics,
+    /// When the pages were last used: the daemon does not go to sleep under someone's hands.
+    pub activity: Arc<crate::service::Activity>,
 }
 
 type St = Arc<WebState>;
@@ -81,6 +83,7 @@ impl WebState {
             sessions: security::Sessions::default(),
             limiter: security::RateLimiter::default(),
             metrics: WebMetrics::default(),
+            activity: Arc::default(),
         }
     }
 

@@ -112,7 +112,12 @@ pub async fn login(
         tracing::warn!(address = %address, "office login refused");
         return login_form(&st, Some("用户名或密码错误。"), StatusCode::UNAUTHORIZED);
     };
-    let id = st.sessions.start(&user.name, &user.display, st.clock.now());
+    let now = st.clock.now();
+    let id = st.sessions.start(&user.name, &user.display, now);
+    st.activity.session(
+        now.saturating_add(super::security::SESSION_TTL)
+            .unwrap_or(now),
+    );
     let mut r = redirect(format!("{}/office", st.base()));
     let ttl = super::security::SESSION_TTL.as_secs();
     for c in [

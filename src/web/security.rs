@@ -52,6 +52,7 @@ async fn guard(State(st): State<St>, req: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map_or_else(|| "other".to_owned(), |p| p.as_str().to_owned());
     let started = std::time::Instant::now();
+    st.activity.request(st.clock.now());
     let mut resp = if req.method() == Method::POST && cross_site(req.headers(), &st) {
         plain(
             StatusCode::FORBIDDEN,

@@ -189,6 +189,11 @@ fn sigterm(child: &Child) {
 
 const DUE: &str = "2027-03-01T09:00:00+08:00";
 
+/// Where a first start begins: two seconds before [`DUE`]. The first plan sync inserts a
+/// reminder whose instant has passed as skipped ("past due when planned"), so a daemon started
+/// at `DUE` itself sends nothing if its start-up takes a second, as it can on a busy machine.
+pub const START: &str = "2027-03-01T08:59:58+08:00";
+
 #[test]
 fn run_delivers_exactly_the_planned_reminders_and_stops_on_sigterm() {
     let site = Site::new(5, 3);
@@ -198,7 +203,7 @@ fn run_delivers_exactly_the_planned_reminders_and_stops_on_sigterm() {
         .map(|k| FileChannel::base_name(k))
         .collect();
     assert_eq!(expected.len(), 15, "3 tasks × 5 units due at 09:00");
-    let mut child = site.start(DUE);
+    let mut child = site.start(START);
     assert!(
         wait_for(Duration::from_secs(30), || delivered(&site.outbox())
             .0
@@ -447,7 +452,16 @@ fn downtime(policy: &str) -> (Vec<String>, usize) {
     assert_eq!(d.stop(), 0);
     let d = Running::start(&site, "2027-03-05T10:00:00+08:00");
     assert!(d.wait_log("plan synced", 1));
-    let done = |s: &Site| rows(s, "sent").len() + rows(s, "skipped").len();
+    // The task's two missed rows only: the calendar-year operator alerts (2027 has no holiday
+    // data; one per start, to the same file channel) once made the count while the 补发
+    // reminder was still in flight (CI, stop 25).
+    let settled = |s: &Site, state: &str| {
+        rows(s, state)
+            .into_iter()
+            .filter(|r| r.task_id == "1.1")
+            .count()
+    };
+    let done = |s: &Site| settled(s, "sent") + settled(s, "skipped");
     assert!(
         wait_for(Duration::from_secs(30), || done(&site) >= 2),
         "{}",
@@ -458,7 +472,7 @@ fn downtime(policy: &str) -> (Vec<String>, usize) {
         .iter()
         .map(|n| n["subject"].as_str().unwrap().to_string())
         .collect();
-    (subjects, rows(&site, "skipped").len())
+    (subjects, settled(&site, "skipped"))
 }
 
 #[test]
@@ -511,8 +525,9 @@ fn kill_9_twenty_times_loses_nothing_and_bounds_duplicates() {
     assert_eq!(expected.len(), 1000);
     let mut rng = fastrand::Rng::with_seed(0x6475_7479);
     let (mut while_sending, mut recovered) = (0, 0);
-    for _ in 0..KILLS {
-        let d = Running::start(&site, DUE);
+    for kill in 0..KILLS {
+        // The first start plans the rows; the later ones find them planned.
+        let d = Running::start(&site, if kill == 0 { START } else { DUE });
         assert!(
             d.wait_log("dutybell running", 1),
             "{}",
@@ -679,7 +694,7 @@ fn a_permanent_failure_goes_dead_and_alerts_the_operator_channel() {
     ) + "  - { id: hook, kind: generic, url: { env: DUTYBELL_TEST_HOOK } }\n";
     std::fs::write(site.config(), cfg).unwrap();
     let mut child = site
-        .cmd(&["run"], DUE)
+        .cmd(&["run"], START)
         .env("DUTYBELL_TEST_HOOK", format!("{url}/x"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -13,6 +13,14 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_dutybell"))
 }
 
+/// Hands `socket` (bound by the test) to the daemon `cmd` starts, as its standard input with
+/// `DUTYBELL_LISTENER=stdin`, the way the sleeper hands it back on a wake: a port from a socket
+/// closed again could be taken by another test before the daemon bound it.
+pub fn hand_socket(cmd: &mut std::process::Command, socket: &std::net::TcpListener) {
+    let fd = std::os::fd::OwnedFd::from(socket.try_clone().unwrap());
+    cmd.env("DUTYBELL_LISTENER", "stdin").stdin(fd);
+}
+
 /// The bundled reference config with absolute plan and calendar paths, so a copy works from any
 /// directory; its state (database, file channel) goes under `state_dir`.
 pub fn bundled_config_text(state_dir: &std::path::Path) -> String {

@@ -21,10 +21,15 @@ pub fn skip_or_fail(why: &str) {
 }
 
 /// The generated fixtures (made once per test process), or `None` when python-docx is missing.
+///
+/// In a folder of this process's own: two test processes at once (cargo-nextest runs one per
+/// test) each removed and rewrote one shared folder while the other read it.
 pub fn fixtures() -> Option<&'static Path> {
     static DIR: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     let made = DIR.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("import-fixtures");
+        let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        remove_dead_fixtures(&tmp);
+        let dir = tmp.join(format!("import-fixtures-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let out = Command::new("python3")
             .arg(repo().join("tests/fixtures/import/make_fixtures.py"))
@@ -41,6 +46,22 @@ pub fn fixtures() -> Option<&'static Path> {
         Err(why) => {
             skip_or_fail(&format!("make_fixtures.py failed: {why}"));
             None
+        }
+    }
+}
+
+/// Removes the fixture folders of test processes that have exited (their pid is gone).
+fn remove_dead_fixtures(tmp: &Path) {
+    for e in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("import-fixtures-"))
+        else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(e.path());
         }
     }
 }

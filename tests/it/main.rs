@@ -43,6 +43,7 @@ mod schedule;
 mod secrets;
 mod seeds;
 mod send_test;
+mod sleep;
 #[path = "../support/smtp_harness.rs"]
 mod smtp_harness;
 mod steps;

@@ -74,14 +74,6 @@ fn get(port: u16, path: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[test]
 fn no_secret_appears_in_any_output_file_database_or_page() {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -148,7 +140,9 @@ fn no_secret_appears_in_any_output_file_database_or_page() {
 
     let site = root.join("site");
     std::fs::create_dir(&site).unwrap();
-    let web_port = free_port();
+    // Handed to the daemon below (`hand_socket`).
+    let web = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let web_port = web.local_addr().unwrap().port();
     let reference = bundled_config_text(&site.join("state"));
     let (head, rest) = reference.split_once("\nchannels:\n").unwrap();
     let (_, events) = rest.split_once("\nevents:").unwrap();
@@ -203,7 +197,9 @@ fn no_secret_appears_in_any_output_file_database_or_page() {
 
     // The daemon, logging at debug level, with the web pages.
     let log = root.join("run.log");
-    let mut d = cmd(&["run"], &config)
+    let mut d = cmd(&["run"], &config);
+    crate::helpers::hand_socket(&mut d, &web);
+    let mut d = d
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()

@@ -27,15 +27,10 @@ pub const NOW: &str = "2026-11-30T09:00";
 pub struct WebSite {
     pub dir: tempfile::TempDir,
     pub port: u16,
+    /// The pages' socket, bound here and handed to each daemon this site starts
+    /// ([`hand_socket`](crate::helpers::hand_socket)).
+    listener: std::net::TcpListener,
     child: Option<Child>,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn password_hash() -> String {
@@ -49,7 +44,8 @@ impl WebSite {
     /// Writes the config (no daemon yet).
     pub fn new() -> WebSite {
         let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
         let text = bundled_config_text(&dir.path().join("state"));
         let cut = text
             .find("\nweb:\n")
@@ -66,6 +62,7 @@ impl WebSite {
         WebSite {
             dir,
             port,
+            listener,
             child: None,
         }
     }
@@ -100,6 +97,7 @@ impl WebSite {
     /// Starts `dutybell run` as `cmd` says (e.g. without the link key in its environment).
     pub fn start_with(&mut self, mut cmd: Command) {
         let log = std::fs::File::create(self.dir.path().join("daemon.log")).unwrap();
+        crate::helpers::hand_socket(&mut cmd, &self.listener);
         let child = cmd.stdout(Stdio::null()).stderr(log).spawn().unwrap();
         self.child = Some(child);
         let ok = wait(Duration::from_secs(60), || {
@@ -202,6 +200,50 @@ impl WebSite {
         let office = http(self.port, "GET", "/office", &[("Cookie", &cookie)], None);
         assert_eq!(office.status, 200);
         (cookie, office.hidden("csrf").unwrap())
+    }
+}
+
+impl WebSite {
+    /// `text` (this site's config) with a second office user, `zhaowu` (督查办 赵五), with the
+    /// test password.
+    pub fn with_second_user(text: &str) -> String {
+        let duchaban = text
+            .lines()
+            .find(|l| l.contains("name: duchaban"))
+            .unwrap()
+            .to_string();
+        let zhaowu = duchaban
+            .replace("duchaban", "zhaowu")
+            .replace("督查办 李四", "督查办 赵五");
+        text.replacen(&duchaban, &format!("{duchaban}\n{zhaowu}"), 1)
+    }
+
+    /// Saves a broken config (`horizon_days: many`, refused by `check`); returns the good text.
+    pub fn break_config(&self) -> String {
+        let good = std::fs::read_to_string(self.config()).unwrap();
+        std::fs::write(
+            self.config(),
+            good.replacen("horizon_days: 400", "horizon_days: many", 1),
+        )
+        .unwrap();
+        good
+    }
+
+    /// SIGTERM, then the exit status.
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        let mut c = self.child.take().expect("started");
+        let ok = Command::new("kill")
+            .args(["-TERM", &c.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+        c.wait().unwrap()
+    }
+
+    /// Waits for the daemon to exit (after a signal the test sent itself).
+    pub fn exit_status(&mut self) -> std::process::ExitStatus {
+        self.child.take().expect("started").wait().unwrap()
     }
 }
 

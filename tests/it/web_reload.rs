@@ -26,19 +26,7 @@ fn sighup_reloads_the_web_users_and_a_bad_reload_keeps_them() {
     site.start();
     assert_ne!(site.try_login("zhaowu").status, 303, "not a user yet");
     let text = std::fs::read_to_string(site.config()).unwrap();
-    let duchaban = text
-        .lines()
-        .find(|l| l.contains("name: duchaban"))
-        .unwrap()
-        .to_string();
-    let zhaowu = duchaban
-        .replace("duchaban", "zhaowu")
-        .replace("督查办 李四", "督查办 赵五");
-    std::fs::write(
-        site.config(),
-        text.replacen(&duchaban, &format!("{duchaban}\n{zhaowu}"), 1),
-    )
-    .unwrap();
+    std::fs::write(site.config(), WebSite::with_second_user(&text)).unwrap();
     hup(&site);
     assert!(
         wait(Duration::from_secs(30), || site.try_login("zhaowu").status
@@ -47,12 +35,7 @@ fn sighup_reloads_the_web_users_and_a_bad_reload_keeps_them() {
         log(&site)
     );
     // A broken config is refused; the pages keep the last good one.
-    let good = std::fs::read_to_string(site.config()).unwrap();
-    std::fs::write(
-        site.config(),
-        good.replacen("horizon_days: 400", "horizon_days: many", 1),
-    )
-    .unwrap();
+    site.break_config();
     hup(&site);
     assert!(
         wait(Duration::from_secs(30), || log(&site)

@@ -64,6 +64,8 @@ pub struct RawSettings {
     pub coordinator: Option<LStr>,
     /// Reminder messages per working day per recipient and channel (issue 12, optional).
     pub volume_budget: Option<RawBudget>,
+    /// Between reminders, hand over to the small sleeper process (default true; SQLite only).
+    pub sleep_when_idle: Option<bool>,
 }
 
 /// `settings.volume_budget`: how many reminder messages (digests aside) one recipient may get on

@@ -1,12 +1,12 @@
 //! DingTalk 钉钉 custom robot: markdown body, 加签 signature, reply classification. Pure.
 //!
-//! Vendor docs: https://developer.alibaba.com/doc2/apiDetail.htm?apiId=37246 (robot.send fields);
+//! Vendor docs: <https://developer.alibaba.com/doc2/apiDetail.htm?apiId=37246> (robot.send fields);
 //! security settings and signing, copies of open.dingtalk.com/document/orgapp/custom-robot-access:
-//! https://apifox.com/apidoc/docs-site/467052/doc-3550006. Rate limit 20/min per robot, 10 min
-//! throttle when exceeded: https://juejin.cn/post/7129698690297495583.
+//! <https://apifox.com/apidoc/docs-site/467052/doc-3550006>. Rate limit 20/min per robot, 10 min
+//! throttle when exceeded: <https://juejin.cn/post/7129698690297495583>.
 //!
 //! Markdown as the DingTalk client renders it (message-type doc, copied at
-//! https://cscoder.cn/docs/open/aliyun/robot-messages-markdown.html): headings `#`…`######`,
+//! <https://cscoder.cn/docs/open/aliyun/robot-messages-markdown.html>): headings `#`…`######`,
 //! quotes, bold, links, lists; a single newline is NOT a line break there, so each line inside a
 //! block ends with two spaces. The heading line becomes `####`. Mentions: `at.atMobiles` holds
 //! the unit's contact mobiles and the text carries `@mobile` for each, as the API requires for the

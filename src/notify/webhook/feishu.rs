@@ -1,6 +1,6 @@
 //! Feishu 飞书 / Lark custom bot: interactive card body, signature, reply classification. Pure.
 //!
-//! Vendor doc: https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot (自定义机器人使用
+//! Vendor doc: <https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot> (自定义机器人使用
 //! 指南): body ≤ 20 KB, 100/min and 5/s per bot, signature in the JSON body, error codes 9499,
 //! 11232, 19021, 19022, 19024. Phone-number mentions are impossible for a custom bot (it needs
 //! open_ids), so `mention_mobiles` has no effect here.

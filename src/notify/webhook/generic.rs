@@ -1,6 +1,6 @@
 //! Generic JSON webhook signed per Standard Webhooks v1. Pure.
 //!
-//! Spec: https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
+//! Spec: <https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md>
 //! Headers `webhook-id` (the notification id, stable across retries so receivers can
 //! deduplicate), `webhook-timestamp` (Unix seconds of this attempt) and
 //! `webhook-signature: v1,<base64 HMAC-SHA256("{id}.{ts}.{body}")>` keyed with the base64-decoded

@@ -1,7 +1,7 @@
 //! WeCom 企业微信 group robot: body builder and reply classification. Pure; touches nothing.
 //!
-//! Vendor doc: https://developer.work.weixin.qq.com/document/path/91770 (群机器人配置说明);
-//! error codes: https://developer.work.weixin.qq.com/document/path/96213.
+//! Vendor doc: <https://developer.work.weixin.qq.com/document/path/91770> (群机器人配置说明);
+//! error codes: <https://developer.work.weixin.qq.com/document/path/96213>.
 //!
 //! Message choice: `markdown` (≤ 4096 bytes of `content`), split at item boundaries into numbered
 //! parts （1/3） when a grouped message is longer ([`super::split`]). The markdown payload has no

@@ -1,6 +1,6 @@
 //! Storage faults of the SQLite file, said so an operator can act: a corrupt file, a full disk, a
 //! read-only file or directory, an I/O error. [`classify`] finds the SQLite error code behind any
-//! error chain; [`Fault::advice`] says what to do about it; [`at_open`] turns a failure to open
+//! error chain; [`Fault::advice`] says what to do about it; `at_open` turns a failure to open
 //! into a [`StoreError`] that names the file. [`Keeper`] watches the file for being deleted or
 //! replaced under a running daemon and writes the live database back out when it was.
 //!
@@ -119,7 +119,7 @@ impl Fault {
     }
 }
 
-/// A storage fault located at a file (the source of [`StoreError::Database`] from [`at_open`]).
+/// A storage fault located at a file (the source of [`StoreError::Database`] from `at_open`).
 #[derive(Debug, thiserror::Error)]
 #[error("{path} {}; {}", fault.problem(), fault.advice(path))]
 pub struct FaultAt {

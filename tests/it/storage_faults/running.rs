@@ -12,7 +12,7 @@ use dutybell::store::Store;
 use dutybell::store::sqlite::SqliteStore;
 use dutybell::store::sqlite::fault::integrity_check;
 
-use crate::daemon::{Site, delivered, wait_for};
+use crate::daemon::{START, Site, delivered, wait_for};
 
 const DUE: &str = "2027-03-01T09:00:00+08:00";
 
@@ -115,7 +115,7 @@ fn big_site() -> Site {
 fn a_database_deleted_while_sending_is_written_back_and_nothing_is_sent_twice() {
     let site = big_site();
     let db = db_of(&site);
-    let mut d = Daemon::start(&site, DUE, "first");
+    let mut d = Daemon::start(&site, START, "first");
     assert!(d.wait_log("dutybell running", 30), "{}", d.log());
     // Mid-send: some reminders are out, some are being sent, most are still due.
     assert!(
@@ -184,7 +184,7 @@ fn a_database_replaced_while_running_is_left_alone_and_the_old_state_saved_besid
     std::fs::copy(&db, &backup).unwrap();
     let backup_bytes = std::fs::read(&backup).unwrap();
 
-    let mut d = Daemon::start(&site, DUE, "run");
+    let mut d = Daemon::start(&site, START, "run");
     assert!(
         wait_for(Duration::from_secs(60), || delivered(&site.outbox())
             .0
@@ -279,7 +279,7 @@ fn a_full_disk_is_reported_once_and_nothing_is_lost_or_repeated_once_space_is_fr
         .replace("dir: outbox }", &format!("dir: {} }}", outbox.display()));
     std::fs::write(site.config(), cfg).unwrap();
     // The disk fills up mid-send: sends in flight cannot record their outcome, claims fail.
-    let mut d = Daemon::start(&site, DUE, "run");
+    let mut d = Daemon::start(&site, START, "run");
     assert!(d.wait_log("dutybell running", 30), "{}", d.log());
     assert!(
         wait_for(Duration::from_secs(30), || delivered(&outbox).0.len() >= 50),
