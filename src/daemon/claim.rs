@@ -111,18 +111,21 @@ impl Loop {
             // The group goes out when its last row is due (claimed up to PREPARE_AHEAD early).
             let due = rows.iter().map(|r| r.next_attempt_at).max();
             let task_gate = gate.clone();
+            let renders = self.renders.clone();
             let handle =
                 self.inflight
                     .spawn(crate::dispatch::gate::guarded(task_gate, async move {
-                        // Rendering is CPU work: on a blocking thread, so that a morning's renders
-                        // never hold up this loop (it must renew the leases in time). It renders as of
-                        // the due instant, which it may precede by up to PREPARE_AHEAD.
-                        let at = due.map_or(clock.now(), |d| d.max(clock.now()));
-                        let r = e.clone();
-                        let ready =
-                            tokio::task::spawn_blocking(move || group::prepare_group(&r, it, at))
-                                .await
-                                .unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()));
+                        // Rendering is CPU work: on a blocking thread, a few at a time, so that a
+                        // morning's renders never hold up this loop (it must renew the leases in
+                        // time; see `renders`). It renders as of the due instant, which it may
+                        // precede by up to PREPARE_AHEAD.
+                        let (r, c) = (e.clone(), clock.clone());
+                        let ready = renders
+                            .run(move || {
+                                let at = due.map_or(c.now(), |d| d.max(c.now()));
+                                group::prepare_group(&r, it, at)
+                            })
+                            .await;
                         if let Some(d) = due {
                             let wait = d.duration_since(clock.now());
                             if wait.is_positive() {

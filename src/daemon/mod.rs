@@ -10,6 +10,7 @@ mod leader;
 mod leases;
 mod pacing;
 mod record;
+pub mod renders;
 pub mod signals;
 pub mod simulate;
 pub mod sleeper;
@@ -207,6 +208,8 @@ struct Loop {
     awake_since: Timestamp,
     /// What the configuration in force was read from ([`RunOptions::sources`]).
     sources: Option<Arc<crate::config::source::Snapshot>>,
+    /// Where a claim's groups are rendered, a few at a time ([`renders`]).
+    renders: renders::Renders,
 }
 
 /// Run until `controls.shutdown` turns true (or, simulated, until `end`). Returns an error only
@@ -288,6 +291,7 @@ pub async fn run(
         beat_every: opts.beat_every,
         awake_since: started,
         sources: opts.sources.clone(),
+        renders: renders::Renders::for_machine(matches!(pace, Pace::Real)),
     };
     // PostgreSQL: other replicas' NOTIFYs wake the loop early (a hint; the naps stay as they are).
     let hint = Arc::new(Notify::new());
