@@ -4,9 +4,10 @@
 //! replica held), which is a hundred groups. Each send task used to hand its render to
 //! `spawn_blocking` at once, so a hundred CPU-bound threads ran side by side. The loop's own
 //! thread, the store thread and PostgreSQL then waited behind all of them for the CPU, and on a
-//! loaded machine the loop renewed the leases of the sends in flight too late: CI saw a replica
-//! stall 1.75 s and lose 870 rows' leases (2-second test leases) to the others. Rendering faster
-//! in parallel than the cores allow buys nothing; the bound keeps the loop's turn prompt.
+//! loaded machine the loop renewed the leases of the sends in flight too late: in CI a live
+//! replica lost its leases to the others (2-second test leases), and reproduced under CPU load
+//! its loop slept 1.75 s past the renewal and lost 870 rows. Rendering faster in parallel than
+//! the cores allow buys nothing; the bound keeps the loop's turn prompt.
 //!
 //! May touch: the blocking thread pool.
 
