@@ -88,11 +88,7 @@ impl Site {
             )
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        crate::helpers::succeeded(&out);
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let upto: jiff::Timestamp = upto.parse().unwrap();
         v["reminders"]
@@ -423,11 +419,7 @@ fn progress_done_cancels_the_occurrences_remaining_reminders() {
         )
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::helpers::succeeded(&out);
     let pending = rows(&site, "pending");
     assert!(
         pending.iter().all(|r| r.task_id == "1.2"),

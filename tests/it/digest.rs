@@ -344,11 +344,7 @@ fn cli_previews_a_digest_and_refuses_an_unknown_unit() {
             .unwrap()
     };
     let out = run(&["digest", "--unit", "catering"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::helpers::succeeded(&out);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.starts_with("Subject: 【督办周报】餐饮室 2026年第37周：红"),

@@ -73,12 +73,20 @@ pub fn simulate_bundled(from: &str, to: &str) -> (tempfile::TempDir, PathBuf) {
         .arg(&out_dir)
         .output()
         .unwrap();
+    succeeded(&out);
+    (dir, out_dir)
+}
+
+/// Asserts that a finished command exited 0 (the failure shows its exit code and standard
+/// error); returns its standard output.
+pub fn succeeded(out: &std::process::Output) -> String {
     assert!(
         out.status.success(),
-        "{}",
+        "exit {:?}\n{}",
+        out.status.code(),
         String::from_utf8_lossy(&out.stderr)
     );
-    (dir, out_dir)
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A config directory with main config `main` and one plan file (area 1) holding `tasks`;

@@ -624,11 +624,7 @@ fn golden_plan_2026() {
         ])
         .output()
         .expect("run dutybell");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::helpers::succeeded(&out);
     let got = String::from_utf8(out.stdout).expect("utf-8");
     let path = root.join("tests/golden/plan-2026.txt");
     if std::env::var_os("DUTYBELL_UPDATE_GOLDEN").is_some() {

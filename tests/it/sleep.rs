@@ -281,11 +281,7 @@ fn a_step_reported_with_the_cli_wakes_the_sleeper_and_sigterm_stops_it() {
         .cmd(&["progress", "1.1", "--note", "已部署"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::helpers::succeeded(&out);
     assert!(
         wait(Duration::from_secs(30), || log(&site).contains(
             "woken reason=\"another process wrote to the database\""

@@ -87,11 +87,7 @@ fn line<'a>(report: &'a [Line], table: &str) -> &'a Line {
 /// `store checksum` output minus its header: `table rows sha256` lines.
 fn checksums(url: &str) -> String {
     let out = store_cmd(&["checksum", url]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::helpers::succeeded(&out);
     String::from_utf8(out.stdout).unwrap()
 }
 

@@ -101,11 +101,7 @@ fn simulate_counts_every_message_it_sent() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::helpers::succeeded(&out);
     let files = std::fs::read_dir(out_dir.join("file")).unwrap().count();
     let summary = stdout
         .lines()

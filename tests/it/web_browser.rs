@@ -291,11 +291,7 @@ async fn walk(site: &WebSite, c: &Client) {
 
     // 5. The export carries the text.
     let out = site.cmd(&["export", "--format", "csv"]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::helpers::succeeded(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains(note));
 }
 

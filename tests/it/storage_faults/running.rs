@@ -175,11 +175,7 @@ fn a_database_replaced_while_running_is_left_alone_and_the_old_state_saved_besid
     let db = db_of(&site);
     // The "backup" the operator will restore: a valid database from before anything was sent.
     let out = site.cmd(&["status"], DUE).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::helpers::succeeded(&out);
     let backup = site.dir.path().join("backup.db");
     std::fs::copy(&db, &backup).unwrap();
     let backup_bytes = std::fs::read(&backup).unwrap();
