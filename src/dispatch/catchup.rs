@@ -12,7 +12,7 @@ use crate::catalog::CatchUp;
 use crate::store::OutboxItem;
 
 /// Rows due longer ago than this count as missed during downtime (a busy minute does not).
-pub const MISSED_AFTER: SignedDuration = SignedDuration::from_mins(15);
+pub const MISSED_AFTER: SignedDuration = crate::model::JUST_DUE;
 
 /// Per message kind catch-up policy.
 #[derive(Debug, Clone, PartialEq)]

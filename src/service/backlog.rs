@@ -4,6 +4,9 @@
 //!
 //! - **First start.** The first plan sync inserts the reminders that fell before `now` as
 //!   skipped ("past due when planned"), so nothing is flushed; [`first_start`] then summarises.
+//!   Those due in the last [`JUST_DUE`](crate::model::JUST_DUE) are planned pending instead (a
+//!   start at 09:00:05 still sends the 09:00 reminders); the ones about a summarised occurrence
+//!   are skipped, so nobody reads an overdue item twice.
 //!   It runs once: a meta key records that it ran, and a database that has ever sent anything is
 //!   an upgrade, not a first start.
 //! - **Long downtime.** A start after the daemon was down longer than the downtime grace
@@ -40,6 +43,11 @@ pub const DONE_KEY: &str = "first_start_backlog";
 pub const SUMMARISED: &str =
     "missed during a long downtime; summarised in the backlog message (截至今日仍未办结)";
 
+/// Why a row planned at the first start, due minutes before it, is skipped when its occurrence
+/// is in the first start's summary.
+pub const SUMMARISED_AT_START: &str =
+    "due just before the first start; summarised in the backlog message (截至今日仍未办结)";
+
 /// (occurrence key, recipient, channel) of a summarised item.
 type ItemKey = (String, String, String);
 
@@ -66,7 +74,19 @@ pub fn first_start(store: &mut dyn Store, e: &Engine, now: Timestamp) -> Result<
         store.set_meta(DONE_KEY, "upgraded")?;
         return Ok(0);
     }
-    let (added, _) = enqueue_summaries(store, e, now)?;
+    let (added, items) = enqueue_summaries(store, e, now)?;
+    // The sync planned the reminders due in the last `JUST_DUE` as pending, not past: those
+    // about an occurrence the summary lists are skipped, so its recipient reads it once.
+    for item in store.missed(now)? {
+        let key = (
+            item.occurrence_key.clone(),
+            item.recipient.clone(),
+            item.channel.clone(),
+        );
+        if item.needs_render() && items.contains(&key) {
+            store.skip_pending(item.id, now, SUMMARISED_AT_START)?;
+        }
+    }
     if added > 0 {
         tracing::info!(
             messages = added,

@@ -45,6 +45,13 @@ pub use thread::{CallError, StoreThread};
 pub use types::*;
 pub use url::{PgUrl, SslMode, StoreUrl};
 
+/// Whether a reminder due at `fire_at` is past when a sync at `now` plans it (unix seconds): it
+/// fell due longer than [`JUST_DUE`](crate::model::JUST_DUE) ago. Such a new row is stored as
+/// skipped, and a pending row an edit moves there too; one due more recently is still sent.
+pub(crate) fn planned_past(fire_at: i64, now: i64) -> bool {
+    fire_at < now.saturating_sub(crate::model::JUST_DUE.as_secs())
+}
+
 /// How long a write waits for another handle's write lock before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 

@@ -498,3 +498,70 @@ fn export_to_a_device_writes_in_place() {
         "the FIFO must still be a FIFO"
     );
 }
+
+/// A first start minutes after a reminder about work already overdue: the reminder was planned
+/// pending (it fell due less than `model::JUST_DUE` ago), and the first start's summary lists the
+/// same occurrence, so the row is skipped and its recipient reads the item once, in the summary.
+/// Reminders due then about work the summary does not list stay pending and go out
+/// (`daemon::a_first_start_seconds_after…` sends them). The day is the first working day from
+/// 2026-03-02 on which the bundled plan has such a reminder at 09:00.
+#[test]
+fn a_first_start_just_after_an_overdue_reminder_tells_it_once_in_the_summary() {
+    use dutybell::service::backlog::SUMMARISED_AT_START;
+    let dir = tempfile::tempdir().unwrap();
+    let config = site(dir.path());
+    let mut day = date(2026, 3, 2);
+    for attempt in 0..60 {
+        let now = day
+            .at(9, 5, 0, 0)
+            .in_tz("Asia/Shanghai")
+            .unwrap()
+            .timestamp();
+        let e = engine(&config, now);
+        let mut store = SqliteStore::open(dir.path().join(format!("s{attempt}.db"))).unwrap();
+        plan::sync(&mut store, &e.loaded, now, false).unwrap();
+        cycle::catch_up(&mut store, &e, now).unwrap();
+        let all = store.list_outbox(None, 1_000_000).unwrap();
+        // The summary (one row per recipient and channel) that lists `row`'s occurrence.
+        let summary_of = |row: &dutybell::store::OutboxItem| {
+            all.iter().find(|i| {
+                i.stage == "backlog"
+                    && i.recipient == row.recipient
+                    && i.channel == row.channel
+                    && serde_json::from_str::<serde_json::Value>(&i.message).unwrap()["data"]
+                        ["items"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|it| it["occurrence"] == row.occurrence_key.as_str())
+            })
+        };
+        let recent: Vec<_> = all
+            .iter()
+            .filter(|i| {
+                i.stage != "backlog"
+                    && i.fire_at < now
+                    && now.duration_since(i.fire_at) < SignedDuration::from_mins(15)
+            })
+            .collect();
+        let (told, rest): (Vec<_>, Vec<_>) =
+            recent.into_iter().partition(|r| summary_of(r).is_some());
+        if told.is_empty() {
+            day = day.tomorrow().unwrap();
+            continue;
+        }
+        for row in told {
+            assert_eq!(
+                (row.state, row.last_error.as_deref()),
+                (OutboxState::Skipped, Some(SUMMARISED_AT_START)),
+                "{} would be told twice",
+                row.dedupe_key
+            );
+        }
+        for row in rest {
+            assert_eq!(row.state, OutboxState::Pending, "{}", row.dedupe_key);
+        }
+        return;
+    }
+    panic!("no working day with an overdue reminder at 09:00 in 60 days from 2026-03-02");
+}

@@ -185,9 +185,10 @@ fn sigterm(child: &Child) {
 
 const DUE: &str = "2027-03-01T09:00:00+08:00";
 
-/// Where a first start begins: two seconds before [`DUE`]. The first plan sync inserts a
-/// reminder whose instant has passed as skipped ("past due when planned"), so a daemon started
-/// at `DUE` itself sends nothing if its start-up takes a second, as it can on a busy machine.
+/// Where a first start begins: two seconds before [`DUE`], so the reminders are sent at their
+/// instant, not late. (Until session 13 a first plan sync after `DUE` skipped them as "past due
+/// when planned"; now it plans them pending within `model::JUST_DUE`: see
+/// [`a_first_start_seconds_after_the_due_instant_still_sends_its_reminders`].)
 pub const START: &str = "2027-03-01T08:59:58+08:00";
 
 #[test]
@@ -221,6 +222,35 @@ fn run_delivers_exactly_the_planned_reminders_and_stops_on_sigterm() {
         .path();
     let n: serde_json::Value = serde_json::from_slice(&std::fs::read(one).unwrap()).unwrap();
     assert!(n["text"].as_str().unwrap().contains("测试任务"), "{n}");
+}
+
+/// A first start five seconds after the reminders' instant (an install, or a start-up slowed by
+/// a busy machine) still sends them: a reminder that fell due less than `model::JUST_DUE` ago is
+/// planned pending, not past. Before, the first sync skipped all 15 as "past due when planned"
+/// and the daemon said nothing.
+#[test]
+fn a_first_start_seconds_after_the_due_instant_still_sends_its_reminders() {
+    let site = Site::new(5, 3);
+    let expected: BTreeSet<String> = site
+        .planned_due(DUE)
+        .iter()
+        .map(|k| FileChannel::base_name(k))
+        .collect();
+    assert_eq!(expected.len(), 15);
+    let mut child = site.start("2027-03-01T09:00:05+08:00");
+    assert!(
+        wait_for(Duration::from_secs(30), || delivered(&site.outbox())
+            .0
+            .len()
+            >= expected.len()),
+        "not delivered: {:?}",
+        delivered(&site.outbox()).0
+    );
+    sigterm(&child);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let (got, dups) = delivered(&site.outbox());
+    assert_eq!(got, expected);
+    assert_eq!(dups, 0);
 }
 
 #[test]

@@ -71,6 +71,7 @@ contract!(
     sync_is_idempotent,
     edit_cancels_only_future_rows_of_removed_keys,
     new_past_due_reminders_are_skipped,
+    reminders_due_minutes_before_the_sync_are_still_sent,
     enqueue_is_idempotent_and_survives_a_sync,
     claim_then_record_outcomes,
     late_claims_are_flagged_and_limit_is_honoured,
@@ -240,6 +241,36 @@ fn new_past_due_reminders_are_skipped(b: &Backend) {
     assert_eq!(s.sync_plan(&moved, now).unwrap().skipped, 1);
     assert_eq!(state_of(&*s, "new"), OutboxState::Skipped);
     assert_eq!(s.next_wakeup().unwrap(), None);
+}
+
+/// A sync at 09:00 plans a reminder due 08:50 as pending (it fell due minutes ago: a daemon
+/// started, or a task added, just after its instant), one due 08:44 as past (over the 15 minutes
+/// of `model::JUST_DUE`); a pending row an edit moves to 08:55 stays pending. Before, all three
+/// were skipped.
+fn reminders_due_minutes_before_the_sync_are_still_sent(b: &Backend) {
+    let mut s = b.open();
+    let now = t("2027-03-15T09:00");
+    let p = plan(vec![
+        rem("recent", "2027-03-15T08:50"),
+        rem("stale", "2027-03-15T08:44"),
+        rem("later", "2027-03-16T09:00"),
+    ]);
+    let report = s.sync_plan(&p, now).unwrap();
+    assert_eq!((report.added, report.skipped), (2, 1));
+    assert_eq!(state_of(&*s, "recent"), OutboxState::Pending);
+    assert_eq!(state_of(&*s, "stale"), OutboxState::Skipped);
+    assert_eq!(s.next_wakeup().unwrap(), Some(t("2027-03-15T08:50")));
+    let moved = plan(vec![
+        rem("recent", "2027-03-15T08:50"),
+        rem("stale", "2027-03-15T08:44"),
+        rem("later", "2027-03-15T08:55"),
+    ]);
+    s.sync_plan(&moved, now).unwrap();
+    assert_eq!(state_of(&*s, "later"), OutboxState::Pending);
+    let claimed = s.claim(&lease("a", 60), now, 10).unwrap();
+    let mut stages: Vec<String> = claimed.iter().map(|i| i.stage.to_string()).collect();
+    stages.sort();
+    assert_eq!(stages, ["later", "recent"], "both go out now");
 }
 
 fn alert(key: &str, at: Timestamp) -> NewReminder {

@@ -291,7 +291,7 @@ async fn sync_reminders(
         let Some(row) = rows.get_mut(&rem.dedupe_key) else {
             let (state, reason) = if !open {
                 (OutboxState::Skipped, Some("occurrence closed"))
-            } else if fire_at < now {
+            } else if crate::store::planned_past(fire_at, now) {
                 (OutboxState::Skipped, Some("past due when planned"))
             } else {
                 (OutboxState::Pending, None)
@@ -343,7 +343,7 @@ fn decide(
             report.unchanged += 1;
             return;
         }
-        OutboxState::Pending if fire_at < now && row.fire_at >= now => (
+        OutboxState::Pending if crate::store::planned_past(fire_at, now) && row.fire_at >= now => (
             OutboxState::Skipped,
             Some("moved into the past by a plan edit"),
             &mut report.skipped,

@@ -9,7 +9,11 @@
 //! - A new reminder whose `fire_at` is before `now` is stored as `skipped`, never sent: only an edit
 //!   (or a first install) can create a reminder in the past, and a burst of stale reminders would
 //!   teach people to ignore the bell. This holds for the very first sync of an empty database too;
-//!   the operator can `retry_now` a skipped row that really should go out.
+//!   the operator can `retry_now` a skipped row that really should go out. "Before" means more
+//!   than [`JUST_DUE`](crate::model::JUST_DUE) (15 minutes) before (`store::planned_past`):
+//!   a daemon started, or a task added, at 09:00:05 still sends the 09:00 reminder, as the
+//!   catch-up would have had it been planned a minute earlier. The same holds for a pending row
+//!   an edit moves.
 //! - A pending/retry row whose key is gone from the set is `cancelled` (never deleted) only if its
 //!   `fire_at` is within `[now, horizon_end]`: outside that range the planner did not look, so
 //!   absence means nothing. Past-due pending rows are left for the dispatcher (they were planned
@@ -227,7 +231,7 @@ fn sync_reminder(
     let Some(row) = existing else {
         let (state, reason) = if !ctx.occurrence_open {
             (OutboxState::Skipped, Some("occurrence closed"))
-        } else if fire_at < ctx.now {
+        } else if crate::store::planned_past(fire_at, ctx.now) {
             (OutboxState::Skipped, Some("past due when planned"))
         } else {
             (OutboxState::Pending, None)
@@ -303,7 +307,7 @@ fn update_existing(
         ),
         OutboxState::Pending if same => return bump(&mut report.unchanged),
         // An edit moved a future reminder into the past: same rule as a new past-due row.
-        OutboxState::Pending if fire_at < now && row.fire_at >= now => (
+        OutboxState::Pending if crate::store::planned_past(fire_at, now) && row.fire_at >= now => (
             OutboxState::Skipped,
             Some("moved into the past by a plan edit"),
             &mut report.skipped,
