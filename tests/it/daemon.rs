@@ -191,8 +191,10 @@ const DUE: &str = "2027-03-01T09:00:00+08:00";
 /// [`a_first_start_seconds_after_the_due_instant_still_sends_its_reminders`].)
 pub const START: &str = "2027-03-01T08:59:58+08:00";
 
-#[test]
-fn run_delivers_exactly_the_planned_reminders_and_stops_on_sigterm() {
+/// Starts a fresh site of 5 units × 3 tasks at `start`, waits until the 15 reminders due at
+/// [`DUE`] are delivered, stops the daemon with SIGTERM (exit 0) and checks that each arrived
+/// exactly once; returns the site.
+fn first_start_delivers_the_due_reminders(start: &str) -> Site {
     let site = Site::new(5, 3);
     let expected: BTreeSet<String> = site
         .planned_due(DUE)
@@ -200,20 +202,26 @@ fn run_delivers_exactly_the_planned_reminders_and_stops_on_sigterm() {
         .map(|k| FileChannel::base_name(k))
         .collect();
     assert_eq!(expected.len(), 15, "3 tasks × 5 units due at 09:00");
-    let mut child = site.start(START);
+    let mut child = site.start(start);
     assert!(
         wait_for(Duration::from_secs(30), || delivered(&site.outbox())
             .0
             .len()
             >= expected.len()),
-        "not delivered in time"
+        "not delivered: {:?}",
+        delivered(&site.outbox()).0
     );
     sigterm(&child);
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(child.wait().unwrap().code(), Some(0));
     let (got, dups) = delivered(&site.outbox());
     assert_eq!(got, expected);
     assert_eq!(dups, 0);
+    site
+}
+
+#[test]
+fn run_delivers_exactly_the_planned_reminders_and_stops_on_sigterm() {
+    let site = first_start_delivers_the_due_reminders(START);
     let one = std::fs::read_dir(site.outbox())
         .unwrap()
         .next()
@@ -230,27 +238,7 @@ fn run_delivers_exactly_the_planned_reminders_and_stops_on_sigterm() {
 /// and the daemon said nothing.
 #[test]
 fn a_first_start_seconds_after_the_due_instant_still_sends_its_reminders() {
-    let site = Site::new(5, 3);
-    let expected: BTreeSet<String> = site
-        .planned_due(DUE)
-        .iter()
-        .map(|k| FileChannel::base_name(k))
-        .collect();
-    assert_eq!(expected.len(), 15);
-    let mut child = site.start("2027-03-01T09:00:05+08:00");
-    assert!(
-        wait_for(Duration::from_secs(30), || delivered(&site.outbox())
-            .0
-            .len()
-            >= expected.len()),
-        "not delivered: {:?}",
-        delivered(&site.outbox()).0
-    );
-    sigterm(&child);
-    assert_eq!(child.wait().unwrap().code(), Some(0));
-    let (got, dups) = delivered(&site.outbox());
-    assert_eq!(got, expected);
-    assert_eq!(dups, 0);
+    first_start_delivers_the_due_reminders("2027-03-01T09:00:05+08:00");
 }
 
 #[test]
