@@ -51,6 +51,15 @@ pub const SUMMARISED_AT_START: &str =
 /// (occurrence key, recipient, channel) of a summarised item.
 type ItemKey = (String, String, String);
 
+/// The summary item a row is about.
+fn item_key(i: &OutboxItem) -> ItemKey {
+    (
+        i.occurrence_key.clone(),
+        i.recipient.clone(),
+        i.channel.clone(),
+    )
+}
+
 /// Missed rows for the catch-up policy, and missed rows to skip with their reason.
 pub type Split = (Vec<OutboxItem>, Vec<(OutboxItem, String)>);
 
@@ -78,12 +87,7 @@ pub fn first_start(store: &mut dyn Store, e: &Engine, now: Timestamp) -> Result<
     // The sync planned the reminders due in the last `JUST_DUE` as pending, not past: those
     // about an occurrence the summary lists are skipped, so its recipient reads it once.
     for item in store.missed(now)? {
-        let key = (
-            item.occurrence_key.clone(),
-            item.recipient.clone(),
-            item.channel.clone(),
-        );
-        if item.needs_render() && items.contains(&key) {
+        if item.needs_render() && items.contains(&item_key(&item)) {
             store.skip_pending(item.id, now, SUMMARISED_AT_START)?;
         }
     }
@@ -122,14 +126,9 @@ pub fn after_long_downtime(
         items = items.len(),
         "long downtime: work overdue and still open summarised, one message per recipient and channel"
     );
-    let (skip, rest): (Vec<_>, Vec<_>) = missed.into_iter().partition(|i| {
-        summarisable(i)
-            && items.contains(&(
-                i.occurrence_key.clone(),
-                i.recipient.clone(),
-                i.channel.clone(),
-            ))
-    });
+    let (skip, rest): (Vec<_>, Vec<_>) = missed
+        .into_iter()
+        .partition(|i| summarisable(i) && items.contains(&item_key(i)));
     Ok((
         rest,
         skip.into_iter()

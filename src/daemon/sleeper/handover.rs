@@ -15,9 +15,7 @@ use crate::config::source::Snapshot;
 
 /// Where the snapshot of the configuration goes: beside the database.
 pub fn snapshot_path(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push(".config-snapshot.json");
-    PathBuf::from(name)
+    crate::store::sqlite::beside(db, ".config-snapshot.json")
 }
 
 /// Writes `snap` to `path` (mode 0600, through a temporary file and a rename, so a crash
@@ -34,9 +32,7 @@ pub fn write_snapshot(path: &Path, snap: &Snapshot) -> std::io::Result<()> {
     if std::fs::read(path).is_ok_and(|old| old == json.as_bytes()) {
         return Ok(());
     }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
+    let tmp = crate::store::sqlite::beside(path, ".tmp");
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .write(true)

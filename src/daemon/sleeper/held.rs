@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
-use crate::store::sqlite::fault::FileState;
+use crate::store::sqlite::beside;
+use crate::store::sqlite::fault::{FileState, file_state};
 
 /// The database file (and its write-ahead log, if one was left) held open while asleep, so a
 /// file deleted or replaced under the sleeper can be written back or saved, as the running
@@ -30,7 +31,7 @@ impl Held {
     pub fn open(db: &Path) -> std::io::Result<Held> {
         let file = std::fs::File::open(db)?;
         let m = file.metadata()?;
-        let wal = std::fs::File::open(suffixed(db, "-wal")).ok();
+        let wal = std::fs::File::open(beside(db, "-wal")).ok();
         Ok(Held {
             db: db.to_owned(),
             id: (m.dev(), m.ino()),
@@ -39,15 +40,10 @@ impl Held {
         })
     }
 
-    /// Whether the path still names the held file (one `stat`; a path that cannot be looked at
-    /// is not a reason to stop), as `Keeper::state` tells for the running daemon.
+    /// Whether the path still names the held file (one `stat`), as `Keeper::state` tells for
+    /// the running daemon.
     pub fn state(&self) -> FileState {
-        match std::fs::metadata(&self.db) {
-            Ok(m) if (m.dev(), m.ino()) == self.id => FileState::Same,
-            Ok(_) => FileState::Replaced,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileState::Deleted,
-            Err(_) => FileState::Same,
-        }
+        file_state(&self.db, self.id)
     }
 
     /// Writes the held database back to its path (deleted) or beside the new file (replaced),
@@ -66,7 +62,7 @@ impl Held {
     /// replaces a file that appeared meanwhile. Returns the path written: the database path, or
     /// the copy when something else took the path.
     fn restore_deleted(&self, stamp: i64) -> anyhow::Result<PathBuf> {
-        let copy = suffixed(&self.db, &format!(".rescued-{stamp}"));
+        let copy = beside(&self.db, &format!(".rescued-{stamp}"));
         self.copy_to(&copy)?;
         Ok(if link_into_place(&copy, &self.db)? {
             self.db.clone()
@@ -77,7 +73,7 @@ impl Held {
 
     /// As `Keeper::save_replaced`: a copy beside the new file, which is left alone.
     fn save_replaced(&self, stamp: i64) -> anyhow::Result<PathBuf> {
-        let copy = suffixed(&self.db, &format!(".replaced-{stamp}"));
+        let copy = beside(&self.db, &format!(".replaced-{stamp}"));
         self.copy_to(&copy)?;
         Ok(copy)
     }
@@ -86,17 +82,10 @@ impl Held {
     fn copy_to(&self, to: &Path) -> std::io::Result<()> {
         copy_from(&self.file, to)?;
         if let Some(w) = &self.wal {
-            copy_from(w, &suffixed(to, "-wal"))?;
+            copy_from(w, &beside(to, "-wal"))?;
         }
         Ok(())
     }
-}
-
-/// `<path><suffix>`.
-fn suffixed(p: &Path, suffix: &str) -> PathBuf {
-    let mut s = p.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
 }
 
 /// Writes the whole content of `from` (read from its start) to the new file `to`, synced.
@@ -116,10 +105,10 @@ fn copy_from(from: &std::fs::File, to: &Path) -> std::io::Result<()> {
 
 /// Links `copy` (and its log) to `db` unless a file appeared there; true when linked.
 fn link_into_place(copy: &Path, db: &Path) -> std::io::Result<bool> {
-    let wal = suffixed(copy, "-wal");
+    let wal = beside(copy, "-wal");
     if wal.exists() {
         // The log first: a database whose log is missing would open without its last writes.
-        match std::fs::hard_link(&wal, suffixed(db, "-wal")) {
+        match std::fs::hard_link(&wal, beside(db, "-wal")) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
             Err(e) => return Err(e),
@@ -152,5 +141,5 @@ impl Stamp {
 
 /// The database and its write-ahead log.
 pub(super) fn stamps(db: &Path) -> [Stamp; 2] {
-    [Stamp::of(db), Stamp::of(&suffixed(db, "-wal"))]
+    [Stamp::of(db), Stamp::of(&beside(db, "-wal"))]
 }

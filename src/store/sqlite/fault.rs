@@ -217,13 +217,7 @@ impl Keeper {
 
     /// Whether the path still names the file that was opened (one `stat`).
     pub fn state(&self) -> FileState {
-        match std::fs::metadata(&self.path) {
-            Ok(m) if (m.dev(), m.ino()) == self.id => FileState::Same,
-            Ok(_) => FileState::Replaced,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileState::Deleted,
-            // Cannot tell (e.g. the directory became unreadable): not a reason to stop.
-            Err(_) => FileState::Same,
-        }
+        file_state(&self.path, self.id)
     }
 
     /// Writes the database this process holds to `to` (which must not exist): the write-ahead
@@ -250,7 +244,7 @@ impl Keeper {
     /// # Errors
     /// As [`Self::write_copy`], or [`StoreError::Io`] for the link.
     pub fn restore_deleted(&self, stamp: i64) -> Result<PathBuf, StoreError> {
-        let tmp = sibling(&self.path, &format!("rescued-{stamp}"));
+        let tmp = super::beside(&self.path, &format!(".rescued-{stamp}"));
         self.write_copy(&tmp)?;
         match std::fs::hard_link(&tmp, &self.path) {
             Ok(()) => {
@@ -271,9 +265,21 @@ impl Keeper {
     /// # Errors
     /// As [`Self::write_copy`].
     pub fn save_replaced(&self, stamp: i64) -> Result<PathBuf, StoreError> {
-        let side = sibling(&self.path, &format!("replaced-{stamp}"));
+        let side = super::beside(&self.path, &format!(".replaced-{stamp}"));
         self.write_copy(&side)?;
         Ok(side)
+    }
+}
+
+/// Whether `path` still names the file whose (device, inode) is `id` (one `stat`): the running
+/// daemon's [`Keeper`] and the sleeper's held descriptors ask the same question.
+pub fn file_state(path: &Path, id: (u64, u64)) -> FileState {
+    match std::fs::metadata(path) {
+        Ok(m) if (m.dev(), m.ino()) == id => FileState::Same,
+        Ok(_) => FileState::Replaced,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileState::Deleted,
+        // Cannot tell (e.g. the directory became unreadable): not a reason to stop.
+        Err(_) => FileState::Same,
     }
 }
 
@@ -289,14 +295,6 @@ pub fn integrity_check(path: &Path) -> Result<String, StoreError> {
         .query_map([], |r| r.get::<_, String>(0))?
         .collect::<Result<_, _>>()?;
     Ok(lines.join("\n"))
-}
-
-/// `<db>.<suffix>` in the database's directory.
-fn sibling(db: &Path, suffix: &str) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push(".");
-    name.push(suffix);
-    PathBuf::from(name)
 }
 
 /// An SQLITE_FULL error, for the daemon's unit tests (rusqlite stays inside this module).

@@ -38,9 +38,7 @@ enum Held {
 }
 
 fn lock_path(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push(".lock");
-    PathBuf::from(name)
+    super::beside(db, ".lock")
 }
 
 impl DispatchLock {

@@ -17,7 +17,7 @@
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::Connection;
@@ -46,6 +46,15 @@ mod sync;
 
 pub use lock::DispatchLock;
 pub use schema::SCHEMA_VERSION;
+
+/// `<db><suffix>`: a file beside the database, named after it (`-wal`, `.lock`, a rescue copy,
+/// the sleeper's configuration snapshot).
+#[must_use]
+pub fn beside(db: &Path, suffix: &str) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
